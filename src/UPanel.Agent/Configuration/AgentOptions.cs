@@ -1,0 +1,40 @@
+namespace UPanel.Agent.Configuration;
+
+/// <summary>
+/// Every setting of the agent with its default, in one place (DESIGN.md, "Configuration").
+/// Built by the configuration loader (flag &gt; environment &gt; env file &gt; default) and validated at start.
+/// </summary>
+internal sealed class AgentOptions
+{
+    public const int MinIntervalSeconds = 5;
+    public const int MaxIntervalSeconds = 3600;
+
+    /// <summary>Base URL of the panel; required for <c>run</c>.</summary>
+    public Uri? PanelUrl { get; set; }
+
+    public string? ServerId { get; set; }
+
+    /// <summary>The agent token. Never printed, logged or echoed: <see cref="ToString"/> leaves it out.</summary>
+    public string? AgentToken { get; set; }
+
+    /// <summary>Seconds between heartbeats (5–3600) until the panel says otherwise.</summary>
+    public int HeartbeatIntervalSeconds { get; set; } = 60;
+
+    public string HostProc { get; set; } = "/proc";
+
+    public string HostSys { get; set; } = "/sys";
+
+    public string HostRoot { get; set; } = "/";
+
+    public string DockerHost { get; set; } = "unix:///var/run/docker.sock";
+
+    /// <summary><c>host:port</c> of the health endpoint, or <c>off</c>.</summary>
+    public string HealthListen { get; set; } = "0.0.0.0:8443";
+
+    public string StateDir { get; set; } = "/var/lib/upanel-agent";
+
+    public override string ToString() =>
+        $"PANEL_URL={PanelUrl} SERVER_ID={ServerId} AGENT_TOKEN={(AgentToken is null ? "(unset)" : "(set)")} " +
+        $"HEARTBEAT_INTERVAL={HeartbeatIntervalSeconds} HOST_PROC={HostProc} HOST_SYS={HostSys} HOST_ROOT={HostRoot} " +
+        $"DOCKER_HOST={DockerHost} HEALTH_LISTEN={HealthListen} STATE_DIR={StateDir}";
+}

@@ -1,0 +1,34 @@
+namespace UPanel.Contracts;
+
+/// <summary>One Docker container as reported in a heartbeat.</summary>
+public sealed record ContainerInfo
+{
+    /// <summary>The 12-character short id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Without the leading '/'.</summary>
+    public required string Name { get; init; }
+
+    public required string Image { get; init; }
+
+    /// <summary>Docker's state: running, exited, paused, restarting, created, removing or dead.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>healthy, unhealthy, starting or none.</summary>
+    public required string Health { get; init; }
+
+    /// <summary>Seconds since a running container started; 0 otherwise.</summary>
+    public long UptimeSeconds { get; init; }
+
+    /// <summary>On <c>docker stats</c>' scale: 100 = one core.</summary>
+    public double CpuPercent { get; init; }
+
+    /// <summary>Usage minus inactive file cache, MiB.</summary>
+    public long MemoryMb { get; init; }
+
+    public int? RestartCount { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    public bool? OomKilled { get; init; }
+}

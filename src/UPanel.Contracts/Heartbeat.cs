@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace UPanel.Contracts;
+
+/// <summary>The body of <c>POST /api/agent/heartbeat</c>: one sample of the host and its containers.</summary>
+public sealed record Heartbeat
+{
+    public required string ServerId { get; init; }
+
+    /// <summary>When the sample was taken (not when it was sent).</summary>
+    [JsonConverter(typeof(UtcTimestampConverter))]
+    public required DateTimeOffset Timestamp { get; init; }
+
+    public required HostMetrics Metrics { get; init; }
+
+    /// <summary>Every container, running or not; <c>null</c> (written, not omitted) when Docker could not be asked.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public IReadOnlyList<ContainerInfo>? Containers { get; init; }
+
+    public required string AgentVersion { get; init; }
+
+    /// <summary>Unique per heartbeat, so a resent heartbeat is stored once.</summary>
+    public string? HeartbeatId { get; init; }
+
+    /// <summary>Increases across agent restarts.</summary>
+    public long? Seq { get; init; }
+}
