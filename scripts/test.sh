@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: starts the services they need (scripts/services.sh), runs `dotnet test` on the solution, and prints
+# the totals as the last line: "N passed, N failed". Tests that need Docker or PostgreSQL fail (not skip) when
+# UPANEL_REQUIRE_SERVICES=1, which this script sets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v dotnet >/dev/null || { echo "dotnet not found: install the .NET 10 SDK (https://learn.microsoft.com/dotnet/core/install/linux-debian)" >&2; exit 1; }
+. scripts/services.sh
+export UPANEL_REQUIRE_SERVICES=1
+
+results=$(mktemp -d /tmp/upanel-test-results.XXXXXX)
+status=0
+dotnet test UPanel.slnx -c Release --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# dotnet test prints one summary per test project; add them up from the trx files.
+read -r passed failed skipped < <(
+  cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' |
+    sed -E 's/.* passed="([0-9]+)".* failed="([0-9]+)".*/\1 \2/' |
+    awk '{p+=$1; f+=$2} END {print p+0, f+0, 0}')
+skipped=$(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | sed -E 's/.* notExecuted="([0-9]+)".*/\1/' | awk '{s+=$1} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build or runner failure counts as a failure
+[ "$skipped" -eq 0 ] || echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+exit "$status"
