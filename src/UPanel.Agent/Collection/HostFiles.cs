@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using UPanel.Agent.Configuration;
 
 namespace UPanel.Agent.Collection;
@@ -22,6 +24,50 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
     }
 
     public string ReadAllText(HostRootKind root, string relativePath) => File.ReadAllText(PathOf(root, relativePath));
+
+    public ReadOnlySpan<char> ReadText(HostRootKind root, string relativePath, ref char[] buffer)
+    {
+        // One open, a few reads, one close: no FileStream or StreamReader per call. procfs reports size 0,
+        // so read until end of file instead of trusting the length.
+        using var handle = File.OpenHandle(PathOf(root, relativePath), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length, 4096));
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == bytes.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(bytes.Length * 2);
+                    bytes.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(bytes);
+                    bytes = larger;
+                }
+
+                var read = RandomAccess.Read(handle, bytes.AsSpan(length), length);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+
+            var data = bytes.AsSpan(0, length);
+            var needed = Encoding.UTF8.GetMaxCharCount(length);
+            if (buffer.Length < needed)
+            {
+                buffer = new char[needed];
+            }
+
+            var chars = Encoding.UTF8.GetChars(data, buffer);
+            return buffer.AsSpan(0, chars);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
 
     public bool Exists(HostRootKind root, string relativePath) => Path.Exists(PathOf(root, relativePath));
 }

@@ -12,5 +12,22 @@ internal interface IHostFiles
     /// <summary>Reads a whole (small, kernel) file. Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> on failure.</summary>
     string ReadAllText(HostRootKind root, string relativePath);
 
+    /// <summary>
+    /// Reads a whole (small, kernel) file into <paramref name="buffer"/>, growing it when too small, and returns
+    /// the text. For the per-heartbeat path: no string per read. Throws like <see cref="ReadAllText(HostRootKind, string)"/>.
+    /// </summary>
+    ReadOnlySpan<char> ReadText(HostRootKind root, string relativePath, ref char[] buffer)
+    {
+        // Fallback for implementations (test fakes) that only know whole strings.
+        var text = ReadAllText(root, relativePath);
+        if (buffer.Length < text.Length)
+        {
+            buffer = new char[text.Length];
+        }
+
+        text.CopyTo(buffer);
+        return buffer.AsSpan(0, text.Length);
+    }
+
     bool Exists(HostRootKind root, string relativePath);
 }
