@@ -1,2 +1,25 @@
-// Composition root: parses the command line and runs one command. Filled in by the CLI work (issue 2).
-return 0;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using UPanel.Agent.Cli;
+
+// The agent reads /proc and /sys and writes 0600 files: it is a Linux program.
+[assembly: SupportedOSPlatform("linux")]
+
+// SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) end the current command gracefully instead of killing the process.
+using var stopping = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    // A second signal gets the default action, so a stuck command can still be killed with Ctrl-C.
+    if (stopping.IsCancellationRequested)
+    {
+        return;
+    }
+
+    context.Cancel = true;
+    stopping.Cancel();
+}
+
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
+return await AgentCli.RunAsync(args, CliEnvironment.FromProcess(stopping.Token));

@@ -1,0 +1,103 @@
+using UPanel.Agent.Configuration;
+
+namespace UPanel.Agent.Cli;
+
+/// <summary>
+/// The whole command line, in-process: <c>upanel-agent [COMMAND] [FLAGS]</c> → exit code. Program.cs only builds the
+/// real <see cref="CliEnvironment"/>; tests call this directly.
+/// </summary>
+internal static class AgentCli
+{
+    public static async Task<int> RunAsync(string[] args, CliEnvironment env)
+    {
+        if (!CommandLineParser.TryParse(args, out var parsed, out var error))
+        {
+            env.Err.WriteLine($"upanel-agent: {error}");
+            env.Err.WriteLine("Run `upanel-agent --help` for the commands, flags and settings.");
+            return ExitCodes.Usage;
+        }
+
+        if (parsed.Help)
+        {
+            env.Out.Write(HelpText.Build());
+            return ExitCodes.Ok;
+        }
+
+        var command = parsed.Command;
+        if (command == Commands.Version)
+        {
+            env.Out.WriteLine(AgentInfo.Version);
+            return ExitCodes.Ok;
+        }
+
+        var loader = new ConfigLoader(env.Variables, env.Files);
+        var config = loader.Load(parsed.Flags, envFileMayBeMissing: command == Commands.Register);
+        var needs = command == Commands.Register ? ConfigNeeds.Registration
+            : command == Commands.Run ? ConfigNeeds.Panel
+            : ConfigNeeds.Local;
+
+        // check reports config problems itself, among the others.
+        if (command != Commands.Check && ReportProblems(env, config.ProblemsFor(needs)))
+        {
+            return ExitCodes.Config;
+        }
+
+        try
+        {
+            if (command == Commands.Register)
+            {
+                return await RegisterAsync(env, parsed, config);
+            }
+
+            if (command == Commands.Check)
+            {
+                return await new CheckCommand(env, config).RunAsync();
+            }
+
+            return NotYetAvailable(env, command.Name);
+        }
+        catch (OperationCanceledException) when (env.Stopping.IsCancellationRequested)
+        {
+            env.Err.WriteLine($"upanel-agent: {command.Name} interrupted");
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    private static async Task<int> RegisterAsync(CliEnvironment env, ParsedCommandLine parsed, ConfigLoadResult config)
+    {
+        var installToken = parsed.Flags.GetValueOrDefault(Settings.InstallToken.Name)
+                           ?? env.Variables.GetValueOrDefault(Settings.InstallToken.Name)?.Trim();
+        if (string.IsNullOrEmpty(installToken))
+        {
+            env.Err.WriteLine(
+                "upanel-agent: INSTALL_TOKEN is not set: create one on the panel (`install-token create`) and set INSTALL_TOKEN " +
+                "in the environment (or pass --install-token TOKEN, which other users can see in `ps`)");
+            return ExitCodes.Config;
+        }
+
+        if (installToken.Any(c => c is <= ' ' or > '~'))
+        {
+            env.Err.WriteLine(
+                "upanel-agent: INSTALL_TOKEN contains whitespace, control or non-ASCII characters: copy it again exactly as the panel printed it");
+            return ExitCodes.Config;
+        }
+
+        return await new RegisterCommand(env, config, installToken).RunAsync();
+    }
+
+    private static bool ReportProblems(CliEnvironment env, IReadOnlyList<ConfigProblem> problems)
+    {
+        foreach (var problem in problems)
+        {
+            env.Err.WriteLine($"upanel-agent: {problem.Message}");
+        }
+
+        return problems.Count > 0;
+    }
+
+    private static int NotYetAvailable(CliEnvironment env, string command)
+    {
+        env.Err.WriteLine($"upanel-agent: `{command}` is not yet available in this build");
+        return ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,11 @@
+namespace UPanel.Agent.Cli;
+
+/// <summary>Process exit codes; 78 is sysexits' EX_CONFIG, which systemd and scripts recognise.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int Config = 78;
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Text.Json;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Configuration;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Cli;
+
+/// <summary>
+/// <c>register</c>: sends the host's facts with the install token, then writes PANEL_URL, SERVER_ID, AGENT_TOKEN and
+/// HEARTBEAT_INTERVAL to the env file, atomically and 0600, keeping the file's other lines. Prints the server id, never the token.
+/// </summary>
+internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult config, string installToken)
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    public async Task<int> RunAsync()
+    {
+        if (env.ReadHostFacts is null)
+        {
+            env.Err.WriteLine("upanel-agent: register is not yet available in this build (the host facts reader is missing)");
+            return ExitCodes.Failure;
+        }
+
+        var options = config.Options;
+        var panelUrl = options.PanelUrl!;
+        RegisterRequest facts;
+        try
+        {
+            facts = env.ReadHostFacts(new HostFiles(options));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Err.WriteLine($"upanel-agent: cannot read this host's facts ({e.GetType().Name}: {e.Message}): check HOST_PROC ({options.HostProc}) and HOST_ROOT ({options.HostRoot})");
+            return ExitCodes.Failure;
+        }
+
+        var response = await SendAsync(panelUrl, facts);
+        if (response is null)
+        {
+            return ExitCodes.Failure;
+        }
+
+        var interval = Math.Clamp(
+            response.NextHeartbeatSeconds ?? options.HeartbeatIntervalSeconds, AgentOptions.MinIntervalSeconds, AgentOptions.MaxIntervalSeconds);
+        var path = config.EnvFilePath;
+        try
+        {
+            var directory = Path.GetDirectoryName(path)!;
+            if (!Directory.Exists(directory))
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            EnvFileWriter.Update(path,
+            [
+                new(Settings.PanelUrl.Name, panelUrl.GetLeftPart(UriPartial.Path).TrimEnd('/')),
+                new(Settings.ServerId.Name, response.ServerId),
+                new(Settings.AgentToken.Name, response.AgentToken),
+                new(Settings.HeartbeatInterval.Name, interval.ToString(CultureInfo.InvariantCulture)),
+            ]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            env.Err.WriteLine(
+                $"upanel-agent: registered as server {response.ServerId}, but cannot write {path} ({e.GetType().Name}): " +
+                "run register as a user that may write it, or pass --env-file PATH; running register again with the same " +
+                "install token from this machine gives the same server");
+            return ExitCodes.Failure;
+        }
+
+        env.Out.WriteLine($"registered: server id {response.ServerId}");
+        env.Out.WriteLine($"wrote PANEL_URL, SERVER_ID, AGENT_TOKEN, HEARTBEAT_INTERVAL to {path} (mode 0600)");
+        WarnAboutOverrides(options);
+        return ExitCodes.Ok;
+    }
+
+    private async Task<RegisterResponse?> SendAsync(Uri panelUrl, RegisterRequest facts)
+    {
+        var uri = new Uri(panelUrl, "api/agent/register");
+        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };
+        using var client = new HttpClient(handler) { Timeout = RequestTimeout, MaxResponseContentBufferSize = 1 << 20 };
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", installToken);
+        request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(facts, ContractsJsonContext.Default.RegisterRequest));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        HttpResponseMessage response;
+        string body;
+        try
+        {
+            response = await client.SendAsync(request, env.Stopping);
+            body = await response.Content.ReadAsStringAsync(env.Stopping);
+        }
+        catch (OperationCanceledException) when (env.Stopping.IsCancellationRequested)
+        {
+            env.Err.WriteLine("upanel-agent: register interrupted");
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            Fail($"the panel at PANEL_URL={panelUrl} did not answer within {RequestTimeout.TotalSeconds:0} s: check PANEL_URL and that the panel is up");
+            return null;
+        }
+        catch (HttpRequestException e)
+        {
+            var reason = e.InnerException is AuthenticationException tls ? $"TLS: {tls.Message}" : e.Message;
+            Fail($"cannot reach the panel at PANEL_URL={panelUrl} ({reason}): check PANEL_URL and that this host can reach the panel");
+            return null;
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return ParseSuccess(panelUrl, status, body);
+            }
+
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                    Fail($"the panel rejected the install token (HTTP {status}): it is invalid, expired or already used; " +
+                         "create a new one on the panel (`install-token create`) and run register again");
+                    break;
+                case HttpStatusCode.NotFound:
+                    Fail($"PANEL_URL={panelUrl} has no api/agent/register (HTTP 404): set --panel-url to the panel's base URL");
+                    break;
+                case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:
+                    Fail($"the panel at PANEL_URL={panelUrl} redirects (HTTP {status}) to {response.Headers.Location}: " +
+                         "set --panel-url to the URL it redirects to (https, most likely)");
+                    break;
+                case >= HttpStatusCode.InternalServerError:
+                    Fail($"the panel at PANEL_URL={panelUrl} failed (HTTP {status}): try again later, and check the panel's log");
+                    break;
+                default:
+                    Fail($"the panel refused the registration (HTTP {status}){PanelError(body)}: fix what it names and run register again");
+                    break;
+            }
+
+            return null;
+        }
+    }
+
+    private RegisterResponse? ParseSuccess(Uri panelUrl, int status, string body)
+    {
+        RegisterResponse? parsed = null;
+        try
+        {
+            parsed = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.RegisterResponse);
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (parsed is null || string.IsNullOrWhiteSpace(parsed.ServerId) || string.IsNullOrEmpty(parsed.AgentToken))
+        {
+            Fail($"the server at PANEL_URL={panelUrl} answered HTTP {status} but not with a registration (JSON with server_id and agent_token): " +
+                 "check that PANEL_URL is the panel's base URL");
+            return null;
+        }
+
+        if (parsed.ServerId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || parsed.AgentToken.Any(c => c is <= ' ' or > '~'))
+        {
+            Fail("the panel returned a server id or agent token with whitespace or control characters: report this to the panel's operator");
+            return null;
+        }
+
+        return parsed;
+    }
+
+    private static string PanelError(string body)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize(body, ContractsJsonContext.Default.ErrorResponse) is { } error)
+            {
+                var text = error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
+                text = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+                return ": " + (text.Length > 200 ? text[..200] + "…" : text);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return "";
+    }
+
+    private void WarnAboutOverrides(AgentOptions options)
+    {
+        if (options.AgentTokenFile is not null)
+        {
+            env.Err.WriteLine($"note: AGENT_TOKEN_FILE ({options.AgentTokenFile}) is also set; unset it, or put the new token in that file, or the agent will refuse to start");
+        }
+
+        foreach (var name in new[] { Settings.PanelUrl.Name, Settings.ServerId.Name, Settings.AgentToken.Name, Settings.HeartbeatInterval.Name })
+        {
+            if (env.Variables.TryGetValue(name, out var value) && value.Trim().Length > 0)
+            {
+                env.Err.WriteLine($"note: {name} is set in the environment and overrides the env file; unset it to use the value register wrote");
+            }
+        }
+    }
+
+    private void Fail(string message) => env.Err.WriteLine("upanel-agent: register failed: " + message);
+}

@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace UPanel.Agent.Configuration;
+
+/// <summary>
+/// Replaces a file so that readers see either the old or the new content, never a torn one, and the content
+/// is never readable by others, not even for a moment: temp file in the same directory created with the final
+/// mode, written, fsynced, renamed over the target.
+/// </summary>
+internal static class AtomicFile
+{
+    public const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static void WriteAllText(string path, string content, UnixFileMode mode)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temp = Path.Join(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                UnixCreateMode = mode,
+            };
+            using (var stream = new FileStream(temp, options))
+            {
+                // The umask can only remove bits; set the mode explicitly before any secret is written.
+                File.SetUnixFileMode(stream.SafeFileHandle, mode);
+                stream.Write(Encoding.UTF8.GetBytes(content));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

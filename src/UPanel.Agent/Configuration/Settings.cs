@@ -1,0 +1,81 @@
+namespace UPanel.Agent.Configuration;
+
+/// <summary>Every setting of the agent in one table: the loader, the validator and <c>--help</c> read it.</summary>
+internal static class Settings
+{
+    public const string DefaultEnvFile = "/opt/upanel-agent/.env";
+
+    public static readonly Setting PanelUrl = new(
+        "PANEL_URL", "--panel-url", "URL", "none (required for run)",
+        "base URL of the panel; https (plain http only for loopback hosts)");
+
+    public static readonly Setting ServerId = new(
+        "SERVER_ID", "--server-id", "ID", "none (required for run)", "this server's id, written by register");
+
+    // No flag on purpose: a token on the command line is visible to every user in `ps`.
+    public static readonly Setting AgentToken = new(
+        "AGENT_TOKEN", null, "", "none (required for run)",
+        "the agent token, written by register; never printed; no flag (a token on the command line shows in `ps`)");
+
+    public static readonly Setting AgentTokenFile = new(
+        "AGENT_TOKEN_FILE", "--agent-token-file", "PATH", "none",
+        "read AGENT_TOKEN from this file (e.g. a Docker secret), trimmed; do not set both");
+
+    public static readonly Setting HeartbeatInterval = new(
+        "HEARTBEAT_INTERVAL", "--heartbeat-interval", "SECONDS", "60",
+        "seconds between heartbeats (5-3600); the panel's next_heartbeat_seconds overrides it");
+
+    public static readonly Setting HostProc = new(
+        "HOST_PROC", "--host-proc", "PATH", "/host/proc if it exists, else /proc", "the host's /proc");
+
+    public static readonly Setting HostSys = new(
+        "HOST_SYS", "--host-sys", "PATH", "/host/sys if it exists, else /sys", "the host's /sys");
+
+    public static readonly Setting HostRoot = new(
+        "HOST_ROOT", "--host-root", "PATH", "/host/root if it exists, else /", "the host's root filesystem (disk usage)");
+
+    public static readonly Setting DockerHost = new(
+        "DOCKER_HOST", "--docker-host", "URL", "unix:///var/run/docker.sock", "Docker or Podman API socket");
+
+    public static readonly Setting HealthListen = new(
+        "HEALTH_LISTEN", "--health-listen", "HOST:PORT|off", "0.0.0.0:8443", "plain-HTTP GET /health endpoint; off disables it");
+
+    public static readonly Setting StateDir = new(
+        "STATE_DIR", "--state-dir", "PATH", "/var/lib/upanel-agent", "durable queue and rotated token (mode 0700)");
+
+    public static readonly Setting LogLevel = new(
+        "LOG_LEVEL", null, "", "Information",
+        "least severe log level written to stderr: Trace, Debug, Information, Warning, Error, Critical, None");
+
+    public static readonly Setting EnvFile = new(
+        "ENV_FILE", "--env-file", "PATH", DefaultEnvFile + " if it exists",
+        "KEY=VALUE file read below the environment; register writes to it", FromEnvironment: false, FromEnvFile: false);
+
+    public static readonly Setting InstallToken = new(
+        "INSTALL_TOKEN", "--install-token", "TOKEN", "none",
+        "register only: the one-time install token from the panel; prefer the environment variable (not visible in `ps`)",
+        FromEnvFile: false);
+
+    /// <summary>The settings that make up <see cref="AgentOptions"/>, in help order.</summary>
+    public static readonly IReadOnlyList<Setting> Agent =
+    [
+        PanelUrl, ServerId, AgentToken, AgentTokenFile, HeartbeatInterval, HostProc, HostSys, HostRoot, DockerHost,
+        HealthListen, StateDir, LogLevel,
+    ];
+
+    /// <summary>Settings only the panel connection needs: <c>collect</c> ignores their problems.</summary>
+    public static readonly IReadOnlyList<Setting> PanelConnection = [PanelUrl, ServerId, AgentToken, AgentTokenFile];
+
+    public static Setting? ByFlag(string flag)
+    {
+        foreach (var setting in Agent)
+        {
+            if (setting.Flag == flag)
+            {
+                return setting;
+            }
+        }
+
+        return flag == EnvFile.Flag ? EnvFile : flag == InstallToken.Flag ? InstallToken : null;
+    }
+}
