@@ -1,9 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Versioning;
 using UPanel.Agent.Cli;
-
-// The agent reads /proc and /sys and writes 0600 files: it is a Linux program.
-[assembly: SupportedOSPlatform("linux")]
 
 // SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) end the current command gracefully instead of killing the process.
 using var stopping = new CancellationTokenSource();

@@ -50,7 +50,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         try
         {
             var directory = Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(directory))
+            if (!Directory.Exists(directory) && !OperatingSystem.IsWindows())
             {
                 Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }

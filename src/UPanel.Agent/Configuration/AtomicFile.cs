@@ -14,6 +14,11 @@ internal static class AtomicFile
 
     public static void WriteAllText(string path, string content, UnixFileMode mode)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The agent keeps secrets in files with Unix permissions.");
+        }
+
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temp = Path.Join(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
         try
