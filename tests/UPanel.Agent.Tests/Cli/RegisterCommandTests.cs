@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using UPanel.Agent.Cli;
+using UPanel.Agent.Tests.Configuration;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Tests.Cli;
+
+public sealed class RegisterCommandTests : IAsyncLifetime
+{
+    private const string InstallToken = "install-1f2e3d4c5b6a";
+    private const string AgentToken = "agent-token-aaaabbbbccccddddeeeeffff0000111122223333444455556666";
+    private const string ServerId = "01JDESIGNSERVERID00000000";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-register-").FullName;
+    private readonly CliRunner _cli = new();
+    private TestPanelServer _panel = null!;
+
+    private string EnvFile => Path.Join(_dir, ".env");
+
+    public ValueTask InitializeAsync()
+    {
+        _panel = new TestPanelServer(200, RegisterResponseJson(nextHeartbeat: null));
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _panel.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Register_posts_the_host_facts_with_the_install_token()
+    {
+        var result = await RegisterAsync();
+
+        Assert.Equal(0, result.ExitCode);
+        var request = Assert.Single(_panel.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/api/agent/register", request.Path);
+        Assert.Equal($"Bearer {InstallToken}", request.Headers["Authorization"]);
+        Assert.StartsWith("application/json", request.Headers["Content-Type"]);
+        var sent = JsonSerializer.Deserialize(request.Body, ContractsJsonContext.Default.RegisterRequest);
+        Assert.Equal(CliRunner.SampleFacts, sent);
+        Assert.Contains("\"hostname\":\"test-host\"", request.Body);
+    }
+
+    [Fact]
+    public async Task Register_writes_a_0600_env_file_with_the_four_settings_and_keeps_other_keys()
+    {
+        File.WriteAllText(EnvFile, "# install.sh\nCOMPOSE_PROJECT_NAME=upanel\nSERVER_ID=old-server\nAGENT_TOKEN=old-token\n");
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(
+            $"# install.sh\nCOMPOSE_PROJECT_NAME=upanel\nSERVER_ID={ServerId}\nAGENT_TOKEN={AgentToken}\n" +
+            $"PANEL_URL={_panel.BaseUri.ToString().TrimEnd('/')}\nHEARTBEAT_INTERVAL=60\n",
+            File.ReadAllText(EnvFile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, EnvFileWriterTests.ModeOf(EnvFile));
+        Assert.Equal([EnvFile], Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public async Task Register_prints_the_server_id_and_never_the_token()
+    {
+        var result = await RegisterAsync();
+
+        Assert.Equal($"registered: server id {ServerId}", result.Out.Split('\n')[0]);
+        Assert.Contains(EnvFile, result.Out);
+        Assert.DoesNotContain(AgentToken, result.Out + result.Err);
+        Assert.DoesNotContain(InstallToken, result.Out + result.Err);
+    }
+
+    [Fact]
+    public async Task The_written_env_file_is_what_run_then_reads()
+    {
+        await RegisterAsync();
+
+        var config = new UPanel.Agent.Configuration.ConfigLoader(new Dictionary<string, string>(), UPanel.Agent.Configuration.ConfigFileSystem.Instance)
+            .Load(new Dictionary<string, string> { ["ENV_FILE"] = EnvFile });
+
+        Assert.Empty(config.ProblemsFor(UPanel.Agent.Configuration.ConfigNeeds.Panel));
+        Assert.Equal(_panel.BaseUri, config.Options.PanelUrl);
+        Assert.Equal(ServerId, config.Options.ServerId);
+        Assert.Equal(AgentToken, config.Options.AgentToken);
+    }
+
+    [Fact]
+    public async Task The_panels_next_heartbeat_seconds_becomes_the_interval_clamped()
+    {
+        _panel.Body = RegisterResponseJson(nextHeartbeat: 2);
+
+        await RegisterAsync();
+
+        Assert.Contains("HEARTBEAT_INTERVAL=5\n", File.ReadAllText(EnvFile));
+    }
+
+    [Fact]
+    public async Task The_install_token_may_come_from_the_environment()
+    {
+        _cli.Environment["INSTALL_TOKEN"] = InstallToken;
+
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--env-file", EnvFile);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal($"Bearer {InstallToken}", Assert.Single(_panel.Requests).Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Register_creates_the_env_files_directory()
+    {
+        var path = Path.Join(_dir, "opt", "upanel-agent", ".env");
+
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", path);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"SERVER_ID={ServerId}", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task Without_an_install_token_register_says_where_to_get_one()
+    {
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--env-file", EnvFile);
+
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Contains("INSTALL_TOKEN is not set: create one on the panel (`install-token create`)", result.Err);
+        Assert.Empty(_panel.Requests);
+    }
+
+    [Fact]
+    public async Task Without_a_panel_url_register_says_to_pass_one()
+    {
+        var result = await _cli.RunAsync("register", "--install-token", InstallToken, "--env-file", EnvFile);
+
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Contains("PANEL_URL is not set: pass --panel-url URL", result.Err);
+    }
+
+    [Theory]
+    [InlineData(401, "the panel rejected the install token (HTTP 401): it is invalid, expired or already used")]
+    [InlineData(403, "the panel rejected the install token (HTTP 403)")]
+    [InlineData(404, "has no api/agent/register (HTTP 404): set --panel-url to the panel's base URL")]
+    [InlineData(500, "failed (HTTP 500): try again later")]
+    [InlineData(422, "the panel refused the registration (HTTP 422): hostname is required (field hostname)")]
+    public async Task A_failed_register_explains_and_leaves_the_env_file_unchanged(int status, string message)
+    {
+        const string existing = "PANEL_URL=https://old.example.com\nSERVER_ID=old\nAGENT_TOKEN=old-token\n";
+        File.WriteAllText(EnvFile, existing);
+        var modeBefore = EnvFileWriterTests.ModeOf(EnvFile);
+        _panel.Status = status;
+        _panel.Body = """{"status":"error","error":"hostname is required","field":"hostname"}""";
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.StartsWith("upanel-agent: register failed: ", result.Err);
+        Assert.Contains(message, result.Err);
+        Assert.Equal(existing, File.ReadAllText(EnvFile));
+        Assert.Equal(modeBefore, EnvFileWriterTests.ModeOf(EnvFile));
+        Assert.Equal([EnvFile], Directory.GetFileSystemEntries(_dir));
+        Assert.DoesNotContain(InstallToken, result.Err);
+    }
+
+    [Theory]
+    [InlineData("<html>login</html>", "text/html")]
+    [InlineData("""{"status":"ok"}""", "application/json")]
+    [InlineData("""{"status":"ok","server_id":"","agent_token":"x","panel_url":"x"}""", "application/json")]
+    public async Task A_success_status_without_a_registration_is_an_error(string body, string contentType)
+    {
+        _panel.Body = body;
+        _panel.ContentType = contentType;
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("answered HTTP 200 but not with a registration", result.Err);
+        Assert.False(File.Exists(EnvFile));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_names_panel_url()
+    {
+        // A port that was just free: nothing listens on it.
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        var result = await _cli.RunAsync("register", "--panel-url", $"http://127.0.0.1:{port}", "--install-token", InstallToken, "--env-file", EnvFile);
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains($"cannot reach the panel at PANEL_URL=http://127.0.0.1:{port}/", result.Err);
+        Assert.Contains("check PANEL_URL", result.Err);
+        Assert.False(File.Exists(EnvFile));
+    }
+
+    [Fact]
+    public async Task Register_is_not_available_without_a_host_facts_reader()
+    {
+        var cli = new CliRunner { ReadHostFacts = null };
+
+        var result = await cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("not yet available", result.Err);
+        Assert.Empty(_panel.Requests);
+    }
+
+    private Task<CliResult> RegisterAsync() =>
+        _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
+
+    private string RegisterResponseJson(int? nextHeartbeat) =>
+        JsonSerializer.Serialize(
+            new RegisterResponse { ServerId = ServerId, AgentToken = AgentToken, PanelUrl = "https://panel.example.com", NextHeartbeatSeconds = nextHeartbeat },
+            ContractsJsonContext.Default.RegisterResponse);
+}
