@@ -1,4 +1,5 @@
 using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 
 namespace UPanel.Agent.Cli;
@@ -57,15 +58,14 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
 
         try
         {
-            // DriveInfo's sizes come from statvfs(2) of the path, which is what disk_* report.
-            if (new DriveInfo(options.HostRoot).TotalSize <= 0)
+            if (DiskCollector.Read(options.HostRoot).TotalBytes == 0)
             {
                 Fail("host mounts", $"HOST_ROOT={options.HostRoot}: statvfs reports a size of 0: mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or FormatException)
         {
-            Fail("host mounts", $"HOST_ROOT={options.HostRoot}: statvfs failed ({e.GetType().Name}): mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
+            Fail("host mounts", $"HOST_ROOT={options.HostRoot}: {e.Message}: mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
         }
 
         if (_failures == before)

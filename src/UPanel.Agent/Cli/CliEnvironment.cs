@@ -1,5 +1,6 @@
 using System.Collections;
 using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 using UPanel.Contracts;
 
@@ -24,8 +25,8 @@ internal sealed class CliEnvironment
     /// <summary>Cancelled on SIGTERM/SIGINT.</summary>
     public CancellationToken Stopping { get; init; }
 
-    /// <summary>Reads the facts <c>register</c> sends; null until the host facts reader is part of the build.</summary>
-    public Func<IHostFiles, RegisterRequest>? ReadHostFacts { get; init; }
+    /// <summary>Reads the facts <c>register</c> sends; tests may replace it.</summary>
+    public Func<IHostFiles, RegisterRequest>? ReadHostFacts { get; init; } = files => new HostFactsReader(files).Read();
 
     public static CliEnvironment FromProcess(CancellationToken stopping)
     {
@@ -41,7 +42,6 @@ internal sealed class CliEnvironment
             Err = Console.Error,
             Variables = variables,
             Stopping = stopping,
-            ReadHostFacts = null,
         };
     }
 }

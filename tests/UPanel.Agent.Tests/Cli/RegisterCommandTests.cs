@@ -198,15 +198,20 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Register_is_not_available_without_a_host_facts_reader()
+    public async Task Register_sends_this_hosts_real_facts_by_default()
     {
-        var cli = new CliRunner { ReadHostFacts = null };
+        var cli = new CliRunner { ReadHostFacts = new CliEnvironment { Out = TextWriter.Null, Err = TextWriter.Null, Variables = new Dictionary<string, string>() }.ReadHostFacts };
+        cli.Environment["HOST_PROC"] = "/proc";
+        cli.Environment["HOST_ROOT"] = "/";
 
         var result = await cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
 
-        Assert.Equal(ExitCodes.Failure, result.ExitCode);
-        Assert.Contains("not yet available", result.Err);
-        Assert.Empty(_panel.Requests);
+        Assert.Equal(0, result.ExitCode);
+        var sent = JsonSerializer.Deserialize(Assert.Single(_panel.Requests).Body, ContractsJsonContext.Default.RegisterRequest)!;
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").Trim(), sent.Hostname);
+        Assert.True(sent.CpuCores > 0);
+        Assert.True(sent.RamMb > 0);
+        Assert.Equal(AgentInfo.Version, sent.AgentVersion);
     }
 
     private Task<CliResult> RegisterAsync() =>
