@@ -20,9 +20,19 @@ internal sealed class HostFactsReader(IHostFiles files)
         MachineId = MachineId(),
     };
 
-    /// <summary>The host's UTS hostname (the container has its own); else HOST_ROOT/etc/hostname; else ours.</summary>
-    private string Hostname() =>
-        FirstLine(HostRootKind.Proc, "sys/kernel/hostname") ?? FirstLine(HostRootKind.Root, "etc/hostname") ?? Environment.MachineName;
+    /// <summary>
+    /// The host's name. /proc/sys/kernel/hostname answers for the reader's UTS namespace, whatever proc mount it is
+    /// read through: in a container it is the container's id even under HOST_PROC. So when HOST_ROOT is the host's
+    /// root mounted elsewhere, its /etc/hostname (hostname(5), the static name) comes first; on the host itself the
+    /// kernel's current name does. Last resort: our own name.
+    /// </summary>
+    private string Hostname()
+    {
+        var kernel = FirstLine(HostRootKind.Proc, "sys/kernel/hostname");
+        var configured = FirstLine(HostRootKind.Root, "etc/hostname");
+        var hostRootIsOurRoot = Path.GetFullPath(files.PathOf(HostRootKind.Root, "")) == "/";
+        return (hostRootIsOurRoot ? kernel ?? configured : configured ?? kernel) ?? Environment.MachineName;
+    }
 
     /// <summary>
     /// os-release's PRETTY_NAME (/etc, then /usr/lib as os-release(5) says); else the first line of
@@ -106,6 +116,7 @@ internal sealed class HostFactsReader(IHostFiles files)
         return id.ToLowerInvariant();
     }
 
+    /// <summary>The first line that is neither blank nor a # comment, trimmed; null when none or unreadable.</summary>
     private string? FirstLine(HostRootKind root, string path)
     {
         var text = TryRead(root, path);
@@ -114,9 +125,16 @@ internal sealed class HostFactsReader(IHostFiles files)
             return null;
         }
 
-        var end = text.AsSpan().IndexOfAny('\r', '\n');
-        var line = (end < 0 ? text.AsSpan() : text.AsSpan(0, end)).Trim();
-        return line.IsEmpty ? null : line.ToString();
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            var trimmed = line.Trim();
+            if (!trimmed.IsEmpty && trimmed[0] != '#')
+            {
+                return trimmed.ToString();
+            }
+        }
+
+        return null;
     }
 
     private string? TryRead(HostRootKind root, string path)

@@ -47,6 +47,35 @@ public sealed class HostFactsReaderTests
     }
 
     [Fact]
+    public void In_a_container_the_hosts_etc_hostname_wins_over_the_containers_kernel_hostname()
+    {
+        // Captured: under HOST_PROC a container still reads its own UTS name from sys/kernel/hostname.
+        using var tree = FixtureTree.Copy("host-debian12");
+        tree.Write("proc/sys/kernel/hostname", "2182c5675b34\n");
+        tree.Write("root/etc/hostname", "# set by the installer\n\nweb-01\n");
+
+        Assert.Equal("web-01", new HostFactsReader(tree.Files).Read().Hostname);
+    }
+
+    [Fact]
+    public void Without_etc_hostname_the_kernel_hostname_is_used()
+    {
+        using var tree = FixtureTree.Copy("host-debian12");
+        tree.Delete("root/etc/hostname");
+        tree.Write("proc/sys/kernel/hostname", "kernel-name\n");
+
+        Assert.Equal("kernel-name", new HostFactsReader(tree.Files).Read().Hostname);
+    }
+
+    [Fact]
+    public void On_the_host_itself_the_kernel_hostname_comes_first()
+    {
+        var facts = new HostFactsReader(new UPanel.Agent.Collection.HostFiles("/proc", "/sys", "/")).Read();
+
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").Trim(), facts.Hostname);
+    }
+
+    [Fact]
     public void Os_release_in_usr_lib_is_used_when_etc_has_none()
     {
         using var tree = FixtureTree.Copy("host-debian12");
