@@ -37,3 +37,23 @@ var allocated = GC.GetTotalAllocatedBytes(precise: true) - gcBefore;
 
 Console.WriteLine("metrics: " + JsonSerializer.Serialize(metrics, ContractsJsonContext.Default.HostMetrics));
 Console.WriteLine($"iterations={iterations} cpu_us_per_collect={cpu.TotalMicroseconds / iterations:F1} wall_us_per_collect={wall.Elapsed.TotalMicroseconds / iterations:F1} allocated_bytes_per_collect={allocated / iterations}");
+
+// Where the time goes: each source alone.
+Measure("cpu (/proc/stat)", new CpuCollector(files).Collect);
+Measure("memory (/proc/meminfo)", new MemoryCollector(files).Collect);
+Measure("disk (statvfs)", new DiskCollector(files).Collect);
+Measure("load (/proc/loadavg)", new LoadCollector(files).Collect);
+Measure("network (/proc/1/net/dev)", new NetworkCollector(files).Collect);
+
+void Measure<T>(string name, Func<T> collect)
+{
+    var n = Math.Max(iterations / 4, 100);
+    collect();
+    var before = Environment.CpuUsage.TotalTime;
+    for (var i = 0; i < n; i++)
+    {
+        collect();
+    }
+
+    Console.WriteLine($"  {name}: cpu_us={(Environment.CpuUsage.TotalTime - before).TotalMicroseconds / n:F1}");
+}

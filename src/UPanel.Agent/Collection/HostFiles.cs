@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
+using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 
 namespace UPanel.Agent.Collection;
@@ -27,9 +29,15 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
 
     public ReadOnlySpan<char> ReadText(HostRootKind root, string relativePath, ref char[] buffer)
     {
-        // One open, a few reads, one close: no FileStream or StreamReader per call. procfs reports size 0,
-        // so read until end of file instead of trusting the length.
-        using var handle = File.OpenHandle(PathOf(root, relativePath), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        // open/read/close straight from libc: one syscall each, no FileStream, StreamReader or string per call.
+        // procfs reports size 0, so read until end of file instead of trusting the length.
+        var path = PathOf(root, relativePath);
+        var fd = LibC.Open(path, LibC.OpenReadOnly | LibC.OpenCloseOnExec);
+        if (fd < 0)
+        {
+            throw LibC.ErrorFor(Marshal.GetLastPInvokeError(), "open", path);
+        }
+
         var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length, 4096));
         try
         {
@@ -44,27 +52,39 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
                     bytes = larger;
                 }
 
-                var read = RandomAccess.Read(handle, bytes.AsSpan(length), length);
+                var free = bytes.AsSpan(length);
+                var read = LibC.Read(fd, free, (nuint)free.Length);
                 if (read == 0)
                 {
                     break;
                 }
 
-                length += read;
+                if (read < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.ErrorInterrupted)
+                    {
+                        continue;
+                    }
+
+                    throw LibC.ErrorFor(errno, "read", path);
+                }
+
+                length += (int)read;
             }
 
-            var data = bytes.AsSpan(0, length);
             var needed = Encoding.UTF8.GetMaxCharCount(length);
             if (buffer.Length < needed)
             {
                 buffer = new char[needed];
             }
 
-            var chars = Encoding.UTF8.GetChars(data, buffer);
+            var chars = Encoding.UTF8.GetChars(bytes.AsSpan(0, length), buffer);
             return buffer.AsSpan(0, chars);
         }
         finally
         {
+            _ = LibC.Close(fd);
             ArrayPool<byte>.Shared.Return(bytes);
         }
     }
