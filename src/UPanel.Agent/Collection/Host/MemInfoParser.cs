@@ -3,12 +3,16 @@ namespace UPanel.Agent.Collection.Host;
 /// <summary>Parses <c>/proc/meminfo</c> (proc(5)). Pure: text in, record out.</summary>
 internal static class MemInfoParser
 {
-    /// <summary>Throws <see cref="FormatException"/> when MemTotal is missing, zero or malformed.</summary>
+    /// <summary>
+    /// Throws <see cref="FormatException"/> when MemTotal is missing, zero or malformed, when neither MemAvailable
+    /// nor MemFree is there, or when a value it reads lacks its kB unit (a file cut short).
+    /// </summary>
     public static MemInfo Parse(ReadOnlySpan<char> text)
     {
         ulong? total = null;
         ulong? available = null;
-        ulong free = 0, buffers = 0, cached = 0, reclaimable = 0;
+        ulong? free = null;
+        ulong buffers = 0, cached = 0, reclaimable = 0;
         foreach (var line in text.EnumerateLines())
         {
             var colon = line.IndexOf(':');
@@ -60,8 +64,15 @@ internal static class MemInfoParser
             return new MemInfo(totalKb, availableKb, AvailableIsEstimate: false);
         }
 
-        // Kernels before 3.14. Saturate instead of wrapping on absurd input.
-        var estimate = free;
+        // Kernels before 3.14 always have MemFree; without it the text is cut short, and an estimate of 0 free
+        // would report all memory as used.
+        if (free is not { } freeKb)
+        {
+            throw new FormatException("/proc/meminfo: neither MemAvailable nor MemFree");
+        }
+
+        // Saturate instead of wrapping on absurd input.
+        var estimate = freeKb;
         foreach (var part in (ReadOnlySpan<ulong>)[buffers, cached, reclaimable])
         {
             estimate = ulong.MaxValue - estimate < part ? ulong.MaxValue : estimate + part;
@@ -72,8 +83,9 @@ internal static class MemInfoParser
 
     private static ulong Kilobytes(ReadOnlySpan<char> rest, string key)
     {
+        // Every kernel prints these in kB; a value without its unit is a line cut short.
         var value = KernelText.NextCounter(ref rest, key);
-        if (KernelText.NextField(ref rest, out var unit) && !unit.SequenceEqual("kB"))
+        if (!KernelText.NextField(ref rest, out var unit) || !unit.SequenceEqual("kB"))
         {
             throw new FormatException($"{key}: unit '{KernelText.Shorten(unit)}', kB expected");
         }

@@ -179,4 +179,20 @@ public sealed class HostMetricsCollectorTests
         Assert.Null(metrics.LoadAverage);
         Assert.Equal(24105, metrics.RamTotalMb);
     }
+
+    [Fact]
+    public void Nothing_mounted_gives_all_fields_null_and_one_warning_per_source()
+    {
+        var nowhere = "/nonexistent/upanel-host";
+        var files = new HostFiles(nowhere + "/proc", nowhere + "/sys", nowhere + "/root");
+        var logger = new FakeLogger();
+        var collector = new HostMetricsCollector(files, logger);
+
+        var metrics = collector.Collect();
+        collector.Collect();
+
+        Assert.Equal(new HostMetrics(), metrics);
+        Assert.Equal("{}", JsonSerializer.Serialize(metrics, ContractsJsonContext.Default.HostMetrics));
+        Assert.Equal([1000, 1000, 1000, 1000, 1000], logger.Collector.GetSnapshot().Select(r => r.Id.Id));
+    }
 }

@@ -50,6 +50,15 @@ public sealed class MemInfoParserTests
     }
 
     [Fact]
+    public void Debian12_capture_cut_after_MemAvailable_is_still_whole_for_what_we_read()
+    {
+        var full = FixtureTree.Read("host-debian12", "proc/meminfo");
+        var cut = full[..(full.IndexOf("Buffers:", StringComparison.Ordinal) + 4)];
+
+        Assert.Equal(24683656UL - 24220272, MemInfoParser.Parse(cut).UsedKb);
+    }
+
+    [Fact]
     public void Lines_without_a_unit_such_as_HugePages_are_skipped()
     {
         var info = MemInfoParser.Parse("HugePages_Total:       0\nMemTotal: 2048 kB\nMemAvailable: 1024 kB\n");
@@ -68,6 +77,9 @@ public sealed class MemInfoParserTests
     [InlineData("MemTotal:\n")]
     [InlineData("MemTotal: 99999999999999999999999 kB\n")]
     [InlineData("MemTotal: 1000 kB\nMemAvailable: lots kB\n")]
+    [InlineData("MemTotal: 1000 kB\n")]
+    [InlineData("MemTotal:       2468")]
+    [InlineData("MemTotal: 1000 kB\nMemFree: 900 kB\nMemAvailable:   24")]
     public void Odd_input_is_a_format_error(string text)
     {
         Assert.Throws<FormatException>(() => MemInfoParser.Parse(text));
