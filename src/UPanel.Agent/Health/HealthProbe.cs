@@ -1,0 +1,57 @@
+using System.Net;
+using System.Text.Json;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Health;
+
+/// <summary>
+/// What <c>upanel-agent health</c> does (Docker HEALTHCHECK in an image with no shell): GET the local /health and
+/// say whether it answered 200 with status ok.
+/// </summary>
+internal static class HealthProbe
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Probes the server configured by HEALTH_LISTEN (0.0.0.0 and [::] are probed on 127.0.0.1).
+    /// False when it is <c>off</c> or invalid, as there is then nothing to ask.
+    /// </summary>
+    public static Task<bool> ProbeAsync(string healthListen, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        HealthListen.TryParse(healthListen, out var endpoint, out _) && endpoint is not null
+            ? ProbeAsync(endpoint, timeout, cancellationToken)
+            : Task.FromResult(false);
+
+    /// <summary>True when <c>GET http://target/health</c> answers 200 with <c>"status":"ok"</c> within the timeout (3 s).</summary>
+    public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var target = HealthListen.ProbeTarget(listen);
+        var host = target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{target.Address}]" : target.Address.ToString();
+        var uri = new Uri($"http://{host}:{target.Port}/health");
+
+        // Never through a proxy: HTTP_PROXY in the container must not send the probe elsewhere.
+        using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? DefaultTimeout);
+        try
+        {
+            using var response = await client.GetAsync(uri, deadline.Token).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return false;
+            }
+
+            var body = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
+            return JsonSerializer.Deserialize(body, ContractsJsonContext.Default.HealthResponse)?.Status == "ok";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            return false;
+        }
+    }
+}

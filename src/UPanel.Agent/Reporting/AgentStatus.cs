@@ -1,0 +1,93 @@
+namespace UPanel.Agent.Reporting;
+
+/// <summary>
+/// The agent's live state, written by the reporter loop and the heartbeat factory, read by <c>/health</c>.
+/// Thread-safe; holds nothing secret.
+/// </summary>
+internal sealed class AgentStatus
+{
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private DateTimeOffset? _lastHeartbeatAt;
+    private int _queueLength;
+    private long _droppedCount;
+    private PanelState _panel = PanelState.Unknown;
+    private bool? _dockerAvailable;
+
+    public AgentStatus(TimeProvider time)
+    {
+        _time = time;
+        StartedAt = time.GetUtcNow();
+        _startTimestamp = time.GetTimestamp();
+    }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Monotonic: a wall-clock step does not change it.</summary>
+    public TimeSpan Uptime => _time.GetElapsedTime(_startTimestamp);
+
+    /// <summary>When the panel last accepted a heartbeat.</summary>
+    public DateTimeOffset? LastHeartbeatAt
+    {
+        get { lock (_gate) { return _lastHeartbeatAt; } }
+    }
+
+    public int QueueLength
+    {
+        get { lock (_gate) { return _queueLength; } }
+    }
+
+    /// <summary>Heartbeats dropped because the queue was full, since start.</summary>
+    public long DroppedCount
+    {
+        get { lock (_gate) { return _droppedCount; } }
+    }
+
+    public PanelState Panel
+    {
+        get { lock (_gate) { return _panel; } }
+    }
+
+    /// <summary>Whether the last container collection reached the engine; null before the first.</summary>
+    public bool? DockerAvailable
+    {
+        get { lock (_gate) { return _dockerAvailable; } }
+    }
+
+    public AgentStatusSnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            return new AgentStatusSnapshot(StartedAt, Uptime, _lastHeartbeatAt, _queueLength, _droppedCount, _panel, _dockerAvailable);
+        }
+    }
+
+    public void RecordSuccess(DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            _lastHeartbeatAt = at;
+            _panel = PanelState.Ok;
+        }
+    }
+
+    public void SetPanel(PanelState state)
+    {
+        lock (_gate) { _panel = state; }
+    }
+
+    public void SetQueue(int length, long dropped)
+    {
+        lock (_gate)
+        {
+            _queueLength = length;
+            _droppedCount = dropped;
+        }
+    }
+
+    public void SetDockerAvailable(bool available)
+    {
+        lock (_gate) { _dockerAvailable = available; }
+    }
+}

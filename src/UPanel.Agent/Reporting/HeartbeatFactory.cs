@@ -1,0 +1,67 @@
+using UPanel.Agent.Collection;
+using UPanel.Agent.Configuration;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Reporting;
+
+/// <summary>
+/// Builds one heartbeat: host metrics, containers (null when Docker cannot be asked), identity and ordering.
+/// </summary>
+/// <remarks>
+/// <c>seq</c> = max(previous + 1, Unix milliseconds of the sample time). It needs no state file: it increases across
+/// restarts as long as the wall clock does not step back by more than the agent's downtime and fewer than 1000
+/// heartbeats are built per second. Within one process it is strictly increasing whatever the clock does.
+/// </remarks>
+internal sealed class HeartbeatFactory
+{
+    private readonly IHostMetricsSource _host;
+    private readonly IContainerSource _containers;
+    private readonly string _serverId;
+    private readonly TimeProvider _time;
+    private readonly AgentStatus? _status;
+    private readonly Lock _seqGate = new();
+    private long _lastSeq;
+
+    public HeartbeatFactory(
+        IHostMetricsSource host,
+        IContainerSource containers,
+        AgentOptions options,
+        TimeProvider time,
+        AgentStatus? status = null)
+    {
+        _host = host;
+        _containers = containers;
+        _serverId = options.ServerId ?? string.Empty;
+        _time = time;
+        _status = status;
+    }
+
+    /// <summary>Takes a sample now. Never throws except on cancellation (the sources do not throw).</summary>
+    public async Task<Heartbeat> CreateAsync(CancellationToken cancellationToken)
+    {
+        var sampledAt = _time.GetUtcNow();
+        var metrics = _host.Collect();
+        var containers = await _containers.CollectAsync(cancellationToken).ConfigureAwait(false);
+        _status?.SetDockerAvailable(containers is not null);
+
+        return new Heartbeat
+        {
+            ServerId = _serverId,
+            Timestamp = sampledAt,
+            Metrics = metrics,
+            Containers = containers,
+            AgentVersion = AgentInfo.Version,
+            HeartbeatId = Ulid.NewUlid(sampledAt).ToString(),
+            Seq = NextSeq(sampledAt),
+        };
+    }
+
+    private long NextSeq(DateTimeOffset sampledAt)
+    {
+        lock (_seqGate)
+        {
+            _lastSeq = Math.Max(_lastSeq + 1, sampledAt.ToUnixTimeMilliseconds());
+            return _lastSeq;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace UPanel.Agent.Reporting;
+
+/// <summary>Reporting's log lines. Event ids 1200–1299, stable, never reused. No line carries a token.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Reporting to {Endpoint} every {IntervalSeconds} s")]
+    public static partial void ReporterStarted(ILogger logger, Uri endpoint, int intervalSeconds);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Heartbeat seq {Seq} delivered (HTTP {StatusCode})")]
+    public static partial void HeartbeatDelivered(ILogger logger, long? seq, int? statusCode);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Panel unreachable ({Reason}); heartbeats are queued ({QueueLength} waiting)")]
+    public static partial void PanelUnreachable(ILogger logger, string? reason, int queueLength);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Panel reachable again after {FailedAttempts} failed attempts; sending {QueueLength} queued heartbeats")]
+    public static partial void PanelRecovered(ILogger logger, int failedAttempts, int queueLength);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Panel rejected heartbeat seq {Seq} ({Reason}); it was dropped and will not be resent")]
+    public static partial void HeartbeatRejected(ILogger logger, long? seq, string? reason);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Panel refused the agent token ({Reason}); heartbeats stay queued. Fix: check AGENT_TOKEN / AGENT_TOKEN_FILE or register again")]
+    public static partial void PanelUnauthorized(ILogger logger, string? reason);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Debug, Message = "Heartbeat not delivered ({Reason}); next attempt in {DelaySeconds:0.#} s")]
+    public static partial void RetryScheduled(ILogger logger, string? reason, double delaySeconds);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Heartbeat queue full: dropped the oldest (seq {Seq}); {DroppedCount} dropped since start")]
+    public static partial void HeartbeatDropped(ILogger logger, long? seq, long droppedCount);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Panel set the heartbeat interval to {IntervalSeconds} s")]
+    public static partial void IntervalChanged(ILogger logger, int intervalSeconds);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Panel rotated the agent token; the new one is used from now on")]
+    public static partial void TokenRotated(ILogger logger);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Saving the rotated agent token failed ({ExceptionType}); it is used in memory but lost on restart")]
+    public static partial void TokenRotationHandlerFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Error, Message = "Taking a heartbeat sample failed")]
+    public static partial void SampleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1212, Level = LogLevel.Debug, Message = "Panel answered HTTP {StatusCode} with a body the agent cannot read ({Reason}); counted as delivered")]
+    public static partial void ResponseUnreadable(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(EventId = 1213, Level = LogLevel.Information, Message = "Agent token re-read after the panel refused it")]
+    public static partial void TokenReloaded(ILogger logger);
+
+    [LoggerMessage(EventId = 1214, Level = LogLevel.Information, Message = "Reporter stopped with {QueueLength} heartbeats queued")]
+    public static partial void ReporterStopped(ILogger logger, int queueLength);
+
+    [LoggerMessage(EventId = 1215, Level = LogLevel.Information, Message = "Panel asked to wait {DelaySeconds:0.#} s (Retry-After); samples keep being queued")]
+    public static partial void RetryAfterHonoured(ILogger logger, double delaySeconds);
+
+    [LoggerMessage(EventId = 1216, Level = LogLevel.Error, Message = "Re-reading the agent token failed ({ExceptionType})")]
+    public static partial void TokenReloadFailed(ILogger logger, string exceptionType);
+}

@@ -1,0 +1,371 @@
+using Microsoft.Extensions.Logging;
+using UPanel.Agent.Configuration;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Reporting;
+
+/// <summary>
+/// The heartbeat loop. Samples on a fixed schedule (first one <see cref="FirstHeartbeatDelay"/> after start, then every
+/// interval), queues every sample, and sends the queue oldest first whenever the panel may be asked. Sending never
+/// moves the sampling schedule: while the panel is down or asked for a pause (Retry-After) samples keep being taken
+/// and queued (bounded), and the queue is flushed after the next success.
+/// </summary>
+/// <remarks>
+/// One loop does both sampling and sending, so at most one request is in flight. A failed send stops the flush:
+/// the next attempt comes with the next sample or after a jittered backoff (5 s doubling, capped at the interval),
+/// whichever is first; a Retry-After from the panel is honoured strictly.
+/// </remarks>
+internal sealed class Reporter
+{
+    /// <summary>Leaves the collectors a moment for a first CPU delta, and still reports promptly.</summary>
+    public static readonly TimeSpan FirstHeartbeatDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary><see cref="RequestHeartbeat"/> causes at most one extra heartbeat per this period.</summary>
+    public static readonly TimeSpan ExtraHeartbeatSpacing = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MinRetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly HeartbeatFactory _factory;
+    private readonly PanelClient _client;
+    private readonly IHeartbeatQueue _queue;
+    private readonly AgentStatus _status;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<string?>? _reloadToken;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    private volatile string _token;
+    private int _extraRequested;
+    private int _failedAttempts;
+    private DateTimeOffset _nextSampleAt;
+    private DateTimeOffset _lastRegularSampleAt;
+    private DateTimeOffset _extraNotBefore = DateTimeOffset.MinValue;
+    private DateTimeOffset _retryAfterUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
+
+    /// <param name="options">HEARTBEAT_INTERVAL (clamped to 5–3600) and AGENT_TOKEN (required).</param>
+    /// <param name="reloadToken">
+    /// Called when the panel refuses the token (401/403), to re-read it (e.g. AGENT_TOKEN_FILE); null or the same
+    /// token keeps the current one.
+    /// </param>
+    public Reporter(
+        HeartbeatFactory factory,
+        PanelClient client,
+        IHeartbeatQueue queue,
+        AgentStatus status,
+        AgentOptions options,
+        TimeProvider time,
+        ILogger logger,
+        Func<string?>? reloadToken = null)
+    {
+        if (string.IsNullOrEmpty(options.AgentToken))
+        {
+            throw new ArgumentException("AGENT_TOKEN is not set: run `upanel-agent register` or set AGENT_TOKEN / AGENT_TOKEN_FILE.", nameof(options));
+        }
+
+        _factory = factory;
+        _client = client;
+        _queue = queue;
+        _status = status;
+        _time = time;
+        _logger = logger;
+        _reloadToken = reloadToken;
+        _token = options.AgentToken;
+        Interval = TimeSpan.FromSeconds(ClampInterval(options.HeartbeatIntervalSeconds));
+    }
+
+    /// <summary>
+    /// Raised (on the loop) with the new token when the panel rotates it in a heartbeat response, so the caller can
+    /// persist it. The reporter already uses it; a handler that throws is logged and otherwise ignored.
+    /// </summary>
+    public event Action<string>? TokenRotated;
+
+    /// <summary>For tests: raised with the time the loop will next wake, after its timer is armed.</summary>
+    internal event Action<DateTimeOffset>? Waiting;
+
+    /// <summary>The current sampling interval (HEARTBEAT_INTERVAL until the panel says otherwise).</summary>
+    public TimeSpan Interval { get; private set; }
+
+    /// <summary>Uses <paramref name="token"/> for every send from now on, queued heartbeats included.</summary>
+    public void SetToken(string token)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        _token = token;
+    }
+
+    /// <summary>
+    /// Asks for a heartbeat now (e.g. a container changed state). Debounced: at most one extra heartbeat per
+    /// <see cref="ExtraHeartbeatSpacing"/>; requests in between are merged into one at the end of the period.
+    /// Thread-safe and non-blocking.
+    /// </summary>
+    public void RequestHeartbeat()
+    {
+        Interlocked.Exchange(ref _extraRequested, 1);
+        Signal();
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then returns (does not throw).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var start = _time.GetUtcNow();
+        _nextSampleAt = start + FirstHeartbeatDelay;
+        _lastRegularSampleAt = start;
+        Log.ReporterStarted(_logger, _client.HeartbeatUri, (int)Interval.TotalSeconds);
+        try
+        {
+            while (true)
+            {
+                await StepAsync(cancellationToken).ConfigureAwait(false);
+                await WaitAsync(NextWake(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.ReporterStopped(_logger, _queue.Count);
+        }
+    }
+
+    private async Task StepAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (now >= _nextSampleAt)
+        {
+            // A regular sample also answers any pending request for an extra one.
+            Interlocked.Exchange(ref _extraRequested, 0);
+            _lastRegularSampleAt = _nextSampleAt;
+            _nextSampleAt = NextRegularSample(now);
+            await SampleAsync(cancellationToken).ConfigureAwait(false);
+
+            // A new heartbeat is worth one attempt at once; only the panel's own Retry-After holds it back.
+            _backoffUntil = DateTimeOffset.MinValue;
+        }
+        else if (Volatile.Read(ref _extraRequested) == 1 && now >= _extraNotBefore)
+        {
+            Interlocked.Exchange(ref _extraRequested, 0);
+            _extraNotBefore = now + ExtraHeartbeatSpacing;
+            await SampleAsync(cancellationToken).ConfigureAwait(false);
+            _backoffUntil = DateTimeOffset.MinValue;
+        }
+
+        if (_queue.Count > 0 && CanSend(_time.GetUtcNow()))
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private DateTimeOffset NextRegularSample(DateTimeOffset now)
+    {
+        // Keep the grid; after a long stall (suspend, a slow send) restart it from now rather than bursting.
+        var next = _lastRegularSampleAt + Interval;
+        return next > now ? next : now + Interval;
+    }
+
+    private async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        Heartbeat heartbeat;
+        try
+        {
+            heartbeat = await _factory.CreateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.SampleFailed(_logger, ex);
+            return;
+        }
+
+        var dropped = _queue.Enqueue(heartbeat);
+        if (dropped is not null)
+        {
+            Log.HeartbeatDropped(_logger, dropped.Seq, _queue.DroppedCount);
+        }
+
+        PublishQueue();
+    }
+
+    private bool CanSend(DateTimeOffset now) => now >= _retryAfterUntil && now >= _backoffUntil;
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (_queue.TryPeek(out var heartbeat))
+        {
+            var result = await _client.SendHeartbeatAsync(heartbeat, _token, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            switch (result.Outcome)
+            {
+                case PanelOutcome.Success:
+                    _queue.RemoveOldest();
+                    if (_failedAttempts > 0)
+                    {
+                        Log.PanelRecovered(_logger, _failedAttempts, _queue.Count + 1);
+                        _failedAttempts = 0;
+                    }
+
+                    _status.RecordSuccess(now);
+                    PublishQueue();
+                    Log.HeartbeatDelivered(_logger, heartbeat.Seq, (int?)result.StatusCode);
+                    Apply(result.Response);
+                    break;
+
+                case PanelOutcome.Rejected:
+                    _queue.RemoveOldest();
+                    _status.SetPanel(PanelState.Rejected);
+                    PublishQueue();
+                    Log.HeartbeatRejected(_logger, heartbeat.Seq, result.Reason);
+                    break;
+
+                case PanelOutcome.Unauthorized:
+                    if (_status.Panel != PanelState.Unauthorized)
+                    {
+                        Log.PanelUnauthorized(_logger, result.Reason);
+                    }
+
+                    _status.SetPanel(PanelState.Unauthorized);
+                    ReloadToken();
+                    BackOff(now, result);
+                    return;
+
+                default:
+                    if (_status.Panel != PanelState.Unreachable)
+                    {
+                        Log.PanelUnreachable(_logger, result.Reason, _queue.Count);
+                    }
+
+                    _status.SetPanel(PanelState.Unreachable);
+                    BackOff(now, result);
+                    return;
+            }
+        }
+    }
+
+    private void BackOff(DateTimeOffset now, PanelResult result)
+    {
+        _failedAttempts++;
+        if (result.RetryAfter is { } retryAfter)
+        {
+            // "Retry-After: 0" must not turn the loop into a busy retry.
+            retryAfter = retryAfter < MinRetryAfter ? MinRetryAfter : retryAfter;
+            _retryAfterUntil = now + retryAfter;
+            Log.RetryAfterHonoured(_logger, retryAfter.TotalSeconds);
+            return;
+        }
+
+        // 5 s, 10 s, 20 s … capped at the interval, with ±20 % jitter so a fleet does not retry in step.
+        var exponent = Math.Min(_failedAttempts - 1, 16);
+        var delay = TimeSpan.FromTicks(Math.Min(FirstBackoff.Ticks << exponent, Interval.Ticks));
+        delay *= 0.8 + (Random.Shared.NextDouble() * 0.4);
+        _backoffUntil = now + delay;
+        Log.RetryScheduled(_logger, result.Reason, delay.TotalSeconds);
+    }
+
+    private void Apply(HeartbeatResponse? response)
+    {
+        if (response is null)
+        {
+            return;
+        }
+
+        if (response.NextHeartbeatSeconds is { } seconds)
+        {
+            var interval = TimeSpan.FromSeconds(ClampInterval(seconds));
+            if (interval != Interval)
+            {
+                Interval = interval;
+                _nextSampleAt = _lastRegularSampleAt + interval;
+                Log.IntervalChanged(_logger, (int)interval.TotalSeconds);
+            }
+        }
+
+        if (!string.IsNullOrEmpty(response.NewAgentToken) && response.NewAgentToken != _token)
+        {
+            _token = response.NewAgentToken;
+            Log.TokenRotated(_logger);
+            try
+            {
+                TokenRotated?.Invoke(response.NewAgentToken);
+            }
+            catch (Exception ex)
+            {
+                Log.TokenRotationHandlerFailed(_logger, ex.GetType().Name);
+            }
+        }
+    }
+
+    private void ReloadToken()
+    {
+        if (_reloadToken is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var token = _reloadToken();
+            if (!string.IsNullOrEmpty(token) && token != _token)
+            {
+                _token = token;
+                Log.TokenReloaded(_logger);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.TokenReloadFailed(_logger, ex.GetType().Name);
+        }
+    }
+
+    private void PublishQueue() => _status.SetQueue(_queue.Count, _queue.DroppedCount);
+
+    private DateTimeOffset NextWake()
+    {
+        var wake = _nextSampleAt;
+        if (Volatile.Read(ref _extraRequested) == 1 && _extraNotBefore < wake)
+        {
+            wake = _extraNotBefore;
+        }
+
+        if (_queue.Count > 0)
+        {
+            var sendAt = _retryAfterUntil > _backoffUntil ? _retryAfterUntil : _backoffUntil;
+            if (sendAt < wake)
+            {
+                wake = sendAt;
+            }
+        }
+
+        return wake;
+    }
+
+    private async Task WaitAsync(DateTimeOffset wake, CancellationToken cancellationToken)
+    {
+        var delay = wake - _time.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+        {
+            Waiting?.Invoke(wake);
+            cancellationToken.ThrowIfCancellationRequested();
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = Task.Delay(delay, _time, stop.Token);
+        var signal = _wake.WaitAsync(stop.Token);
+        Waiting?.Invoke(wake);
+        await Task.WhenAny(timer, signal).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled; the loop will look at the flag.
+        }
+    }
+
+    private static int ClampInterval(int seconds) =>
+        Math.Clamp(seconds, AgentOptions.MinIntervalSeconds, AgentOptions.MaxIntervalSeconds);
+}
