@@ -1,0 +1,139 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using UPanel.Agent.Configuration;
+using UPanel.Agent.Reporting;
+
+namespace UPanel.Agent.Tests.Reporting;
+
+/// <summary>
+/// A reporter wired to a real <see cref="TestPanelServer"/> over real HTTP, with time driven by a
+/// <see cref="FakeTimeProvider"/>. The loop reports each wait (<see cref="Reporter.Waiting"/>); the harness moves the
+/// clock to exactly that moment and waits until the loop is idle again, so no test depends on real-time sleeps.
+/// </summary>
+internal sealed class ReporterHarness : IAsyncDisposable
+{
+    public const string Token = "agent-token-0123456789abcdef";
+    public static readonly DateTimeOffset Start = new(2026, 1, 15, 10, 30, 0, TimeSpan.Zero);
+
+    private readonly Channel<DateTimeOffset> _waits = Channel.CreateUnbounded<DateTimeOffset>();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http = PanelHttp.CreateClient();
+    private DateTimeOffset? _pendingWake;
+    private Task? _run;
+
+    public ReporterHarness(int intervalSeconds = 60, TimeSpan? clientTimeout = null, Func<string?>? reloadToken = null, int queueCapacity = HeartbeatQueue.DefaultCapacity)
+    {
+        Time = new FakeTimeProvider(Start);
+        Panel = new TestPanelServer();
+        Status = new AgentStatus(Time);
+        Queue = new HeartbeatQueue(queueCapacity);
+        Options = new AgentOptions { PanelUrl = Panel.BaseUrl, ServerId = "01HQSERVER", AgentToken = Token, HeartbeatIntervalSeconds = intervalSeconds };
+        Factory = new HeartbeatFactory(Host, Containers, Options, Time, Status);
+        Client = new PanelClient(_http, Panel.BaseUrl, Time, Logger, clientTimeout ?? TimeSpan.FromSeconds(5));
+        Reporter = new Reporter(Factory, Client, Queue, Status, Options, Time, Logger, reloadToken);
+        Reporter.Waiting += wake => _waits.Writer.TryWrite(wake);
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public TestPanelServer Panel { get; }
+
+    public AgentStatus Status { get; }
+
+    public HeartbeatQueue Queue { get; }
+
+    public AgentOptions Options { get; }
+
+    public FakeHostMetricsSource Host { get; } = new();
+
+    public FakeContainerSource Containers { get; } = new();
+
+    public HeartbeatFactory Factory { get; }
+
+    public PanelClient Client { get; }
+
+    public Reporter Reporter { get; }
+
+    public FakeLogger Logger { get; } = new();
+
+    /// <summary>Heartbeats taken so far (each sample calls the host source once).</summary>
+    public int Samples => Host.Calls;
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    /// <summary>Starts the loop and waits until it first sleeps.</summary>
+    public async Task StartAsync()
+    {
+        _run = Reporter.RunAsync(_stop.Token);
+        await IdleAsync();
+    }
+
+    /// <summary>When the loop will next wake by itself (it is idle when this returns).</summary>
+    public async Task<DateTimeOffset> IdleAsync()
+    {
+        _pendingWake ??= await _waits.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return _pendingWake.Value;
+    }
+
+    /// <summary>Moves the clock to the loop's next wake-up and waits for that iteration to finish.</summary>
+    public async Task<DateTimeOffset> StepAsync()
+    {
+        var wake = await IdleAsync();
+        _pendingWake = null;
+        if (wake > Now)
+        {
+            Time.SetUtcNow(wake);
+        }
+
+        await IdleAsync();
+        return wake;
+    }
+
+    /// <summary>Steps through every wake-up up to <paramref name="target"/>, then sets the clock to it.</summary>
+    public async Task AdvanceToAsync(DateTimeOffset target)
+    {
+        while (await IdleAsync() <= target)
+        {
+            await StepAsync();
+        }
+
+        if (target > Now)
+        {
+            Time.SetUtcNow(target);
+        }
+    }
+
+    public Task AdvanceAsync(TimeSpan by) => AdvanceToAsync(Now + by);
+
+    /// <summary>Steps until <paramref name="samples"/> heartbeats have been taken in total.</summary>
+    public async Task StepUntilSamplesAsync(int samples)
+    {
+        while (Samples < samples)
+        {
+            await StepAsync();
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> while the loop is idle and waits for the loop to be idle again.</summary>
+    public async Task WhileIdleAsync(Action action)
+    {
+        await IdleAsync();
+        _pendingWake = null;
+        action();
+        await IdleAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_run is not null)
+        {
+            await _run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await Panel.DisposeAsync();
+        _http.Dispose();
+        _stop.Dispose();
+    }
+}

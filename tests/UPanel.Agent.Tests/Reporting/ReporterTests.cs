@@ -1,0 +1,375 @@
+using UPanel.Agent.Reporting;
+
+namespace UPanel.Agent.Tests.Reporting;
+
+public sealed class ReporterTests
+{
+    private static readonly DateTimeOffset Start = ReporterHarness.Start;
+
+    [Fact]
+    public async Task First_heartbeat_goes_out_two_seconds_after_start_with_the_bearer_token()
+    {
+        await using var h = new ReporterHarness();
+        await h.StartAsync();
+
+        Assert.Equal(Start.AddSeconds(2), await h.IdleAsync());
+        await h.StepAsync();
+
+        var request = Assert.Single(await h.Panel.WaitForRequestsAsync(1));
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/api/agent/heartbeat", request.Path);
+        Assert.Equal($"Bearer {ReporterHarness.Token}", request.Authorization);
+        Assert.StartsWith("application/json", request.Headers["content-type"], StringComparison.Ordinal);
+        Assert.Equal("01HQSERVER", request.Heartbeat.ServerId);
+        Assert.Equal(Start.AddSeconds(2), request.Heartbeat.Timestamp);
+        Assert.Equal(PanelState.Ok, h.Status.Panel);
+        Assert.Equal(Start.AddSeconds(2), h.Status.LastHeartbeatAt);
+        Assert.Equal(0, h.Status.QueueLength);
+    }
+
+    [Fact]
+    public async Task Heartbeats_follow_the_configured_interval()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 30);
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(100));
+
+        var requests = h.Panel.Requests;
+        Assert.Equal(
+            [Start.AddSeconds(2), Start.AddSeconds(32), Start.AddSeconds(62), Start.AddSeconds(92)],
+            requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.All(requests, r => Assert.Equal($"Bearer {ReporterHarness.Token}", r.Authorization));
+        Assert.Equal(Start.AddSeconds(122), await h.IdleAsync());
+    }
+
+    [Fact]
+    public async Task Interval_below_five_seconds_is_raised_to_five()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 1);
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(13));
+
+        Assert.Equal(TimeSpan.FromSeconds(5), h.Reporter.Interval);
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(7), Start.AddSeconds(12)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+    }
+
+    [Fact]
+    public async Task Panel_next_heartbeat_seconds_takes_over_the_interval()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.Ok(nextHeartbeatSeconds: 10);
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(35));
+
+        Assert.Equal(TimeSpan.FromSeconds(10), h.Reporter.Interval);
+        Assert.Equal(
+            [Start.AddSeconds(2), Start.AddSeconds(12), Start.AddSeconds(22), Start.AddSeconds(32)],
+            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+    }
+
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(0, 5)]
+    [InlineData(-30, 5)]
+    [InlineData(999999, 3600)]
+    public async Task Panel_next_heartbeat_seconds_is_clamped_to_5_to_3600(int asked, int expected)
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.Ok(nextHeartbeatSeconds: asked);
+        await h.StartAsync();
+
+        await h.StepAsync();
+
+        Assert.Equal(TimeSpan.FromSeconds(expected), h.Reporter.Interval);
+        Assert.Equal(Start.AddSeconds(2 + expected), await h.IdleAsync());
+    }
+
+    [Fact]
+    public async Task Heartbeat_is_queued_when_panel_returns_500_and_flushed_oldest_first_after_recovery()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.WithStatus(500);
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(150));
+
+        Assert.Equal(3, h.Samples);
+        Assert.Equal(3, h.Status.QueueLength);
+        Assert.Equal(PanelState.Unreachable, h.Status.Panel);
+        Assert.Null(h.Status.LastHeartbeatAt);
+        var failed = h.Panel.Requests.Count;
+
+        h.Panel.Reply = _ => PanelReply.Ok();
+        await h.StepUntilSamplesAsync(4);
+
+        var delivered = h.Panel.Requests.Skip(failed).Select(r => r.Heartbeat).ToList();
+        Assert.Equal(4, delivered.Count);
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122), Start.AddSeconds(182)], delivered.Select(d => d.Timestamp));
+        Assert.True(delivered.Zip(delivered.Skip(1)).All(p => p.First.Seq < p.Second.Seq));
+        Assert.Equal(0, h.Status.QueueLength);
+        Assert.Equal(PanelState.Ok, h.Status.Panel);
+    }
+
+    [Fact]
+    public async Task Failed_heartbeat_is_retried_with_backoff_before_the_next_sample()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.WithStatus(503);
+        await h.StartAsync();
+        await h.StepAsync();
+
+        // First retry 5 s ± 20 % after the failure, long before the next sample at 62 s.
+        var retryAt = await h.IdleAsync();
+        Assert.InRange(retryAt, Start.AddSeconds(2 + 4), Start.AddSeconds(2 + 6));
+
+        h.Panel.Reply = _ => PanelReply.Ok();
+        await h.StepAsync();
+
+        Assert.Equal(2, h.Panel.Requests.Count);
+        Assert.Equal(h.Panel.Requests[0].Heartbeat.HeartbeatId, h.Panel.Requests[1].Heartbeat.HeartbeatId);
+        Assert.Equal(0, h.Status.QueueLength);
+    }
+
+    [Fact]
+    public async Task Panel_that_does_not_answer_in_time_counts_as_unreachable_and_the_heartbeat_is_kept()
+    {
+        await using var h = new ReporterHarness(clientTimeout: TimeSpan.FromMilliseconds(300));
+        h.Panel.Reply = _ => PanelReply.Hanging();
+        await h.StartAsync();
+
+        await h.StepAsync();
+
+        Assert.Single(h.Panel.Requests);
+        Assert.Equal(PanelState.Unreachable, h.Status.Panel);
+        Assert.Equal(1, h.Status.QueueLength);
+
+        h.Panel.Reply = _ => PanelReply.Ok();
+        await h.StepAsync();
+
+        Assert.Equal(2, h.Panel.Requests.Count);
+        Assert.Equal(h.Panel.Requests[0].Heartbeat.HeartbeatId, h.Panel.Requests[1].Heartbeat.HeartbeatId);
+        Assert.Equal(PanelState.Ok, h.Status.Panel);
+        Assert.Equal(0, h.Status.QueueLength);
+    }
+
+    [Fact]
+    public async Task Heartbeats_taken_while_the_panel_refuses_connections_arrive_after_it_returns()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        await h.StartAsync();
+        h.Panel.Stop();
+
+        // Down for three intervals.
+        await h.AdvanceToAsync(Start.AddSeconds(150));
+        Assert.Equal(3, h.Status.QueueLength);
+        Assert.Equal(PanelState.Unreachable, h.Status.Panel);
+        Assert.Empty(h.Panel.Requests);
+
+        h.Panel.Restart();
+        await h.StepUntilSamplesAsync(4);
+
+        Assert.Equal(
+            [Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122), Start.AddSeconds(182)],
+            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal(0, h.Status.QueueLength);
+    }
+
+    [Fact]
+    public async Task Queue_keeps_the_newest_ten_and_counts_what_it_dropped()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 5);
+        await h.StartAsync();
+        h.Panel.Stop();
+
+        await h.StepUntilSamplesAsync(12);
+        Assert.Equal(10, h.Status.QueueLength);
+        Assert.Equal(2, h.Status.DroppedCount);
+
+        h.Panel.Restart();
+        await h.StepUntilSamplesAsync(13);
+
+        // The 13th sample is queued before the flush, pushing out one more: samples 4–13 arrive, oldest first.
+        var expected = Enumerable.Range(3, 10).Select(i => Start.AddSeconds(2 + (5 * i)));
+        Assert.Equal(expected, h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal(3, h.Status.DroppedCount);
+        Assert.Equal(0, h.Status.QueueLength);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1207);
+    }
+
+    [Fact]
+    public async Task Heartbeat_rejected_with_400_is_dropped_and_not_resent()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.WithStatus(400, """{"status":"error","error":"metrics.cpu_percent out of range","field":"metrics.cpu_percent"}""");
+        await h.StartAsync();
+        await h.StepAsync();
+
+        Assert.Equal(0, h.Status.QueueLength);
+        Assert.Equal(PanelState.Rejected, h.Status.Panel);
+        var log = Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1204);
+        Assert.Contains("metrics.cpu_percent out of range", log.Message, StringComparison.Ordinal);
+
+        h.Panel.Reply = _ => PanelReply.Ok();
+        await h.AdvanceToAsync(Start.AddSeconds(62));
+
+        var requests = h.Panel.Requests;
+        Assert.Equal(2, requests.Count);
+        Assert.NotEqual(requests[0].Heartbeat.HeartbeatId, requests[1].Heartbeat.HeartbeatId);
+        Assert.Equal(Start.AddSeconds(62), requests[1].Heartbeat.Timestamp);
+    }
+
+    [Theory]
+    [InlineData(401)]
+    [InlineData(403)]
+    public async Task Refused_token_keeps_the_queue_and_shows_in_status(int status)
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.WithStatus(status);
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(100));
+
+        Assert.Equal(2, h.Status.QueueLength);
+        Assert.Equal(PanelState.Unauthorized, h.Status.Panel);
+        Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1205);
+
+        h.Panel.Reply = _ => PanelReply.Ok();
+        await h.StepUntilSamplesAsync(3);
+
+        Assert.Equal(0, h.Status.QueueLength);
+        Assert.Equal(PanelState.Ok, h.Status.Panel);
+        var delivered = h.Panel.Requests.Where(r => r.Heartbeat.Timestamp <= Start.AddSeconds(122)).Select(r => r.Heartbeat.Timestamp).Distinct();
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122)], delivered);
+    }
+
+    [Fact]
+    public async Task Refused_token_is_re_read_and_the_new_one_used_for_the_queue()
+    {
+        var reloaded = "reloaded-token-fedcba9876543210";
+        await using var h = new ReporterHarness(intervalSeconds: 60, reloadToken: () => reloaded);
+        h.Panel.Reply = r => r.Authorization == $"Bearer {reloaded}" ? PanelReply.Ok() : PanelReply.WithStatus(401);
+        await h.StartAsync();
+
+        await h.StepAsync();
+        Assert.Equal(PanelState.Unauthorized, h.Status.Panel);
+
+        await h.StepAsync();
+
+        var requests = h.Panel.Requests;
+        Assert.Equal(2, requests.Count);
+        Assert.Equal($"Bearer {reloaded}", requests[1].Authorization);
+        Assert.Equal(requests[0].Heartbeat.HeartbeatId, requests[1].Heartbeat.HeartbeatId);
+        Assert.Equal(PanelState.Ok, h.Status.Panel);
+    }
+
+    [Fact]
+    public async Task Rotated_token_from_the_panel_is_used_for_the_next_send_and_announced()
+    {
+        const string rotated = "rotated-token-aaaaaaaaaaaaaaaaaaaaaaaa";
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        var announced = new List<string>();
+        h.Reporter.TokenRotated += announced.Add;
+        h.Panel.Reply = r => r.Authorization == $"Bearer {ReporterHarness.Token}" ? PanelReply.Ok(newAgentToken: rotated) : PanelReply.Ok();
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(62));
+
+        var requests = h.Panel.Requests;
+        Assert.Equal(2, requests.Count);
+        Assert.Equal($"Bearer {ReporterHarness.Token}", requests[0].Authorization);
+        Assert.Equal($"Bearer {rotated}", requests[1].Authorization);
+        Assert.Equal([rotated], announced);
+        Assert.DoesNotContain(h.Logger.Collector.GetSnapshot(), r => r.Message.Contains(rotated, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Retry_after_is_honoured_while_samples_keep_being_taken_on_schedule()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 5);
+        h.Panel.Reply = _ => PanelReply.RetryAfter(429, "30");
+        await h.StartAsync();
+        await h.StepAsync();
+        Assert.Single(h.Panel.Requests);
+        h.Panel.Reply = _ => PanelReply.Ok();
+
+        // Samples at 7, 12, 17, 22, 27 are queued; nothing is sent before 2 + 30 s.
+        await h.AdvanceToAsync(Start.AddSeconds(31));
+        Assert.Single(h.Panel.Requests);
+        Assert.Equal(6, h.Samples);
+        Assert.Equal(6, h.Status.QueueLength);
+
+        await h.AdvanceToAsync(Start.AddSeconds(32));
+
+        var delivered = h.Panel.Requests.Skip(1).Select(r => r.Heartbeat.Timestamp);
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => Start.AddSeconds(2 + (5 * i))), delivered);
+        Assert.Equal(0, h.Status.QueueLength);
+    }
+
+    [Fact]
+    public async Task Retry_after_on_503_is_honoured()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.RetryAfter(503, "20");
+        await h.StartAsync();
+        await h.StepAsync();
+
+        Assert.Equal(Start.AddSeconds(22), await h.IdleAsync());
+    }
+
+    [Fact]
+    public async Task Requested_heartbeats_are_debounced_to_one_extra_per_five_seconds()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        await h.StartAsync();
+        await h.StepAsync();
+        await h.AdvanceToAsync(Start.AddSeconds(10));
+
+        await h.WhileIdleAsync(h.Reporter.RequestHeartbeat);
+        await h.WhileIdleAsync(h.Reporter.RequestHeartbeat);
+        await h.WhileIdleAsync(h.Reporter.RequestHeartbeat);
+
+        // One extra at once; the two requests inside the next 5 s merge into one at 15 s.
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(10)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal(Start.AddSeconds(15), await h.IdleAsync());
+
+        await h.AdvanceToAsync(Start.AddSeconds(61));
+
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(10), Start.AddSeconds(15)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+
+        // The regular schedule did not move.
+        await h.StepAsync();
+        Assert.Equal(Start.AddSeconds(62), h.Panel.Requests[^1].Heartbeat.Timestamp);
+    }
+
+    [Fact]
+    public async Task Reporter_stops_when_cancelled()
+    {
+        var h = new ReporterHarness();
+        await h.StartAsync();
+
+        await h.DisposeAsync();
+
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1214);
+    }
+
+    [Fact]
+    public async Task No_log_line_carries_the_token()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 5, clientTimeout: TimeSpan.FromMilliseconds(300));
+        h.Logger.ControlLevel(Microsoft.Extensions.Logging.LogLevel.Trace, true);
+        var replies = new Queue<PanelReply>([PanelReply.WithStatus(500), PanelReply.WithStatus(401), PanelReply.WithStatus(400, ReporterHarness.Token), PanelReply.Hanging(), PanelReply.Ok()]);
+        h.Panel.Reply = _ => replies.Count > 0 ? replies.Dequeue() : PanelReply.Ok();
+        await h.StartAsync();
+
+        await h.AdvanceToAsync(Start.AddSeconds(60));
+
+        Assert.True(h.Panel.Requests.Count >= 5);
+        var logs = h.Logger.Collector.GetSnapshot();
+        Assert.NotEmpty(logs);
+        Assert.DoesNotContain(logs, r => r.Message.Contains(ReporterHarness.Token, StringComparison.Ordinal)
+                                         || (r.Exception?.ToString().Contains(ReporterHarness.Token, StringComparison.Ordinal) ?? false));
+    }
+}
