@@ -35,6 +35,9 @@ internal sealed class HealthServer : IAsyncDisposable
     public const int MaxHeadBytes = 4096;
     public static readonly TimeSpan DefaultReadDeadline = TimeSpan.FromSeconds(5);
 
+    private const int MaxDrainBytes = 64 * 1024;
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
+
     private static readonly byte[] NotFoundBody = """{"status":"error","error":"not found"}"""u8.ToArray();
     private static readonly byte[] MethodNotAllowedBody = """{"status":"error","error":"method not allowed; use GET"}"""u8.ToArray();
     private static readonly byte[] BadRequestBody = """{"status":"error","error":"bad request"}"""u8.ToArray();
@@ -62,6 +65,9 @@ internal sealed class HealthServer : IAsyncDisposable
         _readDeadline = readDeadline ?? DefaultReadDeadline;
     }
 
+    /// <summary>Connections being served now (for tests and diagnostics).</summary>
+    internal int ActiveConnections => Volatile.Read(ref _active);
+
     /// <summary>The bound address (with the real port when 0 was asked); null before <see cref="Start"/>.</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
 
@@ -81,8 +87,7 @@ internal sealed class HealthServer : IAsyncDisposable
                 listener.DualMode = true;
             }
 
-            // Lets a restarted agent bind while old connections linger in TIME_WAIT (Linux never shares a live listener).
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT too, which would let a second agent share the port.
             listener.Bind(_endpoint);
             listener.Listen(16);
         }
@@ -187,6 +192,7 @@ internal sealed class HealthServer : IAsyncDisposable
             {
                 await client.SendAsync(response, SocketFlags.None, deadline.Token).ConfigureAwait(false);
                 client.Shutdown(SocketShutdown.Send);
+                await DrainAsync(client, buffer, stop).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -206,6 +212,29 @@ internal sealed class HealthServer : IAsyncDisposable
             client.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>
+    /// Lingering close: closing with unread input (an oversized head, a body) would send a reset that can destroy the
+    /// response before the client reads it. Read and discard briefly until the client closes; bounded in time and bytes.
+    /// </summary>
+    private static async Task DrainAsync(Socket client, byte[] buffer, CancellationToken stop)
+    {
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        linger.CancelAfter(LingerTime);
+        var total = 0;
+        try
+        {
+            int read;
+            while (total < MaxDrainBytes && (read = await client.ReceiveAsync(buffer.AsMemory(0, MaxHeadBytes), SocketFlags.None, linger.Token).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+        {
+            // The client kept the connection open or reset it: nothing more to do.
         }
     }
 

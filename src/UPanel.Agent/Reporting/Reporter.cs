@@ -84,6 +84,9 @@ internal sealed class Reporter
     /// <summary>For tests: raised with the time the loop will next wake, after its timer is armed.</summary>
     internal event Action<DateTimeOffset>? Waiting;
 
+    /// <summary>For tests: a number in [0, 1) that sets the backoff jitter (0.5 = none).</summary>
+    internal Func<double> NextJitter { get; set; } = Random.Shared.NextDouble;
+
     /// <summary>The current sampling interval (HEARTBEAT_INTERVAL until the panel says otherwise).</summary>
     public TimeSpan Interval { get; private set; }
 
@@ -253,7 +256,7 @@ internal sealed class Reporter
         // 5 s, 10 s, 20 s … capped at the interval, with ±20 % jitter so a fleet does not retry in step.
         var exponent = Math.Min(_failedAttempts - 1, 16);
         var delay = TimeSpan.FromTicks(Math.Min(FirstBackoff.Ticks << exponent, Interval.Ticks));
-        delay *= 0.8 + (Random.Shared.NextDouble() * 0.4);
+        delay *= 0.8 + (NextJitter() * 0.4);
         _backoffUntil = now + delay;
         Log.RetryScheduled(_logger, result.Reason, delay.TotalSeconds);
     }

@@ -33,6 +33,9 @@ internal sealed class ReporterHarness : IAsyncDisposable
         Client = new PanelClient(_http, Panel.BaseUrl, Time, Logger, clientTimeout ?? TimeSpan.FromSeconds(5));
         Reporter = new Reporter(Factory, Client, Queue, Status, Options, Time, Logger, reloadToken);
         Reporter.Waiting += wake => _waits.Writer.TryWrite(wake);
+
+        // Backoff without jitter: retries land exactly on 5 s, 10 s, … so schedules are predictable.
+        Reporter.NextJitter = () => 0.5;
     }
 
     public FakeTimeProvider Time { get; }

@@ -121,9 +121,8 @@ public sealed class ReporterTests
         await h.StartAsync();
         await h.StepAsync();
 
-        // First retry 5 s ± 20 % after the failure, long before the next sample at 62 s.
-        var retryAt = await h.IdleAsync();
-        Assert.InRange(retryAt, Start.AddSeconds(2 + 4), Start.AddSeconds(2 + 6));
+        // First retry 5 s after the failure (no jitter in the harness), long before the next sample at 62 s.
+        Assert.Equal(Start.AddSeconds(7), await h.IdleAsync());
 
         h.Panel.Reply = _ => PanelReply.Ok();
         await h.StepAsync();
@@ -191,7 +190,8 @@ public sealed class ReporterTests
         h.Panel.Restart();
         await h.StepUntilSamplesAsync(13);
 
-        // The 13th sample is queued before the flush, pushing out one more: samples 4–13 arrive, oldest first.
+        // The retry falls on the 13th sample, which is queued before the flush and pushes out one more:
+        // samples 4–13 arrive, oldest first.
         var expected = Enumerable.Range(3, 10).Select(i => Start.AddSeconds(2 + (5 * i)));
         Assert.Equal(expected, h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
         Assert.Equal(3, h.Status.DroppedCount);

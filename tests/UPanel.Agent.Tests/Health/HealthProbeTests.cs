@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using UPanel.Agent.Health;
+using UPanel.Agent.Reporting;
+using UPanel.Agent.Tests.Reporting;
+
+namespace UPanel.Agent.Tests.Health;
+
+public sealed class HealthProbeTests
+{
+    [Fact]
+    public async Task Probe_is_true_against_a_running_health_server()
+    {
+        await using var server = new HealthServer(new IPEndPoint(IPAddress.Loopback, 0), new AgentStatus(new FakeTimeProvider()), new FakeLogger());
+        server.Start();
+
+        Assert.True(await HealthProbe.ProbeAsync(server.LocalEndPoint!, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.True(await HealthProbe.ProbeAsync($"127.0.0.1:{server.LocalEndPoint!.Port}", cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Probe_is_false_when_nothing_listens()
+    {
+        int port;
+        using (var reserve = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            reserve.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)reserve.LocalEndPoint!).Port;
+        }
+
+        Assert.False(await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData(500, "")]
+    [InlineData(404, "")]
+    [InlineData(200, "{\"status\":\"degraded\",\"uptime_seconds\":1,\"version\":\"1\"}")]
+    [InlineData(200, "garbage")]
+    public async Task Probe_is_false_unless_the_answer_is_200_ok(int status, string body)
+    {
+        await using var other = new TestPanelServer { Reply = _ => PanelReply.WithStatus(status, body) };
+
+        Assert.False(await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, other.Port), cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Probe_gives_up_after_its_timeout()
+    {
+        await using var hanging = new TestPanelServer { Reply = _ => PanelReply.Hanging() };
+        var started = TimeProvider.System.GetTimestamp();
+
+        var ok = await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, hanging.Port), TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+
+        Assert.False(ok);
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [InlineData("off")]
+    [InlineData("nonsense")]
+    public async Task Probe_is_false_when_the_endpoint_is_off_or_invalid(string listen)
+    {
+        Assert.False(await HealthProbe.ProbeAsync(listen, cancellationToken: TestContext.Current.CancellationToken));
+    }
+}
