@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
+using UPanel.Agent.Configuration;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Health;
@@ -13,19 +15,34 @@ internal static class HealthProbe
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Probes the server configured by HEALTH_LISTEN (0.0.0.0 and [::] are probed on 127.0.0.1).
-    /// False when it is <c>off</c> or invalid, as there is then nothing to ask.
+    /// Probes the server configured by HEALTH_LISTEN (<see cref="AgentOptions.HealthListenAddress"/>; 0.0.0.0 and
+    /// [::] are probed on 127.0.0.1). False when it is <c>off</c> (null) or its name does not resolve.
     /// </summary>
-    public static Task<bool> ProbeAsync(string healthListen, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        HealthListen.TryParse(healthListen, out var endpoint, out _) && endpoint is not null
-            ? ProbeAsync(endpoint, timeout, cancellationToken)
-            : Task.FromResult(false);
+    public static Task<bool> ProbeAsync(HealthListenAddress? address, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (address is null)
+        {
+            return Task.FromResult(false);
+        }
+
+        IPEndPoint endpoint;
+        try
+        {
+            endpoint = HealthListen.ToEndPoint(address);
+        }
+        catch (SocketException)
+        {
+            return Task.FromResult(false);
+        }
+
+        return ProbeAsync(endpoint, timeout, cancellationToken);
+    }
 
     /// <summary>True when <c>GET http://target/health</c> answers 200 with <c>"status":"ok"</c> within the timeout (3 s).</summary>
     public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var target = HealthListen.ProbeTarget(listen);
-        var host = target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{target.Address}]" : target.Address.ToString();
+        var host = target.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{target.Address}]" : target.Address.ToString();
         var uri = new Uri($"http://{host}:{target.Port}/health");
 
         // Never through a proxy: HTTP_PROXY in the container must not send the probe elsewhere.

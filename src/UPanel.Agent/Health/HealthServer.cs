@@ -53,7 +53,7 @@ internal sealed class HealthServer : IAsyncDisposable
     private Task? _acceptLoop;
     private int _active;
 
-    /// <param name="endpoint">From <see cref="HealthListen.TryParse"/>; port 0 picks a free port (tests).</param>
+    /// <param name="endpoint">From <see cref="HealthListen.ToEndPoint"/>; port 0 picks a free port (tests).</param>
     /// <param name="readDeadline">Time a client gets to send its request head; 5 s unless a test needs less.</param>
     public HealthServer(IPEndPoint endpoint, AgentStatus status, ILogger logger, int maxConnections = DefaultMaxConnections, TimeSpan? readDeadline = null)
     {
