@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Starts the whole system on this host: the reference panel on SQLite and an agent registered to it, both in the
+# foreground until Ctrl-C. State (panel data, agent env file) lives in .local/ and is reused on the next start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+local_dir=${UPANEL_LOCAL_DIR:-$PWD/.local}
+panel_url=http://127.0.0.1:${UPANEL_PANEL_PORT:-8080}
+health_listen=127.0.0.1:${UPANEL_HEALTH_PORT:-8443}
+
+command -v dotnet >/dev/null || { echo "dotnet not found: install the .NET 10 SDK (https://learn.microsoft.com/dotnet/core/install/linux-debian)" >&2; exit 1; }
+if ! command -v clang >/dev/null; then
+  echo "installing clang (needed to build the Native AOT agent)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang >/dev/null
+fi
+command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
+
+mkdir -p "$local_dir"
+echo "building the panel and the agent (Native AOT) ..." >&2
+dotnet publish src/UPanel.Panel -c Release -o "$local_dir/panel" --nologo -v quiet >/dev/null
+dotnet publish src/UPanel.Agent -c Release -o "$local_dir/agent" --nologo -v quiet >/dev/null
+panel=$local_dir/panel/upanel-panel
+agent=$local_dir/agent/upanel-agent
+data=$local_dir/panel-data
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+"$panel" --urls "$panel_url" --data-dir "$data" >>"$local_dir/panel.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 60); do curl -fsS -o /dev/null "$panel_url/openapi/v1.json" 2>/dev/null && break; sleep 0.5; done
+curl -fsS -o /dev/null "$panel_url/openapi/v1.json" || { echo "the panel did not start; see $local_dir/panel.log" >&2; exit 1; }
+
+if [ ! -f "$local_dir/agent.env" ]; then
+  INSTALL_TOKEN=$("$panel" install-token create --data-dir "$data") \
+    "$agent" register --panel-url "$panel_url" --env-file "$local_dir/agent.env"
+fi
+
+"$agent" run --env-file "$local_dir/agent.env" --health-listen "$health_listen" --state-dir "$local_dir/agent-state" &
+pids+=($!)
+
+cat >&2 <<EOT
+
+UPanel is running (Ctrl-C stops both):
+  panel         $panel_url   (log: $local_dir/panel.log)
+  agent health  curl http://$health_listen/health
+  servers       curl -H "Authorization: Bearer \$(cat $data/admin-key)" $panel_url/api/admin/servers
+The first heartbeat arrives within a few seconds.
+EOT
+wait -n "${pids[@]}"
