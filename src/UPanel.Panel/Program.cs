@@ -1,3 +1,28 @@
-// The reference panel (issue 4).
-var app = WebApplication.CreateSlimBuilder(args).Build();
-app.Run();
+using UPanel.Panel.Cli;
+using UPanel.Panel.Hosting;
+
+// The reference panel: `upanel-panel [--urls ...]` serves; `upanel-panel install-token create` prints a token.
+try
+{
+    var commandLine = PanelCommandLine.Parse(args, Environment.GetEnvironmentVariable);
+    switch (commandLine.Command)
+    {
+        case "help":
+            Console.WriteLine(PanelCommandLine.Usage);
+            return 0;
+        case "version":
+            Console.WriteLine(typeof(PanelApp).Assembly.GetName().Version?.ToString(3));
+            return 0;
+        case "install-token-create":
+            return await InstallTokenCommand.RunAsync(commandLine.Options, commandLine.Expires, Console.Out, Console.Error);
+    }
+
+    await using var app = await PanelApp.CreateAsync(commandLine.Options, commandLine.HostArgs, TimeProvider.System);
+    await app.RunAsync();
+    return 0;
+}
+catch (PanelUsageException exception)
+{
+    Console.Error.WriteLine($"upanel-panel: {exception.Message}");
+    return 2;
+}

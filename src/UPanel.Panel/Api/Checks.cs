@@ -1,0 +1,47 @@
+namespace UPanel.Panel.Api;
+
+/// <summary>Field checks shared by the validators; each returns null when the value is fine.</summary>
+internal static class Checks
+{
+    /// <summary>1 PiB in MiB / 1 EiB in GiB: far beyond any host, small enough to catch garbage.</summary>
+    public const long MaxMebibytes = 1L << 30;
+
+    public const long MaxGibibytes = 1L << 30;
+
+    public static ApiError? Text(string field, string? value, int maxLength, bool required = true)
+    {
+        if (value is null)
+        {
+            return required ? ApiError.BadField(field, "required") : null;
+        }
+
+        if (required && value.Length == 0)
+        {
+            return ApiError.BadField(field, "must not be empty");
+        }
+
+        if (value.Length > maxLength)
+        {
+            return ApiError.BadField(field, $"longer than {maxLength} characters");
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return ApiError.BadField(field, "contains control characters");
+            }
+        }
+
+        return null;
+    }
+
+    public static ApiError? Range(string field, long? value, long min, long max) =>
+        value is { } v && (v < min || v > max) ? ApiError.BadField(field, $"must be between {min} and {max}") : null;
+
+    public static ApiError? Range(string field, double? value, double min, double max) =>
+        value is { } v && (!double.IsFinite(v) || v < min || v > max) ? ApiError.BadField(field, $"must be a finite number between {min} and {max}") : null;
+
+    public static ApiError? NotAbove(string field, long? used, long? total, string totalField) =>
+        used is { } u && total is { } t && u > t ? ApiError.BadField(field, $"must not exceed {totalField}") : null;
+}

@@ -1,0 +1,74 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace UPanel.Panel.Api;
+
+/// <summary>
+/// Reads a JSON request body under a size cap: 415 for anything but application/json (UTF-8), 413 past the cap,
+/// gzip accepted and capped after decompression too.
+/// </summary>
+internal static class RequestBody
+{
+    public static async Task<(byte[]? Body, ApiError? Error)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !string.Equals(mediaType.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.Charset.HasValue && !string.Equals(mediaType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, new ApiError(StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json (UTF-8)", "Content-Type"));
+        }
+
+        var encoding = request.Headers.ContentEncoding.ToString();
+        var gzip = string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && encoding.Length > 0 && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, new ApiError(StatusCodes.Status415UnsupportedMediaType, "Content-Encoding must be gzip or absent", "Content-Encoding"));
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+
+        try
+        {
+            Stream source = request.Body;
+            await using var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : null;
+            source = decompressed ?? source;
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            while (true)
+            {
+                var read = await source.ReadAsync(chunk, cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (buffer.Length + read > maxBytes)
+                {
+                    return (null, TooLarge(maxBytes));
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.Length == 0
+                ? (null, new ApiError(StatusCodes.Status400BadRequest, "the body is empty; send a JSON object"))
+                : (buffer.ToArray(), null);
+        }
+        catch (InvalidDataException)
+        {
+            return (null, new ApiError(StatusCodes.Status400BadRequest, "the body is not valid gzip", "Content-Encoding"));
+        }
+        catch (BadHttpRequestException exception)
+        {
+            // Kestrel's own limits (MaxRequestBodySize on a chunked body, a malformed chunk): keep its status.
+            return (null, new ApiError(exception.StatusCode, exception.StatusCode == 413 ? $"the body is larger than {maxBytes} bytes" : "malformed request body"));
+        }
+    }
+
+    private static ApiError TooLarge(long maxBytes) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {maxBytes} bytes");
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using UPanel.Contracts;
+using UPanel.Panel.Api;
+using UPanel.Panel.Storage;
+using UPanel.Panel.Tokens;
+
+namespace UPanel.Panel.Hosting;
+
+/// <summary>Builds the panel: services, storage (migrated), admin key, endpoints and the OpenAPI document.</summary>
+internal static class PanelApp
+{
+    public const string OpenApiDocument = "v1";
+
+    /// <param name="configure">Lets tests swap logging or add services before the app is built.</param>
+    /// <param name="console">Where the generated admin key is shown once (stderr by default).</param>
+    public static async Task<WebApplication> CreateAsync(
+        PanelOptions options,
+        string[] hostArgs,
+        TimeProvider time,
+        Action<WebApplicationBuilder>? configure = null,
+        TextWriter? console = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = hostArgs });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+        });
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // The same conventions as the source-generated contexts, so the OpenAPI schemas show the real wire:
+            // snake_case, numbers only as numbers, nulls omitted.
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, PanelJsonContext.Default);
+        });
+
+        if (!options.UsesPostgres)
+        {
+            SecretFile.EnsureDirectory(options.DataDirectory);
+        }
+
+        SqlDialect dialect = options.UsesPostgres ? new PostgresDialect(options.PostgresConnectionString!) : new SqliteDialect(options.SqlitePath);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton<UnhandledErrors>();
+        builder.Services.AddSingleton<IPanelStore>(services => new SqlPanelStore(dialect, time, services.GetRequiredService<ILogger<SqlPanelStore>>()));
+        builder.Services.AddSingleton(services => new TokenSealer(TokenKey.Load(options, services.GetRequiredService<ILoggerFactory>().CreateLogger("UPanel.Panel.Tokens"))));
+        builder.Services.AddSingleton<AdminGuard>();
+        builder.Services.AddSingleton<InstallTokenIssuer>();
+        builder.Services.AddSingleton<AgentAuthenticator>();
+        builder.Services.AddSingleton<AgentEndpoints>();
+        builder.Services.AddSingleton<AdminEndpoints>();
+        builder.Services.AddSingleton<RetentionService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());
+        builder.Services.AddOpenApi(OpenApiDocument, openApi =>
+        {
+            openApi.ShouldInclude = description => description.GroupName == AgentEndpoints.GroupName;
+            openApi.AddDocumentTransformer(OpenApiDocumentTransformer.TransformAsync);
+        });
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var store = app.Services.GetRequiredService<IPanelStore>();
+        await store.MigrateAsync(cancellationToken);
+        Storage.Log.StoreOpened(
+            app.Services.GetRequiredService<ILogger<SqlPanelStore>>(),
+            store.Engine,
+            options.UsesPostgres ? "connection string from UPANEL_POSTGRES / --postgres" : Path.GetFullPath(options.SqlitePath));
+        _ = app.Services.GetRequiredService<TokenSealer>();
+        await app.Services.GetRequiredService<AdminGuard>().InitializeAsync(console ?? Console.Error, cancellationToken);
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        AgentEndpoints.Map(app);
+        AdminEndpoints.Map(app);
+        app.MapGet("/healthz", (RequestDelegate)(context => context.Response.WriteAsync("ok", context.RequestAborted))).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Any exception that reaches here is a bug: log it, count it, answer a generic 500 that reveals nothing.</summary>
+    private static async Task HandleExceptionAsync(HttpContext context)
+    {
+        var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (context.RequestAborted.IsCancellationRequested && exception is OperationCanceledException)
+        {
+            return;
+        }
+
+        context.RequestServices.GetRequiredService<UnhandledErrors>().Add();
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("UPanel.Panel.Api");
+        Api.Log.Unhandled(logger, exception ?? new InvalidOperationException("unknown error"), context.Request.Method, context.Request.Path);
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        await context.Response.WriteAsJsonAsync(new ErrorResponse { Error = "internal error" }, ContractsJsonContext.Default.ErrorResponse);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+
+namespace UPanel.Panel.Hosting;
+
+/// <summary>
+/// Splits the command line into a command, the panel's own settings and what ASP.NET Core reads itself
+/// (<c>--urls</c>, <c>--environment</c>, ...). Precedence: flag &gt; environment &gt; default.
+/// </summary>
+internal sealed record PanelCommandLine(string Command, PanelOptions Options, string[] HostArgs, TimeSpan? Expires)
+{
+    public const string Usage = """
+        upanel-panel: the UPanel reference panel (agent API, tokens, read API).
+
+        usage:
+          upanel-panel [--urls http://127.0.0.1:8080] [settings]     run the panel
+          upanel-panel install-token create [--expires 24h] [settings] print a new install token
+          upanel-panel version | --help
+
+        settings (flag / environment, default):
+          --data-dir DIR          UPANEL_DATA_DIR          ./data (SQLite file, generated admin key, token key)
+          --postgres CONNSTRING   UPANEL_POSTGRES          use PostgreSQL instead of SQLite
+          --retention-days N      UPANEL_RETENTION_DAYS    30
+          --public-url URL        UPANEL_PUBLIC_URL        panel_url handed to agents (default: the request's host)
+          --heartbeat-seconds N   UPANEL_HEARTBEAT_SECONDS 60 (for newly registered servers)
+                                  UPANEL_ADMIN_KEY         admin bearer key (else generated at first start)
+                                  UPANEL_TOKEN_KEY         base64 32-byte key sealing rotated tokens (else DIR/token.key)
+                                  UPANEL_AGENT_IMAGE       image for update_url (ghcr.io/inte-team/upanel-agent)
+        listen address: --urls or ASPNETCORE_URLS (default http://localhost:5000).
+        """;
+
+    public static PanelCommandLine Parse(string[] args, Func<string, string?> environment)
+    {
+        var options = new PanelOptions();
+        var env = (string name) => environment(name) is { Length: > 0 } value ? value : null;
+        options = options with
+        {
+            DataDirectory = env("UPANEL_DATA_DIR") ?? options.DataDirectory,
+            PostgresConnectionString = env("UPANEL_POSTGRES"),
+            RetentionDays = env("UPANEL_RETENTION_DAYS") is { } days ? ParseInt("UPANEL_RETENTION_DAYS", days, 1, 36500) : options.RetentionDays,
+            AdminKey = env("UPANEL_ADMIN_KEY"),
+            TokenKey = env("UPANEL_TOKEN_KEY"),
+            PublicUrl = env("UPANEL_PUBLIC_URL"),
+            DefaultHeartbeatSeconds = env("UPANEL_HEARTBEAT_SECONDS") is { } hb ? ParseInt("UPANEL_HEARTBEAT_SECONDS", hb, 5, 3600) : options.DefaultHeartbeatSeconds,
+            AgentImage = env("UPANEL_AGENT_IMAGE") ?? options.AgentImage,
+        };
+
+        var command = "run";
+        TimeSpan? expires = null;
+        var hostArgs = new List<string>();
+        var position = 0;
+        if (args.Length > 0)
+        {
+            switch (args[0])
+            {
+                case "install-token":
+                    if (args.Length < 2 || args[1] != "create")
+                    {
+                        throw new PanelUsageException("usage: upanel-panel install-token create [--expires 24h]");
+                    }
+
+                    command = "install-token-create";
+                    position = 2;
+                    break;
+                case "run":
+                    position = 1;
+                    break;
+                case "version" or "--version":
+                    return new PanelCommandLine("version", options, [], null);
+                case "help" or "--help" or "-h":
+                    return new PanelCommandLine("help", options, [], null);
+            }
+        }
+
+        for (var i = position; i < args.Length; i++)
+        {
+            var arg = args[i];
+            var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 && arg.StartsWith("--", StringComparison.Ordinal)
+                ? (arg[..eq], arg[(eq + 1)..])
+                : (arg, null);
+            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new PanelUsageException($"{name} needs a value"));
+            switch (name)
+            {
+                case "--data-dir":
+                    options = options with { DataDirectory = Value() };
+                    break;
+                case "--postgres":
+                    options = options with { PostgresConnectionString = Value() };
+                    break;
+                case "--retention-days":
+                    options = options with { RetentionDays = ParseInt(name, Value(), 1, 36500) };
+                    break;
+                case "--public-url":
+                    options = options with { PublicUrl = Value() };
+                    break;
+                case "--heartbeat-seconds":
+                    options = options with { DefaultHeartbeatSeconds = ParseInt(name, Value(), 5, 3600) };
+                    break;
+                case "--expires" when command == "install-token-create":
+                    expires = DurationParser.Parse(Value()) ?? throw new PanelUsageException("--expires: use a duration such as 30m, 24h or 7d");
+                    break;
+                default:
+                    hostArgs.Add(arg);
+                    break;
+            }
+        }
+
+        if (options.PublicUrl is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == "https" || uri.Scheme == "http")))
+        {
+            throw new PanelUsageException("UPANEL_PUBLIC_URL / --public-url: give an absolute http(s) URL such as https://panel.example.com");
+        }
+
+        return new PanelCommandLine(command, options, [.. hostArgs], expires);
+    }
+
+    private static int ParseInt(string setting, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new PanelUsageException($"{setting}: give a whole number from {min} to {max} (got '{text}')");
+}

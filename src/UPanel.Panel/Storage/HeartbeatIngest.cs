@@ -1,0 +1,21 @@
+using UPanel.Contracts;
+
+namespace UPanel.Panel.Storage;
+
+/// <summary>A validated heartbeat ready to store.</summary>
+internal sealed record HeartbeatIngest
+{
+    public required string ServerId { get; init; }
+    public string? HeartbeatId { get; init; }
+    public long? Seq { get; init; }
+    public required DateTimeOffset SampleAt { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public required string AgentVersion { get; init; }
+    public required HostMetrics Metrics { get; init; }
+    public int? ContainerCount { get; init; }
+    public string? ContainersJson { get; init; }
+    public required string HeartbeatJson { get; init; }
+
+    /// <summary>When set, the agent authenticated with its new token: the old one stops working now.</summary>
+    public string? PromoteTokenHash { get; init; }
+}

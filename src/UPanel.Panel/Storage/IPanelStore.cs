@@ -1,0 +1,46 @@
+namespace UPanel.Panel.Storage;
+
+/// <summary>All the panel keeps, behind one interface with a SQLite and a PostgreSQL dialect.</summary>
+internal interface IPanelStore : IAsyncDisposable
+{
+    string Engine { get; }
+
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>False when the key already exists (another instance set it first).</summary>
+    Task<bool> TryAddSettingAsync(string key, string value, CancellationToken cancellationToken);
+
+    Task AddInstallTokenAsync(string tokenHash, DateTimeOffset createdAt, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    Task<RegistrationResult> RegisterAsync(Registration registration, CancellationToken cancellationToken);
+
+    Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
+
+    Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken);
+
+    Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken);
+
+    /// <summary>Newest first (by row), rows with id below <paramref name="beforeId"/> when given.</summary>
+    Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="newTokenHash"/> the server's token. The token the agent holds stays valid until
+    /// <paramref name="previousExpiresAt"/> or until the new one is first used; <paramref name="sealedToken"/> is
+    /// what the next heartbeat response hands out. False when the server does not exist.
+    /// </summary>
+    Task<bool> RotateTokenAsync(string serverId, string newTokenHash, string? sealedToken, DateTimeOffset now, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken);
+
+    Task<bool> RevokeAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<bool> UpdateSettingsAsync(string serverId, ServerSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes history sampled before <paramref name="cutoff"/> and install tokens expired before it, and forgets
+    /// previous tokens whose overlap ended before <paramref name="now"/>; returns the heartbeats deleted.
+    /// </summary>
+    Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken);
+}

@@ -1,0 +1,16 @@
+namespace UPanel.Panel.Storage;
+
+internal enum IngestOutcome
+{
+    /// <summary>Stored and now the server's latest state.</summary>
+    StoredAsLatest,
+
+    /// <summary>Stored in history only: a newer sample is already the latest (a late, queued heartbeat).</summary>
+    StoredAsHistory,
+
+    /// <summary>This heartbeat_id was already stored: acknowledged, not stored again.</summary>
+    Duplicate,
+
+    /// <summary>The server vanished between authentication and ingest.</summary>
+    UnknownServer,
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace UPanel.Panel.Storage;
+
+/// <summary>Storage log messages: event ids 2100–2199.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Storage: {Engine} migration {Name} applied")]
+    public static partial void MigrationApplied(ILogger logger, string engine, string name);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Storage: using {Engine} ({Location})")]
+    public static partial void StoreOpened(ILogger logger, string engine, string location);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Retention: pruned {Count} heartbeats sampled before {Cutoff:O}")]
+    public static partial void Pruned(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Error, Message = "Retention: pruning failed; will retry next interval")]
+    public static partial void PruneFailed(ILogger logger, Exception exception);
+}

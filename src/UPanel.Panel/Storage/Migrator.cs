@@ -1,0 +1,83 @@
+using System.Data.Common;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+
+namespace UPanel.Panel.Storage;
+
+/// <summary>
+/// Applies the numbered scripts under Migrations/&lt;dialect&gt;/ (embedded) that the <c>schema_migrations</c> table
+/// does not list yet, each in its own transaction with its row, so a failed step leaves the schema as it was.
+/// </summary>
+internal sealed class Migrator(SqlDialect dialect, TimeProvider time, ILogger logger)
+{
+    public static IReadOnlyList<(int Version, string Name, string Sql)> Scripts(string dialectName)
+    {
+        var assembly = typeof(Migrator).Assembly;
+        var prefix = $"migrations/{dialectName}/";
+        var scripts = new List<(int, string, string)>();
+        foreach (var resource in assembly.GetManifestResourceNames())
+        {
+            var name = resource.Replace('\\', '/');
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(".sql", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var file = name[prefix.Length..];
+            var version = int.Parse(file.AsSpan(0, file.IndexOf('_', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            scripts.Add((version, file, reader.ReadToEnd()));
+        }
+
+        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return scripts;
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await dialect.PrepareAsync(connection, cancellationToken);
+        await ExecuteAsync(connection, null,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            cancellationToken);
+
+        foreach (var (version, name, sql) in Scripts(dialect.Name))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await dialect.LockForMigrationAsync(connection, transaction, cancellationToken);
+            await using (var check = connection.CreateCommand())
+            {
+                check.Transaction = transaction;
+                check.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE version = @version";
+                Db.Add(check, "version", version);
+                if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    continue;
+                }
+            }
+
+            await ExecuteAsync(connection, transaction, sql, cancellationToken);
+            await using (var record = connection.CreateCommand())
+            {
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)";
+                Db.Add(record, "version", version);
+                Db.Add(record, "name", name);
+                Db.Add(record, "at", time.GetUtcNow().ToUnixTimeMilliseconds());
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            Log.MigrationApplied(logger, dialect.Name, name);
+        }
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

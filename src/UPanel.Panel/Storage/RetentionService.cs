@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UPanel.Panel.Hosting;
+
+namespace UPanel.Panel.Storage;
+
+/// <summary>Prunes heartbeat history older than the retention age: once at start, then every interval.</summary>
+internal sealed class RetentionService(IPanelStore store, PanelOptions options, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
+{
+    private TaskCompletionSource<int> _nextRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the number of heartbeats deleted when the next run ends (tests wait on it instead of sleeping).</summary>
+    public Task<int> NextRun => Volatile.Read(ref _nextRun).Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.RetentionInterval, time);
+        do
+        {
+            var deleted = 0;
+            try
+            {
+                var now = time.GetUtcNow();
+                var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+                deleted = await store.PruneAsync(now, cutoff, stoppingToken);
+                if (deleted > 0)
+                {
+                    Log.Pruned(logger, deleted, cutoff);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                Log.PruneFailed(logger, exception);
+            }
+
+            Interlocked.Exchange(ref _nextRun, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(deleted);
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System.Data.Common;
+
+namespace UPanel.Panel.Storage;
+
+/// <summary>
+/// What differs between the engines: how a connection is opened and which migration scripts apply. The queries
+/// themselves are shared (ANSI SQL plus ON CONFLICT / RETURNING, which both engines speak).
+/// </summary>
+internal abstract class SqlDialect : IAsyncDisposable
+{
+    /// <summary>Folder name of the migration scripts, and the engine's name in logs.</summary>
+    public abstract string Name { get; }
+
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs once before migrations (SQLite: switch the file to WAL).</summary>
+    public virtual Task PrepareAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Serialises concurrent migrators (PostgreSQL: an advisory lock held by the migration transaction).</summary>
+    public virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,468 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using UPanel.Contracts;
+using UPanel.Panel.Tokens;
+
+namespace UPanel.Panel.Storage;
+
+/// <summary>
+/// The store over hand-written ADO.NET. Queries are shared by both engines; times are Unix milliseconds; every
+/// multi-statement change runs in one transaction so a failed request leaves nothing behind.
+/// </summary>
+internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogger<SqlPanelStore> logger) : IPanelStore
+{
+    private const string ServerColumns = """
+        id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version, machine_id,
+        next_heartbeat_seconds, target_agent_version, update_url, created_at, last_seen_at, revoked_at,
+        pending_token_sealed, prev_expires_at, latest_sample_at, latest_seq, latest_agent_version,
+        latest_container_count, latest_heartbeat
+        """;
+
+    public string Engine => dialect.Name;
+
+    public Task MigrateAsync(CancellationToken cancellationToken) => new Migrator(dialect, time, logger).MigrateAsync(cancellationToken);
+
+    public async Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM settings WHERE key = @key";
+        Db.Add(command, "key", key);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task<bool> TryAddSettingAsync(string key, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING";
+        Db.Add(command, "key", key);
+        Db.Add(command, "value", value);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task AddInstallTokenAsync(string tokenHash, DateTimeOffset createdAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO install_tokens (token_hash, created_at, expires_at) VALUES (@hash, @created, @expires)";
+        Db.Add(command, "hash", tokenHash);
+        Db.Add(command, "created", createdAt);
+        Db.Add(command, "expires", expiresAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<RegistrationResult> RegisterAsync(Registration registration, CancellationToken cancellationToken)
+    {
+        var rejected = new RegistrationResult(null, false, 0);
+        // Two attempts: under PostgreSQL's read committed a concurrent first use can win the token between our read
+        // and our update; the second attempt then sees it used and takes the "same machine again" path.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            string? storedHash;
+            DateTimeOffset expiresAt;
+            DateTimeOffset? usedAt;
+            string? usedBy;
+            string? usedFrom;
+            await using (var read = Command(connection, transaction,
+                "SELECT token_hash, expires_at, used_at, server_id, machine_key FROM install_tokens WHERE token_hash = @hash"))
+            {
+                Db.Add(read, "hash", registration.InstallTokenHash);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (!await reader.ReadAsync(cancellationToken))
+                {
+                    return rejected;
+                }
+
+                storedHash = reader.GetString(0);
+                expiresAt = Db.Time(reader, 1)!.Value;
+                usedAt = Db.Time(reader, 2);
+                usedBy = Db.String(reader, 3);
+                usedFrom = Db.String(reader, 4);
+            }
+
+            if (!Secrets.HashesEqual(storedHash, registration.InstallTokenHash) || expiresAt <= registration.Now)
+            {
+                return rejected;
+            }
+
+            if (usedAt is null)
+            {
+                await using (var claim = Command(connection, transaction, """
+                    UPDATE install_tokens SET used_at = @now, server_id = @server, machine_key = @machine
+                    WHERE token_hash = @hash AND used_at IS NULL
+                    """))
+                {
+                    Db.Add(claim, "now", registration.Now);
+                    Db.Add(claim, "server", registration.NewServerId);
+                    Db.Add(claim, "machine", registration.MachineKey);
+                    Db.Add(claim, "hash", registration.InstallTokenHash);
+                    if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
+                    {
+                        await transaction.RollbackAsync(cancellationToken);
+                        continue;
+                    }
+                }
+
+                await using (var insert = Command(connection, transaction, """
+                    INSERT INTO servers (id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version,
+                        machine_id, token_hash, next_heartbeat_seconds, created_at)
+                    VALUES (@id, @hostname, @os, @cores, @ram, @disk, @version, @machine, @token, @interval, @now)
+                    """))
+                {
+                    Db.Add(insert, "id", registration.NewServerId);
+                    AddFacts(insert, registration);
+                    Db.Add(insert, "token", registration.NewTokenHash);
+                    Db.Add(insert, "interval", registration.DefaultHeartbeatSeconds);
+                    Db.Add(insert, "now", registration.Now);
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return new RegistrationResult(registration.NewServerId, false, registration.DefaultHeartbeatSeconds);
+            }
+
+            if (usedBy is null || !string.Equals(usedFrom, registration.MachineKey, StringComparison.Ordinal))
+            {
+                return rejected;
+            }
+
+            // The same machine again (its response was lost): same server, a fresh token; the lost one stops working.
+            await using (var reissue = Command(connection, transaction, """
+                UPDATE servers SET token_hash = @token, token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL,
+                    hostname = @hostname, os_version = @os, cpu_cores = @cores, ram_mb = @ram, disk_gb = @disk,
+                    registered_agent_version = @version, machine_id = @machine
+                WHERE id = @id AND revoked_at IS NULL
+                RETURNING next_heartbeat_seconds
+                """))
+            {
+                Db.Add(reissue, "id", usedBy);
+                AddFacts(reissue, registration);
+                Db.Add(reissue, "token", registration.NewTokenHash);
+                var interval = await reissue.ExecuteScalarAsync(cancellationToken);
+                if (interval is null)
+                {
+                    return rejected;
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return new RegistrationResult(usedBy, true, Convert.ToInt32(interval, CultureInfo.InvariantCulture));
+            }
+        }
+
+        return rejected;
+    }
+
+    private static void AddFacts(DbCommand command, Registration registration)
+    {
+        Db.Add(command, "hostname", registration.Hostname);
+        Db.Add(command, "os", registration.OsVersion);
+        Db.Add(command, "cores", registration.CpuCores);
+        Db.Add(command, "ram", registration.RamMb);
+        Db.Add(command, "disk", registration.DiskGb);
+        Db.Add(command, "version", registration.AgentVersion);
+        Db.Add(command, "machine", registration.MachineId);
+    }
+
+    public async Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT id, token_hash, token_hash_prev, prev_expires_at, pending_token_sealed, next_heartbeat_seconds,
+                target_agent_version, update_url
+            FROM servers WHERE token_hash = @hash OR token_hash_prev = @hash
+            """);
+        Db.Add(command, "hash", tokenHash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new ServerCredentials(
+            reader.GetString(0),
+            Db.String(reader, 1),
+            Db.String(reader, 2),
+            Db.Time(reader, 3),
+            Db.String(reader, 4),
+            (int)reader.GetInt64(5),
+            Db.String(reader, 6),
+            Db.String(reader, 7));
+    }
+
+    public async Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        if (heartbeat.PromoteTokenHash is { } promoted)
+        {
+            await using var promote = Command(connection, transaction, """
+                UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
+                WHERE id = @id AND token_hash = @hash
+                """);
+            Db.Add(promote, "id", heartbeat.ServerId);
+            Db.Add(promote, "hash", promoted);
+            await promote.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var metrics = heartbeat.Metrics;
+        int inserted;
+        await using (var insert = Command(connection, transaction, """
+            INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
+                ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
+                network_out_bytes, container_count, containers)
+            VALUES (@server, @heartbeat_id, @seq, @sample, @received, @version, @cpu, @ram_used, @ram_total, @disk_used,
+                @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @containers)
+            ON CONFLICT (server_id, heartbeat_id) DO NOTHING
+            """))
+        {
+            Db.Add(insert, "server", heartbeat.ServerId);
+            Db.Add(insert, "heartbeat_id", heartbeat.HeartbeatId);
+            Db.Add(insert, "seq", heartbeat.Seq);
+            Db.Add(insert, "sample", heartbeat.SampleAt);
+            Db.Add(insert, "received", heartbeat.ReceivedAt);
+            Db.Add(insert, "version", heartbeat.AgentVersion);
+            Db.Add(insert, "cpu", metrics.CpuPercent);
+            Db.Add(insert, "ram_used", metrics.RamUsedMb);
+            Db.Add(insert, "ram_total", metrics.RamTotalMb);
+            Db.Add(insert, "disk_used", metrics.DiskUsedGb);
+            Db.Add(insert, "disk_total", metrics.DiskTotalGb);
+            Db.Add(insert, "load1", metrics.LoadAverage?[0]);
+            Db.Add(insert, "load5", metrics.LoadAverage?[1]);
+            Db.Add(insert, "load15", metrics.LoadAverage?[2]);
+            Db.Add(insert, "net_in", metrics.NetworkInBytes);
+            Db.Add(insert, "net_out", metrics.NetworkOutBytes);
+            Db.Add(insert, "container_count", heartbeat.ContainerCount);
+            Db.Add(insert, "containers", heartbeat.ContainersJson);
+            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var outcome = IngestOutcome.Duplicate;
+        if (inserted == 1)
+        {
+            // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost)
+            // must not freeze the latest state forever; a late queued sample never wins.
+            await using var latest = Command(connection, transaction, """
+                UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = @version,
+                    latest_container_count = @container_count, latest_heartbeat = @json, last_seen_at = @received
+                WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample
+                    OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
+                """);
+            Db.Add(latest, "id", heartbeat.ServerId);
+            Db.Add(latest, "sample", heartbeat.SampleAt);
+            Db.Add(latest, "seq", heartbeat.Seq);
+            Db.Add(latest, "version", heartbeat.AgentVersion);
+            Db.Add(latest, "container_count", heartbeat.ContainerCount);
+            Db.Add(latest, "json", heartbeat.HeartbeatJson);
+            Db.Add(latest, "received", heartbeat.ReceivedAt);
+            outcome = await latest.ExecuteNonQueryAsync(cancellationToken) == 1 ? IngestOutcome.StoredAsLatest : IngestOutcome.StoredAsHistory;
+        }
+
+        if (outcome != IngestOutcome.StoredAsLatest)
+        {
+            await using var seen = Command(connection, transaction, "UPDATE servers SET last_seen_at = @received WHERE id = @id");
+            Db.Add(seen, "id", heartbeat.ServerId);
+            Db.Add(seen, "received", heartbeat.ReceivedAt);
+            if (await seen.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return IngestOutcome.UnknownServer;
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
+    public async Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT {ServerColumns} FROM servers ORDER BY created_at, id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var servers = new List<ServerRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            servers.Add(ReadServer(reader));
+        }
+
+        return servers;
+    }
+
+    public async Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT {ServerColumns} FROM servers WHERE id = @id");
+        Db.Add(command, "id", serverId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadServer(reader) : null;
+    }
+
+    private static ServerRecord ReadServer(DbDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Hostname = reader.GetString(1),
+        OsVersion = reader.GetString(2),
+        CpuCores = reader.GetInt64(3),
+        RamMb = reader.GetInt64(4),
+        DiskGb = reader.GetInt64(5),
+        RegisteredAgentVersion = reader.GetString(6),
+        MachineId = Db.String(reader, 7),
+        NextHeartbeatSeconds = (int)reader.GetInt64(8),
+        TargetAgentVersion = Db.String(reader, 9),
+        UpdateUrl = Db.String(reader, 10),
+        CreatedAt = Db.Time(reader, 11)!.Value,
+        LastSeenAt = Db.Time(reader, 12),
+        RevokedAt = Db.Time(reader, 13),
+        RotationPending = !reader.IsDBNull(14),
+        PreviousTokenExpiresAt = Db.Time(reader, 15),
+        LatestSampleAt = Db.Time(reader, 16),
+        LatestSeq = Db.Int64(reader, 17),
+        LatestAgentVersion = Db.String(reader, 18),
+        LatestContainerCount = Db.Int64(reader, 19),
+        LatestHeartbeatJson = Db.String(reader, 20),
+    };
+
+    public async Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent, ram_used_mb, ram_total_mb,
+                disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes, network_out_bytes, container_count
+            FROM heartbeats
+            WHERE server_id = @server AND (@before IS NULL OR id < @before)
+            ORDER BY id DESC
+            LIMIT @limit
+            """);
+        Db.Add(command, "server", serverId);
+        Db.Add(command, "before", beforeId);
+        Db.Add(command, "limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<HeartbeatRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var load = reader.IsDBNull(11) ? null : new[] { reader.GetDouble(11), reader.GetDouble(12), reader.GetDouble(13) };
+            rows.Add(new HeartbeatRecord
+            {
+                Id = reader.GetInt64(0),
+                HeartbeatId = Db.String(reader, 1),
+                Seq = Db.Int64(reader, 2),
+                SampleAt = Db.Time(reader, 3)!.Value,
+                ReceivedAt = Db.Time(reader, 4)!.Value,
+                AgentVersion = reader.GetString(5),
+                Metrics = new HostMetrics
+                {
+                    CpuPercent = Db.Double(reader, 6),
+                    RamUsedMb = Db.Int64(reader, 7),
+                    RamTotalMb = Db.Int64(reader, 8),
+                    DiskUsedGb = Db.Int64(reader, 9),
+                    DiskTotalGb = Db.Int64(reader, 10),
+                    LoadAverage = load,
+                    NetworkInBytes = Db.Int64(reader, 14),
+                    NetworkOutBytes = Db.Int64(reader, 15),
+                },
+                ContainerCount = Db.Int64(reader, 16),
+            });
+        }
+
+        return rows;
+    }
+
+    public async Task<bool> RotateTokenAsync(string serverId, string newTokenHash, string? sealedToken, DateTimeOffset now, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        // The token the agent holds is the previous one if an earlier rotation was never picked up: keep that one,
+        // or a second rotation would lock the agent out. A revoked server gets a token with no overlap.
+        await using var command = Command(connection, null, """
+            UPDATE servers SET
+                token_hash_prev = CASE
+                    WHEN revoked_at IS NOT NULL THEN NULL
+                    WHEN token_hash_prev IS NOT NULL AND prev_expires_at > @now THEN token_hash_prev
+                    ELSE token_hash END,
+                prev_expires_at = CASE WHEN revoked_at IS NOT NULL THEN NULL ELSE @expires END,
+                pending_token_sealed = CASE WHEN revoked_at IS NOT NULL THEN NULL ELSE @sealed END,
+                token_hash = @token,
+                revoked_at = NULL
+            WHERE id = @id
+            """);
+        Db.Add(command, "id", serverId);
+        Db.Add(command, "now", now);
+        Db.Add(command, "expires", previousExpiresAt);
+        Db.Add(command, "sealed", sealedToken);
+        Db.Add(command, "token", newTokenHash);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> RevokeAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            UPDATE servers SET token_hash = NULL, token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL,
+                revoked_at = @now
+            WHERE id = @id
+            """);
+        Db.Add(command, "id", serverId);
+        Db.Add(command, "now", now);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> UpdateSettingsAsync(string serverId, ServerSettings settings, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            UPDATE servers SET
+                next_heartbeat_seconds = COALESCE(@interval, next_heartbeat_seconds),
+                target_agent_version = CASE WHEN @target IS NULL THEN target_agent_version WHEN @target = '' THEN NULL ELSE @target END,
+                update_url = CASE WHEN @url IS NULL THEN update_url WHEN @url = '' THEN NULL ELSE @url END
+            WHERE id = @id
+            """);
+        Db.Add(command, "id", serverId);
+        Db.Add(command, "interval", settings.NextHeartbeatSeconds);
+        Db.Add(command, "target", settings.TargetAgentVersion);
+        Db.Add(command, "url", settings.UpdateUrl);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        int deleted;
+        await using (var history = Command(connection, transaction, "DELETE FROM heartbeats WHERE sample_at < @cutoff"))
+        {
+            Db.Add(history, "cutoff", cutoff);
+            deleted = await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var installTokens = Command(connection, transaction, "DELETE FROM install_tokens WHERE expires_at < @cutoff"))
+        {
+            Db.Add(installTokens, "cutoff", cutoff);
+            await installTokens.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var overlap = Command(connection, transaction, """
+            UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
+            WHERE prev_expires_at IS NOT NULL AND prev_expires_at <= @now
+            """))
+        {
+            Db.Add(overlap, "now", now);
+            await overlap.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    public ValueTask DisposeAsync() => dialect.DisposeAsync();
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+}

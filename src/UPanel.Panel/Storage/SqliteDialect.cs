@@ -1,0 +1,42 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace UPanel.Panel.Storage;
+
+internal sealed class SqliteDialect(string path) : SqlDialect
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public override string Name => "sqlite";
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Per connection: SQLite does not enforce foreign keys unless asked; NORMAL is durable enough under WAL.
+        command.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    public override async Task PrepareAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file (and its WAL) open; release them so the directory can be removed.
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}
