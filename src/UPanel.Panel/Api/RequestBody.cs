@@ -28,6 +28,7 @@ internal static class RequestBody
 
         if (request.ContentLength > maxBytes)
         {
+            await DrainAsync(request.Body, maxBytes, cancellationToken);
             return (null, TooLarge(maxBytes));
         }
 
@@ -48,6 +49,7 @@ internal static class RequestBody
 
                 if (buffer.Length + read > maxBytes)
                 {
+                    await DrainAsync(request.Body, maxBytes, cancellationToken);
                     return (null, TooLarge(maxBytes));
                 }
 
@@ -66,6 +68,31 @@ internal static class RequestBody
         {
             // Kestrel's own limits (MaxRequestBodySize on a chunked body, a malformed chunk): keep its status.
             return (null, new ApiError(exception.StatusCode, exception.StatusCode == 413 ? $"the body is larger than {maxBytes} bytes" : "malformed request body"));
+        }
+    }
+
+    /// <summary>How much of an oversized body is read and discarded so the client can finish sending and read the 413.</summary>
+    public static long DrainLimit(long maxBytes) => maxBytes * 8;
+
+    /// <summary>
+    /// A client that is still sending when the server answers and closes gets a broken pipe instead of the 413, and
+    /// would retry rather than drop the body. Up to <see cref="DrainLimit"/> is read and thrown away first; past
+    /// that, Kestrel's own limit cuts the connection.
+    /// </summary>
+    private static async Task DrainAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[16 * 1024];
+        long drained = 0;
+        try
+        {
+            int read;
+            while (drained <= DrainLimit(maxBytes) && (read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                drained += read;
+            }
+        }
+        catch (BadHttpRequestException)
+        {
         }
     }
 

@@ -31,7 +31,8 @@ internal static class PanelApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            // The panel's own cap (MaxBodyBytes) answers 413; Kestrel's is the hard stop past what it drains.
+            kestrel.Limits.MaxRequestBodySize = RequestBody.DrainLimit(options.MaxBodyBytes);
         });
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -80,6 +81,7 @@ internal static class PanelApp
         await app.Services.GetRequiredService<AdminGuard>().InitializeAsync(console ?? Console.Error, cancellationToken);
 
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
+        app.UseStatusCodePages(context => ApiErrors.WriteStatusCodePageAsync(context.HttpContext));
         app.MapOpenApi("/openapi/{documentName}.json");
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app);

@@ -1,0 +1,24 @@
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests;
+
+// The same suites on both storage engines. Each class gets its own panel and database (class fixture).
+public sealed class RegisterTestsOnSqlite(SqlitePanelFixture fixture) : RegisterTests<SqlitePanelFixture>(fixture);
+
+public sealed class RegisterTestsOnPostgres(PostgresPanelFixture fixture) : RegisterTests<PostgresPanelFixture>(fixture);
+
+public sealed class HeartbeatTestsOnSqlite(SqlitePanelFixture fixture) : HeartbeatTests<SqlitePanelFixture>(fixture);
+
+public sealed class HeartbeatTestsOnPostgres(PostgresPanelFixture fixture) : HeartbeatTests<PostgresPanelFixture>(fixture);
+
+public sealed class TokenTestsOnSqlite(SqlitePanelFixture fixture) : TokenTests<SqlitePanelFixture>(fixture);
+
+public sealed class TokenTestsOnPostgres(PostgresPanelFixture fixture) : TokenTests<PostgresPanelFixture>(fixture);
+
+public sealed class MalformedBodyTestsOnSqlite(SqlitePanelFixture fixture) : MalformedBodyTests<SqlitePanelFixture>(fixture);
+
+public sealed class MalformedBodyTestsOnPostgres(PostgresPanelFixture fixture) : MalformedBodyTests<PostgresPanelFixture>(fixture);
+
+public sealed class RetentionTestsOnSqlite(SqlitePanelFixture fixture) : RetentionTests<SqlitePanelFixture>(fixture);
+
+public sealed class RetentionTestsOnPostgres(PostgresPanelFixture fixture) : RetentionTests<PostgresPanelFixture>(fixture);

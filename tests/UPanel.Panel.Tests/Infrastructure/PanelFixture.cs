@@ -1,0 +1,75 @@
+using System.Data.Common;
+using UPanel.Panel.Hosting;
+
+namespace UPanel.Panel.Tests.Infrastructure;
+
+/// <summary>
+/// One panel per test class and storage engine (class fixture). Test classes are written once against this and
+/// derived per engine, so SQLite and PostgreSQL pass the same suite.
+/// </summary>
+public abstract class PanelFixture : IAsyncLifetime
+{
+    private PanelHost? _host;
+    private string? _unavailable;
+
+    public abstract string Engine { get; }
+
+    internal string DataDirectory { get; } = Directory.CreateTempSubdirectory("upanel-panel-test-").FullName;
+
+    /// <summary>The running panel; skips (or, in CI, fails) the calling test when the engine is not available.</summary>
+    internal PanelHost Host
+    {
+        get
+        {
+            if (_unavailable is not null)
+            {
+                RequiredServices.Unavailable(_unavailable);
+            }
+
+            return _host!;
+        }
+    }
+
+    internal PanelOptions Options { get; private set; } = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        var options = await CreateOptionsAsync();
+        if (options is null)
+        {
+            _unavailable = UnavailableReason;
+            return;
+        }
+
+        Options = options;
+        _host = await PanelHost.StartAsync(options);
+    }
+
+    /// <summary>Null when the engine cannot be used here; <see cref="UnavailableReason"/> says why.</summary>
+    internal abstract Task<PanelOptions?> CreateOptionsAsync();
+
+    protected string UnavailableReason { get; set; } = "";
+
+    /// <summary>A connection straight to the panel's database, for assertions on what it holds.</summary>
+    internal abstract Task<DbConnection> OpenDatabaseAsync();
+
+    internal abstract string ListTablesSql { get; }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,52 @@
+using UPanel.Panel.Storage;
+using UPanel.Panel.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace UPanel.Panel.Tests;
+
+public abstract class RetentionTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PanelFixture
+{
+    private PanelHost Panel => fixture.Host;
+
+    [Fact]
+    public async Task History_older_than_the_retention_age_is_pruned_in_the_background_and_the_latest_state_stays()
+    {
+        var server = await Panel.NewServerAsync();
+        var start = Panel.Time.GetUtcNow();
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 1, timestamp: start.AddHours(-1)));
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 2, timestamp: start));
+        var retention = Panel.App.Services.GetRequiredService<RetentionService>();
+
+        // 30 days less 30 minutes after the first sample's retention age began: only seq 1 is older than 30 days.
+        var run = retention.NextRun;
+        Panel.Time.Advance(TimeSpan.FromDays(30) - TimeSpan.FromMinutes(30));
+        var deleted = await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, deleted);
+        var history = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}/heartbeats");
+        Assert.Equal([2L], history.GetProperty("heartbeats").EnumerateArray().Select(h => h.GetProperty("seq").GetInt64()));
+        var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
+        Assert.Equal(2, state.GetProperty("latest_seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Migrations_are_recorded_and_applying_them_again_changes_nothing()
+    {
+        await Panel.Store.MigrateAsync(TestContext.Current.CancellationToken);
+        await Panel.Store.MigrateAsync(TestContext.Current.CancellationToken);
+
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, name FROM schema_migrations ORDER BY version";
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        var applied = new List<string>();
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            applied.Add($"{reader.GetInt64(0)}:{reader.GetString(1)}");
+        }
+
+        Assert.Equal(Migrator.Scripts(Panel.Store.Engine).Select(s => $"{s.Version}:{s.Name}"), applied);
+        Assert.Equal("1:001_initial.sql", applied[0]);
+    }
+}
