@@ -23,7 +23,7 @@ internal sealed class HostMetricsCollector : IHostMetricsSource
     private readonly HostSourceState diskState;
     private readonly HostSourceState loadState;
     private readonly HostSourceState networkState;
-    private readonly string virtualNetDir;
+    private readonly string classNetDir;
     private bool guessingVirtualInterfaces;
 
     public HostMetricsCollector(IHostFiles files, ILogger logger)
@@ -39,7 +39,7 @@ internal sealed class HostMetricsCollector : IHostMetricsSource
         diskState = new HostSourceState("filesystem " + files.PathOf(HostRootKind.Root, ""), logger);
         loadState = new HostSourceState(files.PathOf(HostRootKind.Proc, LoadCollector.RelativePath), logger);
         networkState = new HostSourceState(files.PathOf(HostRootKind.Proc, NetworkCollector.RelativePath), logger);
-        virtualNetDir = files.PathOf(HostRootKind.Sys, NetworkCollector.VirtualNetDir);
+        classNetDir = files.PathOf(HostRootKind.Sys, NetworkCollector.ClassNetDir);
     }
 
     public HostMetrics Collect()
@@ -123,11 +123,11 @@ internal sealed class HostMetricsCollector : IHostMetricsSource
         guessingVirtualInterfaces = guessing;
         if (guessing)
         {
-            Log.VirtualInterfacesGuessedByName(logger, virtualNetDir);
+            Log.VirtualInterfacesGuessedByName(logger, classNetDir);
         }
         else
         {
-            Log.VirtualInterfacesFromSysfs(logger, virtualNetDir);
+            Log.VirtualInterfacesFromSysfs(logger, classNetDir);
         }
     }
 }

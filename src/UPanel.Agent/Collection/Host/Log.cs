@@ -13,9 +13,9 @@ internal static partial class Log
     public static partial void HostSourceRecovered(ILogger logger, string source);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
-        Message = "{Directory} is missing under HOST_SYS, so virtual network interfaces are recognised by name only; mount the host's /sys (e.g. /sys:/host/sys:ro)")]
+        Message = "Some host network interfaces are not in {Directory} (HOST_SYS is not the host's sysfs), so they are judged virtual or not by name; mount the host's /sys (e.g. /sys:/host/sys:ro)")]
     public static partial void VirtualInterfacesGuessedByName(ILogger logger, string directory);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "{Directory} is readable again: virtual network interfaces are recognised by sysfs")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Every host network interface is in {Directory} again: virtual ones are recognised by sysfs")]
     public static partial void VirtualInterfacesFromSysfs(ILogger logger, string directory);
 }

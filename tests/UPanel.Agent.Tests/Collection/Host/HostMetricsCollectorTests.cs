@@ -138,7 +138,7 @@ public sealed class HostMetricsCollectorTests
     public void Missing_sysfs_is_logged_once_and_interfaces_are_judged_by_name()
     {
         using var tree = FixtureTree.Copy("host-debian12");
-        tree.Delete("sys/devices");
+        tree.Delete("sys");
         var logger = new FakeLogger();
         var collector = new HostMetricsCollector(tree.Files, logger);
 

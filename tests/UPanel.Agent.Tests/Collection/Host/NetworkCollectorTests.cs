@@ -48,6 +48,48 @@ public sealed class NetworkCollectorTests
     }
 
     [Fact]
+    public void Host_proc_with_the_containers_own_sysfs_judges_unknown_interfaces_by_name()
+    {
+        // HOST_PROC mounted, HOST_SYS not: the container's /sys only knows its own lo.
+        using var tree = FixtureTree.Copy("docker-host-written");
+        tree.Delete("sys");
+        foreach (var file in Directory.EnumerateFiles(FixtureTree.SourceOf("container-busybox"), "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(FixtureTree.SourceOf("container-busybox"), file);
+            if (relative.StartsWith("sys", StringComparison.Ordinal))
+            {
+                tree.Write(relative, File.ReadAllText(file));
+            }
+        }
+
+        var collector = new NetworkCollector(tree.Files);
+        var counters = collector.Collect();
+
+        Assert.Equal((48217711093L + 2048, 9182736455L + 1024), counters);
+        Assert.True(collector.GuessedFromNames);
+    }
+
+    [Fact]
+    public void Guess_turns_into_a_sysfs_answer_once_the_interface_is_known_there()
+    {
+        using var tree = FixtureTree.Copy("host-debian12");
+        var header = "Inter-|   Receive |  Transmit\n face |bytes|bytes\n";
+        tree.Write("proc/1/net/dev", header + "  eth0: 10 0 0 0 0 0 0 0 20 0 0 0 0 0 0 0\n  wg0: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n");
+        var collector = new NetworkCollector(tree.Files);
+        Assert.Equal((11L, 22L), collector.Collect());
+        Assert.True(collector.GuessedFromNames);
+
+        tree.Write("proc/1/net/dev", header + "  eth0: 10 0 0 0 0 0 0 0 20 0 0 0 0 0 0 0\n");
+        collector.Collect();
+        tree.Write("sys/devices/virtual/net/wg0/.keep", "");
+        tree.Write("sys/class/net/wg0/.keep", "");
+        tree.Write("proc/1/net/dev", header + "  eth0: 10 0 0 0 0 0 0 0 20 0 0 0 0 0 0 0\n  wg0: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n");
+
+        Assert.Equal((10L, 20L), collector.Collect());
+        Assert.False(collector.GuessedFromNames);
+    }
+
+    [Fact]
     public void Vanished_interface_name_reused_by_a_virtual_device_is_asked_again()
     {
         using var tree = FixtureTree.Copy("host-debian12");
@@ -60,6 +102,7 @@ public sealed class NetworkCollectorTests
         Assert.Equal((10L, 20L), collector.Collect());
 
         tree.Write("sys/devices/virtual/net/eth1/.keep", "");
+        tree.Write("sys/class/net/eth1/.keep", "");
         tree.Write("proc/1/net/dev", header + "  eth0: 10 0 0 0 0 0 0 0 20 0 0 0 0 0 0 0\n  eth1: 5 0 0 0 0 0 0 0 5 0 0 0 0 0 0 0\n");
         Assert.Equal((10L, 20L), collector.Collect());
     }
