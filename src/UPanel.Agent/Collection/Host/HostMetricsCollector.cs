@@ -5,10 +5,10 @@ namespace UPanel.Agent.Collection.Host;
 
 /// <summary>
 /// The host half of a heartbeat. Each source (file or statvfs) feeds only its own fields: when one fails, those
-/// fields are null (omitted from the JSON) and the rest are still reported. Failures are logged once per change
-/// of state. Any exception of a source (I/O, odd
-/// content, libc, or a parser bug on input nobody foresaw) is that source's failure: the heartbeat still goes out.
-/// Single caller at a time (the heartbeat loop or <c>collect</c>).
+/// fields are null (omitted from the JSON) and the rest are still reported. Any exception of a source (I/O, odd
+/// content, libc, or a parser bug on input nobody foresaw) is that source's failure, logged once per change of
+/// state: the heartbeat still goes out. Single caller at a time (the heartbeat loop or <c>collect</c>).
+/// CPU is measured from construction on (see <see cref="CpuCollector"/>): build one instance and keep it.
 /// </summary>
 internal sealed class HostMetricsCollector : IHostMetricsSource
 {
