@@ -8,6 +8,7 @@ namespace UPanel.Agent.Reporting;
 /// Builds one heartbeat: host metrics, containers (null when Docker cannot be asked), identity and ordering.
 /// </summary>
 /// <remarks>
+/// <c>heartbeat_id</c> is a ULID of the sample time (<see cref="HeartbeatId"/>).
 /// <c>seq</c> = max(previous + 1, Unix milliseconds of the sample time). It needs no state file: it increases across
 /// restarts as long as the wall clock does not step back by more than the agent's downtime and fewer than 1000
 /// heartbeats are built per second. Within one process it is strictly increasing whatever the clock does.
@@ -51,7 +52,7 @@ internal sealed class HeartbeatFactory
             Metrics = metrics,
             Containers = containers,
             AgentVersion = AgentInfo.Version,
-            HeartbeatId = Ulid.NewUlid(sampledAt).ToString(),
+            HeartbeatId = HeartbeatId.New(sampledAt),
             Seq = NextSeq(sampledAt),
         };
     }

@@ -298,7 +298,10 @@ internal sealed class PanelClient
         }
     }
 
-    /// <summary>"connection refused (127.0.0.1:8080)" rather than the nested exception chain.</summary>
+    /// <summary>
+    /// "ConnectionError: Connection refused (127.0.0.1:8080)" rather than the nested exception chain; for TLS and
+    /// other layered failures the innermost cause is added (e.g. an untrusted certificate).
+    /// </summary>
     private static string Describe(HttpRequestException ex)
     {
         if (ex.InnerException is SocketException socket)
@@ -306,7 +309,14 @@ internal sealed class PanelClient
             return $"{ex.HttpRequestError}: {socket.Message}";
         }
 
-        return ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+        var text = ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+        var inner = ex.InnerException;
+        while (inner?.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner is null || inner.Message == ex.Message ? text : $"{text} ({inner.Message})";
     }
 
     /// <summary>Visible ASCII only: anything else would be a header-injection or encoding error.</summary>

@@ -225,7 +225,10 @@ internal sealed class Reporter
 
                     _status.SetPanel(PanelState.Unauthorized);
                     ReloadToken();
-                    BackOff(now, result);
+
+                    // Retrying a refused token every few seconds only fills the panel's log: once per interval.
+                    _failedAttempts++;
+                    _backoffUntil = now + Interval;
                     return;
 
                 default:

@@ -236,13 +236,15 @@ public sealed class ReporterTests
         Assert.Equal(PanelState.Unauthorized, h.Status.Panel);
         Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1205);
 
+        // Once per interval, the oldest first: no fast retries of a refused token.
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(2)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+
         h.Panel.Reply = _ => PanelReply.Ok();
         await h.StepUntilSamplesAsync(3);
 
         Assert.Equal(0, h.Status.QueueLength);
         Assert.Equal(PanelState.Ok, h.Status.Panel);
-        var delivered = h.Panel.Requests.Where(r => r.Heartbeat.Timestamp <= Start.AddSeconds(122)).Select(r => r.Heartbeat.Timestamp).Distinct();
-        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122)], delivered);
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122)], h.Panel.Requests.Skip(2).Select(r => r.Heartbeat.Timestamp));
     }
 
     [Fact]
@@ -256,13 +258,14 @@ public sealed class ReporterTests
         await h.StepAsync();
         Assert.Equal(PanelState.Unauthorized, h.Status.Panel);
 
-        await h.StepAsync();
+        Assert.Equal(Start.AddSeconds(62), await h.StepAsync());
 
         var requests = h.Panel.Requests;
-        Assert.Equal(2, requests.Count);
-        Assert.Equal($"Bearer {reloaded}", requests[1].Authorization);
+        Assert.Equal(3, requests.Count);
         Assert.Equal(requests[0].Heartbeat.HeartbeatId, requests[1].Heartbeat.HeartbeatId);
+        Assert.All(requests.Skip(1), r => Assert.Equal($"Bearer {reloaded}", r.Authorization));
         Assert.Equal(PanelState.Ok, h.Status.Panel);
+        Assert.Equal(0, h.Status.QueueLength);
     }
 
     [Fact]
