@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace UPanel.Agent.Collection.Docker.Api;
+
+/// <summary><c>State</c> of an inspected container.</summary>
+internal sealed record DockerContainerState
+{
+    public string? Status { get; init; }
+
+    [JsonPropertyName("OOMKilled")]
+    public bool OomKilled { get; init; }
+
+    public int ExitCode { get; init; }
+
+    /// <summary>RFC 3339 with nanoseconds; "0001-01-01T00:00:00Z" when never started. Kept as text and parsed leniently.</summary>
+    public string? StartedAt { get; init; }
+
+    /// <summary>Absent when the container has no healthcheck.</summary>
+    public DockerHealth? Health { get; init; }
+}

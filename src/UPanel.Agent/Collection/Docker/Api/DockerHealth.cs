@@ -1,0 +1,7 @@
+namespace UPanel.Agent.Collection.Docker.Api;
+
+/// <summary><c>State.Health</c>: starting, healthy or unhealthy.</summary>
+internal sealed record DockerHealth
+{
+    public string? Status { get; init; }
+}

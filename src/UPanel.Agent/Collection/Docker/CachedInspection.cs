@@ -1,0 +1,10 @@
+namespace UPanel.Agent.Collection.Docker;
+
+/// <summary>What one inspection told about a container, kept until its list entry changes or an event invalidates it.</summary>
+internal sealed record CachedInspection(
+    string ChangeKey,
+    string Health,
+    DateTimeOffset? StartedAt,
+    int RestartCount,
+    int ExitCode,
+    bool OomKilled);

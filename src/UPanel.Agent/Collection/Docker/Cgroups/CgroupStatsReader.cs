@@ -1,0 +1,69 @@
+namespace UPanel.Agent.Collection.Docker.Cgroups;
+
+/// <summary>
+/// Reads containers' CPU and memory straight from cgroup files under HOST_SYS (no engine CPU, ≈ 25 µs per container).
+/// The layout is detected once from the first container whose files are found, then reused.
+/// </summary>
+internal sealed class CgroupStatsReader(IHostFiles files)
+{
+    private volatile CgroupLayout? _layout;
+    private bool _detectionTriedThisRound;
+
+    /// <summary>The detected layout, or null while none matched (then every container goes through the API).</summary>
+    public CgroupLayout? Layout => _layout;
+
+    /// <summary>The sample of a running container, or null when its files are not visible (the caller falls back).</summary>
+    /// <summary>Called at the start of each collection: while no layout is known, detection is tried once per round.</summary>
+    public void StartRound() => _detectionTriedThisRound = false;
+
+    public ContainerResourceSample? TryRead(string fullId)
+    {
+        var layout = _layout ?? Detect(fullId);
+        if (layout is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            ulong? cpuNs = layout.Version == 1
+                ? CgroupCounterParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.CpuFile(fullId)))
+                : CgroupCpuStatParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.CpuFile(fullId)))?.UsageUsec * 1000;
+            var usage = CgroupCounterParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.MemoryUsageFile(fullId)));
+            if (cpuNs is null || usage is null)
+            {
+                return null;
+            }
+
+            var stat = CgroupMemoryStatParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.MemoryStatFile(fullId)));
+            return new ContainerResourceSample(cpuNs.Value, ContainerResourceSample.MemoryWithoutCache(usage.Value, stat.CacheToSubtract));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone between list and read, a custom --cgroup-parent, or not mounted: the API fallback covers it.
+            return null;
+        }
+    }
+
+    private CgroupLayout? Detect(string fullId)
+    {
+        // Without this, a host whose files are not visible would pay 16 failed stats per container per collection.
+        if (_detectionTriedThisRound)
+        {
+            return null;
+        }
+
+        _detectionTriedThisRound = true;
+        foreach (var candidate in CgroupLayout.Candidates)
+        {
+            if (files.Exists(HostRootKind.Sys, candidate.CpuFile(fullId))
+                && files.Exists(HostRootKind.Sys, candidate.MemoryUsageFile(fullId)))
+            {
+                _layout = candidate;
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}

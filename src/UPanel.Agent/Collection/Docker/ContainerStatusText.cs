@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace UPanel.Agent.Collection.Docker;
+
+/// <summary>
+/// Reads the engine's human <c>Status</c> text of a listed container ("Up 5 minutes (healthy)", "Exited (3) 2 hours
+/// ago", "Up 2 days (Paused)") to decide whether a cached inspection is still right, without inspecting every time.
+/// </summary>
+internal static class ContainerStatusText
+{
+    /// <summary>
+    /// State plus the first word and the parenthesised parts of the text (health, exit code, paused), without the
+    /// duration, which changes every minute for a young container and would force an inspection each heartbeat.
+    /// </summary>
+    public static string ChangeKey(string? state, string? status)
+    {
+        if (string.IsNullOrEmpty(status))
+        {
+            return state ?? string.Empty;
+        }
+
+        var key = new System.Text.StringBuilder(state).Append('|');
+        var span = status.AsSpan();
+        var firstSpace = span.IndexOf(' ');
+        key.Append(firstSpace < 0 ? span : span[..firstSpace]);
+        var depth = 0;
+        foreach (var c in span)
+        {
+            if (c == '(')
+            {
+                depth++;
+            }
+
+            if (depth > 0)
+            {
+                key.Append(c);
+            }
+
+            if (c == ')' && depth > 0)
+            {
+                depth--;
+            }
+        }
+
+        return key.ToString();
+    }
+
+    /// <summary>
+    /// For "Up &lt;duration&gt;...": the longest time the engine's HumanDuration text can stand for (so a cached start
+    /// older than that means the container restarted in between). Null for other texts or an unknown format (Podman).
+    /// </summary>
+    public static TimeSpan? UpTimeUpperBound(string? status)
+    {
+        if (status is null || !status.StartsWith("Up ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var text = status.AsSpan(3);
+        var paren = text.IndexOf(" (", StringComparison.Ordinal);
+        if (paren >= 0)
+        {
+            text = text[..paren];
+        }
+
+        text = text.Trim();
+        switch (text)
+        {
+            case "Less than a second":
+                return TimeSpan.FromSeconds(1);
+            case "About a minute":
+                return TimeSpan.FromMinutes(2);
+            case "About an hour":
+                return TimeSpan.FromMinutes(90);
+        }
+
+        var space = text.IndexOf(' ');
+        if (space <= 0 || !long.TryParse(text[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            return null;
+        }
+
+        var unit = text[(space + 1)..].TrimEnd('s');
+        return unit switch
+        {
+            "second" => TimeSpan.FromSeconds(n + 1),
+            "minute" => TimeSpan.FromMinutes(n + 1),
+            "hour" => TimeSpan.FromMinutes((n * 60) + 30),
+            "day" => TimeSpan.FromDays(n + 1),
+            "week" => TimeSpan.FromDays((n + 1) * 7),
+            "month" => TimeSpan.FromDays((n + 1) * 30),
+            "year" => TimeSpan.FromDays((n + 1) * 366),
+            _ => null,
+        };
+    }
+
+    /// <summary>Health from the text when no inspection is at hand: "(healthy)", "(unhealthy)", "(health: starting)".</summary>
+    public static string HealthFromStatus(string? status) =>
+        status switch
+        {
+            null => "none",
+            _ when status.Contains("(healthy)", StringComparison.Ordinal) => "healthy",
+            _ when status.Contains("(unhealthy)", StringComparison.Ordinal) => "unhealthy",
+            _ when status.Contains("(health: starting)", StringComparison.Ordinal) => "starting",
+            _ => "none",
+        };
+}

@@ -1,0 +1,210 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using UPanel.Agent.Collection.Docker.Api;
+
+namespace UPanel.Agent.Collection.Docker;
+
+/// <summary>
+/// A small Docker Engine API client: <see cref="HttpClient"/> over a unix socket (a <see cref="SocketsHttpHandler"/>
+/// whose ConnectCallback dials a <see cref="UnixDomainSocketEndPoint"/>) and source-generated JSON records for the five
+/// endpoints the agent uses (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>, one-shot
+/// <c>/containers/{id}/stats</c>, <c>/events</c>).
+/// <para>
+/// Why hand-made rather than Docker.DotNet.Enhanced 4.3.3 (+ .Unix): both publish AOT-clean, but measured on this
+/// machine with a throwaway AOT program doing the same work (version, list all, inspect each, one-shot stats each,
+/// 20 rounds over 13 containers, stats calls concurrent; the baseline already links HttpClient + JSON for the panel;
+/// all with the agent's size settings): binary 5.02 MiB baseline, 5.43 MiB hand-made (+0.41 MiB), 10.16 MiB with
+/// Docker.DotNet.Enhanced (+5.14 MiB: the total alone breaks the agent's 8 MiB budget); peak RSS 8.1 MiB baseline,
+/// 12.7 MiB hand-made, 32.0 MiB with the library; CPU per run about half of the library's.
+/// The agent's budget is 8 MiB of binary and 10 MiB of RSS in all, so the library's generated model of the whole API
+/// is not worth it for five GETs.
+/// </para>
+/// <para>
+/// API version: <c>GET /version</c> (unversioned), then every call is made as <c>/v{min(engine ApiVersion,
+/// <see cref="MaxApiVersion"/>)}/...</c>. The records only read fields present from API 1.41 (Docker 20.10, the
+/// engine here) through current engines, and nothing is required that a newer engine dropped.
+/// </para>
+/// Errors surface as exceptions (<see cref="HttpRequestException"/>, <see cref="DockerApiException"/>,
+/// <see cref="JsonException"/>); time bounds are the caller's cancellation tokens.
+/// </summary>
+internal sealed class DockerApiClient : IDisposable
+{
+    /// <summary>The newest API version whose shapes this client has been checked against.</summary>
+    public static readonly Version MaxApiVersion = new(1, 51);
+
+    private readonly HttpClient _http;
+    private string? _versionPrefix;
+
+    public DockerApiClient(DockerEndpoint endpoint)
+    {
+        Endpoint = endpoint;
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            // Kept across a 60 s heartbeat so a collection does not pay a connect; the engine never closes idle ones.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+        };
+        if (endpoint.SocketPath is { } socketPath)
+        {
+            var socketEndPoint = new UnixDomainSocketEndPoint(socketPath);
+            handler.ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(socketEndPoint, cancellationToken).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        _http = new HttpClient(handler) { BaseAddress = endpoint.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public DockerEndpoint Endpoint { get; }
+
+    /// <summary>The negotiated version ("1.41"), or null before the first successful negotiation.</summary>
+    public string? ApiVersion => _versionPrefix is { } prefix ? prefix[2..] : null;
+
+    /// <summary>Forgets the negotiated version, so the next call asks again (after a failure the engine may have changed).</summary>
+    public void ResetNegotiation() => _versionPrefix = null;
+
+    public async Task<string> NegotiateAsync(CancellationToken cancellationToken)
+    {
+        if (_versionPrefix is { } known)
+        {
+            return known[2..];
+        }
+
+        var version = await GetAsync("/version", DockerJsonContext.Default.DockerVersionResponse, cancellationToken)
+            .ConfigureAwait(false);
+        var chosen = ChooseApiVersion(version.ApiVersion, version.MinAPIVersion);
+        _versionPrefix = "/v" + chosen;
+        return chosen;
+    }
+
+    /// <summary>min(engine, ours); an engine too old to say (or saying nonsense) gets 1.24, the oldest with health states.</summary>
+    public static string ChooseApiVersion(string? engineApiVersion, string? engineMinApiVersion)
+    {
+        if (!Version.TryParse(engineApiVersion, out var engine))
+        {
+            return "1.24";
+        }
+
+        var chosen = engine < MaxApiVersion ? engine : MaxApiVersion;
+        // An engine that no longer serves our newest version (possible in future) is asked at its own minimum.
+        if (Version.TryParse(engineMinApiVersion, out var engineMin) && engineMin > chosen)
+        {
+            chosen = engineMin;
+        }
+
+        return chosen.ToString(2);
+    }
+
+    public async Task<List<DockerContainerSummary>> ListContainersAsync(CancellationToken cancellationToken) =>
+        await GetVersionedAsync("/containers/json?all=1", DockerJsonContext.Default.ListDockerContainerSummary,
+            cancellationToken).ConfigureAwait(false);
+
+    public async Task<DockerContainerInspect> InspectContainerAsync(string id, CancellationToken cancellationToken) =>
+        await GetVersionedAsync($"/containers/{Uri.EscapeDataString(id)}/json",
+            DockerJsonContext.Default.DockerContainerInspect, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>One sample without the engine's one-second wait (one-shot, API ≥ 1.41); deltas are the caller's.</summary>
+    public async Task<DockerStatsResponse> GetOneShotStatsAsync(string id, CancellationToken cancellationToken) =>
+        await GetVersionedAsync($"/containers/{Uri.EscapeDataString(id)}/stats?stream=false&one-shot=true",
+            DockerJsonContext.Default.DockerStatsResponse, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The container event stream, one event per line, until the engine closes it or <paramref name="cancellationToken"/>
+    /// fires. <paramref name="filtersJson"/> is the engine's <c>filters</c> map, e.g. <c>{"type":["container"]}</c>.
+    /// <paramref name="onConnected"/> runs once the engine accepted the subscription (before any event).
+    /// </summary>
+    public async IAsyncEnumerable<DockerEvent> ReadEventsAsync(
+        string filtersJson, Action? onConnected, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = "/v" + await NegotiateAsync(cancellationToken).ConfigureAwait(false);
+        var path = prefix + "/events?filters=" + Uri.EscapeDataString(filtersJson);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+            .ConfigureAwait(false);
+        await ThrowIfFailedAsync(response, "/events", cancellationToken).ConfigureAwait(false);
+        onConnected?.Invoke();
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                var dockerEvent = JsonSerializer.Deserialize(line, DockerJsonContext.Default.DockerEvent);
+                if (dockerEvent is not null)
+                {
+                    yield return dockerEvent;
+                }
+            }
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<T> GetVersionedAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        var version = await NegotiateAsync(cancellationToken).ConfigureAwait(false);
+        return await GetAsync("/v" + version + path, typeInfo, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+            .ConfigureAwait(false);
+        await ThrowIfFailedAsync(response, path, cancellationToken).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken).ConfigureAwait(false)
+                ?? throw new JsonException($"{path} returned null");
+        }
+    }
+
+    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        string? message = null;
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            message = body.TrimStart().StartsWith('{')
+                ? JsonSerializer.Deserialize(body, DockerJsonContext.Default.DockerErrorResponse)?.Message
+                : body.Trim();
+            if (message is { Length: > 200 })
+            {
+                message = string.Concat(message.AsSpan(0, 200), "...");
+            }
+        }
+        catch (JsonException)
+        {
+            // An unreadable error body still leaves the status code to report.
+        }
+
+        var shownPath = path.Length > 80 ? path[..80] : path;
+        throw new DockerApiException(response.StatusCode, shownPath, message);
+    }
+}
