@@ -116,6 +116,9 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
 
     internal DockerApiClient? Client => _client;
 
+    /// <summary>Full ids inspected by the last collection (to show that unchanged containers are not).</summary>
+    internal IReadOnlyCollection<string> LastInspected { get; private set; } = [];
+
     public async Task<IReadOnlyList<ContainerInfo>?> CollectAsync(CancellationToken cancellationToken)
     {
         if (_client is null)
@@ -264,6 +267,7 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         }
 
         var gone = new HashSet<string>(StringComparer.Ordinal);
+        LastInspected = toInspect.ConvertAll(item => item.Id);
         if (toInspect.Count == 0)
         {
             return (0, gone);

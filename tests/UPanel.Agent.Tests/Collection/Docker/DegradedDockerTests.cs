@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Testing;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
+
+namespace UPanel.Agent.Tests.Collection.Docker;
+
+/// <summary>An engine that cannot be asked: containers are null, quickly, with a status saying why; logged once.</summary>
+public sealed class DegradedDockerTests
+{
+    private static DockerContainerSource SourceFor(string dockerHost, FakeLogger logger) =>
+        new(dockerHost, new HostFiles("/proc", "/sys", "/"), logger, TimeProvider.System,
+            DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+
+    [Fact]
+    public async Task Missing_socket_gives_null_at_once_and_says_socket_missing()
+    {
+        var logger = new FakeLogger();
+        using var source = SourceFor($"unix:///tmp/upanel-no-such-{Guid.NewGuid():N}.sock", logger);
+        var clock = Stopwatch.StartNew();
+
+        var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
+
+        Assert.Null(containers);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+        Assert.StartsWith("socket missing: /tmp/upanel-no-such-", source.Status, StringComparison.Ordinal);
+        Assert.False(source.IsAvailable);
+    }
+
+    [Fact]
+    public async Task Socket_that_accepts_and_never_answers_gives_null_within_the_bound()
+    {
+        await using var hung = FakeEngineSocket.Hung();
+        var logger = new FakeLogger();
+        using var source = SourceFor(hung.DockerHost, logger);
+        var clock = Stopwatch.StartNew();
+
+        var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
+
+        Assert.Null(containers);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+        Assert.StartsWith("not responding: " + hung.SocketPath, source.Status, StringComparison.Ordinal);
+        Assert.Equal(1, hung.Connections);
+    }
+
+    [Fact]
+    public async Task Engine_errors_are_logged_once_per_state_change_not_every_collection()
+    {
+        await using var failing = FakeEngineSocket.Answering(500, "Internal Server Error", """{"message":"boom from the engine"}""");
+        var logger = new FakeLogger();
+        using var source = SourceFor(failing.DockerHost, logger);
+
+        Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
+        Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
+        Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("error: HTTP 500 from /version: boom from the engine", source.Status);
+        var logged = logger.Collector.GetSnapshot();
+        Assert.Single(logged, r => r.Id.Id == 1100);
+        Assert.Contains("boom from the engine", logged.Single(r => r.Id.Id == 1100).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_DOCKER_HOST_gives_null_and_names_the_setting()
+    {
+        using var source = SourceFor("ssh://user:secret@example", new FakeLogger());
+
+        Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
+
+        Assert.StartsWith("invalid DOCKER_HOST: DOCKER_HOST=(value with credentials) is not supported", source.Status, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", source.Status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recovery_is_logged_once_when_the_engine_answers_again()
+    {
+        RequiredServices.Docker();
+        var logger = new FakeLogger();
+        var missing = $"/tmp/upanel-later-{Guid.NewGuid():N}.sock";
+        using var source = SourceFor("unix://" + missing, logger);
+        Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
+
+        File.CreateSymbolicLink(missing, RequiredServices.DockerSocket);
+        try
+        {
+            Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+            Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            File.Delete(missing);
+        }
+
+        Assert.Equal("ok", source.Status);
+        Assert.Equal([1100, 1101], logger.Collector.GetSnapshot().Where(r => r.Id.Id is 1100 or 1101).Select(r => r.Id.Id));
+    }
+}

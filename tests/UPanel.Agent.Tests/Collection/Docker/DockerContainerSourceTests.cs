@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace UPanel.Agent.Tests.Collection.Docker;
+
+/// <summary>The collected containers against the engine's own tools (docker inspect, docker stats) on the same containers.</summary>
+public sealed class DockerContainerSourceTests(TestContainers containers) : IClassFixture<TestContainers>
+{
+    [Fact]
+    public async Task Every_container_is_listed_with_short_id_name_image_and_state_as_docker_inspect_says()
+    {
+        RequiredServices.Docker();
+        foreach (var role in new[] { "running", "exited", "healthy", "unhealthy", "starting", "paused", "busy", "memory" })
+        {
+            var reported = containers.Reported(role);
+            var id = containers.IdOf(role);
+            Assert.Equal(id[..12], reported.Id);
+            Assert.Equal(containers.NameOf(role), reported.Name);
+            Assert.Equal("upanel-test/busybox", reported.Image);
+            Assert.Equal(await DockerCli.InspectAsync(id, "{{.State.Status}}"), reported.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Health_is_healthy_unhealthy_starting_or_none_as_docker_inspect_says()
+    {
+        RequiredServices.Docker();
+        Assert.Equal("healthy", containers.Reported("healthy").Health);
+        Assert.Equal("unhealthy", containers.Reported("unhealthy").Health);
+        Assert.Equal("starting", containers.Reported("starting").Health);
+        Assert.Equal("none", containers.Reported("running").Health);
+        Assert.Equal("none", containers.Reported("exited").Health);
+        Assert.Equal("starting", await DockerCli.InspectAsync(containers.IdOf("starting"), "{{.State.Health.Status}}"));
+    }
+
+    [Fact]
+    public void Exited_container_reports_its_exit_code_and_no_uptime_cpu_or_memory()
+    {
+        RequiredServices.Docker();
+        var exited = containers.Reported("exited");
+        Assert.Equal("exited", exited.Status);
+        Assert.Equal(3, exited.ExitCode);
+        Assert.Equal(0, exited.UptimeSeconds);
+        Assert.Equal(0, exited.CpuPercent);
+        Assert.Equal(0, exited.MemoryMb);
+        Assert.False(exited.OomKilled);
+        Assert.Equal(0, exited.RestartCount);
+    }
+
+    [Fact]
+    public async Task Running_container_uptime_counts_from_State_StartedAt()
+    {
+        RequiredServices.Docker();
+        var running = containers.Reported("running");
+        var startedAt = DateTimeOffset.Parse(
+            await DockerCli.InspectAsync(containers.IdOf("running"), "{{.State.StartedAt}}"), CultureInfo.InvariantCulture);
+        var expected = (DateTimeOffset.UtcNow - startedAt).TotalSeconds;
+        Assert.InRange(running.UptimeSeconds, expected - 30, expected + 1);
+        Assert.Equal("running", running.Status);
+        Assert.Null(running.ExitCode);
+        Assert.Equal(0, running.RestartCount);
+    }
+
+    [Fact]
+    public void Paused_container_is_reported_paused_with_its_memory_and_no_cpu()
+    {
+        RequiredServices.Docker();
+        var paused = containers.Reported("paused");
+        Assert.Equal("paused", paused.Status);
+        Assert.Equal(0, paused.CpuPercent);
+        Assert.True(paused.UptimeSeconds > 0);
+    }
+
+    [Fact]
+    public async Task Restarting_container_reports_its_restart_count_and_last_exit_code()
+    {
+        RequiredServices.Docker();
+        var reported = containers.Reported("restarting");
+        var restarts = int.Parse(await DockerCli.InspectAsync(containers.IdOf("restarting"), "{{.RestartCount}}"), CultureInfo.InvariantCulture);
+        Assert.Contains(reported.Status, new[] { "restarting", "running", "exited" });
+        Assert.InRange(reported.RestartCount ?? -1, 4, restarts);
+        if (reported.Status == "restarting")
+        {
+            Assert.Equal(1, reported.ExitCode);
+        }
+    }
+
+    [Fact]
+    public void Busy_container_reports_one_core_on_the_docker_stats_scale()
+    {
+        RequiredServices.Docker();
+        var stats = containers.EngineStats[containers.IdOf("busy")];
+        var reported = containers.Reported("busy");
+        Assert.InRange(reported.CpuPercent, stats.CpuPercent - 15, stats.CpuPercent + 15);
+        if (containers.HostIdleCores >= 0.3)
+        {
+            // The host had CPU to spare, so the loop ran on a whole core.
+            Assert.InRange(reported.CpuPercent, 85, 115);
+        }
+
+        Assert.InRange(containers.Reported("running").CpuPercent, 0, 2);
+    }
+
+    [Fact]
+    public void Memory_is_usage_without_inactive_file_cache_as_docker_stats_shows()
+    {
+        RequiredServices.Docker();
+        var stats = containers.EngineStats[containers.IdOf("memory")];
+        var reported = containers.Reported("memory");
+        Assert.InRange(reported.MemoryMb, 64, 70);
+        Assert.InRange(reported.MemoryMb, stats.MemoryMiB * 0.9, stats.MemoryMiB * 1.1);
+    }
+
+    [Fact]
+    public void First_collection_with_new_containers_takes_one_short_cpu_baseline_not_a_second_per_container()
+    {
+        RequiredServices.Docker();
+        Assert.True(containers.FirstCollectionTime < TimeSpan.FromSeconds(2), $"first collection took {containers.FirstCollectionTime}");
+        Assert.StartsWith("cgroup files (", containers.Source.StatsSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unchanged_containers_are_not_inspected_again()
+    {
+        RequiredServices.Docker();
+        var collected = await containers.Source.CollectAsync(TestContext.Current.CancellationToken);
+        Assert.NotNull(collected);
+        var stable = new[] { "running", "exited", "healthy", "unhealthy", "starting", "paused", "busy", "memory" }
+            .Select(containers.IdOf);
+        Assert.Empty(containers.Source.LastInspected.Intersect(stable));
+    }
+}

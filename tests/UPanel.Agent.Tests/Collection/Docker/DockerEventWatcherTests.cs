@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
+
+namespace UPanel.Agent.Tests.Collection.Docker;
+
+public sealed class DockerEventWatcherTests
+{
+    private static DockerContainerSource SourceFor(string dockerHost) =>
+        new(dockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
+            DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+
+    [Fact]
+    public async Task Docker_kill_triggers_the_callback_within_5_seconds_and_invalidates_the_inspection()
+    {
+        RequiredServices.Docker();
+        using var source = SourceFor(DockerEndpoint.DefaultHost);
+        var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-killed", [], "sleep", "3600");
+        using var stop = new CancellationTokenSource();
+        Task? run = null;
+        try
+        {
+            Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+            Assert.Contains(id, source.LastInspected);
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var watcher = new DockerEventWatcher(source, () => changed.TrySetResult(), NullLogger.Instance, TimeProvider.System);
+            run = watcher.RunAsync(stop.Token);
+            await WaitUntilAsync(() => watcher.IsConnected, TimeSpan.FromSeconds(5));
+
+            var clock = Stopwatch.StartNew();
+            await DockerCli.RunAsync("kill", id);
+            await changed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"callback after {clock.Elapsed}");
+            var after = await source.CollectAsync(TestContext.Current.CancellationToken);
+            Assert.Contains(id, source.LastInspected);
+            var killed = Assert.Single(after!, c => c.Id == id[..12]);
+            Assert.Equal("exited", killed.Status);
+            Assert.Equal(137, killed.ExitCode);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            if (run is not null)
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            }
+
+            await DockerCli.RemoveAsync([id]);
+        }
+    }
+
+    [Fact]
+    public async Task Broken_event_stream_is_reopened_with_backoff()
+    {
+        // An "engine" that answers every request with an empty 200 and closes: each stream ends at once.
+        await using var closing = FakeEngineSocket.Answering(200, "OK", """{"ApiVersion":"1.41","MinAPIVersion":"1.12"}""");
+        using var source = SourceFor(closing.DockerHost);
+        var watcher = new DockerEventWatcher(source, () => { }, NullLogger.Instance, TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+
+        var run = watcher.RunAsync(stop.Token);
+        // /version + /events, then (after ≤ 1 s of jittered backoff) /version + /events again.
+        await WaitUntilAsync(() => closing.Connections >= 4, TimeSpan.FromSeconds(5));
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.False(watcher.IsConnected);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"condition not met within {timeout.TotalSeconds} s");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
