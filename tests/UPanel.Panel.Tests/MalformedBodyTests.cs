@@ -79,20 +79,26 @@ public abstract class MalformedBodyTests<TFixture>(TFixture fixture) : IClassFix
                 continue;
             }
 
-            if (!IsErrorResponse(text))
+            if (!IsErrorResponse(text, out var field))
             {
                 failures.Add($"{item.Name}: {status} without an ErrorResponse body: '{Shorten(text)}'");
+            }
+            else if (item.ExpectedField is { } expected && !(field ?? "").StartsWith(expected, StringComparison.Ordinal))
+            {
+                failures.Add($"{item.Name}: field '{field}' does not name {expected}: {Shorten(text)}");
             }
         }
 
         return failures;
     }
 
-    private static bool IsErrorResponse(string text)
+    private static bool IsErrorResponse(string text, out string? field)
     {
+        field = null;
         try
         {
             using var error = JsonDocument.Parse(text);
+            field = error.RootElement.TryGetProperty("field", out var named) ? named.GetString() : null;
             return error.RootElement.GetProperty("status").GetString() == "error"
                 && error.RootElement.GetProperty("error").GetString() is { Length: > 0 };
         }

@@ -3,14 +3,16 @@ using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests;
 
-/// <summary>The committed docs/openapi.json is the served document; UPANEL_UPDATE_OPENAPI=1 rewrites it.</summary>
+/// <summary>The committed docs/openapi*.json are the served documents; UPANEL_UPDATE_OPENAPI=1 rewrites them.</summary>
 public sealed class OpenApiDocumentTests(SqlitePanelFixture fixture) : IClassFixture<SqlitePanelFixture>
 {
-    [Fact]
-    public async Task Served_openapi_document_equals_the_committed_copy()
+    [Theory]
+    [InlineData("v1", "openapi.json")]
+    [InlineData("admin", "openapi-admin.json")]
+    public async Task Served_openapi_document_equals_the_committed_copy(string document, string file)
     {
-        var served = await fixture.Host.Client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
-        var path = Path.Combine(RepositoryRoot(), "docs", "openapi.json");
+        var served = await fixture.Host.Client.GetStringAsync($"/openapi/{document}.json", TestContext.Current.CancellationToken);
+        var path = Path.Combine(RepositoryRoot(), "docs", file);
         if (Environment.GetEnvironmentVariable("UPANEL_UPDATE_OPENAPI") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -20,7 +22,7 @@ public sealed class OpenApiDocumentTests(SqlitePanelFixture fixture) : IClassFix
         Assert.True(File.Exists(path), $"{path} is missing: run the tests once with UPANEL_UPDATE_OPENAPI=1");
         var committed = JsonNode.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(served), committed),
-            "docs/openapi.json differs from the served /openapi/v1.json: rerun the tests with UPANEL_UPDATE_OPENAPI=1 and commit it");
+            $"docs/{file} differs from the served /openapi/{document}.json: rerun the tests with UPANEL_UPDATE_OPENAPI=1 and commit it");
     }
 
     [Fact]
@@ -33,6 +35,19 @@ public sealed class OpenApiDocumentTests(SqlitePanelFixture fixture) : IClassFix
         var heartbeat = document["components"]!["schemas"]!["Heartbeat"]!;
         Assert.Equal("integer", heartbeat["properties"]!["seq"]!["type"]!.AsArray().Last()!.GetValue<string>());
         Assert.NotNull(document["components"]!["schemas"]!["HeartbeatResponse"]!["properties"]!["new_agent_token"]);
+        Assert.Equal("string", heartbeat["properties"]!["timestamp"]!["type"]!.GetValue<string>());
+        Assert.Equal("bearer", document["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Admin_openapi_document_lists_the_admin_endpoints_only()
+    {
+        var document = JsonNode.Parse(await fixture.Host.Client.GetStringAsync("/openapi/admin.json", TestContext.Current.CancellationToken))!;
+
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/api/admin/servers/{id}/rotate-token", paths);
+        Assert.Contains("/api/admin/install-tokens", paths);
+        Assert.DoesNotContain(paths, p => p.StartsWith("/api/agent/", StringComparison.Ordinal));
     }
 
     private static string RepositoryRoot()

@@ -131,6 +131,21 @@ public abstract class RegisterTests<TFixture>(TFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Admin_api_creates_install_tokens_with_or_without_a_body_and_checks_the_lifetime()
+    {
+        using var bare = await Panel.SendAsync(HttpMethod.Post, "/api/admin/install-tokens", Panel.AdminKey);
+        using var oneHour = await Panel.SendAsync(HttpMethod.Post, "/api/admin/install-tokens", Panel.AdminKey, """{"expires_in_seconds":3600}""");
+        using var tooLong = await Panel.SendAsync(HttpMethod.Post, "/api/admin/install-tokens", Panel.AdminKey, """{"expires_in_seconds":99999999}""");
+
+        var now = Panel.Time.GetUtcNow();
+        var defaultToken = await PanelHost.ReadJsonAsync(bare, 200);
+        Assert.Equal($"{now.AddHours(24):yyyy-MM-dd'T'HH:mm:ss'Z'}", defaultToken.GetProperty("expires_at").GetString());
+        Assert.Equal(64, defaultToken.GetProperty("install_token").GetString()!.Length);
+        Assert.Equal($"{now.AddHours(1):yyyy-MM-dd'T'HH:mm:ss'Z'}", (await PanelHost.ReadJsonAsync(oneHour, 200)).GetProperty("expires_at").GetString());
+        Assert.Equal("expires_in_seconds", (await PanelHost.ReadJsonAsync(tooLong, 400)).GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Command_line_install_token_prints_only_the_token_and_it_registers()
     {
         using var stdout = new StringWriter();

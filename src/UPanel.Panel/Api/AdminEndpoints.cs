@@ -30,19 +30,27 @@ internal sealed class AdminEndpoints(
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        Map(app, "POST", "/api/admin/install-tokens", "CreateInstallToken", (e, c) => e.CreateInstallTokenAsync(c))
-            .AcceptsJson<InstallTokenRequest>().Returns<InstallTokenResponse>();
-        Map(app, "GET", "/api/admin/servers", "ListServers", (e, c) => e.ListServersAsync(c)).Returns<ServerList>();
-        Map(app, "GET", "/api/admin/servers/{id}", "GetServer", (e, c) => e.GetServerAsync(c)).Returns<ServerView>();
-        Map(app, "GET", "/api/admin/servers/{id}/heartbeats", "GetHeartbeats", (e, c) => e.GetHeartbeatsAsync(c)).Returns<HeartbeatPage>();
-        Map(app, "GET", "/api/admin/servers/{id}/containers", "GetContainers", (e, c) => e.GetContainersAsync(c)).Returns<ContainerList>();
-        Map(app, "POST", "/api/admin/servers/{id}/rotate-token", "RotateToken", (e, c) => e.RotateTokenAsync(c)).Returns<RotateTokenResponse>();
-        Map(app, "POST", "/api/admin/servers/{id}/revoke", "RevokeServer", (e, c) => e.RevokeAsync(c)).Returns<ServerView>();
-        Map(app, "POST", "/api/admin/servers/{id}/settings", "ChangeServerSettings", (e, c) => e.ChangeSettingsAsync(c))
+        Map(app, "POST", "/api/admin/install-tokens", "CreateInstallToken", "Create an install token (body optional: expires_in_seconds, default 24 h)", (e, c) => e.CreateInstallTokenAsync(c))
+            .AcceptsJson<InstallTokenRequest>(optional: true).Returns<InstallTokenResponse>();
+        Map(app, "GET", "/api/admin/servers", "ListServers", "Servers with their latest state (online: a heartbeat within 3 intervals)", (e, c) => e.ListServersAsync(c))
+            .Returns<ServerList>();
+        Map(app, "GET", "/api/admin/servers/{id}", "GetServer", "One server with its latest state", (e, c) => e.GetServerAsync(c))
+            .Returns<ServerView>();
+        Map(app, "GET", "/api/admin/servers/{id}/heartbeats", "GetHeartbeats", "History, newest first (?limit=1..1000, default 100; ?before=next_before)", (e, c) => e.GetHeartbeatsAsync(c))
+            .Returns<HeartbeatPage>()
+            .WithMetadata(new QueryParameter("limit", IsInteger: true, $"page size, 1 to {MaxHistoryPage} (default 100)"))
+            .WithMetadata(new QueryParameter("before", IsInteger: true, "next_before of the previous page"));
+        Map(app, "GET", "/api/admin/servers/{id}/containers", "GetContainers", "Containers of the latest heartbeat (null: Docker was not reachable)", (e, c) => e.GetContainersAsync(c))
+            .Returns<ContainerList>();
+        Map(app, "POST", "/api/admin/servers/{id}/rotate-token", "RotateToken", "New agent token, handed out in the next heartbeat response; the old one works until the new one is used or 24 h pass", (e, c) => e.RotateTokenAsync(c))
+            .Returns<RotateTokenResponse>();
+        Map(app, "POST", "/api/admin/servers/{id}/revoke", "RevokeServer", "Revoke every token of the server at once", (e, c) => e.RevokeAsync(c))
+            .Returns<ServerView>();
+        Map(app, "POST", "/api/admin/servers/{id}/settings", "ChangeServerSettings", "Heartbeat interval and target agent version (update_available when the agent differs)", (e, c) => e.ChangeSettingsAsync(c))
             .AcceptsJson<ServerSettingsRequest>().Returns<ServerView>();
     }
 
-    private static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string method, string pattern, string name, Func<AdminEndpoints, HttpContext, Task> handler) =>
+    private static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string method, string pattern, string name, string summary, Func<AdminEndpoints, HttpContext, Task> handler) =>
         app.MapMethods(pattern, [method], (RequestDelegate)(async context =>
             {
                 var endpoints = context.RequestServices.GetRequiredService<AdminEndpoints>();
@@ -54,7 +62,9 @@ internal sealed class AdminEndpoints(
 
                 await handler(endpoints, context);
             }))
+            .Described()
             .WithName(name)
+            .WithSummary(summary)
             .WithGroupName(GroupName)
             .WithTags("admin")
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound);

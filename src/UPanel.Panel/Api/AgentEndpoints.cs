@@ -21,14 +21,11 @@ internal sealed class AgentEndpoints(
 {
     public const string GroupName = "agent";
 
-    /// <remarks>
-    /// The handlers are plain request delegates (they read and validate bodies themselves); the MethodInfo metadata
-    /// is what makes ApiExplorer, and so the OpenAPI document, list them.
-    /// </remarks>
+    /// <remarks>The handlers are plain request delegates: they read and validate their bodies themselves.</remarks>
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/api/agent/register", (RequestDelegate)(context => context.RequestServices.GetRequiredService<AgentEndpoints>().RegisterAsync(context)))
-            .WithMetadata(typeof(AgentEndpoints).GetMethod(nameof(RegisterAsync))!)
+            .Described()
             .WithName("RegisterAgent")
             .WithSummary("Register a server with an install token")
             .WithDescription("Bearer: an install token (single-use, expiring). Repeating it from the same machine (machine_id, else hostname) within its lifetime returns the same server with a fresh agent token; the previous agent token stops working.")
@@ -39,7 +36,7 @@ internal sealed class AgentEndpoints(
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
         app.MapPost("/api/agent/heartbeat", (RequestDelegate)(context => context.RequestServices.GetRequiredService<AgentEndpoints>().HeartbeatAsync(context)))
-            .WithMetadata(typeof(AgentEndpoints).GetMethod(nameof(HeartbeatAsync))!)
+            .Described()
             .WithName("Heartbeat")
             .WithSummary("Report one sample of the host and its containers")
             .WithDescription("Bearer: the agent token. A heartbeat_id already stored is acknowledged and not stored again; a sample older than the latest goes into history only. timestamp must lie within [now - 7 d, now + 1 h]. new_agent_token in the response is the token to use from now on (in-band rotation).")

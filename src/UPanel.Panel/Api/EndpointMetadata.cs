@@ -11,8 +11,21 @@ namespace UPanel.Panel.Api;
 /// </summary>
 internal static class EndpointMetadata
 {
-    public static IEndpointConventionBuilder AcceptsJson<TBody>(this IEndpointConventionBuilder builder) =>
-        builder.WithMetadata(new AcceptsMetadata(["application/json"], typeof(TBody)));
+    /// <summary>
+    /// ApiExplorer (and so the OpenAPI document) lists only endpoints carrying a MethodInfo; plain request delegates
+    /// get this neutral one, whose only parameter (HttpContext) it ignores.
+    /// </summary>
+    public static IEndpointConventionBuilder Described(this IEndpointConventionBuilder builder) =>
+        builder.WithMetadata(typeof(EndpointMetadata).GetMethod(nameof(RequestDelegateShape))!);
+
+    public static Task RequestDelegateShape(HttpContext context) => Task.CompletedTask;
+
+    /// <remarks>
+    /// This metadata also makes routing answer 415 for another Content-Type before the handler runs (the
+    /// status-code page gives it the usual error body); <paramref name="optional"/> lets a request omit the body.
+    /// </remarks>
+    public static IEndpointConventionBuilder AcceptsJson<TBody>(this IEndpointConventionBuilder builder, bool optional = false) =>
+        builder.WithMetadata(new AcceptsMetadata(["application/json"], typeof(TBody), optional));
 
     public static IEndpointConventionBuilder Returns<TResponse>(this IEndpointConventionBuilder builder, int status = StatusCodes.Status200OK) =>
         builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(TResponse), ["application/json"]));

@@ -5,19 +5,88 @@ namespace UPanel.Panel.Hosting;
 
 /// <summary>
 /// Makes the served document stable and self-describing: no per-request server URL (so the committed copy in
-/// docs/openapi.json can be compared byte for byte), a title and the bearer scheme.
+/// docs/openapi.json can be compared as is), a title, the bearer scheme, and timestamps typed as strings
+/// (they are read by a custom converter the schema generator cannot see through).
 /// </summary>
 internal static class OpenApiDocumentTransformer
 {
+    public const string BearerScheme = "bearer";
+
     public static Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Servers = [];
-        document.Info = new OpenApiInfo
+        var admin = context.DocumentName == PanelApp.AdminOpenApiDocument;
+        document.Info = admin
+            ? new OpenApiInfo
+            {
+                Title = "UPanel admin API",
+                Version = "1.0.0",
+                Description = "The reference panel's admin API: install tokens, servers with their latest state, history, "
+                    + "containers, token rotation and revocation. Bearer: the admin key (UPANEL_ADMIN_KEY, or generated at "
+                    + "first start into DATA_DIR/admin-key).",
+            }
+            : new OpenApiInfo
+            {
+                Title = "UPanel agent API",
+                Version = "1.0.0",
+                Description = "What an agent calls on a panel: register once with an install token, then post a heartbeat every "
+                    + "next_heartbeat_seconds with the agent token. Errors are {\"status\":\"error\",\"error\":...,\"field\":...}; "
+                    + "every authentication failure is the same 401. Bodies are application/json (UTF-8, gzip allowed), at most 1 MiB.",
+            };
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
         {
-            Title = "UPanel agent API",
-            Version = "1.0.0",
-            Description = "What an agent calls on a panel: register once with an install token, then post a heartbeat every next_heartbeat_seconds with the agent token. Errors are {status:\"error\", error, field}; every authentication failure is the same 401.",
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = admin ? "the admin key" : "register: an install token; heartbeat: the agent token (64 characters).",
         };
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Route values ({id}) and query parameters that request delegates read themselves.</summary>
+    public static Task TransformOperationAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var parameters = operation.Parameters ?? [];
+        foreach (var segment in (context.Description.RelativePath ?? "").Split('/'))
+        {
+            if (segment is ['{', .. var name, '}'] && !parameters.Any(p => p.Name == name))
+            {
+                parameters.Add(new OpenApiParameter
+                {
+                    Name = name,
+                    In = ParameterLocation.Path,
+                    Required = true,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
+            }
+        }
+
+        foreach (var query in context.Description.ActionDescriptor.EndpointMetadata.OfType<Api.QueryParameter>())
+        {
+            parameters.Add(new OpenApiParameter
+            {
+                Name = query.Name,
+                In = ParameterLocation.Query,
+                Description = query.Description,
+                Schema = new OpenApiSchema { Type = query.IsInteger ? JsonSchemaType.Integer : JsonSchemaType.String },
+            });
+        }
+
+        operation.Parameters = parameters.Count > 0 ? parameters : null;
+        return Task.CompletedTask;
+    }
+
+    public static Task TransformSchemaAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTimeOffset?))
+        {
+            schema.Type = type == typeof(DateTimeOffset) ? JsonSchemaType.String : JsonSchemaType.String | JsonSchemaType.Null;
+            schema.Format = "date-time";
+        }
+
         return Task.CompletedTask;
     }
 }

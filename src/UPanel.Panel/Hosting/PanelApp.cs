@@ -15,7 +15,11 @@ namespace UPanel.Panel.Hosting;
 /// <summary>Builds the panel: services, storage (migrated), admin key, endpoints and the OpenAPI document.</summary>
 internal static class PanelApp
 {
+    /// <summary>The agent API, served at /openapi/v1.json and committed as docs/openapi.json.</summary>
     public const string OpenApiDocument = "v1";
+
+    /// <summary>The admin API, served at /openapi/admin.json and committed as docs/openapi-admin.json.</summary>
+    public const string AdminOpenApiDocument = "admin";
 
     /// <param name="configure">Lets tests swap logging or add services before the app is built.</param>
     /// <param name="console">Where the generated admin key is shown once (stderr by default).</param>
@@ -67,6 +71,15 @@ internal static class PanelApp
         {
             openApi.ShouldInclude = description => description.GroupName == AgentEndpoints.GroupName;
             openApi.AddDocumentTransformer(OpenApiDocumentTransformer.TransformAsync);
+            openApi.AddSchemaTransformer(OpenApiDocumentTransformer.TransformSchemaAsync);
+            openApi.AddOperationTransformer(OpenApiDocumentTransformer.TransformOperationAsync);
+        });
+        builder.Services.AddOpenApi(AdminOpenApiDocument, openApi =>
+        {
+            openApi.ShouldInclude = description => description.GroupName == AdminEndpoints.GroupName;
+            openApi.AddDocumentTransformer(OpenApiDocumentTransformer.TransformAsync);
+            openApi.AddSchemaTransformer(OpenApiDocumentTransformer.TransformSchemaAsync);
+            openApi.AddOperationTransformer(OpenApiDocumentTransformer.TransformOperationAsync);
         });
         configure?.Invoke(builder);
 

@@ -210,7 +210,7 @@ internal static class MalformedBodies
             parent.AsObject()[key!] = value;
         }
 
-        return new(name, Encoding.UTF8.GetBytes(root.ToJsonString()), expected);
+        return new(name, Encoding.UTF8.GetBytes(root.ToJsonString()), expected) { ExpectedField = expected == 400 ? path : null };
     }
 
     private static MalformedCase Remove(string json, string name, string path)
@@ -218,7 +218,7 @@ internal static class MalformedBodies
         var root = JsonNode.Parse(json)!;
         var (parent, key, _) = Locate(root, path);
         Assert.True(parent.AsObject().Remove(key!), $"{path} not in the valid body");
-        return new(name, Encoding.UTF8.GetBytes(root.ToJsonString()), 400);
+        return new(name, Encoding.UTF8.GetBytes(root.ToJsonString()), 400) { ExpectedField = path };
     }
 
     private static MalformedCase Replace(string json, string name, string find, string replacement)
