@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace UPanel.Agent.Configuration;
+
+/// <summary>
+/// Keeps the token the panel rotated to in STATE_DIR, so a restart does not fall back to the configured token
+/// (which the panel stops accepting once the new one is used). The file names the configured token it was rotated
+/// from, by SHA-256: after a re-registration (a different configured token) a stale rotated token is ignored.
+/// </summary>
+internal sealed class RotatedTokenStore(string stateDir)
+{
+    public const string FileName = "rotated-token";
+
+    private const string BasePrefix = "base-sha256=";
+    private const string TokenPrefix = "token=";
+
+    public string FilePath { get; } = Path.Join(stateDir, FileName);
+
+    /// <summary>The rotated token when it descends from <paramref name="configuredToken"/>; else the configured token.</summary>
+    public string Resolve(string configuredToken)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(FilePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return configuredToken;
+        }
+
+        string? baseHash = null, token = null;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(BasePrefix, StringComparison.Ordinal))
+            {
+                baseHash = line[BasePrefix.Length..].Trim();
+            }
+            else if (line.StartsWith(TokenPrefix, StringComparison.Ordinal))
+            {
+                token = line[TokenPrefix.Length..].Trim();
+            }
+        }
+
+        return baseHash == Hash(configuredToken) && !string.IsNullOrEmpty(token) && token.All(c => c is > ' ' and <= '~')
+            ? token
+            : configuredToken;
+    }
+
+    /// <summary>Stores <paramref name="rotatedToken"/> (0600, atomically), creating STATE_DIR (0700) when missing.</summary>
+    public void Save(string configuredToken, string rotatedToken)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The agent keeps secrets in files with Unix permissions.");
+        }
+
+        Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFile.WriteAllText(FilePath, $"{BasePrefix}{Hash(configuredToken)}\n{TokenPrefix}{rotatedToken}\n", AtomicFile.OwnerReadWrite);
+    }
+
+    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}
