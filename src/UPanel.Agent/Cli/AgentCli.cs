@@ -36,6 +36,17 @@ internal static class AgentCli
             : command == Commands.Run ? ConfigNeeds.Panel
             : ConfigNeeds.Local;
 
+        if (command == Commands.Health)
+        {
+            // A HEALTHCHECK reads only 0 and 1, and only HEALTH_LISTEN matters to the probe.
+            var relevant = config.ProblemsFor(ConfigNeeds.Local)
+                .Where(p => p.Setting == Settings.HealthListen.Name || p.Setting == Settings.EnvFile.Name)
+                .ToList();
+            return ReportProblems(env, relevant)
+                ? ExitCodes.Failure
+                : await new HealthCommand(env, config.Options, parsed.Switches.Contains(Commands.VerboseSwitch)).RunAsync();
+        }
+
         // check reports config problems itself, among the others.
         if (command != Commands.Check && ReportProblems(env, config.ProblemsFor(needs)))
         {
@@ -54,7 +65,12 @@ internal static class AgentCli
                 return await new CheckCommand(env, config).RunAsync();
             }
 
-            return NotYetAvailable(env, command.Name);
+            if (command == Commands.Collect)
+            {
+                return await new CollectCommand(env, config.Options).RunAsync();
+            }
+
+            return await new RunCommand(env, config, () => loader.Load(parsed.Flags)).RunAsync();
         }
         catch (OperationCanceledException) when (env.Stopping.IsCancellationRequested)
         {
@@ -93,11 +109,5 @@ internal static class AgentCli
         }
 
         return problems.Count > 0;
-    }
-
-    private static int NotYetAvailable(CliEnvironment env, string command)
-    {
-        env.Err.WriteLine($"upanel-agent: `{command}` is not yet available in this build");
-        return ExitCodes.Failure;
     }
 }

@@ -1,6 +1,8 @@
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Host;
+using Microsoft.Extensions.Logging.Abstractions;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Reporting;
 
 namespace UPanel.Agent.Cli;
 
@@ -86,17 +88,43 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
     }
 
-    private Task CheckPanelAsync(bool configOk)
+    /// <summary>Sends one real heartbeat: the only way to know both that the panel is reachable and that it takes the token.</summary>
+    private async Task CheckPanelAsync(bool configOk)
     {
         if (!configOk)
         {
             Fail("panel", "not checked: fix the config problems above first");
-            return Task.CompletedTask;
+            return;
         }
 
-        // The panel client is not yet part of this build: say so rather than guess at the panel's answer.
-        env.Out.WriteLine("skip  panel: the panel client is not yet available in this build");
-        return Task.CompletedTask;
+        var options = config.Options;
+        var host = new HostMetricsCollector(new HostFiles(options), NullLogger.Instance);
+        var containers = env.CreateContainerSource?.Invoke(options, NullLoggerFactory.Instance) ?? NullContainerSource.Instance;
+        var heartbeat = await new HeartbeatFactory(host, containers, options, env.Time).CreateAsync(env.Stopping);
+        var token = new RotatedTokenStore(options.StateDir).Resolve(options.AgentToken!);
+        using var http = PanelHttp.CreateClient();
+        var client = new PanelClient(http, options.PanelUrl!, env.Time, NullLogger.Instance);
+        var result = await client.SendHeartbeatAsync(heartbeat, token, env.Stopping);
+        var url = options.PanelUrl;
+        switch (result.Outcome)
+        {
+            case PanelOutcome.Success:
+                Ok("panel", $"{client.HeartbeatUri} accepted a heartbeat (HTTP {(int)result.StatusCode!}) with AGENT_TOKEN for SERVER_ID={options.ServerId}");
+                break;
+            case PanelOutcome.Unauthorized:
+                Fail("panel",
+                    $"AGENT_TOKEN rejected ({result.Reason}): re-register with `upanel-agent register --panel-url {url} --install-token TOKEN`, " +
+                    $"or fix AGENT_TOKEN in {config.EnvFilePath}");
+                break;
+            case PanelOutcome.Rejected:
+                Fail("panel", $"the panel refused the heartbeat ({result.Reason}): check SERVER_ID and that the panel supports this agent version ({AgentInfo.Version})");
+                break;
+            default:
+                Fail("panel", result.StatusCode is null
+                    ? $"cannot reach PANEL_URL={url} ({result.Reason}): check PANEL_URL, DNS and firewalls between this host and the panel"
+                    : $"PANEL_URL={url} answered {result.Reason}: check that PANEL_URL is the panel's base URL and the panel's log");
+                break;
+        }
     }
 
     private void Ok(string area, string detail) => env.Out.WriteLine($"ok    {area}: {detail}");

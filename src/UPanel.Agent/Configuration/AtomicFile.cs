@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace UPanel.Agent.Configuration;
@@ -20,7 +19,8 @@ internal static class AtomicFile
         }
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temp = Path.Join(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+        // Unique, not secret: Guid comes from the kernel's getrandom, while RandomNumberGenerator would load OpenSSL (MBs of RSS).
+        var temp = Path.Join(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
             var options = new FileStreamOptions

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace UPanel.Agent.Configuration;
@@ -6,13 +5,18 @@ namespace UPanel.Agent.Configuration;
 /// <summary>
 /// Keeps the token the panel rotated to in STATE_DIR, so a restart does not fall back to the configured token
 /// (which the panel stops accepting once the new one is used). The file names the configured token it was rotated
-/// from, by SHA-256: after a re-registration (a different configured token) a stale rotated token is ignored.
+/// from, by a fingerprint: after a re-registration (a different configured token) a stale rotated token is ignored.
 /// </summary>
+/// <remarks>
+/// The fingerprint is FNV-1a, not SHA-256: .NET hashes through OpenSSL, and loading libcrypto into the agent costs
+/// ≈ 3.5 MiB of RSS on an http panel. It only has to notice a change; it protects nothing, as the file beside it holds
+/// the live token, which is worth more than the configured one the panel stops accepting.
+/// </remarks>
 internal sealed class RotatedTokenStore(string stateDir)
 {
     public const string FileName = "rotated-token";
 
-    private const string BasePrefix = "base-sha256=";
+    private const string BasePrefix = "base-fnv1a64=";
     private const string TokenPrefix = "token=";
 
     public string FilePath { get; } = Path.Join(stateDir, FileName);
@@ -60,5 +64,14 @@ internal sealed class RotatedTokenStore(string stateDir)
         AtomicFile.WriteAllText(FilePath, $"{BasePrefix}{Hash(configuredToken)}\n{TokenPrefix}{rotatedToken}\n", AtomicFile.OwnerReadWrite);
     }
 
-    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    private static string Hash(string token)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(token))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

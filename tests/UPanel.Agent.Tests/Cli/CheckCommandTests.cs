@@ -59,4 +59,51 @@ public sealed class CheckCommandTests
         Assert.Contains("ok    host mounts: HOST_PROC=/proc HOST_SYS=/sys HOST_ROOT=/\n", result.Out);
         Assert.Contains("ok    docker: DOCKER_HOST=unix:///var/run/docker.sock answers\n", result.Out);
     }
+
+    [Theory]
+    [InlineData(200, "ok    panel: {0}api/agent/heartbeat accepted a heartbeat (HTTP 200) with AGENT_TOKEN for SERVER_ID=01JCHECK")]
+    [InlineData(401, "FAIL  panel: AGENT_TOKEN rejected (HTTP 401: the panel refused the agent token): re-register with `upanel-agent register --panel-url {0} --install-token TOKEN`")]
+    [InlineData(422, "FAIL  panel: the panel refused the heartbeat (HTTP 422")]
+    [InlineData(503, "FAIL  panel: PANEL_URL={0} answered HTTP 503: check that PANEL_URL is the panel's base URL")]
+    public async Task Check_sends_one_real_heartbeat_to_test_the_panel_and_the_token(int status, string line)
+    {
+        await using var panel = new TestPanelServer(status, """{"status":"ok"}""");
+        SetRegistered(panel.BaseUri.ToString());
+
+        var result = await _cli.RunAsync("check");
+
+        Assert.Contains("\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, line, panel.BaseUri), "\n" + result.Out);
+        var request = Assert.Single(panel.Requests);
+        Assert.Equal("/api/agent/heartbeat", request.Path);
+        Assert.Equal("Bearer check-token-0123456789", request.Headers["Authorization"]);
+        Assert.DoesNotContain("check-token-0123456789", result.Out + result.Err);
+        if (status != 200)
+        {
+            Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        }
+    }
+
+    [Fact]
+    public async Task Check_names_panel_url_when_the_panel_cannot_be_reached()
+    {
+        var url = $"http://127.0.0.1:{FreePort.Pick()}/";
+        SetRegistered(url);
+
+        var result = await _cli.RunAsync("check");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains($"FAIL  panel: cannot reach PANEL_URL={url} (", result.Out);
+        Assert.Contains("check PANEL_URL", result.Out);
+    }
+
+    private void SetRegistered(string panelUrl)
+    {
+        _cli.Environment["PANEL_URL"] = panelUrl;
+        _cli.Environment["SERVER_ID"] = "01JCHECK";
+        _cli.Environment["AGENT_TOKEN"] = "check-token-0123456789";
+        _cli.Environment["STATE_DIR"] = "/nonexistent-state";
+        _cli.Environment["HOST_PROC"] = "/proc";
+        _cli.Environment["HOST_SYS"] = "/sys";
+        _cli.Environment["HOST_ROOT"] = "/";
+    }
 }

@@ -25,7 +25,9 @@ internal sealed class CliRunner
         MachineId = "0123456789abcdef0123456789abcdef",
     };
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(TestContext.Current.CancellationToken, args);
+
+    public async Task<CliResult> RunAsync(CancellationToken stopping, params string[] args)
     {
         var output = new StringWriter();
         var errors = new StringWriter();
@@ -36,7 +38,7 @@ internal sealed class CliRunner
             Variables = Environment,
             Files = Files,
             ReadHostFacts = ReadHostFacts,
-            Stopping = TestContext.Current.CancellationToken,
+            Stopping = stopping,
         };
         var exitCode = await AgentCli.RunAsync(args, env);
         return new CliResult(exitCode, output.ToString(), errors.ToString());

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using UPanel.Agent.Cli;
 using UPanel.Agent.Tests.Configuration;
@@ -183,11 +181,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_connection_names_panel_url()
     {
-        // A port that was just free: nothing listens on it.
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = FreePort.Pick();
 
         var result = await _cli.RunAsync("register", "--panel-url", $"http://127.0.0.1:{port}", "--install-token", InstallToken, "--env-file", EnvFile);
 

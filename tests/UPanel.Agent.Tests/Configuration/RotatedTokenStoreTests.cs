@@ -49,7 +49,7 @@ public sealed class RotatedTokenStoreTests : IDisposable
     [Theory]
     [InlineData("garbage")]
     [InlineData("")]
-    [InlineData("base-sha256=\ntoken=x\n")]
+    [InlineData("base-fnv1a64=\ntoken=x\n")]
     public void A_damaged_file_falls_back_to_the_configured_token(string content)
     {
         Directory.CreateDirectory(StateDir);

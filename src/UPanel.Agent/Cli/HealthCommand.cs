@@ -1,0 +1,34 @@
+using UPanel.Agent.Configuration;
+using UPanel.Agent.Health;
+
+namespace UPanel.Agent.Cli;
+
+/// <summary>
+/// <c>health</c>: the HEALTHCHECK of a shell-less image. GET /health on HEALTH_LISTEN's port (0.0.0.0 and [::] are asked
+/// on loopback); exit 0 when it answers ok, 1 otherwise (Docker reads only 0 and 1). Prints nothing unless --verbose.
+/// </summary>
+internal sealed class HealthCommand(CliEnvironment env, AgentOptions options, bool verbose)
+{
+    public async Task<int> RunAsync()
+    {
+        if (options.HealthListenAddress is not { } address)
+        {
+            if (verbose)
+            {
+                env.Err.WriteLine("unhealthy: HEALTH_LISTEN is off, so there is no /health to probe: set HEALTH_LISTEN or drop the HEALTHCHECK");
+            }
+
+            return ExitCodes.Failure;
+        }
+
+        var healthy = await HealthProbe.ProbeAsync(address, cancellationToken: env.Stopping);
+        if (verbose)
+        {
+            env.Out.WriteLine(healthy
+                ? $"healthy: {address.LocalHealthUri} answered ok"
+                : $"unhealthy: no ok answer from {address.LocalHealthUri} within {HealthProbe.DefaultTimeout.TotalSeconds:0} s: is `upanel-agent run` up with HEALTH_LISTEN={options.HealthListen}?");
+        }
+
+        return healthy ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Host;
+using UPanel.Agent.Configuration;
+using UPanel.Agent.Health;
+using UPanel.Agent.Logging;
+using UPanel.Agent.Reporting;
+
+namespace UPanel.Agent.Cli;
+
+/// <summary>
+/// <c>run</c>: the agent. Heartbeat loop, /health and the container source until SIGTERM/SIGINT, then exit 0.
+/// Config was validated before; what can still fail here is binding HEALTH_LISTEN.
+/// </summary>
+internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Func<ConfigLoadResult> reload)
+{
+    private readonly Lock _tokenGate = new();
+    private string _configuredToken = config.Options.AgentToken!;
+
+    public async Task<int> RunAsync()
+    {
+        var options = config.Options;
+        using var loggers = new ConsoleLoggerFactory(options.LogLevel, env.Err, env.Time);
+        var logger = loggers.CreateLogger("UPanel.Agent.Cli.RunCommand");
+        Log.Starting(logger, AgentInfo.Version, options.ToString());
+
+        var tokens = new RotatedTokenStore(options.StateDir);
+        options.AgentToken = tokens.Resolve(_configuredToken);
+
+        var status = new AgentStatus(env.Time);
+        var host = new HostMetricsCollector(new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Host"));
+        var containers = env.CreateContainerSource?.Invoke(options, loggers) ?? NullContainerSource.Instance;
+        var factory = new HeartbeatFactory(host, containers, options, env.Time, status);
+        using var http = PanelHttp.CreateClient();
+        var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
+        var reporter = new Reporter(
+            factory, client, new HeartbeatQueue(), status, options, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"),
+            () => ReloadToken(tokens));
+        reporter.TokenRotated += rotated =>
+        {
+            lock (_tokenGate)
+            {
+                tokens.Save(_configuredToken, rotated);
+            }
+        };
+
+        await using var health = StartHealthServer(options, status, loggers);
+        if (health is { Started: false })
+        {
+            return ExitCodes.Failure;
+        }
+
+        await reporter.RunAsync(env.Stopping);
+        Log.Stopping(logger);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>After a 401/403: the env file or AGENT_TOKEN_FILE may hold a new token (re-registration, rotated secret).</summary>
+    private string? ReloadToken(RotatedTokenStore tokens)
+    {
+        var fresh = reload();
+        if (fresh.Options.AgentToken is not { } configured)
+        {
+            return null;
+        }
+
+        lock (_tokenGate)
+        {
+            _configuredToken = configured;
+            return tokens.Resolve(configured);
+        }
+    }
+
+    private HealthHandle? StartHealthServer(AgentOptions options, AgentStatus status, ILoggerFactory loggers)
+    {
+        if (options.HealthListenAddress is not { } address)
+        {
+            return null;
+        }
+
+        HealthServer? server = null;
+        try
+        {
+            server = new HealthServer(HealthListen.ToEndPoint(address), status, loggers.CreateLogger("UPanel.Agent.Health.HealthServer"));
+            server.Start();
+            return new HealthHandle(server, Started: true);
+        }
+        catch (SocketException e)
+        {
+            env.Err.WriteLine(
+                $"upanel-agent: HEALTH_LISTEN={options.HealthListen} cannot be bound ({e.SocketErrorCode}): " +
+                "stop what uses that address, or set HEALTH_LISTEN to a free host:port or off");
+            return new HealthHandle(server, Started: false);
+        }
+    }
+
+    /// <summary>The health server and whether it is listening; disposing stops it.</summary>
+    private sealed record HealthHandle(HealthServer? Server, bool Started) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Server?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+}

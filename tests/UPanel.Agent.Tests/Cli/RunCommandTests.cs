@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using UPanel.Agent.Cli;
+using UPanel.Agent.Configuration;
+using UPanel.Agent.Tests.Configuration;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Tests.Cli;
+
+public sealed class RunCommandTests : IAsyncLifetime
+{
+    private const string Token = "configured-token-0123456789abcdef";
+
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("upanel-run-").FullName;
+    private readonly CliRunner _cli = new() { Files = new FakeConfigFileSystem() };
+    private TestPanelServer _panel = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _panel = new TestPanelServer(200, """{"status":"ok","next_heartbeat_seconds":60}""");
+        _cli.Environment["PANEL_URL"] = _panel.BaseUri.ToString();
+        _cli.Environment["SERVER_ID"] = "01JRUNTEST";
+        _cli.Environment["AGENT_TOKEN"] = Token;
+        _cli.Environment["STATE_DIR"] = _stateDir;
+        _cli.Environment["HOST_PROC"] = "/proc";
+        _cli.Environment["HOST_SYS"] = "/sys";
+        _cli.Environment["HOST_ROOT"] = "/";
+        _cli.Environment["HEALTH_LISTEN"] = "off";
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _panel.DisposeAsync();
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Run_sends_heartbeats_with_the_token_serves_health_and_exits_0_when_stopped()
+    {
+        var port = FreePort.Pick();
+        _cli.Environment["HEALTH_LISTEN"] = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var run = _cli.RunAsync(stop.Token, "run");
+        await WaitForAsync(() => !_panel.Requests.IsEmpty);
+        var health = await new CliRunner { Files = new FakeConfigFileSystem() }.RunAsync("health", "--verbose", "--health-listen", $"127.0.0.1:{port}");
+        await stop.CancelAsync();
+        var result = await run;
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(0, health.ExitCode);
+        Assert.StartsWith($"healthy: http://127.0.0.1:{port}/health answered ok", health.Out);
+        _panel.Requests.TryPeek(out var request);
+        Assert.Equal("POST", request!.Method);
+        Assert.Equal("/api/agent/heartbeat", request.Path);
+        Assert.Equal($"Bearer {Token}", request.Headers["Authorization"]);
+        var heartbeat = JsonSerializer.Deserialize(request.Body, ContractsJsonContext.Default.Heartbeat)!;
+        Assert.Equal("01JRUNTEST", heartbeat.ServerId);
+        Assert.True(heartbeat.Metrics.RamTotalMb > 0);
+        Assert.Contains("upanel-agent 1.0.0 starting: PANEL_URL=", result.Err);
+        Assert.Contains("Stopping on signal", result.Err);
+        Assert.DoesNotContain(Token, result.Err + result.Out);
+    }
+
+    [Fact]
+    public async Task A_rotated_token_is_kept_in_the_state_dir_and_used_after_a_restart()
+    {
+        _panel.Body = """{"status":"ok","new_agent_token":"rotated-token-fedcba9876543210"}""";
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            var first = _cli.RunAsync(stop.Token, "run");
+            await WaitForAsync(() => File.Exists(Path.Join(_stateDir, RotatedTokenStore.FileName)));
+            await stop.CancelAsync();
+            Assert.Equal(0, (await first).ExitCode);
+        }
+
+        _panel.Body = """{"status":"ok"}""";
+        while (_panel.Requests.TryDequeue(out _))
+        {
+        }
+
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            var second = _cli.RunAsync(stop.Token, "run");
+            await WaitForAsync(() => !_panel.Requests.IsEmpty);
+            await stop.CancelAsync();
+            var result = await second;
+
+            _panel.Requests.TryPeek(out var request);
+            Assert.Equal("Bearer rotated-token-fedcba9876543210", request!.Headers["Authorization"]);
+            Assert.DoesNotContain("rotated-token-fedcba9876543210", result.Err);
+        }
+    }
+
+    [Fact]
+    public async Task Run_exits_1_naming_HEALTH_LISTEN_when_its_address_is_taken()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        _cli.Environment["HEALTH_LISTEN"] = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+
+        var result = await _cli.RunAsync("run");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains($"upanel-agent: HEALTH_LISTEN=127.0.0.1:{port} cannot be bound (AddressAlreadyInUse): ", result.Err);
+        Assert.Empty(_panel.Requests);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "timed out waiting for the agent");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+}
