@@ -26,3 +26,10 @@ catch (PanelUsageException exception)
     Console.Error.WriteLine($"upanel-panel: {exception.Message}");
     return 2;
 }
+catch (System.Data.Common.DbException exception)
+{
+    // Startup only (migrations, admin key): requests never get here. The message names no password.
+    Console.Error.WriteLine($"upanel-panel: cannot use the database: {exception.Message}");
+    Console.Error.WriteLine("fix: check UPANEL_POSTGRES / --postgres (server running, database exists, credentials), or the permissions of --data-dir for SQLite");
+    return 1;
+}

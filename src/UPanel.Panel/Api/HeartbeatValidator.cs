@@ -24,6 +24,7 @@ internal static class HeartbeatValidator
         var error = Checks.Text("server_id", heartbeat.ServerId, MaxIdLength)
             ?? Checks.Text("agent_version", heartbeat.AgentVersion, 64)
             ?? Checks.Text("heartbeat_id", heartbeat.HeartbeatId, MaxIdLength, required: false)
+            ?? (heartbeat.HeartbeatId is { Length: 0 } ? ApiError.BadField("heartbeat_id", "must not be empty (omit it instead)") : null)
             ?? Checks.Range("seq", heartbeat.Seq, 0, long.MaxValue)
             ?? Timestamp(heartbeat.Timestamp, now, options)
             ?? Metrics(heartbeat.Metrics);

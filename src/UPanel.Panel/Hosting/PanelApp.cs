@@ -32,6 +32,15 @@ internal static class PanelApp
         CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = hostArgs });
+        // One line per event with a UTC time; ASP.NET Core's per-request lines only from Warning (an agent per minute
+        // per server would otherwise drown the panel's own messages). Logging__LogLevel__* still overrides.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss'Z' ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

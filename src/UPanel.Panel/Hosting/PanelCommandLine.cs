@@ -104,6 +104,11 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
             }
         }
 
+        if (options.AdminKey is { Length: < 16 })
+        {
+            throw new PanelUsageException("UPANEL_ADMIN_KEY: use at least 16 random characters (e.g. `head -c 32 /dev/urandom | base64`), or unset it to have one generated");
+        }
+
         if (options.PublicUrl is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == "https" || uri.Scheme == "http")))
         {
             throw new PanelUsageException("UPANEL_PUBLIC_URL / --public-url: give an absolute http(s) URL such as https://panel.example.com");

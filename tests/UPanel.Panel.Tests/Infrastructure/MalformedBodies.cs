@@ -93,6 +93,7 @@ internal static class MalformedBodies
         yield return Mutate(validJson, "empty server_id", "server_id", JsonValue.Create(""));
         yield return Mutate(validJson, "empty agent_version", "agent_version", JsonValue.Create(""));
         yield return Mutate(validJson, "empty container id", "containers[0].id", JsonValue.Create(""));
+        yield return Mutate(validJson, "empty heartbeat_id", "heartbeat_id", JsonValue.Create(""));
 
         // Non-finite and overflowing numbers, spelled as JSON does not allow.
         var cpu = valid.Metrics.CpuPercent!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);

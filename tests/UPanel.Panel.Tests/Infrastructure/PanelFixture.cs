@@ -55,13 +55,21 @@ public abstract class PanelFixture : IAsyncLifetime
 
     internal abstract string ListTablesSql { get; }
 
-    public virtual async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        string? failure = null;
         if (_host is not null)
         {
+            // A 5xx is a bug wherever it happened in the class: fail the class, showing what was logged.
+            var unhandled = _host.UnhandledErrors;
+            var errors = _host.Logs.GetSnapshot()
+                .Where(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Error)
+                .Select(r => $"{r.Message} {r.Exception}");
+            failure = unhandled > 0 ? $"the panel answered {unhandled} request(s) with 500:\n{string.Join("\n", errors)}" : null;
             await _host.DisposeAsync();
         }
 
+        await CleanUpAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -71,5 +79,12 @@ public abstract class PanelFixture : IAsyncLifetime
         }
 
         GC.SuppressFinalize(this);
+        if (failure is not null)
+        {
+            throw new InvalidOperationException(failure);
+        }
     }
+
+    /// <summary>Engine-specific clean-up after the panel stopped (PostgreSQL: drop the database).</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
 }

@@ -50,9 +50,8 @@ public sealed class PostgresPanelFixture : PanelFixture
         return connection;
     }
 
-    public override async ValueTask DisposeAsync()
+    protected override async Task CleanUpAsync()
     {
-        await base.DisposeAsync();
         if (_database is not null && _adminConnectionString is not null)
         {
             NpgsqlConnection.ClearAllPools();

@@ -1,0 +1,84 @@
+using UPanel.Panel.Hosting;
+
+namespace UPanel.Panel.Tests;
+
+public sealed class PanelCommandLineTests
+{
+    private static readonly Dictionary<string, string> Environment = new()
+    {
+        ["UPANEL_DATA_DIR"] = "/env/data",
+        ["UPANEL_RETENTION_DAYS"] = "10",
+        ["UPANEL_POSTGRES"] = "Host=env",
+        ["UPANEL_PUBLIC_URL"] = "https://panel.example.com",
+    };
+
+    [Fact]
+    public void Flags_win_over_environment_and_host_arguments_pass_through()
+    {
+        var parsed = PanelCommandLine.Parse(["--urls", "http://127.0.0.1:9000", "--data-dir", "/flag/data", "--retention-days=3"], Get);
+
+        Assert.Equal("run", parsed.Command);
+        Assert.Equal("/flag/data", parsed.Options.DataDirectory);
+        Assert.Equal(3, parsed.Options.RetentionDays);
+        Assert.Equal("Host=env", parsed.Options.PostgresConnectionString);
+        Assert.Equal("https://panel.example.com", parsed.Options.PublicUrl);
+        Assert.Equal(["--urls", "http://127.0.0.1:9000"], parsed.HostArgs);
+    }
+
+    [Fact]
+    public void Defaults_apply_without_flags_or_environment()
+    {
+        var parsed = PanelCommandLine.Parse([], _ => null);
+
+        Assert.Equal("data", parsed.Options.DataDirectory);
+        Assert.Equal(30, parsed.Options.RetentionDays);
+        Assert.False(parsed.Options.UsesPostgres);
+        Assert.Equal(60, parsed.Options.DefaultHeartbeatSeconds);
+    }
+
+    [Theory]
+    [InlineData("24h", 86400)]
+    [InlineData("30m", 1800)]
+    [InlineData("7d", 604800)]
+    [InlineData("90s", 90)]
+    [InlineData("120", 120)]
+    public void Install_token_create_reads_the_lifetime(string expires, int seconds)
+    {
+        var parsed = PanelCommandLine.Parse(["install-token", "create", "--expires", expires], Get);
+
+        Assert.Equal("install-token-create", parsed.Command);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), parsed.Expires);
+    }
+
+    [Theory]
+    [InlineData("--retention-days", "0", "--retention-days")]
+    [InlineData("--retention-days", "ten", "--retention-days")]
+    [InlineData("--heartbeat-seconds", "1", "--heartbeat-seconds")]
+    [InlineData("--public-url", "panel.example.com", "UPANEL_PUBLIC_URL")]
+    public void A_bad_setting_names_itself_and_the_fix(string flag, string value, string named)
+    {
+        var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse([flag, value], _ => null));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_short_admin_key_is_refused()
+    {
+        var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse([], name => name == "UPANEL_ADMIN_KEY" ? "short" : null));
+
+        Assert.Contains("UPANEL_ADMIN_KEY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1w")]
+    [InlineData("-5m")]
+    [InlineData("")]
+    [InlineData("h")]
+    public void A_bad_install_token_lifetime_is_refused(string expires)
+    {
+        Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse(["install-token", "create", "--expires", expires], _ => null));
+    }
+
+    private static string? Get(string name) => Environment.GetValueOrDefault(name);
+}
