@@ -20,9 +20,12 @@ internal sealed class FakeHostMetricsSource : IHostMetricsSource
         NetworkOutBytes = 987654321,
     };
 
+    /// <summary>Breaks the contract (never throws) on purpose, to show the loop survives a broken collector.</summary>
+    public bool Throw { get; set; }
+
     public HostMetrics Collect()
     {
         Calls++;
-        return Metrics;
+        return Throw ? throw new InvalidOperationException("collector bug") : Metrics;
     }
 }

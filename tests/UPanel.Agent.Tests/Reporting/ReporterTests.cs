@@ -348,6 +348,39 @@ public sealed class ReporterTests
     }
 
     [Fact]
+    public async Task Concurrent_requests_from_other_threads_cause_one_extra_heartbeat()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        await h.StartAsync();
+        await h.StepAsync();
+        await h.AdvanceToAsync(Start.AddSeconds(10));
+
+        await h.WhileIdleAsync(() => Parallel.For(0, 100, _ => h.Reporter.RequestHeartbeat()));
+        await h.AdvanceToAsync(Start.AddSeconds(30));
+
+        Assert.InRange(h.Panel.Requests.Count, 2, 3);
+        Assert.Equal(Start.AddSeconds(10), h.Panel.Requests[1].Heartbeat.Timestamp);
+        Assert.Equal(h.Panel.Requests.Count, h.Samples);
+    }
+
+    [Fact]
+    public async Task A_sample_that_throws_is_logged_and_the_schedule_goes_on()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Host.Throw = true;
+        await h.StartAsync();
+        await h.StepAsync();
+
+        Assert.Empty(h.Panel.Requests);
+        Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1211);
+
+        h.Host.Throw = false;
+        await h.StepAsync();
+
+        Assert.Equal(Start.AddSeconds(62), Assert.Single(h.Panel.Requests).Heartbeat.Timestamp);
+    }
+
+    [Fact]
     public async Task Reporter_stops_when_cancelled()
     {
         var h = new ReporterHarness();
