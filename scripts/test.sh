@@ -9,6 +9,18 @@ command -v dotnet >/dev/null || { echo "dotnet not found: install the .NET 10 SD
 . scripts/services.sh
 export UPANEL_REQUIRE_SERVICES=1
 
+# The end-to-end tests run the real Native AOT agent; publish it once (.ci/run checks this log for warnings).
+mkdir -p artifacts
+echo "publishing the agent (Native AOT) to artifacts/agent ..." >&2
+publish_status=0
+dotnet publish src/UPanel.Agent -c Release -o artifacts/agent --nologo >artifacts/agent-publish.log 2>&1 || publish_status=$?
+if [ "$publish_status" -ne 0 ]; then
+  tail -n 20 artifacts/agent-publish.log >&2
+  echo "0 passed, 1 failed"
+  exit "$publish_status"
+fi
+export UPANEL_AGENT_BINARY=$PWD/artifacts/agent/upanel-agent
+
 results=$(mktemp -d /tmp/upanel-test-results.XXXXXX)
 status=0
 dotnet test UPanel.slnx -c Release --logger "trx" --results-directory "$results" "$@" || status=$?

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace UPanel.Panel.Tests.EndToEnd;
+
+/// <summary>
+/// The real Native AOT agent. scripts/test.sh publishes it once and passes its path in UPANEL_AGENT_BINARY; a test run
+/// without it (an IDE) publishes it here, once per run.
+/// </summary>
+internal static class AgentBinary
+{
+    private static readonly Lazy<Task<string>> Published = new(PublishAsync);
+
+    public static Task<string> PathAsync() => Published.Value;
+
+    private static async Task<string> PublishAsync()
+    {
+        if (Environment.GetEnvironmentVariable("UPANEL_AGENT_BINARY") is { Length: > 0 } given)
+        {
+            Assert.True(File.Exists(given), $"UPANEL_AGENT_BINARY={given} does not exist");
+            return given;
+        }
+
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "UPanel.slnx")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("UPanel.slnx not found above the test binaries");
+        }
+
+        var output = Directory.CreateTempSubdirectory("upanel-e2e-agent-").FullName;
+        using var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", "src/UPanel.Agent", "-c", "Release", "-o", output, "--nologo"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var log = publish.StandardOutput.ReadToEndAsync();
+        var errors = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
+        Assert.True(publish.ExitCode == 0, $"publishing the agent failed:\n{await log}\n{await errors}");
+        return Path.Combine(output, "upanel-agent");
+    }
+}
