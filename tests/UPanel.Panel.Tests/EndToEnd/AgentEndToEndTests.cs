@@ -29,9 +29,16 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal(panel.BaseAddress.ToString().TrimEnd('/'), settings["PANEL_URL"].TrimEnd('/'));
         var serverId = settings["SERVER_ID"];
 
+        // The panel's interval takes over from the agent's own (60 s).
+        using (var settingsResponse = await panel.SendAsync(
+            HttpMethod.Post, $"/api/admin/servers/{serverId}/settings", panel.AdminKey, """{"next_heartbeat_seconds":5}"""))
+        {
+            await PanelHost.ReadJsonAsync(settingsResponse, 200);
+        }
+
         var healthPort = FreePort();
         using var agent = await AgentProcess.StartAsync(
-            ["run", "--env-file", envFile, "--heartbeat-interval", "5", "--health-listen", $"127.0.0.1:{healthPort}",
+            ["run", "--env-file", envFile, "--heartbeat-interval", "60", "--health-listen", $"127.0.0.1:{healthPort}",
              "--state-dir", Path.Combine(_dir, "state")]);
 
         var server = await WaitForAsync(async () =>
@@ -46,7 +53,7 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal(3, metrics.GetProperty("load_average").GetArrayLength());
         Assert.True(server.GetProperty("online").GetBoolean());
 
-        // The schedule: a second heartbeat one interval (5 s) later.
+        // The schedule: a second heartbeat one panel interval (5 s) later, not the agent's 60 s.
         var history = await WaitForAsync(async () =>
         {
             var page = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats");

@@ -52,14 +52,14 @@ internal sealed class PanelHost : IAsyncDisposable
 
     public IPanelStore Store => App.Services.GetRequiredService<IPanelStore>();
 
-    public static async Task<PanelHost> StartAsync(PanelOptions options, FakeTimeProvider? time = null)
+    public static async Task<PanelHost> StartAsync(PanelOptions options, FakeTimeProvider? time = null, string url = "http://127.0.0.1:0")
     {
         // Whole seconds: the store keeps milliseconds, and boundaries ("offline after exactly 180 s") stay exact.
         time ??= new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()));
         var console = new StringWriter();
         var app = await PanelApp.CreateAsync(
             options,
-            ["--urls", "http://127.0.0.1:0"],
+            ["--urls", url],
             time,
             builder =>
             {
