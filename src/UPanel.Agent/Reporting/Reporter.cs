@@ -148,7 +148,12 @@ internal sealed class Reporter
             Interlocked.Exchange(ref _extraRequested, 0);
             _extraNotBefore = now + ExtraHeartbeatSpacing;
             await SampleAsync(cancellationToken).ConfigureAwait(false);
-            _backoffUntil = DateTimeOffset.MinValue;
+
+            // A flapping container must not turn into a retry of a refused token every 5 s.
+            if (_status.Panel != PanelState.Unauthorized)
+            {
+                _backoffUntil = DateTimeOffset.MinValue;
+            }
         }
 
         if (_queue.Count > 0 && CanSend(_time.GetUtcNow()))

@@ -248,6 +248,20 @@ public sealed class ReporterTests
     }
 
     [Fact]
+    public async Task Requested_heartbeat_while_the_token_is_refused_is_queued_not_sent()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.WithStatus(401);
+        await h.StartAsync();
+        await h.StepAsync();
+
+        await h.WhileIdleAsync(h.Reporter.RequestHeartbeat);
+
+        Assert.Single(h.Panel.Requests);
+        Assert.Equal(2, h.Status.QueueLength);
+    }
+
+    [Fact]
     public async Task Refused_token_is_re_read_and_the_new_one_used_for_the_queue()
     {
         var reloaded = "reloaded-token-fedcba9876543210";
