@@ -1,8 +1,10 @@
-using UPanel.Agent.Collection;
-using UPanel.Agent.Collection.Host;
 using Microsoft.Extensions.Logging.Abstractions;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
+using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Reporting;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
 
@@ -30,15 +32,20 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
 
         CheckHostMounts(options);
-        await CheckPanelAsync(configProblems.Count == 0);
-        var docker = await DockerPing.ProblemAsync(options.DockerHost, env.Stopping);
-        if (docker is null)
+
+        // One container source for both: the panel's heartbeat carries what it found, and its status is the docker line.
+        using var docker = new DockerContainerSource(options, new HostFiles(options), NullLogger.Instance, env.Time);
+        var containers = configProblems.Count == 0
+            ? await CheckPanelAsync(docker)
+            : await SkipPanelAsync(docker);
+        if (docker.IsAvailable)
         {
-            Ok("docker", $"DOCKER_HOST={options.DockerHost} answers");
+            Ok("docker", $"DOCKER_HOST={options.DockerHost} answers (Engine API {docker.ApiVersion}): {containers?.Count ?? 0} containers, " +
+                         $"CPU and memory from {docker.StatsSource}");
         }
         else
         {
-            Fail("docker", docker);
+            Fail("docker", $"DOCKER_HOST={options.DockerHost}: {docker.Status}; until fixed, heartbeats carry containers: null");
         }
 
         return _failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
@@ -88,19 +95,18 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
     }
 
-    /// <summary>Sends one real heartbeat: the only way to know both that the panel is reachable and that it takes the token.</summary>
-    private async Task CheckPanelAsync(bool configOk)
+    private async Task<IReadOnlyList<ContainerInfo>?> SkipPanelAsync(DockerContainerSource docker)
     {
-        if (!configOk)
-        {
-            Fail("panel", "not checked: fix the config problems above first");
-            return;
-        }
+        Fail("panel", "not checked: fix the config problems above first");
+        return await docker.CollectAsync(env.Stopping);
+    }
 
+    /// <summary>Sends one real heartbeat: the only way to know both that the panel is reachable and that it takes the token.</summary>
+    private async Task<IReadOnlyList<ContainerInfo>?> CheckPanelAsync(DockerContainerSource docker)
+    {
         var options = config.Options;
         var host = new HostMetricsCollector(new HostFiles(options), NullLogger.Instance);
-        var containers = env.CreateContainerSource?.Invoke(options, NullLoggerFactory.Instance) ?? NullContainerSource.Instance;
-        var heartbeat = await new HeartbeatFactory(host, containers, options, env.Time).CreateAsync(env.Stopping);
+        var heartbeat = await new HeartbeatFactory(host, docker, options, env.Time).CreateAsync(env.Stopping);
         var token = new RotatedTokenStore(options.StateDir).Resolve(options.AgentToken!);
         using var http = PanelHttp.CreateClient();
         var client = new PanelClient(http, options.PanelUrl!, env.Time, NullLogger.Instance);
@@ -125,6 +131,8 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                     : $"PANEL_URL={url} answered {result.Reason}: check that PANEL_URL is the panel's base URL and the panel's log");
                 break;
         }
+
+        return heartbeat.Containers;
     }
 
     private void Ok(string area, string detail) => env.Out.WriteLine($"ok    {area}: {detail}");

@@ -1,5 +1,4 @@
 using System.Collections;
-using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
@@ -28,9 +27,6 @@ internal sealed class CliEnvironment
 
     /// <summary>Reads the facts <c>register</c> sends; tests may replace it.</summary>
     public Func<IHostFiles, RegisterRequest>? ReadHostFacts { get; init; } = files => new HostFactsReader(files).Read();
-
-    /// <summary>Builds the container source for run/collect/check; null means Docker is not asked (containers: null).</summary>
-    public Func<AgentOptions, ILoggerFactory, IContainerSource>? CreateContainerSource { get; init; }
 
     public static CliEnvironment FromProcess(CancellationToken stopping)
     {

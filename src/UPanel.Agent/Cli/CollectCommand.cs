@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
 using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Logging;
@@ -27,7 +28,7 @@ internal sealed class CollectCommand(CliEnvironment env, AgentOptions options)
     {
         using var loggers = new ConsoleLoggerFactory(options.LogLevel, env.Err, env.Time);
         var host = new HostMetricsCollector(new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Host"));
-        var containers = env.CreateContainerSource?.Invoke(options, loggers) ?? NullContainerSource.Instance;
+        using var containers = new DockerContainerSource(options, new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Docker"), env.Time);
 
         // collect needs no registration: an unregistered agent still shows what it would send.
         options.ServerId ??= "unregistered";

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
 using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Health;
@@ -10,7 +11,7 @@ using UPanel.Agent.Reporting;
 namespace UPanel.Agent.Cli;
 
 /// <summary>
-/// <c>run</c>: the agent. Heartbeat loop, /health and the container source until SIGTERM/SIGINT, then exit 0.
+/// <c>run</c>: the agent. Heartbeat loop, /health, the container source and its event watcher until SIGTERM/SIGINT, then exit 0.
 /// Config was validated before; what can still fail here is binding HEALTH_LISTEN.
 /// </summary>
 internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Func<ConfigLoadResult> reload)
@@ -30,7 +31,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
 
         var status = new AgentStatus(env.Time);
         var host = new HostMetricsCollector(new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Host"));
-        var containers = env.CreateContainerSource?.Invoke(options, loggers) ?? NullContainerSource.Instance;
+        using var containers = new DockerContainerSource(options, new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Docker"), env.Time);
         var factory = new HeartbeatFactory(host, containers, options, env.Time, status);
         using var http = PanelHttp.CreateClient();
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
@@ -51,8 +52,19 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
             return ExitCodes.Failure;
         }
 
+        // Container events (a crash, a health change) ask for a heartbeat at once instead of at the next interval.
+        var watcher = new DockerEventWatcher(containers, reporter.RequestHeartbeat, loggers.CreateLogger("UPanel.Agent.Collection.Docker.Events"), env.Time);
+        var watching = watcher.RunAsync(env.Stopping);
         await reporter.RunAsync(env.Stopping);
         Log.Stopping(logger);
+        try
+        {
+            await watching;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         return ExitCodes.Ok;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using UPanel.Agent.Collection.Docker;
 
 namespace UPanel.Agent.Configuration;
 
@@ -66,8 +67,8 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
 
         if (context.Resolve(Settings.DockerHost) is { } dockerHost)
         {
-            if (Uri.TryCreate(dockerHost.Text, UriKind.Absolute, out var uri) &&
-                ((uri.Scheme == "unix" && uri.AbsolutePath.Length > 1) || uri.Scheme is "tcp" or "http"))
+            // The container source's own parser decides, so what passes here is what it can use.
+            if (DockerEndpoint.TryParse(dockerHost.Text, out _, out _))
             {
                 options.DockerHost = dockerHost.Text;
             }
@@ -75,8 +76,8 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
             {
                 problems.Add(new ConfigProblem(
                     Settings.DockerHost.Name,
-                    $"DOCKER_HOST {Echo(dockerHost.Text)} from {dockerHost.Source} is not a unix:// or tcp:// address",
-                    "set it to e.g. unix:///var/run/docker.sock (Podman: unix:///run/podman/podman.sock)"));
+                    $"DOCKER_HOST {(dockerHost.Text.Contains('@') ? "(a value with credentials)" : Echo(dockerHost.Text))} from {dockerHost.Source} is not a unix:// or tcp:// address",
+                    "set it to e.g. unix:///var/run/docker.sock (Podman: unix:///run/podman/podman.sock) or tcp://host:port (no TLS)"));
             }
         }
 

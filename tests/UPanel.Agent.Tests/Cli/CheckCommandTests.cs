@@ -32,7 +32,7 @@ public sealed class CheckCommandTests
                     $"FAIL  host mounts: HOST_SYS={empty}: {empty}/devices/virtual/net does not exist",
                     $"FAIL  host mounts: HOST_ROOT={empty}/missing: statvfs",
                     "FAIL  panel: not checked",
-                    $"FAIL  docker: DOCKER_HOST=unix://{empty}/docker.sock: {empty}/docker.sock does not exist",
+                    $"FAIL  docker: DOCKER_HOST=unix://{empty}/docker.sock: socket missing: {empty}/docker.sock does not exist",
                 ];
             Assert.Equal(expected.Length, lines.Length);
             Assert.All(expected.Zip(lines), pair => Assert.StartsWith(pair.First, pair.Second));
@@ -57,7 +57,7 @@ public sealed class CheckCommandTests
         var result = await _cli.RunAsync("check");
 
         Assert.Contains("ok    host mounts: HOST_PROC=/proc HOST_SYS=/sys HOST_ROOT=/\n", result.Out);
-        Assert.Contains("ok    docker: DOCKER_HOST=unix:///var/run/docker.sock answers\n", result.Out);
+        Assert.Contains("ok    docker: DOCKER_HOST=unix:///var/run/docker.sock answers (Engine API 1.", result.Out);
     }
 
     [Theory]

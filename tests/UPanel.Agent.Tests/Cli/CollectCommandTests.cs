@@ -20,6 +20,7 @@ public sealed class CollectCommandTests
     {
         // Panel settings are not needed, and a broken one does not stop collect.
         _cli.Environment["PANEL_URL"] = "not a url";
+        _cli.Environment["DOCKER_HOST"] = "unix:///nonexistent/docker.sock";
 
         var result = await _cli.RunAsync("collect");
 
@@ -35,6 +36,20 @@ public sealed class CollectCommandTests
         Assert.NotNull(heartbeat.HeartbeatId);
         Assert.NotNull(heartbeat.Seq);
         Assert.Contains("\"containers\": null", result.Out);
+    }
+
+    [Fact]
+    public async Task Collect_lists_the_containers_of_a_running_engine()
+    {
+        RequiredServices.Docker();
+        _cli.Environment["DOCKER_HOST"] = "unix://" + RequiredServices.DockerSocket;
+
+        var result = await _cli.RunAsync("collect");
+
+        Assert.Equal(0, result.ExitCode);
+        var heartbeat = JsonSerializer.Deserialize(result.Out, ContractsJsonContext.Default.Heartbeat)!;
+        Assert.NotNull(heartbeat.Containers);
+        Assert.All(heartbeat.Containers, c => Assert.Equal(12, c.Id.Length));
     }
 
     [Fact]

@@ -251,6 +251,8 @@ public sealed class ConfigLoaderTests
     [InlineData("STATE_DIR", "state", "absolute path")]
     [InlineData("DOCKER_HOST", "/var/run/docker.sock", "unix:///var/run/docker.sock")]
     [InlineData("DOCKER_HOST", "unix://", "unix:///var/run/docker.sock")]
+    [InlineData("DOCKER_HOST", "tcp://127.0.0.1", "tcp://host:port")]
+    [InlineData("DOCKER_HOST", "https://127.0.0.1:2376", "unix:///var/run/docker.sock")]
     [InlineData("HEALTH_LISTEN", "8443", "0.0.0.0:8443")]
     [InlineData("HEALTH_LISTEN", "0.0.0.0:99999", "0.0.0.0:8443")]
     [InlineData("HEALTH_LISTEN", "0.0.0.0:0", "0.0.0.0:8443")]
@@ -268,6 +270,16 @@ public sealed class ConfigLoaderTests
         Assert.StartsWith($"{setting} '{value}' from the environment", found.Message);
         Assert.Contains(fix, found.Fix);
         Assert.DoesNotContain(Token, found.Message);
+    }
+
+    [Fact]
+    public void A_docker_host_with_credentials_is_not_echoed()
+    {
+        _environment["DOCKER_HOST"] = "tcp://admin:hunter2@127.0.0.1:2375";
+
+        var found = Assert.Single(new ConfigLoader(_environment, _files).Load(_flags).LoadProblems);
+
+        Assert.Equal("DOCKER_HOST (a value with credentials) from the environment is not a unix:// or tcp:// address", found.Problem);
     }
 
     [Theory]
