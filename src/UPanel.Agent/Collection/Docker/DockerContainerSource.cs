@@ -12,7 +12,9 @@ namespace UPanel.Agent.Collection.Docker;
 /// <summary>
 /// Every container of the engine at DOCKER_HOST, running or not, with CPU and memory as <c>docker stats</c> shows them.
 /// <para>
-/// Per heartbeat: one <c>GET /containers/json?all=1</c>; an inspection only for containers that are new or whose
+/// Per heartbeat: one <c>GET /containers/json?all=1</c> (skipped while a <see cref="DockerEventWatcher"/> is connected
+/// and has seen no container event since the last list, up to <see cref="MaxListAge"/>: the list costs the engine
+/// ≈ 0.1 ms of CPU per container); an inspection only for containers that are new or whose
 /// state/health/exit code changed (or that restarted, see <see cref="ContainerStatusText"/>; the event watcher also
 /// invalidates); CPU and memory from cgroup files under HOST_SYS (no engine CPU), falling back to one-shot stats
 /// through the API (<see cref="StatsApiConcurrency"/> at once) only for containers whose files are not visible.
@@ -35,6 +37,9 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
     public static readonly TimeSpan DefaultCollectTimeout = TimeSpan.FromSeconds(4);
 
     public static readonly TimeSpan DefaultCpuBaseline = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Even with a quiet event stream the list is fetched this often, as a check that the engine still answers.</summary>
+    public static readonly TimeSpan MaxListAge = TimeSpan.FromMinutes(5);
 
     /// <summary>Concurrent inspections: enough to hide latency, little enough not to load the engine.</summary>
     public const int ApiConcurrency = 4;
@@ -64,6 +69,10 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
     private string? _loggedKind;
     private bool _cgroupNoticeLogged;
     private bool _usedApiStats;
+    private List<DockerContainerSummary>? _lastList;
+    private long _lastListAt;
+    private volatile bool _eventsLive;
+    private volatile bool _listStale = true;
 
     public DockerContainerSource(AgentOptions options, IHostFiles hostFiles, ILogger logger, TimeProvider timeProvider)
         : this(options.DockerHost, hostFiles, logger, timeProvider, DefaultCollectTimeout, DefaultCpuBaseline)
@@ -116,6 +125,9 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
 
     internal DockerApiClient? Client => _client;
 
+    /// <summary>Whether the last collection asked the engine for the list (false: reused, the event stream was quiet).</summary>
+    internal bool LastListFromEngine { get; private set; }
+
     /// <summary>Full ids inspected by the last collection (to show that unchanged containers are not).</summary>
     internal IReadOnlyCollection<string> LastInspected { get; private set; } = [];
 
@@ -155,11 +167,29 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         }
     }
 
-    /// <summary>Forgets a container's inspection, so the next collection inspects it again (called on its events).</summary>
-    public void Invalidate(string containerId) => _inspections.TryRemove(containerId, out _);
+    /// <summary>Forgets a container's inspection and the list, so the next collection asks again (called on its events).</summary>
+    public void Invalidate(string containerId)
+    {
+        _inspections.TryRemove(containerId, out _);
+        _listStale = true;
+    }
 
-    /// <summary>Forgets every inspection (after the event stream was down and events may have been missed).</summary>
-    public void InvalidateAll() => _inspections.Clear();
+    /// <summary>Forgets every inspection and the list (after the event stream was down and events may have been missed).</summary>
+    public void InvalidateAll()
+    {
+        _inspections.Clear();
+        _listStale = true;
+    }
+
+    /// <summary>
+    /// Called by the event watcher when its stream opens (true) or breaks (false). While it is open and quiet the
+    /// list is reused; either change forces a fresh list, since events may have been missed in between.
+    /// </summary>
+    internal void SetEventStreamLive(bool live)
+    {
+        _eventsLive = live;
+        _listStale = true;
+    }
 
     public void Dispose()
     {
@@ -170,9 +200,28 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
     private async Task<IReadOnlyList<ContainerInfo>> CollectCoreAsync(DockerApiClient client, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var listed = await client.ListContainersAsync(cancellationToken).ConfigureAwait(false);
+        List<DockerContainerSummary> listed;
+        if (_eventsLive && !_listStale && _lastList is { } known && _time.GetElapsedTime(_lastListAt) < MaxListAge)
+        {
+            listed = known;
+            LastListFromEngine = false;
+        }
+        else
+        {
+            // Cleared before asking: an event arriving while the list is in flight marks it stale again.
+            _listStale = false;
+            listed = await client.ListContainersAsync(cancellationToken).ConfigureAwait(false);
+            _lastList = listed;
+            _lastListAt = _time.GetTimestamp();
+            LastListFromEngine = true;
+        }
+
         var now = _time.GetUtcNow();
         var inspected = await InspectChangedAsync(client, listed, now, cancellationToken).ConfigureAwait(false);
+        if (inspected.Gone.Count > 0)
+        {
+            _listStale = true;
+        }
 
         // CPU and memory of every container with live processes (a paused one keeps its memory; its CPU delta is 0).
         var live = listed.Where(c => c.State is "running" or "paused").Select(c => c.Id).ToList();
@@ -425,6 +474,8 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         Volatile.Write(ref _status, status);
         _client?.ResetNegotiation();
         _inspections.Clear();
+        _lastList = null;
+        _listStale = true;
         var kind = DockerFailure.KindOf(status);
         if (_loggedKind != kind)
         {

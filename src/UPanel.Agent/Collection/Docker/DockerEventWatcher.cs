@@ -5,8 +5,9 @@ namespace UPanel.Agent.Collection.Docker;
 /// <summary>
 /// Follows the engine's container event stream (<c>GET /events</c>) so a container that dies, is OOM-killed, changes
 /// health, starts, is paused or removed is reported at once instead of up to a heartbeat interval later: each such
-/// event invalidates the source's cached inspection of that container and invokes <c>onChange</c> (the reporter's
-/// RequestHeartbeat, which debounces). When the stream breaks or cannot be opened it reconnects with exponential
+/// event invalidates the source's cached inspection of that container (and its list) and invokes <c>onChange</c> (the
+/// reporter's RequestHeartbeat, which debounces). While the stream is open and quiet, the source reuses its container
+/// list instead of asking the engine each heartbeat. When the stream breaks or cannot be opened it reconnects with exponential
 /// backoff (1 s doubling to 60 s, full jitter; back to 1 s once a stream stayed up for <see cref="StableAfter"/>), and
 /// after a reconnect forgets all inspections and asks for a heartbeat, since events may have been missed. Runs until
 /// <see cref="RunAsync"/>'s token is cancelled.
@@ -74,6 +75,7 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 IsConnected = false;
+                source.SetEventStreamLive(false);
                 throw;
             }
             catch (Exception ex)
@@ -87,6 +89,7 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
             }
 
             IsConnected = false;
+            source.SetEventStreamLive(false);
             var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
             if (loggedFailure != DockerFailure.KindOf(failure))
             {
@@ -102,6 +105,7 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
     private void MarkConnected(bool reconnect)
     {
         IsConnected = true;
+        source.SetEventStreamLive(true);
         Log.EventStreamConnected(logger, source.Endpoint);
         if (reconnect)
         {

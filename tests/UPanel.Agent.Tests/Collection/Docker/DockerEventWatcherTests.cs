@@ -12,7 +12,7 @@ public sealed class DockerEventWatcherTests
             DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
     [Fact]
-    public async Task Docker_kill_triggers_the_callback_within_5_seconds_and_invalidates_the_inspection()
+    public async Task Docker_kill_triggers_the_callback_within_5_seconds_and_the_next_collection_sees_it()
     {
         RequiredServices.Docker();
         using var source = SourceFor(DockerEndpoint.DefaultHost);
@@ -28,12 +28,19 @@ public sealed class DockerEventWatcherTests
             run = watcher.RunAsync(stop.Token);
             await WaitUntilAsync(() => watcher.IsConnected, TimeSpan.FromSeconds(5));
 
+            // Connected: one fresh list (events before the stream opened are unknown), then a quiet stream keeps it.
+            Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+            Assert.True(source.LastListFromEngine);
+            Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+            Assert.False(source.LastListFromEngine);
+
             var clock = Stopwatch.StartNew();
             await DockerCli.RunAsync("kill", id);
             await changed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"callback after {clock.Elapsed}");
             var after = await source.CollectAsync(TestContext.Current.CancellationToken);
+            Assert.True(source.LastListFromEngine);
             Assert.Contains(id, source.LastInspected);
             var killed = Assert.Single(after!, c => c.Id == id[..12]);
             Assert.Equal("exited", killed.Status);

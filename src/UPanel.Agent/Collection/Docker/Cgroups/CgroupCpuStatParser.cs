@@ -8,14 +8,14 @@ namespace UPanel.Agent.Collection.Docker.Cgroups;
 /// </summary>
 internal static class CgroupCpuStatParser
 {
-    public static CgroupCpuStat? Parse(string text)
+    public static CgroupCpuStat? Parse(ReadOnlySpan<char> text)
     {
         ulong? usage = null;
         ulong user = 0;
         ulong system = 0;
-        foreach (var range in text.AsSpan().Split('\n'))
+        foreach (var range in text.Split('\n'))
         {
-            var line = text.AsSpan(range);
+            var line = text[range];
             var space = line.IndexOf(' ');
             if (space <= 0
                 || !ulong.TryParse(line[(space + 1)..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value))

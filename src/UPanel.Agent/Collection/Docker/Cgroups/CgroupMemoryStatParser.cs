@@ -5,13 +5,13 @@ namespace UPanel.Agent.Collection.Docker.Cgroups;
 /// <summary>Parses <c>memory.stat</c> (v1 and v2: "key value" lines) for the inactive file cache.</summary>
 internal static class CgroupMemoryStatParser
 {
-    public static CgroupMemoryStat Parse(string text)
+    public static CgroupMemoryStat Parse(ReadOnlySpan<char> text)
     {
         ulong? inactive = null;
         ulong? totalInactive = null;
-        foreach (var range in text.AsSpan().Split('\n'))
+        foreach (var range in text.Split('\n'))
         {
-            var line = text.AsSpan(range);
+            var line = text[range];
             var space = line.IndexOf(' ');
             if (space <= 0)
             {

@@ -2,12 +2,14 @@ namespace UPanel.Agent.Collection.Docker.Cgroups;
 
 /// <summary>
 /// Reads containers' CPU and memory straight from cgroup files under HOST_SYS (no engine CPU, ≈ 25 µs per container).
+/// Not thread-safe: one collection at a time (the source serialises them).
 /// The layout is detected once from the first container whose files are found, then reused.
 /// </summary>
 internal sealed class CgroupStatsReader(IHostFiles files)
 {
     private volatile CgroupLayout? _layout;
     private bool _detectionTriedThisRound;
+    private char[] _buffer = new char[4096];
 
     /// <summary>The detected layout, or null while none matched (then every container goes through the API).</summary>
     public CgroupLayout? Layout => _layout;
@@ -26,16 +28,17 @@ internal sealed class CgroupStatsReader(IHostFiles files)
 
         try
         {
+            // One reused buffer, no string per file: this runs for every running container every heartbeat.
             ulong? cpuNs = layout.Version == 1
-                ? CgroupCounterParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.CpuFile(fullId)))
-                : CgroupCpuStatParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.CpuFile(fullId)))?.UsageUsec * 1000;
-            var usage = CgroupCounterParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.MemoryUsageFile(fullId)));
+                ? CgroupCounterParser.Parse(Read(layout.CpuFile(fullId)))
+                : CgroupCpuStatParser.Parse(Read(layout.CpuFile(fullId)))?.UsageUsec * 1000;
+            var usage = CgroupCounterParser.Parse(Read(layout.MemoryUsageFile(fullId)));
             if (cpuNs is null || usage is null)
             {
                 return null;
             }
 
-            var stat = CgroupMemoryStatParser.Parse(files.ReadAllText(HostRootKind.Sys, layout.MemoryStatFile(fullId)));
+            var stat = CgroupMemoryStatParser.Parse(Read(layout.MemoryStatFile(fullId)));
             return new ContainerResourceSample(cpuNs.Value, ContainerResourceSample.MemoryWithoutCache(usage.Value, stat.CacheToSubtract));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -44,6 +47,8 @@ internal sealed class CgroupStatsReader(IHostFiles files)
             return null;
         }
     }
+
+    private ReadOnlySpan<char> Read(string relativePath) => files.ReadText(HostRootKind.Sys, relativePath, ref _buffer);
 
     private CgroupLayout? Detect(string fullId)
     {

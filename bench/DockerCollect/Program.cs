@@ -1,0 +1,147 @@
+// Per-heartbeat cost of the agent's Docker collection (DockerContainerSource.CollectAsync) against naive API
+// approaches on the same containers: wall time, agent CPU, engine CPU (dockerd + containerd + shims).
+// Usage: docker-collect-bench [heartbeats] [label]   (containers are made by bench/docker-collect.sh)
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using UPanel.Agent;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
+
+var heartbeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
+var label = args.Length > 1 ? args[1] : "upanel-bench=1";
+var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost;
+var sysRoot = Environment.GetEnvironmentVariable("HOST_SYS") ?? "/sys";
+
+using var probe = new DockerApiClient(DockerEndpoint.Unix("/var/run/docker.sock"));
+var all = await probe.ListContainersAsync(default);
+var running = all.Where(c => c.State == "running").ToList();
+Console.WriteLine($"engine API {await probe.NegotiateAsync(default)}, {all.Count} containers ({running.Count} running); heartbeats per approach: {heartbeats}");
+var idleBefore = EngineCpu.Total();
+await Task.Delay(3000);
+var idleRate = (EngineCpu.Total() - idleBefore).TotalMilliseconds / 3.0;
+Console.WriteLine($"engine idle CPU: {idleRate:F1} ms/s (counted in the engine figures below for the time each call takes)");
+
+var results = new List<(string Name, double Wall, double Agent, double Engine)>();
+
+// 1. The agent as `run` has it: event stream open, so a quiet engine is not even listed; cgroup files for stats.
+using (var source = new DockerContainerSource(dockerHost, new HostFiles("/proc", sysRoot, "/"), NullLogger.Instance,
+    TimeProvider.System, DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline))
+{
+    using var stop = new CancellationTokenSource();
+    var watcher = new DockerEventWatcher(source, () => { }, NullLogger.Instance, TimeProvider.System);
+    var watching = watcher.RunAsync(stop.Token);
+    while (!watcher.IsConnected)
+    {
+        await Task.Delay(10);
+    }
+
+    results.Add(await MeasureAsync("agent (events live, cgroup files)", async () => (await source.CollectAsync(default))?.Count ?? -1));
+    Console.WriteLine($"  stats source: {source.StatsSource}; events seen: {watcher.EventCount}");
+    await stop.CancelAsync();
+    try
+    {
+        await watching;
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
+// 2. The agent without the event stream (e.g. `collect`): list each heartbeat, inspect only what changed.
+using (var source = new DockerContainerSource(dockerHost, new HostFiles("/proc", sysRoot, "/"), NullLogger.Instance,
+    TimeProvider.System, DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline))
+{
+    results.Add(await MeasureAsync("agent (no events, cgroup files)", async () => (await source.CollectAsync(default))?.Count ?? -1));
+}
+
+// 3. The agent where cgroup files are not visible: one-shot stats through the API (its fallback).
+var empty = Directory.CreateTempSubdirectory("upanel-empty-sys").FullName;
+using (var fallback = new DockerContainerSource(dockerHost, new HostFiles("/proc", empty, "/"), NullLogger.Instance,
+    TimeProvider.System, TimeSpan.FromSeconds(30), DockerContainerSource.DefaultCpuBaseline))
+{
+    results.Add(await MeasureAsync("agent (API fallback)", async () => (await fallback.CollectAsync(default))?.Count ?? -1));
+}
+
+// 4. Naive: list, inspect every container, one-shot stats for every running one (64 at once), every heartbeat.
+results.Add(await MeasureAsync("naive: inspect all + one-shot stats", async () =>
+{
+    var list = await probe.ListContainersAsync(default);
+    var options = new ParallelOptions { MaxDegreeOfParallelism = 64 };
+    await Parallel.ForEachAsync(list, options, async (c, ct) =>
+    {
+        await probe.InspectContainerAsync(c.Id, ct);
+        if (c.State == "running")
+        {
+            await probe.GetOneShotStatsAsync(c.Id, ct);
+        }
+    });
+    return list.Count;
+}));
+
+// 5. What `docker stats --no-stream` does: stats?stream=false (two samples a second apart) for every running one.
+using var raw = RawClient();
+results.Add(await MeasureAsync("docker-stats style: stream=false", async () =>
+{
+    var list = await probe.ListContainersAsync(default);
+    var options = new ParallelOptions { MaxDegreeOfParallelism = 64 };
+    await Parallel.ForEachAsync(list.Where(c => c.State == "running"), options, async (c, ct) =>
+        await raw.GetStringAsync($"/v1.41/containers/{c.Id}/stats?stream=false", ct));
+    return list.Count;
+}));
+
+Console.WriteLine();
+Console.WriteLine($"{"approach",-40} {"wall ms",10} {"agent CPU ms",13} {"engine CPU ms",14} {"total CPU ms",13}");
+foreach (var r in results)
+{
+    Console.WriteLine($"{r.Name,-40} {r.Wall,10:F2} {r.Agent,13:F2} {r.Engine,14:F1} {r.Agent + r.Engine,13:F1}");
+}
+
+foreach (var baseline in results.Take(2))
+{
+    var ours = baseline.Agent + baseline.Engine;
+    foreach (var r in results.Skip(2))
+    {
+        Console.WriteLine($"ratio {r.Name} / {baseline.Name}: total CPU {(r.Agent + r.Engine) / Math.Max(ours, 0.01):F1}x, wall {r.Wall / Math.Max(baseline.Wall, 0.01):F1}x");
+    }
+}
+
+Console.WriteLine($"agent RSS now: {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS", StringComparison.Ordinal))}");
+
+async Task<(string, double, double, double)> MeasureAsync(string name, Func<Task<int>> heartbeat)
+{
+    var count = await heartbeat(); // warm-up: first sight of every container (baseline, inspections, connections)
+    var wall = TimeSpan.Zero;
+    var agent = TimeSpan.Zero;
+    var engine = TimeSpan.Zero;
+    for (var i = 0; i < heartbeats; i++)
+    {
+        await Task.Delay(1000); // heartbeats are apart; the engine's stats ticks and health checks run meanwhile
+        var engineBefore = EngineCpu.Total();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        count = await heartbeat();
+        wall += clock.Elapsed;
+        agent += Environment.CpuUsage.TotalTime - cpuBefore;
+        engine += EngineCpu.Total() - engineBefore;
+    }
+
+    var result = (name, wall.TotalMilliseconds / heartbeats, agent.TotalMilliseconds / heartbeats, engine.TotalMilliseconds / heartbeats);
+    Console.WriteLine($"{name}: {count} containers, wall {result.Item2:F2} ms, agent CPU {result.Item3:F2} ms, engine CPU {result.Item4:F1} ms per heartbeat");
+    return result;
+}
+
+static HttpClient RawClient()
+{
+    var handler = new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint("/var/run/docker.sock"), ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    };
+    return new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = TimeSpan.FromMinutes(2) };
+}

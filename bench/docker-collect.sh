@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Creates N busybox containers (default: 10, then 100), publishes the Docker collection benchmark with Native AOT
+# (as the agent ships) and prints wall time, agent CPU and engine CPU per heartbeat for the agent's collector and for
+# naive API approaches on the same containers, with ratios. Removes its containers at the end.
+# Usage: bench/docker-collect.sh [N ...]   (env HEARTBEATS, default 10)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${TMPDIR:-/tmp}/upanel-docker-collect-bench"
+label="upanel-bench=1"
+image="${BENCH_IMAGE:-upanel-test/busybox}"
+counts=("$@")
+[ ${#counts[@]} -gt 0 ] || counts=(10 100)
+
+cleanup() { docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null; }
+trap cleanup EXIT
+
+dotnet publish "$here/DockerCollect/DockerCollect.csproj" -c Release -o "$out" -nologo -v quiet
+for n in "${counts[@]}"; do
+  cleanup
+  echo "== N=$n busybox 'sleep' containers =="
+  seq 1 "$n" | xargs -P 8 -I{} docker run -d --network none --label "$label" "$image" sleep 3600 >/dev/null
+  "$out/docker-collect-bench" "${HEARTBEATS:-10}" "$label"
+  echo
+done
