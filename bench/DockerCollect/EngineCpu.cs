@@ -4,7 +4,8 @@ namespace UPanel.Agent;
 
 /// <summary>
 /// CPU time of the engine's processes (dockerd, containerd, containerd-shim*: one-shot stats go through containerd
-/// and the shims), summed from /proc/PID/stat in clock ticks (10 ms; averaged over many heartbeats).
+/// and the shims), summed over their threads from /proc/PID/task/TID/schedstat (nanoseconds, unlike the 10 ms ticks
+/// of /proc/PID/stat).
 /// </summary>
 internal static class EngineCpu
 {
@@ -12,7 +13,7 @@ internal static class EngineCpu
 
     public static TimeSpan Total()
     {
-        long ticks = 0;
+        long nanoseconds = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             var pid = Path.GetFileName(dir);
@@ -23,25 +24,24 @@ internal static class EngineCpu
 
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var open = stat.IndexOf('(', StringComparison.Ordinal);
-                var close = stat.LastIndexOf(')');
-                var comm = stat[(open + 1)..close];
+                var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
                 if (!Names.Any(n => comm.StartsWith(n, StringComparison.Ordinal)))
                 {
                     continue;
                 }
 
-                // Fields after "(comm) ": state=0, ..., utime=11, stime=12.
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                foreach (var task in Directory.EnumerateDirectories(Path.Combine(dir, "task")))
+                {
+                    var schedstat = File.ReadAllText(Path.Combine(task, "schedstat"));
+                    nanoseconds += long.Parse(schedstat.AsSpan(0, schedstat.IndexOf(' ')), CultureInfo.InvariantCulture);
+                }
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Exited meanwhile.
             }
         }
 
-        return TimeSpan.FromMilliseconds(ticks * 10);
+        return TimeSpan.FromTicks(nanoseconds / 100);
     }
 }

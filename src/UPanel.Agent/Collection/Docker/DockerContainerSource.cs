@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection.Docker.Api;
 using UPanel.Agent.Collection.Docker.Cgroups;
@@ -338,7 +339,7 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
                     gone.Add(item.Id);
                 }
             }
-            catch (DockerApiException ex)
+            catch (Exception ex) when (ex is DockerApiException or JsonException)
             {
                 // One odd container does not cost the others: it is reported from its list entry alone.
                 Log.ContainerStatsFailed(_logger, ShortId(item.Id), ex.Message);
@@ -388,8 +389,9 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
                     }
                 }
             }
-            catch (DockerApiException ex)
+            catch (Exception ex) when (ex is DockerApiException or JsonException)
             {
+                // Stopped or removed meanwhile (the engine then sends an empty body): no figures for this one only.
                 Log.ContainerStatsFailed(_logger, ShortId(id), ex.Message);
             }
         }).ConfigureAwait(false);

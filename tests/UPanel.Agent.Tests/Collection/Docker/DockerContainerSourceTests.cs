@@ -1,4 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using UPanel.Agent.Collection;
+using UPanel.Agent.Collection.Docker;
 
 namespace UPanel.Agent.Tests.Collection.Docker;
 
@@ -90,6 +93,8 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         RequiredServices.Docker();
         var stats = containers.EngineStats[containers.IdOf("busy")];
         var reported = containers.Reported("busy");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"busy: ours {reported.CpuPercent} %, docker stats {stats.CpuPercent} %, host idle {containers.HostIdleCores:F2} cores");
         Assert.InRange(reported.CpuPercent, stats.CpuPercent - 15, stats.CpuPercent + 15);
         if (containers.HostIdleCores >= 0.3)
         {
@@ -106,6 +111,7 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         RequiredServices.Docker();
         var stats = containers.EngineStats[containers.IdOf("memory")];
         var reported = containers.Reported("memory");
+        TestContext.Current.TestOutputHelper?.WriteLine($"memory: ours {reported.MemoryMb} MiB, docker stats {stats.MemoryMiB:F2} MiB");
         Assert.InRange(reported.MemoryMb, 64, 70);
         Assert.InRange(reported.MemoryMb, stats.MemoryMiB * 0.9, stats.MemoryMiB * 1.1);
     }
@@ -116,6 +122,43 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         RequiredServices.Docker();
         Assert.True(containers.FirstCollectionTime < TimeSpan.FromSeconds(2), $"first collection took {containers.FirstCollectionTime}");
         Assert.StartsWith("cgroup files (", containers.Source.StatsSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_visible_cgroup_files_the_engine_stats_api_gives_the_same_figures()
+    {
+        RequiredServices.Docker();
+        var emptySys = Directory.CreateTempSubdirectory("upanel-no-cgroups");
+        try
+        {
+            using var source = new DockerContainerSource(
+                DockerEndpoint.DefaultHost, new HostFiles("/proc", emptySys.FullName, "/"), NullLogger.Instance,
+                TimeProvider.System, DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+            var first = await source.CollectAsync(TestContext.Current.CancellationToken);
+            Assert.NotNull(first);
+            Assert.Equal(0, first.Single(c => c.Name == containers.NameOf("busy")).CpuPercent); // first sight via the API
+            var idleBefore = TestContainers.HostIdleSeconds();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+            var second = await source.CollectAsync(TestContext.Current.CancellationToken);
+
+            Assert.NotNull(second);
+            Assert.StartsWith("engine stats API", source.StatsSource, StringComparison.Ordinal);
+            var memory = second.Single(c => c.Name == containers.NameOf("memory"));
+            var stats = containers.EngineStats[containers.IdOf("memory")];
+            Assert.InRange(memory.MemoryMb, stats.MemoryMiB * 0.9, stats.MemoryMiB * 1.1);
+            var busy = second.Single(c => c.Name == containers.NameOf("busy"));
+            Assert.True(busy.CpuPercent > 20, $"busy loop at {busy.CpuPercent}");
+            if ((TestContainers.HostIdleSeconds() - idleBefore) / clock.Elapsed.TotalSeconds >= 0.3)
+            {
+                Assert.InRange(busy.CpuPercent, 85, 115);
+            }
+        }
+        finally
+        {
+            emptySys.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -95,7 +95,8 @@ public sealed partial class TestContainers : IAsyncLifetime
     /// <summary>Idle host CPU during the collections, in cores: with ≥ 0.3 idle the busy loop had its full core.</summary>
     public double HostIdleCores { get; private set; }
 
-    private static double HostIdleSeconds()
+    /// <summary>Idle + iowait seconds of all host CPUs since boot.</summary>
+    internal static double HostIdleSeconds()
     {
         // /proc/stat "cpu  user nice system idle iowait ..." in USER_HZ (100 per second).
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);

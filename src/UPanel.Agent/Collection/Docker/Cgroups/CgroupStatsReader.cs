@@ -8,15 +8,17 @@ namespace UPanel.Agent.Collection.Docker.Cgroups;
 internal sealed class CgroupStatsReader(IHostFiles files)
 {
     private volatile CgroupLayout? _layout;
-    private bool _detectionTriedThisRound;
+    private const int DetectionAttemptsPerRound = 3;
+    private int _detectionAttempts;
     private char[] _buffer = new char[4096];
 
     /// <summary>The detected layout, or null while none matched (then every container goes through the API).</summary>
     public CgroupLayout? Layout => _layout;
 
     /// <summary>The sample of a running container, or null when its files are not visible (the caller falls back).</summary>
-    /// <summary>Called at the start of each collection: while no layout is known, detection is tried once per round.</summary>
-    public void StartRound() => _detectionTriedThisRound = false;
+    /// <summary>Called at the start of each collection: while no layout is known, detection is tried on at most
+    /// <see cref="DetectionAttemptsPerRound"/> containers per round (one may sit in a custom --cgroup-parent).</summary>
+    public void StartRound() => _detectionAttempts = 0;
 
     public ContainerResourceSample? TryRead(string fullId)
     {
@@ -52,13 +54,13 @@ internal sealed class CgroupStatsReader(IHostFiles files)
 
     private CgroupLayout? Detect(string fullId)
     {
-        // Without this, a host whose files are not visible would pay 16 failed stats per container per collection.
-        if (_detectionTriedThisRound)
+        // Without a limit, a host whose files are not visible would pay 16 failed stats per container per collection.
+        if (_detectionAttempts >= DetectionAttemptsPerRound)
         {
             return null;
         }
 
-        _detectionTriedThisRound = true;
+        _detectionAttempts++;
         foreach (var candidate in CgroupLayout.Candidates)
         {
             if (files.Exists(HostRootKind.Sys, candidate.CpuFile(fullId))
