@@ -83,6 +83,10 @@ public abstract class MalformedBodyTests<TFixture>(TFixture fixture) : IClassFix
             {
                 failures.Add($"{item.Name}: {status} without an ErrorResponse body: '{Shorten(text)}'");
             }
+            else if (text.Contains("System.", StringComparison.Ordinal) || text.Contains("UPanel.", StringComparison.Ordinal))
+            {
+                failures.Add($"{item.Name}: the error leaks .NET type names: {Shorten(text)}");
+            }
             else if (item.ExpectedField is { } expected && !(field ?? "").StartsWith(expected, StringComparison.Ordinal))
             {
                 failures.Add($"{item.Name}: field '{field}' does not name {expected}: {Shorten(text)}");
