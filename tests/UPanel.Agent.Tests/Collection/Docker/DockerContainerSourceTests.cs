@@ -12,7 +12,7 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
     public async Task Every_container_is_listed_with_short_id_name_image_and_state_as_docker_inspect_says()
     {
         RequiredServices.Docker();
-        foreach (var role in new[] { "running", "exited", "healthy", "unhealthy", "starting", "paused", "busy", "memory" })
+        foreach (var role in new[] { "running", "exited", "healthy", "unhealthy", "starting", "paused", "busy", "memory", "created" })
         {
             var reported = containers.Reported(role);
             var id = containers.IdOf(role);
@@ -47,6 +47,17 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         Assert.Equal(0, exited.MemoryMb);
         Assert.False(exited.OomKilled);
         Assert.Equal(0, exited.RestartCount);
+    }
+
+    [Fact]
+    public void Created_container_is_listed_with_no_uptime_and_no_exit_code()
+    {
+        RequiredServices.Docker();
+        var created = containers.Reported("created");
+        Assert.Equal("created", created.Status);
+        Assert.Equal("none", created.Health);
+        Assert.Equal(0, created.UptimeSeconds);
+        Assert.Null(created.ExitCode);
     }
 
     [Fact]

@@ -62,6 +62,9 @@ public sealed partial class TestContainers : IAsyncLifetime
             _ids[role] = id;
         }
 
+        _ids["created"] = await DockerCli.RunAsync(
+            "create", "--network", "none", "--label", DockerCli.Label, "--name", NameOf("created"), DockerCli.Image, "true");
+
         var oneMinute = TimeSpan.FromSeconds(60);
         await Task.WhenAll(
             DockerCli.WaitForAsync(_ids["exited"], "{{.State.Status}}", s => s == "exited", oneMinute),
