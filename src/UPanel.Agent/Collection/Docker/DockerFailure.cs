@@ -13,7 +13,7 @@ internal static class DockerFailure
     public const string Ok = "ok";
 
     public static string NotResponding(DockerEndpoint endpoint, TimeSpan timeout) =>
-        $"not responding: {endpoint.Display} accepted no request or gave no answer within {timeout.TotalSeconds:0.#} s (is dockerd hung?)";
+        $"not responding: {endpoint.Display} gave no answer within {timeout.TotalSeconds:0.#} s (dockerd hung or overloaded? try: docker info; systemctl restart docker)";
 
     public static string Describe(Exception exception, DockerEndpoint endpoint)
     {
