@@ -77,6 +77,12 @@ internal static class AgentCli
             env.Err.WriteLine($"upanel-agent: {command.Name} interrupted");
             return ExitCodes.Interrupted;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug or an unforeseen failure: one line (the binary has no stack traces), and a distinct exit code.
+            env.Err.WriteLine($"upanel-agent: {command.Name} failed unexpectedly: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Software;
+        }
     }
 
     private static async Task<int> RegisterAsync(CliEnvironment env, ParsedCommandLine parsed, ConfigLoadResult config)

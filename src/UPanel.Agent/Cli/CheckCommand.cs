@@ -77,6 +77,22 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
             Fail("host mounts", $"HOST_ROOT={options.HostRoot}: {e.Message}: mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
         }
 
+        // Inside a container, the defaults /proc and / are the container's: /proc/1/net/dev is its network namespace
+        // and statvfs("/") its overlay. Plausible numbers, wrong machine: say so rather than pass.
+        if (env.Files.FileExists("/.dockerenv") || env.Files.FileExists("/run/.containerenv"))
+        {
+            if (options.HostProc == "/proc")
+            {
+                Fail("host mounts", "HOST_PROC=/proc inside a container: network counters would be the container's, not the host's: " + mountProc);
+            }
+
+            if (options.HostRoot == "/")
+            {
+                Fail("host mounts", "HOST_ROOT=/ inside a container: disk usage would be the container's overlay, not the host's /: " +
+                                    "mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
+            }
+        }
+
         if (_failures == before)
         {
             Ok("host mounts", $"HOST_PROC={options.HostProc} HOST_SYS={options.HostSys} HOST_ROOT={options.HostRoot}");

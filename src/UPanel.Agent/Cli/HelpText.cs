@@ -55,7 +55,7 @@ internal static class HelpText
 
             Env file: KEY=VALUE lines, '#' comments, optional quotes and `export ` prefix.
             Exit codes: 0 ok, 1 failure (check found problems, health unhealthy, register failed),
-            2 usage error, 78 configuration error.
+            2 usage error, 70 internal error, 78 configuration error, 130 interrupted.
 
             """);
         return b.ToString();

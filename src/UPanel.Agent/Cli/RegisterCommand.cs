@@ -74,6 +74,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
         env.Out.WriteLine($"registered: server id {response.ServerId}");
         env.Out.WriteLine($"wrote PANEL_URL, SERVER_ID, AGENT_TOKEN, HEARTBEAT_INTERVAL to {path} (mode 0600)");
+        env.Out.WriteLine($"next: start the agent (docker compose up -d, or upanel-agent run{(path == Settings.DefaultEnvFile ? "" : $" --env-file {path}")}); upanel-agent check verifies the setup");
         WarnAboutOverrides(options);
         return ExitCodes.Ok;
     }

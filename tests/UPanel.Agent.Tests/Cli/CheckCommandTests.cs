@@ -61,6 +61,21 @@ public sealed class CheckCommandTests
         Assert.StartsWith("ok    docker: DOCKER_HOST=unix:///var/run/docker.sock answers (Engine API 1.", docker);
     }
 
+    [Fact]
+    public async Task Check_fails_default_host_roots_inside_a_container()
+    {
+        var files = new FakeConfigFileSystem();
+        files.Files["/.dockerenv"] = "";
+        var cli = new CliRunner { Files = files };
+        cli.Environment["DOCKER_HOST"] = "unix:///nonexistent/docker.sock";
+
+        var result = await cli.RunAsync("check");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("FAIL  host mounts: HOST_PROC=/proc inside a container: network counters would be the container's, not the host's: mount the host's /proc (-v /proc:/host/proc:ro)", result.Out);
+        Assert.Contains("FAIL  host mounts: HOST_ROOT=/ inside a container: disk usage would be the container's overlay", result.Out);
+    }
+
     [Theory]
     [InlineData(200, "ok    panel: {0}api/agent/heartbeat accepted a heartbeat (HTTP 200) with AGENT_TOKEN for SERVER_ID=01JCHECK")]
     [InlineData(401, "FAIL  panel: AGENT_TOKEN rejected (HTTP 401: the panel refused the agent token): re-register with `upanel-agent register --panel-url {0} --install-token TOKEN`")]
