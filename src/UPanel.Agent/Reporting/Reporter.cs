@@ -34,6 +34,7 @@ internal sealed class Reporter
     private readonly ILogger _logger;
     private readonly Func<string?>? _reloadToken;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly MemoryTrim _memoryTrim = new();
 
     private volatile string _token;
     private int _extraRequested;
@@ -120,6 +121,7 @@ internal sealed class Reporter
             while (true)
             {
                 await StepAsync(cancellationToken).ConfigureAwait(false);
+                _memoryTrim.AfterWork();
                 await WaitAsync(NextWake(), cancellationToken).ConfigureAwait(false);
             }
         }

@@ -1,0 +1,29 @@
+namespace UPanel.Agent.Reporting;
+
+/// <summary>
+/// Gives the GC heap back to the OS between heartbeats, to keep steady RSS inside the 10 MiB budget.
+/// </summary>
+/// <remarks>
+/// The agent keeps a few hundred KiB alive, but the GC's gen0 budget (sized from the CPU cache, ≈ 16 MiB here) lets
+/// memory that was allocated once and freed stay committed: measured 9.9 MiB RSS at start, 13.2 MiB after 15 min.
+/// DOTNET_GCgen0size would cap the budget, but a Native AOT binary cannot carry it (it has no runtimeconfig name), so
+/// once enough has been allocated the agent, which sleeps for most of each interval anyway, runs one compacting
+/// collection that decommits what is free (measured in a loop: anonymous memory 18 MiB → 2–2.7 MiB).
+/// </remarks>
+internal sealed class MemoryTrim(long allocatedBytesBetweenTrims = 1 << 20)
+{
+    private long _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
+
+    /// <summary>Trims when at least the threshold was allocated since the last trim; returns whether it did.</summary>
+    public bool AfterWork()
+    {
+        if (GC.GetTotalAllocatedBytes() - _allocatedAtLastTrim < allocatedBytesBetweenTrims)
+        {
+            return false;
+        }
+
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
+        return true;
+    }
+}
