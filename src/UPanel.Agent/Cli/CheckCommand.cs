@@ -10,7 +10,7 @@ namespace UPanel.Agent.Cli;
 
 /// <summary>
 /// <c>check</c>: one <c>ok</c> line per healthy area, one <c>FAIL</c> line per problem with its fix; exit 1 when any.
-/// Areas: config, host mounts, panel (reachability and token), docker.
+/// Areas: config, host mounts, state dir, panel (reachability and token), docker.
 /// </summary>
 internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
 {
@@ -32,6 +32,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
 
         CheckHostMounts(options);
+        CheckStateDir(options);
 
         // One container source for both: the panel's heartbeat carries what it found, and its status is the docker line.
         using var docker = new DockerContainerSource(options, new HostFiles(options), NullLogger.Instance, env.Time);
@@ -96,6 +97,29 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         if (_failures == before)
         {
             Ok("host mounts", $"HOST_PROC={options.HostProc} HOST_SYS={options.HostSys} HOST_ROOT={options.HostRoot}");
+        }
+    }
+
+    /// <summary>STATE_DIR must take a file (the rotated token), or a rotation is lost at the next restart.</summary>
+    private void CheckStateDir(AgentOptions options)
+    {
+        var probe = Path.Join(options.StateDir, $".check-{Guid.NewGuid():N}");
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            Ok("state dir", $"STATE_DIR={options.StateDir} is writable");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fail("state dir",
+                $"STATE_DIR={options.StateDir} cannot be written ({e.GetType().Name}): mount a volume there " +
+                "(-v upanel-agent-state:/var/lib/upanel-agent), create it writable for the agent's user, or set STATE_DIR");
         }
     }
 

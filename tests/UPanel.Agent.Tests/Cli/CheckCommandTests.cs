@@ -3,9 +3,14 @@ using UPanel.Agent.Tests.Configuration;
 
 namespace UPanel.Agent.Tests.Cli;
 
-public sealed class CheckCommandTests
+public sealed class CheckCommandTests : IDisposable
 {
     private readonly CliRunner _cli = new() { Files = new FakeConfigFileSystem() };
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("upanel-check-state-").FullName;
+
+    public CheckCommandTests() => _cli.Environment["STATE_DIR"] = _stateDir;
+
+    public void Dispose() => Directory.Delete(_stateDir, recursive: true);
 
     [Fact]
     public async Task Check_prints_one_line_per_problem_with_its_fix_and_exits_1()
@@ -19,6 +24,10 @@ public sealed class CheckCommandTests
             _cli.Environment["DOCKER_HOST"] = $"unix://{empty}/docker.sock";
             _cli.Environment["AGENT_TOKEN"] = "secret-agent-token";
 
+            // A file where the state dir's parent should be: nothing can be created under it, not even by root.
+            File.WriteAllText(Path.Join(empty, "not-a-dir"), "");
+            _cli.Environment["STATE_DIR"] = $"{empty}/not-a-dir/state";
+
             var result = await _cli.RunAsync("check");
 
             Assert.Equal(ExitCodes.Failure, result.ExitCode);
@@ -31,6 +40,7 @@ public sealed class CheckCommandTests
                     $"FAIL  host mounts: HOST_PROC={empty}: {empty}/1/net/dev cannot be read",
                     $"FAIL  host mounts: HOST_SYS={empty}: {empty}/devices/virtual/net does not exist",
                     $"FAIL  host mounts: HOST_ROOT={empty}/missing: statvfs",
+                    $"FAIL  state dir: STATE_DIR={empty}/not-a-dir/state cannot be written",
                     "FAIL  panel: not checked",
                     $"FAIL  docker: DOCKER_HOST=unix://{empty}/docker.sock: socket missing: {empty}/docker.sock does not exist",
                 ];
@@ -59,6 +69,7 @@ public sealed class CheckCommandTests
         Assert.Contains("ok    host mounts: HOST_PROC=/proc HOST_SYS=/sys HOST_ROOT=/\n", result.Out);
         var docker = result.Out.Split('\n').Single(l => l.Contains(" docker: ", StringComparison.Ordinal));
         Assert.StartsWith("ok    docker: DOCKER_HOST=unix:///var/run/docker.sock answers (Engine API 1.", docker);
+        Assert.Contains("ok    state dir: STATE_DIR=", result.Out);
     }
 
     [Fact]
@@ -68,6 +79,7 @@ public sealed class CheckCommandTests
         files.Files["/.dockerenv"] = "";
         var cli = new CliRunner { Files = files };
         cli.Environment["DOCKER_HOST"] = "unix:///nonexistent/docker.sock";
+        cli.Environment["STATE_DIR"] = _stateDir;
 
         var result = await cli.RunAsync("check");
 
@@ -117,7 +129,6 @@ public sealed class CheckCommandTests
         _cli.Environment["PANEL_URL"] = panelUrl;
         _cli.Environment["SERVER_ID"] = "01JCHECK";
         _cli.Environment["AGENT_TOKEN"] = "check-token-0123456789";
-        _cli.Environment["STATE_DIR"] = "/nonexistent-state";
         _cli.Environment["HOST_PROC"] = "/proc";
         _cli.Environment["HOST_SYS"] = "/sys";
         _cli.Environment["HOST_ROOT"] = "/";
