@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using UPanel.Panel.Cli;
 using UPanel.Panel.Hosting;
 
@@ -17,8 +18,32 @@ try
             return await InstallTokenCommand.RunAsync(commandLine.Options, commandLine.Expires, Console.Out, Console.Error);
     }
 
-    await using var app = await PanelApp.CreateAsync(commandLine.Options, commandLine.HostArgs, TimeProvider.System);
-    await app.RunAsync();
+    WebApplication app;
+    try
+    {
+        app = await PanelApp.CreateAsync(commandLine.Options, commandLine.HostArgs, TimeProvider.System);
+    }
+    catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"upanel-panel: cannot use the data directory: {exception.Message}");
+        Console.Error.WriteLine("fix: give --data-dir / UPANEL_DATA_DIR a directory this user can create and write");
+        return 1;
+    }
+
+    await using (app)
+    {
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine($"upanel-panel: cannot listen: {exception.Message}");
+            Console.Error.WriteLine("fix: choose a free address with --urls or ASPNETCORE_URLS (e.g. --urls http://127.0.0.1:8080)");
+            return 1;
+        }
+    }
+
     return 0;
 }
 catch (PanelUsageException exception)
