@@ -53,15 +53,16 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal(3, metrics.GetProperty("load_average").GetArrayLength());
         Assert.True(server.GetProperty("online").GetBoolean());
 
-        // The schedule: a second heartbeat one panel interval (5 s) later, not the agent's 60 s.
+        // The schedule: one panel interval (5 s) between samples, not the agent's 60 s. Measured between the second and
+        // third samples, both on the new grid (the first one's collection time shifts the first gap).
         var history = await WaitForAsync(async () =>
         {
             var page = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats");
-            return page.GetProperty("heartbeats").GetArrayLength() >= 2 ? page : (JsonElement?)null;
-        }, "a second heartbeat");
+            return page.GetProperty("heartbeats").GetArrayLength() >= 3 ? page : (JsonElement?)null;
+        }, "three heartbeats");
         var samples = history.GetProperty("heartbeats").EnumerateArray()
             .Select(h => h.GetProperty("timestamp").GetDateTimeOffset()).Order().ToList();
-        Assert.InRange((samples[1] - samples[0]).TotalSeconds, 4, 7);
+        Assert.InRange((samples[2] - samples[1]).TotalSeconds, 4, 6);
 
         using var http = new HttpClient();
         var health = await http.GetStringAsync($"http://127.0.0.1:{healthPort}/health", TestContext.Current.CancellationToken);
