@@ -25,8 +25,9 @@ namespace UPanel.Agent.Collection.Docker;
 /// core). A container seen for the first time (agent start, new or restarted container) is sampled twice,
 /// <see cref="DefaultCpuBaseline"/> apart, inside the same collection: one short wait for all new containers, so a
 /// first heartbeat and <c>collect</c> show real figures instead of 0 (containers on the API fallback show 0 on first
-/// sight instead: a second one-shot call would cost another engine tick and its CPU). <c>memory_mb</c> = usage − inactive file cache
-/// (v1: memory.usage_in_bytes − total_inactive_file; v2: memory.current − inactive_file), MiB rounded down.
+/// sight instead: a second one-shot call would cost another engine tick and its CPU). <c>memory_mb</c> = usage −
+/// inactive file cache (v1: memory.usage_in_bytes − total_inactive_file; v2: memory.current − inactive_file), MiB
+/// rounded down. A paused container keeps its uptime and memory (its processes still exist); CPU 0.
 /// </para>
 /// When the engine cannot be asked, <see cref="CollectAsync"/> returns null within <see cref="DefaultCollectTimeout"/>,
 /// <see cref="Status"/> says why and what to do, and the change is logged once. Not meant for concurrent callers
@@ -72,6 +73,7 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
     private bool _usedApiStats;
     private List<DockerContainerSummary>? _lastList;
     private long _lastListAt;
+    private DateTimeOffset _lastListWallTime;
     private volatile bool _eventsLive;
     private volatile bool _listStale = true;
 
@@ -214,11 +216,13 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
             listed = await client.ListContainersAsync(cancellationToken).ConfigureAwait(false);
             _lastList = listed;
             _lastListAt = _time.GetTimestamp();
+            _lastListWallTime = _time.GetUtcNow();
             LastListFromEngine = true;
         }
 
         var now = _time.GetUtcNow();
-        var inspected = await InspectChangedAsync(client, listed, now, cancellationToken).ConfigureAwait(false);
+        // The restart check compares the list's Status text with the cached start, so it uses when the list was made.
+        var inspected = await InspectChangedAsync(client, listed, _lastListWallTime, cancellationToken).ConfigureAwait(false);
         if (inspected.Gone.Count > 0)
         {
             _listStale = true;
@@ -229,14 +233,12 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         var samples = await SampleAsync(client, live, cancellationToken).ConfigureAwait(false);
         var apiStats = samples.Count(s => s.Value.ViaApi);
 
-        var fresh = samples.Where(s => !s.Value.ViaApi
-                && (!_cpuMarks.TryGetValue(s.Key, out var mark) || s.Value.Sample.CpuNanoseconds < mark.CpuNanoseconds))
-            .Select(s => s.Key).ToList();
+        var fresh = samples.Where(s => !s.Value.ViaApi && !TryGetMark(s.Key, s.Value.Sample, out _)).Select(s => s.Key).ToList();
         if (fresh.Count > 0 && _cpuBaseline > TimeSpan.Zero)
         {
             foreach (var id in fresh)
             {
-                _cpuMarks[id] = new CpuMark(samples[id].Sample.CpuNanoseconds, samples[id].Timestamp);
+                _cpuMarks[id] = new CpuMark(samples[id].Sample.CpuNanoseconds, samples[id].Timestamp, StartedAtOf(id));
             }
 
             await Task.Delay(_cpuBaseline, _time, cancellationToken).ConfigureAwait(false);
@@ -261,13 +263,13 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
             if (samples.TryGetValue(container.Id, out var current))
             {
                 memoryBytes = current.Sample.MemoryBytes;
-                if (_cpuMarks.TryGetValue(container.Id, out var mark) && current.Sample.CpuNanoseconds >= mark.CpuNanoseconds)
+                if (TryGetMark(container.Id, current.Sample, out var mark))
                 {
                     var wallNs = _time.GetElapsedTime(mark.Timestamp, current.Timestamp).Ticks * 100.0;
                     cpuPercent = wallNs > 0 ? Math.Round((current.Sample.CpuNanoseconds - mark.CpuNanoseconds) / wallNs * 100, 2) : 0;
                 }
 
-                _cpuMarks[container.Id] = new CpuMark(current.Sample.CpuNanoseconds, current.Timestamp);
+                _cpuMarks[container.Id] = new CpuMark(current.Sample.CpuNanoseconds, current.Timestamp, StartedAtOf(container.Id));
             }
             else
             {
@@ -303,14 +305,14 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
     }
 
     private async Task<(int Count, HashSet<string> Gone)> InspectChangedAsync(
-        DockerApiClient client, List<DockerContainerSummary> listed, DateTimeOffset now, CancellationToken cancellationToken)
+        DockerApiClient client, List<DockerContainerSummary> listed, DateTimeOffset listedAt, CancellationToken cancellationToken)
     {
         var toInspect = new List<(string Id, string Key)>();
         foreach (var container in listed)
         {
             var key = ContainerStatusText.ChangeKey(container.State, container.Status);
             if (!_inspections.TryGetValue(container.Id, out var cached) || cached.ChangeKey != key
-                || RestartedSinceInspection(cached, container.Status, now))
+                || RestartedSinceInspection(cached, container.Status, listedAt))
             {
                 toInspect.Add((container.Id, key));
             }
@@ -398,10 +400,18 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         return samples;
     }
 
-    private static bool RestartedSinceInspection(CachedInspection cached, string? status, DateTimeOffset now) =>
+    /// <summary>The previous sample to take a CPU delta from, unless the container restarted since (or was never seen).</summary>
+    private bool TryGetMark(string id, ContainerResourceSample sample, out CpuMark mark) =>
+        _cpuMarks.TryGetValue(id, out mark)
+        && sample.CpuNanoseconds >= mark.CpuNanoseconds
+        && mark.StartedAt == StartedAtOf(id);
+
+    private DateTimeOffset? StartedAtOf(string id) => _inspections.TryGetValue(id, out var inspection) ? inspection.StartedAt : null;
+
+    private static bool RestartedSinceInspection(CachedInspection cached, string? status, DateTimeOffset listedAt) =>
         cached.StartedAt is { } startedAt
         && ContainerStatusText.UpTimeUpperBound(status) is { } bound
-        && now - startedAt > bound + TimeSpan.FromSeconds(5);
+        && listedAt - startedAt > bound + TimeSpan.FromSeconds(5);
 
     private static CachedInspection ToCached(string key, DockerContainerInspect inspect)
     {
