@@ -38,7 +38,7 @@ public sealed class DegradedDockerTests
         var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
 
         Assert.Null(containers);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5.5)); // 4 s bound + scheduling on a busy CI host
         Assert.StartsWith("not responding: " + hung.SocketPath, source.Status, StringComparison.Ordinal);
         Assert.Equal(1, hung.Connections);
     }

@@ -105,12 +105,18 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         var stats = containers.EngineStats[containers.IdOf("busy")];
         var reported = containers.Reported("busy");
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"busy: ours {reported.CpuPercent} %, docker stats {stats.CpuPercent} %, host idle {containers.HostIdleCores:F2} cores");
-        Assert.InRange(reported.CpuPercent, stats.CpuPercent - 15, stats.CpuPercent + 15);
-        if (containers.HostIdleCores >= 0.3)
+            $"busy: ours {reported.CpuPercent} %, its process (/proc) {containers.BusyProcessCpuPercent:F1} %, " +
+            $"docker stats {stats.CpuPercent} %, host idle {containers.HostIdleCores:F2} cores");
+
+        // Same window, independent accounting: holds however busy the host is.
+        Assert.InRange(reported.CpuPercent, containers.BusyProcessCpuPercent - 15, containers.BusyProcessCpuPercent + 15);
+        if (containers.HostIdleCores >= 0.6)
         {
-            // The host had CPU to spare, so the loop ran on a whole core.
+            // The host had CPU to spare, so the loop ran on a whole core, and docker stats' own window (which only
+            // overlaps ours) saw the same. On a saturated host (CI's 2 cores under the whole test run) the loop gets
+            // what is left, which changes from one second to the next.
             Assert.InRange(reported.CpuPercent, 85, 115);
+            Assert.InRange(reported.CpuPercent, stats.CpuPercent - 15, stats.CpuPercent + 15);
         }
 
         Assert.InRange(containers.Reported("running").CpuPercent, 0, 2);
@@ -160,8 +166,8 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
             var stats = containers.EngineStats[containers.IdOf("memory")];
             Assert.InRange(memory.MemoryMb, stats.MemoryMiB * 0.9, stats.MemoryMiB * 1.1);
             var busy = second.Single(c => c.Name == containers.NameOf("busy"));
-            Assert.True(busy.CpuPercent > 20, $"busy loop at {busy.CpuPercent}");
-            if ((TestContainers.HostIdleSeconds() - idleBefore) / clock.Elapsed.TotalSeconds >= 0.3)
+            Assert.True(busy.CpuPercent > 5, $"busy loop at {busy.CpuPercent}"); // it runs (on a saturated host it gets little)
+            if ((TestContainers.HostIdleSeconds() - idleBefore) / clock.Elapsed.TotalSeconds >= 0.6)
             {
                 Assert.InRange(busy.CpuPercent, 85, 115);
             }
