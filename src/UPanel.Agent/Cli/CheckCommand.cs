@@ -9,12 +9,14 @@ using UPanel.Contracts;
 namespace UPanel.Agent.Cli;
 
 /// <summary>
-/// <c>check</c>: one <c>ok</c> line per healthy area, one <c>FAIL</c> line per problem with its fix; exit 1 when any.
+/// <c>check</c>: one <c>ok</c> line per healthy area, one <c>FAIL</c> line per problem with its fix (exit 1 when any),
+/// and <c>warn</c> lines for what is probably but not surely wrong.
 /// Areas: config, host mounts, state dir, panel (reachability and token), docker.
 /// </summary>
 internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
 {
     private int _failures;
+    private int _warnings;
 
     public async Task<int> RunAsync()
     {
@@ -55,7 +57,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
     private void CheckHostMounts(AgentOptions options)
     {
         var files = new HostFiles(options);
-        var before = _failures;
+        var before = _failures + _warnings;
         const string mountProc = "mount the host's /proc (-v /proc:/host/proc:ro) or set HOST_PROC";
         Readable(files, HostRootKind.Proc, "stat", "HOST_PROC", options.HostProc, mountProc);
         Readable(files, HostRootKind.Proc, "1/net/dev", "HOST_PROC", options.HostProc, mountProc + " (network counters come from it)");
@@ -78,23 +80,24 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
             Fail("host mounts", $"HOST_ROOT={options.HostRoot}: {e.Message}: mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
         }
 
-        // Inside a container, the defaults /proc and / are the container's: /proc/1/net/dev is its network namespace
-        // and statvfs("/") its overlay. Plausible numbers, wrong machine: say so rather than pass.
+        // Inside a container, the defaults /proc and / are usually the container's: /proc/1/net/dev is its network
+        // namespace and statvfs("/") its overlay. Usually, not always (pid: host, network_mode: host), so a warning.
         if (env.Files.FileExists("/.dockerenv") || env.Files.FileExists("/run/.containerenv"))
         {
             if (options.HostProc == "/proc")
             {
-                Fail("host mounts", "HOST_PROC=/proc inside a container: network counters would be the container's, not the host's: " + mountProc);
+                Warn("host mounts", "HOST_PROC=/proc inside a container: unless it shares the host's pid and network namespaces, " +
+                                    "network counters are the container's, not the host's: " + mountProc);
             }
 
             if (options.HostRoot == "/")
             {
-                Fail("host mounts", "HOST_ROOT=/ inside a container: disk usage would be the container's overlay, not the host's /: " +
+                Warn("host mounts", "HOST_ROOT=/ inside a container: disk usage is the container's overlay, not the host's /: " +
                                     "mount the host's / (-v /:/host/root:ro) or set HOST_ROOT");
             }
         }
 
-        if (_failures == before)
+        if (_failures + _warnings == before)
         {
             Ok("host mounts", $"HOST_PROC={options.HostProc} HOST_SYS={options.HostSys} HOST_ROOT={options.HostRoot}");
         }
@@ -176,6 +179,13 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
     }
 
     private void Ok(string area, string detail) => env.Out.WriteLine($"ok    {area}: {detail}");
+
+    /// <summary>Probably wrong, but not surely: shown, not counted as a failure.</summary>
+    private void Warn(string area, string message)
+    {
+        _warnings++;
+        env.Out.WriteLine($"warn  {area}: {message}");
+    }
 
     private void Fail(string area, string message)
     {
