@@ -97,6 +97,34 @@ public sealed class RunCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_401_run_rereads_the_env_file_and_uses_a_token_written_there_since()
+    {
+        var envFile = Path.Join(_stateDir, "agent.env");
+        File.WriteAllText(envFile, "AGENT_TOKEN=old-token-0123456789\n");
+        var cli = new CliRunner();
+        foreach (var (key, value) in _cli.Environment.Where(e => e.Key != "AGENT_TOKEN"))
+        {
+            cli.Environment[key] = value;
+        }
+
+        cli.Environment["HEARTBEAT_INTERVAL"] = "5";
+        _panel.StatusFor = r => r.Headers["Authorization"] == "Bearer new-token-9876543210" ? 200 : 401;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var run = cli.RunAsync(stop.Token, "run", "--env-file", envFile);
+        await WaitForAsync(() => !_panel.Requests.IsEmpty);
+        EnvFileWriter.Update(envFile, [new("AGENT_TOKEN", "new-token-9876543210")]);
+        await WaitForAsync(() => _panel.Requests.Any(r => r.Headers["Authorization"] == "Bearer new-token-9876543210"));
+        await stop.CancelAsync();
+        var result = await run;
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("Bearer old-token-0123456789", _panel.Requests.First().Headers["Authorization"]);
+        Assert.DoesNotContain("token-0123456789", result.Err);
+        Assert.DoesNotContain("token-9876543210", result.Err);
+    }
+
+    [Fact]
     public async Task Run_exits_1_naming_HEALTH_LISTEN_when_its_address_is_taken()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
@@ -116,7 +144,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "timed out waiting for the agent");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "timed out waiting for the agent");
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }

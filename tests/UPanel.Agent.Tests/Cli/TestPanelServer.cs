@@ -27,6 +27,9 @@ internal sealed class TestPanelServer : IAsyncDisposable
 
     public int Status { get; set; }
 
+    /// <summary>When set, decides the status per request (e.g. 401 unless the right token is sent).</summary>
+    public Func<RecordedRequest, int>? StatusFor { get; set; }
+
     public string Body { get; set; }
 
     public string ContentType { get; set; }
@@ -109,10 +112,12 @@ internal sealed class TestPanelServer : IAsyncDisposable
             body.AddRange(chunk.AsSpan(0, read));
         }
 
-        Requests.Enqueue(new RecordedRequest(requestLine[0], requestLine[1], headers, Encoding.UTF8.GetString(body.ToArray())));
+        var recorded = new RecordedRequest(requestLine[0], requestLine[1], headers, Encoding.UTF8.GetString(body.ToArray()));
+        Requests.Enqueue(recorded);
+        var status = StatusFor?.Invoke(recorded) ?? Status;
         var payload = Encoding.UTF8.GetBytes(Body);
         var response =
-            $"HTTP/1.1 {Status.ToString(CultureInfo.InvariantCulture)} X\r\nContent-Type: {ContentType}\r\n" +
+            $"HTTP/1.1 {status.ToString(CultureInfo.InvariantCulture)} X\r\nContent-Type: {ContentType}\r\n" +
             $"Content-Length: {payload.Length.ToString(CultureInfo.InvariantCulture)}\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
         await stream.WriteAsync(payload, _stop.Token);
