@@ -149,7 +149,17 @@ internal sealed class DockerApiClient : IDisposable
                     continue;
                 }
 
-                var dockerEvent = JsonSerializer.Deserialize(line, DockerJsonContext.Default.DockerEvent);
+                DockerEvent? dockerEvent;
+                try
+                {
+                    dockerEvent = JsonSerializer.Deserialize(line, DockerJsonContext.Default.DockerEvent);
+                }
+                catch (JsonException)
+                {
+                    // One odd line (a newer engine's shape) does not break the stream.
+                    continue;
+                }
+
                 if (dockerEvent is not null)
                 {
                     yield return dockerEvent;
