@@ -23,7 +23,8 @@ export UPANEL_AGENT_BINARY=$PWD/artifacts/agent/upanel-agent
 
 results=$(mktemp -d /tmp/upanel-test-results.XXXXXX)
 status=0
-dotnet test UPanel.slnx -c Release --logger "trx" --results-directory "$results" "$@" || status=$?
+# One test project at a time (-m:1): the Docker, PostgreSQL and end-to-end tests share one engine and two cores.
+dotnet test UPanel.slnx -c Release -m:1 --logger "trx" --results-directory "$results" "$@" || status=$?
 
 # dotnet test prints one summary per test project; add them up from the trx files.
 read -r passed failed skipped < <(

@@ -39,7 +39,10 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
         var healthPort = FreePort();
         using var agent = await AgentProcess.StartAsync(
             ["run", "--env-file", envFile, "--heartbeat-interval", "60", "--health-listen", $"127.0.0.1:{healthPort}",
-             "--state-dir", Path.Combine(_dir, "state")]);
+             "--state-dir", Path.Combine(_dir, "state"),
+             // Other tests' containers come and go on the shared engine, and each change triggers an extra heartbeat:
+             // without Docker only the schedule sends, and the degraded path (containers null) is exercised too.
+             "--docker-host", $"unix://{Path.Combine(_dir, "no-docker.sock")}"]);
 
         var server = await WaitForAsync(async () =>
         {
@@ -52,6 +55,8 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
         Assert.InRange(metrics.GetProperty("disk_total_gb").GetInt64(), (root.TotalSize >> 30) - 1, (root.TotalSize >> 30) + 1);
         Assert.Equal(3, metrics.GetProperty("load_average").GetArrayLength());
         Assert.True(server.GetProperty("online").GetBoolean());
+        var containers = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers");
+        Assert.Equal(JsonValueKind.Null, containers.GetProperty("containers").ValueKind);
 
         // The schedule: one panel interval (5 s) between samples, not the agent's 60 s. Measured between the second and
         // third samples, both on the new grid (the first one's collection time shifts the first gap).
