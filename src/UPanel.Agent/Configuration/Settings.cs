@@ -41,7 +41,7 @@ internal static class Settings
         "HEALTH_LISTEN", "--health-listen", "HOST:PORT|off", "0.0.0.0:8443", "plain-HTTP GET /health endpoint; off disables it");
 
     public static readonly Setting StateDir = new(
-        "STATE_DIR", "--state-dir", "PATH", "/var/lib/upanel-agent", "durable queue and rotated token (mode 0700)");
+        "STATE_DIR", "--state-dir", "PATH", "/var/lib/upanel-agent", "the rotated agent token (mode 0700)");
 
     public static readonly Setting LogLevel = new(
         "LOG_LEVEL", null, "", "Information",
