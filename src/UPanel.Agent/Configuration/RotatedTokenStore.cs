@@ -24,6 +24,13 @@ internal sealed class RotatedTokenStore(string stateDir)
     /// <summary>The rotated token when it descends from <paramref name="configuredToken"/>; else the configured token.</summary>
     public string Resolve(string configuredToken)
     {
+        // Usually there is none. Checking first spares a start-up FileNotFoundException: the first exception a process
+        // throws pulls the unwinder and much of the binary's exception tables into RSS. The catch still covers races.
+        if (!File.Exists(FilePath))
+        {
+            return configuredToken;
+        }
+
         string text;
         try
         {

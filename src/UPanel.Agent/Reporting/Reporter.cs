@@ -36,6 +36,11 @@ internal sealed class Reporter
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly MemoryTrim _memoryTrim = new();
 
+    // The loop's pending _wake.WaitAsync, kept across waits until a signal completes it. Cancelling it after each
+    // timer-ended wait would make SemaphoreSlim throw (and catch) an OperationCanceledException every heartbeat:
+    // CPU, and the unwinder pulling the binary's exception tables (about 1 MiB) into RSS.
+    private Task? _signal;
+
     private volatile string _token;
     private int _extraRequested;
     private int _failedAttempts;
@@ -360,9 +365,15 @@ internal sealed class Reporter
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timer = Task.Delay(delay, _time, stop.Token);
-        var signal = _wake.WaitAsync(stop.Token);
+        var signal = _signal ??= _wake.WaitAsync(cancellationToken);
         Waiting?.Invoke(wake);
         await Task.WhenAny(timer, signal).ConfigureAwait(false);
+        if (signal.IsCompleted)
+        {
+            _signal = null;
+        }
+
+        // Ends the delay's timer; a cancelled Task.Delay completes without throwing.
         await stop.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
     }
