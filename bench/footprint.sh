@@ -17,6 +17,16 @@
 # Env:   DURATION (600), SAMPLE (30, or DURATION/6 when shorter), CONTAINERS (3 `--network none` busybox sleepers while
 #        it runs, removed after; 0 for none; needs Docker and image upanel-test/busybox), REF_AGENT (extra agent
 #        binary), KEEP=1 keeps the work directory (logs, samples.csv).
+#
+# Reading the figures (measured 2026-11-27, kernel 6.18, ext4; bench/footprint-size.sh shows the binary's contents):
+# - RssFile is about the whole binary (31 faults map ~3 MiB of its 3.3 MiB of code; an ILC --order/--method-layout
+#   explicit build with the executed methods first did not lower it), plus libc/libm/ld (~2 MiB). Binary bytes are
+#   the lever, not code layout.
+# - Any GC stack walk (and any thrown exception) faults in .eh_frame/.dotnet_eh_table (~1.1 MiB), so every run
+#   pays it after its first collection.
+# - RssAnon: ~1.4 MiB of rehydrated runtime data (.hydrated) + the GC heap (kept small by the gen0 budget in
+#   UPanel.Agent.csproj and Reporting/MemoryTrim) + thread stacks.
+# - https adds libssl/libcrypto and OpenSSL's heap: about 8-9 MiB for the bare reference alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
