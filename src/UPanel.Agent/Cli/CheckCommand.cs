@@ -33,13 +33,14 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                          $"env file: {(config.EnvFileLoaded ? config.EnvFilePath : "none")}");
         }
 
-        CheckHostMounts(options);
+        using var collectors = new Collectors(options, NullLoggerFactory.Instance, env.Time);
+        CheckHostMounts(options, collectors.Files);
         CheckStateDir(options);
 
         // One container source for both: the panel's heartbeat carries what it found, and its status is the docker line.
-        using var docker = new DockerContainerSource(options, new HostFiles(options), NullLogger.Instance, env.Time);
+        var docker = collectors.Containers;
         var containers = configProblems.Count == 0
-            ? await CheckPanelAsync(docker)
+            ? await CheckPanelAsync(collectors)
             : await SkipPanelAsync(docker);
         if (docker.IsAvailable)
         {
@@ -54,9 +55,8 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         return _failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private void CheckHostMounts(AgentOptions options)
+    private void CheckHostMounts(AgentOptions options, HostFiles files)
     {
-        var files = new HostFiles(options);
         var before = _failures + _warnings;
         const string mountProc = "mount the host's /proc (-v /proc:/host/proc:ro) or set HOST_PROC";
         Readable(files, HostRootKind.Proc, "stat", "HOST_PROC", options.HostProc, mountProc);
@@ -145,11 +145,10 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
     }
 
     /// <summary>Sends one real heartbeat: the only way to know both that the panel is reachable and that it takes the token.</summary>
-    private async Task<IReadOnlyList<ContainerInfo>?> CheckPanelAsync(DockerContainerSource docker)
+    private async Task<IReadOnlyList<ContainerInfo>?> CheckPanelAsync(Collectors collectors)
     {
         var options = config.Options;
-        var host = new HostMetricsCollector(new HostFiles(options), NullLogger.Instance);
-        var heartbeat = await new HeartbeatFactory(host, docker, options, env.Time).CreateAsync(env.Stopping);
+        var heartbeat = await new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time).CreateAsync(env.Stopping);
         var token = new RotatedTokenStore(options.StateDir).Resolve(options.AgentToken!);
         using var http = PanelHttp.CreateClient();
         var client = new PanelClient(http, options.PanelUrl!, env.Time, NullLogger.Instance);

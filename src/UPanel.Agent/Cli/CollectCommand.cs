@@ -27,12 +27,11 @@ internal sealed class CollectCommand(CliEnvironment env, AgentOptions options)
     public async Task<int> RunAsync()
     {
         using var loggers = new ConsoleLoggerFactory(options.LogLevel, env.Err, env.Time);
-        var host = new HostMetricsCollector(new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Host"));
-        using var containers = new DockerContainerSource(options, new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Docker"), env.Time);
+        using var collectors = new Collectors(options, loggers, env.Time);
 
         // collect needs no registration: an unregistered agent still shows what it would send.
         options.ServerId ??= "unregistered";
-        var factory = new HeartbeatFactory(host, containers, options, env.Time);
+        var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time);
         await Task.Delay(CpuSampleWindow, env.Time, env.Stopping);
         var heartbeat = await factory.CreateAsync(env.Stopping);
         env.Out.WriteLine(JsonSerializer.Serialize(heartbeat, IndentedHeartbeat));

@@ -30,9 +30,8 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         options.AgentToken = tokens.Resolve(_configuredToken);
 
         var status = new AgentStatus(env.Time);
-        var host = new HostMetricsCollector(new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Host"));
-        using var containers = new DockerContainerSource(options, new HostFiles(options), loggers.CreateLogger("UPanel.Agent.Collection.Docker"), env.Time);
-        var factory = new HeartbeatFactory(host, containers, options, env.Time, status);
+        using var collectors = new Collectors(options, loggers, env.Time);
+        var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time, status);
         using var http = PanelHttp.CreateClient();
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
         var reporter = new Reporter(
@@ -53,7 +52,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         }
 
         // Container events (a crash, a health change) ask for a heartbeat at once instead of at the next interval.
-        var watcher = new DockerEventWatcher(containers, reporter.RequestHeartbeat, loggers.CreateLogger("UPanel.Agent.Collection.Docker.Events"), env.Time);
+        var watcher = new DockerEventWatcher(collectors.Containers, reporter.RequestHeartbeat, loggers.CreateLogger("UPanel.Agent.Collection.Docker.Events"), env.Time);
         var watching = watcher.RunAsync(env.Stopping);
         await reporter.RunAsync(env.Stopping);
         Log.Stopping(logger);

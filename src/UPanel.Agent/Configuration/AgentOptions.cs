@@ -34,11 +34,11 @@ internal sealed class AgentOptions
 
     public string DockerHost { get; set; } = "unix:///var/run/docker.sock";
 
-    /// <summary><c>host:port</c> of the health endpoint, or <c>off</c>.</summary>
-    public string HealthListen { get; set; } = "0.0.0.0:8443";
-
-    /// <summary>Parsed <see cref="HealthListen"/>; null when it is <c>off</c>.</summary>
+    /// <summary>Where the health endpoint listens; null when HEALTH_LISTEN is <c>off</c>.</summary>
     public HealthListenAddress? HealthListenAddress { get; set; } = new("0.0.0.0", 8443);
+
+    /// <summary>HEALTH_LISTEN as written: <c>host:port</c> or <c>off</c>.</summary>
+    public string HealthListen => HealthListenAddress?.ToString() ?? HealthListenAddress.Off;
 
     public string StateDir { get; set; } = "/var/lib/upanel-agent";
 

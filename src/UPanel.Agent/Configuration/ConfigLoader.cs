@@ -85,7 +85,6 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         {
             if (HealthListenAddress.TryParse(health.Text, out var address))
             {
-                options.HealthListen = address is null ? HealthListenAddress.Off : health.Text;
                 options.HealthListenAddress = address;
             }
             else

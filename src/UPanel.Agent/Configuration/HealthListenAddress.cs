@@ -47,6 +47,9 @@ internal sealed record HealthListenAddress(string Host, int Port)
     }
 
     /// <summary>Where a probe on this machine reaches the endpoint: loopback when it listens on every address.</summary>
+    /// <summary>The setting's text, <c>host:port</c>.</summary>
+    public override string ToString() => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
     public Uri LocalHealthUri
     {
         get
