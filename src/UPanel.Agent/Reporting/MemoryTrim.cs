@@ -9,7 +9,8 @@ namespace UPanel.Agent.Reporting;
 /// Once enough has been allocated the agent, which sleeps for most of each interval anyway, runs one compacting
 /// collection that decommits what is free (measured in a loop: anonymous memory 18 MiB → 2–2.7 MiB). The project file
 /// also caps the gen0 budget itself (GCgen0size embedded with --runtimeopt, as DOTNET_GCgen0size would), which keeps
-/// the heap small between trims too.
+/// the heap small between trims too; the trim still saves its part: bench/footprint.sh, 240 s, http, the cap alone
+/// 11,872 kB (RssAnon 3,488) vs cap and trim 11,252 kB (RssAnon 2,672).
 /// </remarks>
 internal sealed class MemoryTrim(long allocatedBytesBetweenTrims = 1 << 20)
 {
