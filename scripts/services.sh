@@ -11,6 +11,7 @@ command -v dockerd >/dev/null || need_apt+=(docker.io)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v clang >/dev/null || need_apt+=(clang)
+command -v strace >/dev/null || need_apt+=(strace)  # the durability test watches the agent's fsyncs
 if ((${#need_apt[@]})); then
   say "installing ${need_apt[*]} (apt)"
   apt-get update -qq

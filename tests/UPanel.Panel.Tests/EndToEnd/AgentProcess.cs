@@ -31,9 +31,14 @@ internal sealed class AgentProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static async Task<AgentProcess> StartAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="wrapper">A command to run the agent under (e.g. strace and its options), or none.</param>
+    public static async Task<AgentProcess> StartAsync(
+        IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
-        var start = new ProcessStartInfo(await AgentBinary.PathAsync(), args)
+        var agent = await AgentBinary.PathAsync();
+        var start = new ProcessStartInfo(
+            wrapper is { Count: > 0 } ? wrapper[0] : agent,
+            wrapper is { Count: > 0 } ? [.. wrapper.Skip(1), agent, .. args] : args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -49,9 +54,10 @@ internal sealed class AgentProcess : IDisposable
         return new AgentProcess(Process.Start(start)!);
     }
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
-        using var agent = await StartAsync(args, environment);
+        using var agent = await StartAsync(args, environment, wrapper);
         var exitCode = await agent.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (exitCode, agent.Output);
     }

@@ -27,6 +27,10 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     internal static partial nint Read(int fd, Span<byte> buffer, nuint count);
 
+    /// <summary>fsync(2). Returns 0, or -1 with errno set.</summary>
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int Fsync(int fd);
+
     [LibraryImport("libc", EntryPoint = "close")]
     internal static partial int Close(int fd);
 
