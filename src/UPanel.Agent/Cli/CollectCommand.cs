@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
@@ -7,6 +6,7 @@ using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Logging;
 using UPanel.Agent.Reporting;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
@@ -20,10 +20,6 @@ internal sealed class CollectCommand(CliEnvironment env, AgentOptions options)
     /// </summary>
     public static readonly TimeSpan CpuSampleWindow = TimeSpan.FromMilliseconds(500);
 
-    // Same source-generated metadata and escaping as on the wire; only the indentation differs.
-    private static readonly JsonTypeInfo<Heartbeat> IndentedHeartbeat =
-        (JsonTypeInfo<Heartbeat>)new JsonSerializerOptions(ContractsJsonContext.Default.Options) { WriteIndented = true }.GetTypeInfo(typeof(Heartbeat));
-
     public async Task<int> RunAsync()
     {
         using var loggers = new ConsoleLoggerFactory(options.LogLevel, env.Err, env.Time);
@@ -34,7 +30,8 @@ internal sealed class CollectCommand(CliEnvironment env, AgentOptions options)
         var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time);
         await Task.Delay(CpuSampleWindow, env.Time, env.Stopping);
         var heartbeat = await factory.CreateAsync(env.Stopping);
-        env.Out.WriteLine(JsonSerializer.Serialize(heartbeat, IndentedHeartbeat));
+        // The wire's JSON, only indented.
+        env.Out.WriteLine(Encoding.UTF8.GetString(HeartbeatJson.ToUtf8Bytes(heartbeat, indented: true)));
         return ExitCodes.Ok;
     }
 }

@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Text.Json;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
@@ -86,15 +87,15 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         using var client = new HttpClient(handler) { Timeout = RequestTimeout, MaxResponseContentBufferSize = 1 << 20 };
         using var request = new HttpRequestMessage(HttpMethod.Post, uri);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", installToken);
-        request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(facts, ContractsJsonContext.Default.RegisterRequest));
+        request.Content = new ByteArrayContent(RegisterRequestJson.ToUtf8Bytes(facts));
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
         HttpResponseMessage response;
-        string body;
+        byte[] body;
         try
         {
             response = await client.SendAsync(request, env.Stopping);
-            body = await response.Content.ReadAsStringAsync(env.Stopping);
+            body = await response.Content.ReadAsByteArrayAsync(env.Stopping);
         }
         catch (OperationCanceledException) when (env.Stopping.IsCancellationRequested)
         {
@@ -146,12 +147,12 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         }
     }
 
-    private RegisterResponse? ParseSuccess(Uri panelUrl, int status, string body)
+    private RegisterResponse? ParseSuccess(Uri panelUrl, int status, byte[] body)
     {
         RegisterResponse? parsed = null;
         try
         {
-            parsed = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.RegisterResponse);
+            parsed = RegisterResponseJson.Read(body);
         }
         catch (JsonException)
         {
@@ -173,22 +174,19 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         return parsed;
     }
 
-    private static string PanelError(string body)
+    private static string PanelError(byte[] body)
     {
         try
         {
-            if (JsonSerializer.Deserialize(body, ContractsJsonContext.Default.ErrorResponse) is { } error)
-            {
-                var text = error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
-                text = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
-                return ": " + (text.Length > 200 ? text[..200] + "…" : text);
-            }
+            var error = ErrorResponseJson.Read(body);
+            var text = error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
+            text = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+            return ": " + (text.Length > 200 ? text[..200] + "…" : text);
         }
         catch (JsonException)
         {
+            return "";
         }
-
-        return "";
     }
 
     private void WarnAboutOverrides(AgentOptions options)

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using UPanel.Agent.Configuration;
-using UPanel.Contracts;
+using UPanel.Agent.Wire;
 
 namespace UPanel.Agent.Health;
 
@@ -59,7 +59,7 @@ internal static class HealthProbe
             }
 
             var body = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
-            return JsonSerializer.Deserialize(body, ContractsJsonContext.Default.HealthResponse)?.Status == "ok";
+            return HealthResponseJson.Read(body).Status == "ok";
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException)
         {

@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Reporting;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Health;
@@ -290,7 +290,7 @@ internal sealed class HealthServer : IAsyncDisposable
             return Build(405, "Method Not Allowed", MethodNotAllowedBody, allow: true);
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(BuildResponse(_status.Snapshot()), ContractsJsonContext.Default.HealthResponse);
+        var body = HealthResponseJson.ToUtf8Bytes(BuildResponse(_status.Snapshot()));
         return Build(200, "OK", body, allow: false);
     }
 

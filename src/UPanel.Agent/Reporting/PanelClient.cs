@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Reporting;
@@ -66,7 +67,7 @@ internal sealed class PanelClient
             return new PanelResult { Outcome = PanelOutcome.Unauthorized, Reason = "AGENT_TOKEN is empty or contains characters not allowed in an HTTP header" };
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(heartbeat, ContractsJsonContext.Default.Heartbeat);
+        var body = HeartbeatJson.ToUtf8Bytes(heartbeat);
         using var request = new HttpRequestMessage(HttpMethod.Post, HeartbeatUri);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Content = new ByteArrayContent(body);
@@ -154,11 +155,8 @@ internal sealed class PanelClient
         return parsed;
     }
 
-    /// <summary>
-    /// The panel's answer through the source-generated context; when one field has an odd shape (a fractional
-    /// interval, an odd date), the fields the agent acts on are salvaged one by one so a token rotation is not lost.
-    /// </summary>
-    internal static HeartbeatResponse? ParseResponse(ReadOnlySpan<byte> body)
+    /// <summary>The panel's answer (<see cref="HeartbeatResponseJson"/>); null when the body is empty or not a JSON object.</summary>
+    internal static HeartbeatResponse? ParseResponse(ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
         {
@@ -167,39 +165,7 @@ internal sealed class PanelClient
 
         try
         {
-            return JsonSerializer.Deserialize(body, ContractsJsonContext.Default.HeartbeatResponse);
-        }
-        catch (JsonException)
-        {
-            return Salvage(body);
-        }
-    }
-
-    private static HeartbeatResponse? Salvage(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(body);
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            int? next = null;
-            if (root.TryGetProperty("next_heartbeat_seconds", out var nextElement) && nextElement.ValueKind == JsonValueKind.Number
-                && nextElement.TryGetDouble(out var seconds) && double.IsFinite(seconds))
-            {
-                next = (int)Math.Clamp(Math.Round(seconds), int.MinValue, int.MaxValue);
-            }
-
-            return new HeartbeatResponse
-            {
-                Status = root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() ?? "ok" : "ok",
-                NextHeartbeatSeconds = next,
-                NewAgentToken = root.TryGetProperty("new_agent_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null,
-            };
+            return HeartbeatResponseJson.Read(body);
         }
         catch (JsonException)
         {
@@ -227,8 +193,8 @@ internal sealed class PanelClient
         string? text;
         try
         {
-            var error = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.ErrorResponse);
-            text = error is null ? null : error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
+            var error = ErrorResponseJson.Read(body);
+            text = error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
         }
         catch (JsonException)
         {

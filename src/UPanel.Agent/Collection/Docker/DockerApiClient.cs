@@ -1,15 +1,15 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using UPanel.Agent.Collection.Docker.Api;
 
 namespace UPanel.Agent.Collection.Docker;
 
 /// <summary>
 /// A small Docker Engine API client: <see cref="HttpClient"/> over a unix socket (a <see cref="SocketsHttpHandler"/>
-/// whose ConnectCallback dials a <see cref="UnixDomainSocketEndPoint"/>) and source-generated JSON records for the five
-/// endpoints the agent uses (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>, one-shot
+/// whose ConnectCallback dials a <see cref="UnixDomainSocketEndPoint"/>) and records that read their own JSON (no
+/// serializer: see <see cref="Wire.JsonFields"/>) for the five endpoints the agent uses (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>, one-shot
 /// <c>/containers/{id}/stats</c>, <c>/events</c>).
 /// <para>
 /// Why hand-made rather than Docker.DotNet.Enhanced 4.3.3 (+ .Unix): both publish AOT-clean, but measured on this
@@ -85,7 +85,7 @@ internal sealed class DockerApiClient : IDisposable
             return known[2..];
         }
 
-        var version = await GetAsync("/version", DockerJsonContext.Default.DockerVersionResponse, cancellationToken)
+        var version = await GetAsync("/version", DockerVersionResponse.Read, cancellationToken)
             .ConfigureAwait(false);
         var chosen = ChooseApiVersion(version.ApiVersion, version.MinAPIVersion);
         _versionPrefix = "/v" + chosen;
@@ -111,17 +111,16 @@ internal sealed class DockerApiClient : IDisposable
     }
 
     public async Task<List<DockerContainerSummary>> ListContainersAsync(CancellationToken cancellationToken) =>
-        await GetVersionedAsync("/containers/json?all=1", DockerJsonContext.Default.ListDockerContainerSummary,
-            cancellationToken).ConfigureAwait(false);
+        await GetVersionedAsync("/containers/json?all=1", DockerContainerSummary.ReadList, cancellationToken).ConfigureAwait(false);
 
     public async Task<DockerContainerInspect> InspectContainerAsync(string id, CancellationToken cancellationToken) =>
         await GetVersionedAsync($"/containers/{Uri.EscapeDataString(id)}/json",
-            DockerJsonContext.Default.DockerContainerInspect, cancellationToken).ConfigureAwait(false);
+            DockerContainerInspect.Read, cancellationToken).ConfigureAwait(false);
 
     /// <summary>One sample without the engine's one-second wait (one-shot, API ≥ 1.41); deltas are the caller's.</summary>
     public async Task<DockerStatsResponse> GetOneShotStatsAsync(string id, CancellationToken cancellationToken) =>
         await GetVersionedAsync($"/containers/{Uri.EscapeDataString(id)}/stats?stream=false&one-shot=true",
-            DockerJsonContext.Default.DockerStatsResponse, cancellationToken).ConfigureAwait(false);
+            DockerStatsResponse.Read, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// The container event stream, one event per line, until the engine closes it or <paramref name="cancellationToken"/>
@@ -149,10 +148,10 @@ internal sealed class DockerApiClient : IDisposable
                     continue;
                 }
 
-                DockerEvent? dockerEvent;
+                DockerEvent dockerEvent;
                 try
                 {
-                    dockerEvent = JsonSerializer.Deserialize(line, DockerJsonContext.Default.DockerEvent);
+                    dockerEvent = DockerEvent.Read(Encoding.UTF8.GetBytes(line));
                 }
                 catch (JsonException)
                 {
@@ -160,34 +159,27 @@ internal sealed class DockerApiClient : IDisposable
                     continue;
                 }
 
-                if (dockerEvent is not null)
-                {
-                    yield return dockerEvent;
-                }
+                yield return dockerEvent;
             }
         }
     }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<T> GetVersionedAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    private async Task<T> GetVersionedAsync<T>(string path, Func<ReadOnlyMemory<byte>, T> read, CancellationToken cancellationToken)
     {
         var version = await NegotiateAsync(cancellationToken).ConfigureAwait(false);
-        return await GetAsync("/v" + version + path, typeInfo, cancellationToken).ConfigureAwait(false);
+        return await GetAsync("/v" + version + path, read, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    /// <summary><paramref name="read"/> gets the whole body and throws <see cref="JsonException"/> for what it cannot use.</summary>
+    private async Task<T> GetAsync<T>(string path, Func<ReadOnlyMemory<byte>, T> read, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
             .ConfigureAwait(false);
         await ThrowIfFailedAsync(response, path, cancellationToken).ConfigureAwait(false);
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken).ConfigureAwait(false)
-                ?? throw new JsonException($"{path} returned null");
-        }
+        return read(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
@@ -200,10 +192,10 @@ internal sealed class DockerApiClient : IDisposable
         string? message = null;
         try
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            message = body.TrimStart().StartsWith('{')
-                ? JsonSerializer.Deserialize(body, DockerJsonContext.Default.DockerErrorResponse)?.Message
-                : body.Trim();
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            message = body.AsSpan().TrimStart(" \t\r\n"u8).StartsWith("{"u8)
+                ? DockerErrorResponse.Read(body).Message
+                : Encoding.UTF8.GetString(body).Trim();
             if (message is { Length: > 200 })
             {
                 message = string.Concat(message.AsSpan(0, 200), "...");

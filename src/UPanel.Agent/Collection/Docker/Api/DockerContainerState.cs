@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using UPanel.Agent.Wire;
 
 namespace UPanel.Agent.Collection.Docker.Api;
 
@@ -7,7 +7,6 @@ internal sealed record DockerContainerState
 {
     public string? Status { get; init; }
 
-    [JsonPropertyName("OOMKilled")]
     public bool OomKilled { get; init; }
 
     public int ExitCode { get; init; }
@@ -17,4 +16,13 @@ internal sealed record DockerContainerState
 
     /// <summary>Absent when the container has no healthcheck.</summary>
     public DockerHealth? Health { get; init; }
+
+    public static DockerContainerState From(JsonFields fields) => new()
+    {
+        Status = fields.String("Status"u8),
+        OomKilled = fields.Boolean("OOMKilled"u8) ?? false,
+        ExitCode = fields.Int32("ExitCode"u8) ?? 0,
+        StartedAt = fields.String("StartedAt"u8),
+        Health = fields.Object("Health"u8) is { } health ? DockerHealth.From(health) : null,
+    };
 }

@@ -1,9 +1,13 @@
-using System.Text.Json.Serialization;
+using UPanel.Agent.Wire;
 
 namespace UPanel.Agent.Collection.Docker.Api;
 
 internal sealed record DockerCpuStats
 {
-    [JsonPropertyName("cpu_usage")]
     public DockerCpuUsage? CpuUsage { get; init; }
+
+    public static DockerCpuStats From(JsonFields fields) => new()
+    {
+        CpuUsage = fields.Object("cpu_usage"u8) is { } usage ? DockerCpuUsage.From(usage) : null,
+    };
 }

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using UPanel.Agent.Wire;
 
 namespace UPanel.Agent.Collection.Docker.Api;
 
@@ -8,9 +8,19 @@ namespace UPanel.Agent.Collection.Docker.Api;
 /// </summary>
 internal sealed record DockerStatsResponse
 {
-    [JsonPropertyName("cpu_stats")]
     public DockerCpuStats? CpuStats { get; init; }
 
-    [JsonPropertyName("memory_stats")]
     public DockerMemoryStats? MemoryStats { get; init; }
+
+    /// <summary>Throws <see cref="System.Text.Json.JsonException"/> for malformed JSON or a member of the wrong type.</summary>
+    public static DockerStatsResponse Read(ReadOnlyMemory<byte> json)
+    {
+        using var document = JsonFields.Parse(json);
+        var fields = JsonFields.Of(document.RootElement, "container stats", ignoreCase: true);
+        return new DockerStatsResponse
+        {
+            CpuStats = fields.Object("cpu_stats"u8) is { } cpu ? DockerCpuStats.From(cpu) : null,
+            MemoryStats = fields.Object("memory_stats"u8) is { } memory ? DockerMemoryStats.From(memory) : null,
+        };
+    }
 }
