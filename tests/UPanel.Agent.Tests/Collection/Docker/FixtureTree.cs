@@ -3,7 +3,7 @@ using UPanel.Agent.Collection;
 
 namespace UPanel.Agent.Tests.Collection.Docker;
 
-/// <summary>The cgroup fixture trees beside this file (read from the source tree, see Fixtures/README.md).</summary>
+/// <summary>The cgroup fixture trees and Engine API answers beside this file (read from the source tree, see Fixtures/README.md).</summary>
 internal static class FixtureTree
 {
     public static string Root([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "Fixtures");
@@ -12,4 +12,6 @@ internal static class FixtureTree
         new("/proc", Path.Combine(Root(), tree, "sys"), "/");
 
     public static string Read(string tree, string relativePath) => File.ReadAllText(Path.Combine(Root(), tree, relativePath));
+
+    public static string EngineApi(string name) => Path.Combine(Root(), "engine-api", name);
 }
