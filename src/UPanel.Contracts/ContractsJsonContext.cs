@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace UPanel.Contracts;
 
-/// <summary>The one source-generated serializer for everything on the wire: snake_case, nulls skipped, numbers strict.</summary>
+/// <summary>
+/// The one source-generated serializer for everything on the wire: snake_case, nulls skipped, numbers strict. The
+/// panel uses it; the agent writes the same bytes by hand to stay small (UPanel.Agent/Wire, tested against this).
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -1,13 +1,15 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Wire;
 
 /// <summary>
-/// The members of one JSON object, read the way the source-generated serializers read them: unknown members are
-/// ignored, a missing member or a JSON null is null, and a member of the wrong JSON type (or a number that does not
-/// fit) is a <see cref="JsonException"/> naming it, never another exception.
+/// The members of one JSON object, read as strictly as the source-generated serializers read them (no numbers in
+/// strings, no fractions for integers): unknown members are ignored, a missing member or a JSON null is null, and a
+/// member of the wrong JSON type (or a number that does not fit) is a <see cref="JsonException"/> naming it, never
+/// another exception. Why no serializer: see <see cref="JsonWrite"/>.
 /// </summary>
 internal readonly struct JsonFields
 {
@@ -23,7 +25,7 @@ internal readonly struct JsonFields
     }
 
     /// <summary>
-    /// Parses a whole body (no copy: the document reads <paramref name="json"/> in place, so it must outlive it).
+    /// Parses a whole body in place (no copy: the bytes must not change while the document is used).
     /// Malformed JSON, trailing data or nesting deeper than 64 throw <see cref="JsonException"/>.
     /// </summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> json) => JsonDocument.Parse(json);
@@ -61,10 +63,14 @@ internal readonly struct JsonFields
     public string RequiredString(ReadOnlySpan<byte> name) => String(name) ?? throw Missing(name);
 
     public int? Int32(ReadOnlySpan<byte> name) =>
-        Find(name) is { } value ? value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : throw Wrong(name, "an integer (32-bit)") : null;
+        Find(name) is not { } value ? null
+        : value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number
+        : throw Wrong(name, "an integer (32-bit)");
 
     public long? Int64(ReadOnlySpan<byte> name) =>
-        Find(name) is { } value ? value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : throw Wrong(name, "an integer (64-bit)") : null;
+        Find(name) is not { } value ? null
+        : value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number
+        : throw Wrong(name, "an integer (64-bit)");
 
     public ulong? UInt64(ReadOnlySpan<byte> name) => Find(name) is { } value ? UInt64Value(value, name) : null;
 
@@ -76,9 +82,11 @@ internal readonly struct JsonFields
             _ => throw Wrong(name, "true or false"),
         } : null;
 
-    /// <summary>An ISO 8601 date as <see cref="UPanel.Contracts.UtcTimestamp"/> reads it.</summary>
+    /// <summary>An ISO 8601 date as <see cref="UtcTimestamp"/> reads it.</summary>
     public DateTimeOffset? Timestamp(ReadOnlySpan<byte> name) =>
-        Find(name) is { } value ? UPanel.Contracts.UtcTimestamp.TryRead(value, out var timestamp) ? timestamp : throw Wrong(name, "an ISO 8601 date") : null;
+        Find(name) is not { } value ? null
+        : UtcTimestamp.TryRead(value, out var timestamp) ? timestamp
+        : throw Wrong(name, "an ISO 8601 date");
 
     public JsonFields? Object(ReadOnlySpan<byte> name) =>
         Find(name) is { } value ? Of(value, $"{_what} \"{Encoding.UTF8.GetString(name)}\"", _ignoreCase) : null;

@@ -8,9 +8,10 @@ namespace UPanel.Agent.Collection.Docker;
 
 /// <summary>
 /// A small Docker Engine API client: <see cref="HttpClient"/> over a unix socket (a <see cref="SocketsHttpHandler"/>
-/// whose ConnectCallback dials a <see cref="UnixDomainSocketEndPoint"/>) and records that read their own JSON (no
-/// serializer: see <see cref="Wire.JsonFields"/>) for the five endpoints the agent uses (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>, one-shot
-/// <c>/containers/{id}/stats</c>, <c>/events</c>).
+/// whose ConnectCallback dials a <see cref="UnixDomainSocketEndPoint"/>) and records under <c>Api/</c> that read their
+/// own JSON (with <see cref="Wire.JsonFields"/>, no serializer) for the five endpoints the agent uses
+/// (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>, one-shot <c>/containers/{id}/stats</c>,
+/// <c>/events</c>).
 /// <para>
 /// Why hand-made rather than Docker.DotNet.Enhanced 4.3.3 (+ .Unix): both publish AOT-clean, but measured on this
 /// machine with a throwaway AOT program doing the same work (version, list all, inspect each, one-shot stats each,
