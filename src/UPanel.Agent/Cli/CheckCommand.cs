@@ -150,7 +150,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         var options = config.Options;
         var heartbeat = await new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time).CreateAsync(env.Stopping);
         var token = new RotatedTokenStore(options.StateDir).Resolve(options.AgentToken!);
-        using var http = PanelHttp.CreateClient();
+        using var http = PanelHttp.CreateClient(env.Variables);
         var client = new PanelClient(http, options.PanelUrl!, env.Time, NullLogger.Instance);
         var result = await client.SendHeartbeatAsync(heartbeat, token, env.Stopping);
         var url = options.PanelUrl;

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Authentication;
 using System.Text.Json;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Http;
+using UPanel.Agent.Reporting;
 using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
@@ -83,19 +83,17 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
     private async Task<RegisterResponse?> SendAsync(Uri panelUrl, RegisterRequest facts)
     {
         var uri = new Uri(panelUrl, "api/agent/register");
-        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };
-        using var client = new HttpClient(handler) { Timeout = RequestTimeout, MaxResponseContentBufferSize = 1 << 20 };
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", installToken);
-        request.Content = new ByteArrayContent(RegisterRequestJson.ToUtf8Bytes(facts));
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var client = PanelHttp.CreateClient(env.Variables);
+        var request = HttpRequest.Post(uri, RegisterRequestJson.ToUtf8Bytes(facts), "application/json", "Bearer " + installToken);
 
-        HttpResponseMessage response;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(env.Stopping);
+        deadline.CancelAfter(RequestTimeout);
+        HttpResponse response;
         byte[] body;
         try
         {
-            response = await client.SendAsync(request, env.Stopping);
-            body = await response.Content.ReadAsByteArrayAsync(env.Stopping);
+            response = await client.SendAsync(request, deadline.Token);
+            body = await response.ReadBodyAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (env.Stopping.IsCancellationRequested)
         {
@@ -107,10 +105,11 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
             Fail($"the panel at PANEL_URL={panelUrl} did not answer within {RequestTimeout.TotalSeconds:0} s: check PANEL_URL and that the panel is up");
             return null;
         }
-        catch (HttpRequestException e)
+        catch (HttpTransportException e)
         {
-            var reason = e.InnerException is AuthenticationException tls ? $"TLS: {tls.Message}" : e.Message;
-            Fail($"cannot reach the panel at PANEL_URL={panelUrl} ({reason}): check PANEL_URL and that this host can reach the panel");
+            // The message names the request and the cause, a TLS refusal with its fix.
+            Fail($"cannot reach the panel at PANEL_URL={panelUrl} ({e.Message.Replace(installToken, "***", StringComparison.Ordinal)}): " +
+                 "check PANEL_URL and that this host can reach the panel");
             return null;
         }
 
@@ -132,7 +131,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
                     Fail($"PANEL_URL={panelUrl} has no api/agent/register (HTTP 404): set --panel-url to the panel's base URL");
                     break;
                 case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:
-                    Fail($"the panel at PANEL_URL={panelUrl} redirects (HTTP {status}) to {response.Headers.Location}: " +
+                    Fail($"the panel at PANEL_URL={panelUrl} redirects (HTTP {status}) to {response.Header("Location")}: " +
                          "set --panel-url to the URL it redirects to (https, most likely)");
                     break;
                 case >= HttpStatusCode.InternalServerError:

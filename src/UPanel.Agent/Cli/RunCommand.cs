@@ -32,7 +32,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         var status = new AgentStatus(env.Time);
         using var collectors = new Collectors(options, loggers, env.Time);
         var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time, status);
-        using var http = PanelHttp.CreateClient();
+        using var http = PanelHttp.CreateClient(env.Variables);
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
         var reporter = new Reporter(
             factory, client, new HeartbeatQueue(), status, options, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"),

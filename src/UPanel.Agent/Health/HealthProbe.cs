@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Http;
 using UPanel.Agent.Wire;
 
 namespace UPanel.Agent.Health;
@@ -46,22 +47,21 @@ internal static class HealthProbe
         var uri = new Uri($"http://{host}:{target.Port}/health");
 
         // Never through a proxy: HTTP_PROXY in the container must not send the probe elsewhere.
-        using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
-        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        using var client = new Http1Client(new Http1ClientOptions { MaxResponseBodyBytes = 64 * 1024 });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout ?? DefaultTimeout);
         try
         {
-            using var response = await client.GetAsync(uri, deadline.Token).ConfigureAwait(false);
+            using var response = await client.SendAsync(HttpRequest.Get(uri), deadline.Token).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return false;
             }
 
-            var body = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
+            var body = await response.ReadBodyAsync(deadline.Token).ConfigureAwait(false);
             return HealthResponseJson.Read(body).Status == "ok";
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or IOException)
+        catch (Exception ex) when (ex is HttpTransportException or OperationCanceledException or JsonException)
         {
             if (cancellationToken.IsCancellationRequested)
             {

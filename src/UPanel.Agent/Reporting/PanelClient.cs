@@ -1,9 +1,9 @@
+using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using UPanel.Agent.Http;
 using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
@@ -21,9 +21,9 @@ internal sealed class PanelClient
     internal const int MaxResponseBytes = 64 * 1024;
 
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+    private const string JsonContentType = "application/json; charset=utf-8";
 
-    private readonly HttpClient _http;
+    private readonly Http1Client _http;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _timeout;
@@ -32,7 +32,7 @@ internal sealed class PanelClient
     /// <param name="panelUrl">PANEL_URL; a path prefix is kept (https://x/panel/ → https://x/panel/api/agent/heartbeat).</param>
     /// <param name="time">For Retry-After dates.</param>
     /// <param name="timeout">Whole request, response body included; 10 s unless a test needs less.</param>
-    public PanelClient(HttpClient http, Uri panelUrl, TimeProvider time, ILogger logger, TimeSpan? timeout = null)
+    public PanelClient(Http1Client http, Uri panelUrl, TimeProvider time, ILogger logger, TimeSpan? timeout = null)
     {
         _http = http;
         _time = time;
@@ -63,38 +63,32 @@ internal sealed class PanelClient
     {
         if (!IsValidToken(token))
         {
-            // Sending would fail inside HttpClient with a header error; say what is wrong without the value.
+            // Sending would fail with a header error; say what is wrong without the value.
             return new PanelResult { Outcome = PanelOutcome.Unauthorized, Reason = "AGENT_TOKEN is empty or contains characters not allowed in an HTTP header" };
         }
 
         var body = HeartbeatJson.ToUtf8Bytes(heartbeat);
-        using var request = new HttpRequestMessage(HttpMethod.Post, HeartbeatUri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = JsonContentType;
+        var request = HttpRequest.Post(HeartbeatUri, body, JsonContentType, "Bearer " + token);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             return await ClassifyAsync(response, token, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new PanelResult { Outcome = PanelOutcome.Retryable, Reason = $"no answer within {_timeout.TotalSeconds:0.###} s" };
         }
-        catch (HttpRequestException ex)
+        catch (HttpTransportException ex)
         {
-            return new PanelResult { Outcome = PanelOutcome.Retryable, Reason = Describe(ex) };
-        }
-        catch (IOException ex)
-        {
-            return new PanelResult { Outcome = PanelOutcome.Retryable, Reason = ex.Message };
+            // Names the request and what failed ("... cannot connect to 127.0.0.1:8080 (Connection refused)").
+            return new PanelResult { Outcome = PanelOutcome.Retryable, Reason = ex.Message.Replace(token, "***", StringComparison.Ordinal) };
         }
     }
 
-    private async Task<PanelResult> ClassifyAsync(HttpResponseMessage response, string token, CancellationToken cancellationToken)
+    private async Task<PanelResult> ClassifyAsync(HttpResponse response, string token, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;
         var code = (int)status;
@@ -120,10 +114,14 @@ internal sealed class PanelClient
         return new PanelResult { Outcome = PanelOutcome.Retryable, StatusCode = status, RetryAfter = retryAfter, Reason = reason };
     }
 
-    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    /// <summary>Retry-After as delay-seconds or an HTTP-date (RFC 9110 10.2.3).</summary>
+    private TimeSpan? RetryAfterOf(HttpResponse response)
     {
-        var header = response.Headers.RetryAfter;
-        TimeSpan? wait = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
+        var header = response.Header("Retry-After")?.Trim();
+        TimeSpan? wait = header is null ? null
+            : long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, (long)MaxRetryAfter.TotalSeconds))
+            : DateTimeOffset.TryParseExact(header, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) ? date - _time.GetUtcNow()
+            : null;
         if (wait is null)
         {
             return null;
@@ -133,21 +131,22 @@ internal sealed class PanelClient
     }
 
     /// <summary>Tolerant: unknown fields are ignored; a body that does not parse still counts as delivered.</summary>
-    private async Task<HeartbeatResponse?> ReadResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<HeartbeatResponse?> ReadResponseAsync(HttpResponse response, CancellationToken cancellationToken)
     {
-        byte[]? body;
+        byte[] body;
         try
         {
-            body = await ReadBoundedAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            // At most MaxResponseBytes (PanelHttp): a larger body is not an answer we can use.
+            body = await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        catch (HttpTransportException ex)
         {
             Log.ResponseUnreadable(_logger, (int)response.StatusCode, ex.Message);
             return null;
         }
 
-        var parsed = body is null ? null : ParseResponse(body);
-        if (parsed is null && body is { Length: > 0 })
+        var parsed = ParseResponse(body);
+        if (parsed is null && body.Length > 0)
         {
             Log.ResponseUnreadable(_logger, (int)response.StatusCode, "not a JSON heartbeat response");
         }
@@ -173,19 +172,19 @@ internal sealed class PanelClient
         }
     }
 
-    private static async Task<string?> ReadErrorAsync(HttpResponseMessage response, string token, CancellationToken cancellationToken)
+    private static async Task<string?> ReadErrorAsync(HttpResponse response, string token, CancellationToken cancellationToken)
     {
-        byte[]? body;
+        byte[] body;
         try
         {
-            body = await ReadBoundedAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            body = await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        catch (HttpTransportException)
         {
             return null;
         }
 
-        if (body is not { Length: > 0 })
+        if (body.Length == 0)
         {
             return null;
         }
@@ -224,65 +223,6 @@ internal sealed class PanelClient
         }
 
         return builder.ToString().Replace(token, "***", StringComparison.Ordinal).Trim();
-    }
-
-    /// <summary>Reads at most <see cref="MaxResponseBytes"/>; null when the body is larger (not an answer we can use).</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > MaxResponseBytes)
-        {
-            return null;
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var buffer = new byte[(int)Math.Min(content.Headers.ContentLength ?? 4096, MaxResponseBytes) + 1];
-            var length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length > MaxResponseBytes)
-                    {
-                        return null;
-                    }
-
-                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxResponseBytes + 1));
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-            }
-
-            return length > MaxResponseBytes ? null : buffer[..length];
-        }
-    }
-
-    /// <summary>
-    /// "ConnectionError: Connection refused (127.0.0.1:8080)" rather than the nested exception chain; for TLS and
-    /// other layered failures the innermost cause is added (e.g. an untrusted certificate).
-    /// </summary>
-    private static string Describe(HttpRequestException ex)
-    {
-        if (ex.InnerException is SocketException socket)
-        {
-            return $"{ex.HttpRequestError}: {socket.Message}";
-        }
-
-        var text = ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
-        var inner = ex.InnerException;
-        while (inner?.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return inner is null || inner.Message == ex.Message ? text : $"{text} ({inner.Message})";
     }
 
     /// <summary>Visible ASCII only: anything else would be a header-injection or encoding error.</summary>

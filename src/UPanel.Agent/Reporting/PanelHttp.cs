@@ -1,30 +1,21 @@
-using System.Net.Http.Headers;
+using UPanel.Agent.Http;
 
 namespace UPanel.Agent.Reporting;
 
-/// <summary>The process's one HttpClient for talking to the panel (heartbeats and registration).</summary>
+/// <summary>The process's one client for talking to the panel (heartbeats, registration, check).</summary>
 internal static class PanelHttp
 {
     /// <summary>
     /// Connections are reused between heartbeats (saving a TLS handshake a minute) but recycled every few minutes so
     /// a DNS change of the panel is picked up. Timeouts are per request (<see cref="PanelClient"/>), not on the client.
-    /// Redirects are not followed: a POST turned into a GET, or a bearer token sent to another host, helps nobody.
-    /// AutomaticDecompression stays unset (None is the default): merely setting it roots the gzip/brotli handler,
-    /// about 1.1 MB of binary.
+    /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY in <paramref name="environment"/> are honoured (<see cref="HttpProxy"/>),
+    /// as HttpClient did before the agent had its own client.
     /// </summary>
-    public static HttpClient CreateClient()
+    public static Http1Client CreateClient(IReadOnlyDictionary<string, string> environment) => new(new Http1ClientOptions
     {
-        var handler = new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            MaxConnectionsPerServer = 2,
-        };
-        var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("upanel-agent", AgentInfo.Version));
-        return client;
-    }
+        Proxy = HttpProxy.FromEnvironment(environment),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        MaxResponseBodyBytes = PanelClient.MaxResponseBytes,
+    });
 }

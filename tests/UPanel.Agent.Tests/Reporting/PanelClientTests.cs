@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
+using UPanel.Agent.Http;
 using UPanel.Agent.Reporting;
 using UPanel.Contracts;
 
@@ -13,7 +14,7 @@ public sealed class PanelClientTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 1, 15, 10, 30, 0, TimeSpan.Zero);
 
     private readonly TestPanelServer _panel = new();
-    private readonly HttpClient _http = PanelHttp.CreateClient();
+    private readonly Http1Client _http = PanelHttp.CreateClient(new Dictionary<string, string>());
     private readonly FakeTimeProvider _time = new(Now);
     private readonly FakeLogger _logger = new();
 

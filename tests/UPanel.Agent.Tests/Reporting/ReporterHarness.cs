@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Http;
 using UPanel.Agent.Reporting;
 
 namespace UPanel.Agent.Tests.Reporting;
@@ -18,7 +19,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
 
     private readonly Channel<DateTimeOffset> _waits = Channel.CreateUnbounded<DateTimeOffset>();
     private readonly CancellationTokenSource _stop = new();
-    private readonly HttpClient _http = PanelHttp.CreateClient();
+    private readonly Http1Client _http = PanelHttp.CreateClient(new Dictionary<string, string>());
     private DateTimeOffset? _pendingWake;
     private Task? _run;
 

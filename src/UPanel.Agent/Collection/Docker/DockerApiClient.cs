@@ -1,17 +1,16 @@
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using UPanel.Agent.Collection.Docker.Api;
+using UPanel.Agent.Http;
 
 namespace UPanel.Agent.Collection.Docker;
 
 /// <summary>
-/// A small Docker Engine API client: <see cref="HttpClient"/> over a unix socket (a <see cref="SocketsHttpHandler"/>
-/// whose ConnectCallback dials a <see cref="UnixDomainSocketEndPoint"/>) and records under <c>Api/</c> that read their
-/// own JSON (with <see cref="Wire.JsonFields"/>, no serializer) for the five endpoints the agent uses
-/// (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>, one-shot <c>/containers/{id}/stats</c>,
-/// <c>/events</c>).
+/// A small Docker Engine API client: the agent's <see cref="Http1Client"/> over a unix socket (or tcp), never through a
+/// proxy, and records under <c>Api/</c> that read their own JSON (with <see cref="Wire.JsonFields"/>, no serializer)
+/// for the five endpoints the agent uses (<c>/version</c>, <c>/containers/json</c>, <c>/containers/{id}/json</c>,
+/// one-shot <c>/containers/{id}/stats</c>, <c>/events</c>).
 /// <para>
 /// Why hand-made rather than Docker.DotNet.Enhanced 4.3.3 (+ .Unix): both publish AOT-clean, but measured on this
 /// machine with a throwaway AOT program doing the same work (version, list all, inspect each, one-shot stats each,
@@ -27,7 +26,7 @@ namespace UPanel.Agent.Collection.Docker;
 /// <see cref="MaxApiVersion"/>)}/...</c>. The records only read fields present from API 1.41 (Docker 20.10, the
 /// engine here) through current engines, and nothing is required that a newer engine dropped.
 /// </para>
-/// Errors surface as exceptions (<see cref="HttpRequestException"/>, <see cref="DockerApiException"/>,
+/// Errors surface as exceptions (<see cref="HttpTransportException"/>, <see cref="DockerApiException"/>,
 /// <see cref="JsonException"/>); time bounds are the caller's cancellation tokens.
 /// </summary>
 internal sealed class DockerApiClient : IDisposable
@@ -35,40 +34,24 @@ internal sealed class DockerApiClient : IDisposable
     /// <summary>The newest API version whose shapes this client has been checked against.</summary>
     public static readonly Version MaxApiVersion = new(1, 51);
 
-    private readonly HttpClient _http;
+    /// <summary>A container list of a few hundred containers is a few MiB at most; inspect and stats answers are KiBs.</summary>
+    private const int MaxResponseBytes = 16 * 1024 * 1024;
+
+    private readonly Http1Client _http;
     private string? _versionPrefix;
 
     public DockerApiClient(DockerEndpoint endpoint)
     {
         Endpoint = endpoint;
-        var handler = new SocketsHttpHandler
+        _http = new Http1Client(new Http1ClientOptions
         {
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
+            UnixSocketPath = endpoint.SocketPath,
             // Kept across a 60 s heartbeat so a collection does not pay a connect; the engine never closes idle ones.
+            // A few, for the one-shot stats calls that run side by side.
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-        };
-        if (endpoint.SocketPath is { } socketPath)
-        {
-            var socketEndPoint = new UnixDomainSocketEndPoint(socketPath);
-            handler.ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(socketEndPoint, cancellationToken).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
-        }
-
-        _http = new HttpClient(handler) { BaseAddress = endpoint.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+            MaxIdleConnections = 4,
+            MaxResponseBodyBytes = MaxResponseBytes,
+        });
     }
 
     public DockerEndpoint Endpoint { get; }
@@ -133,35 +116,30 @@ internal sealed class DockerApiClient : IDisposable
     {
         var prefix = "/v" + await NegotiateAsync(cancellationToken).ConfigureAwait(false);
         var path = prefix + "/events?filters=" + Uri.EscapeDataString(filtersJson);
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+        using var response = await _http.SendAsync(HttpRequest.Get(new Uri(Endpoint.BaseAddress, path)), cancellationToken)
             .ConfigureAwait(false);
         await ThrowIfFailedAsync(response, "/events", cancellationToken).ConfigureAwait(false);
         onConnected?.Invoke();
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        using var reader = new StreamReader(response.Body);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            using var reader = new StreamReader(stream);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            if (line.Length == 0)
             {
-                if (line.Length == 0)
-                {
-                    continue;
-                }
-
-                DockerEvent dockerEvent;
-                try
-                {
-                    dockerEvent = DockerEvent.Read(Encoding.UTF8.GetBytes(line));
-                }
-                catch (JsonException)
-                {
-                    // One odd line (a newer engine's shape) does not break the stream.
-                    continue;
-                }
-
-                yield return dockerEvent;
+                continue;
             }
+
+            DockerEvent dockerEvent;
+            try
+            {
+                dockerEvent = DockerEvent.Read(Encoding.UTF8.GetBytes(line));
+            }
+            catch (JsonException)
+            {
+                // One odd line (a newer engine's shape) does not break the stream.
+                continue;
+            }
+
+            yield return dockerEvent;
         }
     }
 
@@ -176,14 +154,13 @@ internal sealed class DockerApiClient : IDisposable
     /// <summary><paramref name="read"/> gets the whole body and throws <see cref="JsonException"/> for what it cannot use.</summary>
     private async Task<T> GetAsync<T>(string path, Func<ReadOnlyMemory<byte>, T> read, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+        using var response = await _http.SendAsync(HttpRequest.Get(new Uri(Endpoint.BaseAddress, path)), cancellationToken)
             .ConfigureAwait(false);
         await ThrowIfFailedAsync(response, path, cancellationToken).ConfigureAwait(false);
-        return read(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+        return read(await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    private static async Task ThrowIfFailedAsync(HttpResponse response, string path, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -193,7 +170,7 @@ internal sealed class DockerApiClient : IDisposable
         string? message = null;
         try
         {
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var body = await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false);
             message = body.AsSpan().TrimStart(" \t\r\n"u8).StartsWith("{"u8)
                 ? DockerErrorResponse.Read(body).Message
                 : Encoding.UTF8.GetString(body).Trim();

@@ -1,6 +1,6 @@
-using System.Net.Http;
 using System.Net.Sockets;
 using System.Text.Json;
+using UPanel.Agent.Http;
 
 namespace UPanel.Agent.Collection.Docker;
 
@@ -36,7 +36,7 @@ internal static class DockerFailure
             {
                 DockerApiException api => $"error: {api.Message}",
                 JsonException json => $"error: unexpected answer from the engine ({json.Message})",
-                HttpRequestException http => $"error: {http.HttpRequestError}: {http.Message}",
+                HttpTransportException http => $"error: {http.Message}",
                 _ => $"error: {exception.GetType().Name}: {exception.Message}",
             },
         };

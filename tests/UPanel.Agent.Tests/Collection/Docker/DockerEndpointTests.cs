@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using UPanel.Agent.Collection.Docker;
+using UPanel.Agent.Http;
 
 namespace UPanel.Agent.Tests.Collection.Docker;
 
@@ -48,7 +49,7 @@ public sealed class DockerEndpointTests
     public void Permission_denied_on_the_socket_says_so_with_the_fix()
     {
         Assert.True(DockerEndpoint.TryParse("unix:///", out var endpoint, out _)); // "/" exists, so not "missing"
-        var status = DockerFailure.Describe(new HttpRequestException("denied", new SocketException((int)SocketError.AccessDenied)), endpoint!);
+        var status = DockerFailure.Describe(new HttpTransportException("GET /version on unix:///: cannot connect", new SocketException((int)SocketError.AccessDenied)), endpoint!);
         Assert.StartsWith("permission denied: /", status, StringComparison.Ordinal);
         Assert.Equal("permission denied", DockerFailure.KindOf(status));
     }

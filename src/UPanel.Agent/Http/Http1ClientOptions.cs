@@ -1,0 +1,36 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace UPanel.Agent.Http;
+
+/// <summary>How an <see cref="Http1Client"/> connects and how long it keeps connections.</summary>
+internal sealed record Http1ClientOptions
+{
+    /// <summary>Every request goes to this unix socket (the Docker engine); the URL's host only fills the Host header.</summary>
+    public string? UnixSocketPath { get; init; }
+
+    /// <summary>The proxy settings to honour (<see cref="HttpProxy.FromEnvironment"/>); null connects directly.</summary>
+    public HttpProxy? Proxy { get; init; }
+
+    /// <summary>TCP connect, proxy tunnel and TLS handshake together.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A connection older than this is not reused, so a DNS change is picked up; null: no limit.</summary>
+    public TimeSpan? PooledConnectionLifetime { get; init; }
+
+    /// <summary>A connection idle for longer is closed rather than reused (servers drop idle ones without telling).</summary>
+    public TimeSpan PooledConnectionIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Idle connections kept for reuse; more can be open at once while requests run.</summary>
+    public int MaxIdleConnections { get; init; } = 2;
+
+    /// <summary>The limit for <see cref="HttpResponse.ReadBodyAsync"/>.</summary>
+    public int MaxResponseBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Replaces the system's trust store for https (tests trust their own self-signed certificate with it); null, the
+    /// default, validates against the system store, as every TLS client on the host does (SSL_CERT_FILE, SSL_CERT_DIR).
+    /// </summary>
+    public X509ChainPolicy? CertificateChainPolicy { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,194 @@
+using System.Net.Sockets;
+
+namespace UPanel.Agent.Http;
+
+/// <summary>
+/// One connection (TCP, unix socket, TLS, or a tunnel through a proxy) with its read buffer. Not thread-safe: the
+/// pool hands it to one request at a time.
+/// </summary>
+internal sealed class HttpConnection : IDisposable
+{
+    /// <summary>A status line and headers larger than this are not a response the agent can use.</summary>
+    internal const int MaxHeadBytes = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private byte[] _buffer = new byte[4096];
+    private int _start;
+    private int _end;
+
+    public HttpConnection(Socket socket, Stream stream, string poolKey, long createdTimestamp)
+    {
+        _socket = socket;
+        _stream = stream;
+        PoolKey = poolKey;
+        CreatedTimestamp = createdTimestamp;
+    }
+
+    /// <summary>Which requests may reuse it (origin and route, see <see cref="Http1Client"/>).</summary>
+    public string PoolKey { get; }
+
+    public long CreatedTimestamp { get; }
+
+    /// <summary>When it went back to the pool.</summary>
+    public long IdleSinceTimestamp { get; set; }
+
+    /// <summary>Whether a byte has arrived since the last <see cref="WriteAsync"/>: a failure before that may be retried.</summary>
+    public bool ReceivedSinceWrite { get; private set; }
+
+    /// <summary>Bytes received but not yet consumed.</summary>
+    public int BufferedCount => _end - _start;
+
+    /// <summary>False once the server closed its side or sent bytes nobody asked for: not worth reusing.</summary>
+    public bool LooksIdle
+    {
+        get
+        {
+            try
+            {
+                return _start == _end && !_socket.Poll(0, SelectMode.SelectRead);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+    }
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        ReceivedSinceWrite = false;
+        await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads up to the blank line that ends a response head and returns the head (without the blank line), valid until
+    /// the next read; the bytes after it stay buffered for the body. Throws <see cref="FormatException"/> for a head that
+    /// is too large or cut off.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        var scanFrom = 0;
+        while (true)
+        {
+            var buffered = _buffer.AsSpan(_start, _end - _start);
+            int i;
+            for (i = scanFrom; i < buffered.Length; i++)
+            {
+                if (buffered[i] != '\n')
+                {
+                    continue;
+                }
+
+                // "\n\r\n" or "\n\n" ends the head; when the bytes after this line break have not arrived yet, wait for them.
+                var next = i + 1 < buffered.Length && buffered[i + 1] == '\r' ? i + 2 : i + 1;
+                if (next >= buffered.Length)
+                {
+                    break;
+                }
+
+                if (buffered[next] == '\n')
+                {
+                    var head = _buffer.AsMemory(_start, i + 1);
+                    _start += next + 1;
+                    return head.Span.EndsWith("\r\n"u8) ? head[..^2] : head[..^1];
+                }
+            }
+
+            scanFrom = i;
+            if (buffered.Length >= MaxHeadBytes)
+            {
+                throw new FormatException($"response head larger than {MaxHeadBytes / 1024} KiB");
+            }
+
+            if (await FillAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new FormatException(_end == _start ? "connection closed before any response" : "connection closed in the middle of the response head");
+            }
+        }
+    }
+
+    /// <summary>One line (for chunk sizes and trailers) without its line break, at most <paramref name="maxLength"/> bytes.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
+    {
+        var scanned = 0;
+        while (true)
+        {
+            var newline = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var line = _buffer.AsMemory(_start, scanned + newline);
+                _start += scanned + newline + 1;
+                return line.Span.EndsWith("\r"u8) ? line[..^1] : line;
+            }
+
+            scanned = _end - _start;
+            if (scanned > maxLength)
+            {
+                throw new FormatException($"chunk line longer than {maxLength} bytes");
+            }
+
+            if (await FillAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new FormatException("connection closed in the middle of a chunked body");
+            }
+        }
+    }
+
+    /// <summary>Buffered bytes first, then the connection; 0 at end of stream.</summary>
+    public async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            if (destination.Length >= _buffer.Length)
+            {
+                var direct = await _stream.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
+                ReceivedSinceWrite |= direct > 0;
+                return direct;
+            }
+
+            if (await FillAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return 0;
+            }
+        }
+
+        var count = Math.Min(destination.Length, _end - _start);
+        _buffer.AsMemory(_start, count).CopyTo(destination);
+        _start += count;
+        return count;
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+
+    private async ValueTask<int> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+        else if (_end == _buffer.Length)
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            else
+            {
+                Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, MaxHeadBytes));
+            }
+        }
+
+        var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+        _end += read;
+        ReceivedSinceWrite |= read > 0;
+        return read;
+    }
+}

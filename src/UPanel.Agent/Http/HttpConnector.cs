@@ -1,0 +1,158 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace UPanel.Agent.Http;
+
+/// <summary>
+/// Opens the connection for a request: a unix socket, or TCP (name resolution through the socket API) directly or to a
+/// proxy, a CONNECT tunnel for https through a proxy, then TLS with the URL's host as SNI and the system's certificate
+/// validation. All within the connect timeout; failures are <see cref="HttpTransportException"/> saying what failed.
+/// </summary>
+internal static class HttpConnector
+{
+    public static async Task<HttpConnection> ConnectAsync(
+        Http1ClientOptions options, Uri uri, HttpProxyRoute? route, string poolKey, string operation, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        var (socket, dialed) = options.UnixSocketPath is { } path
+            ? (new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), "unix://" + path)
+            : (new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
+                route is null ? $"{Http1Client.HostHeaderOf(uri)}" : $"the proxy from {route.Display}");
+        try
+        {
+            if (options.UnixSocketPath is { } socketPath)
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.ConnectAsync(route?.Host ?? uri.IdnHost, route?.Port ?? uri.Port, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw e is SocketException socketError
+                ? new HttpTransportException($"{operation}: cannot connect to {dialed} ({socketError.Message})", socketError)
+                : new HttpTransportException($"{operation}: no connection to {dialed} within {options.ConnectTimeout.TotalSeconds:0.#} s", e);
+        }
+
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            if (route is not null && uri.Scheme == Uri.UriSchemeHttps)
+            {
+                await TunnelAsync(socket, stream, uri, route, operation, timeout.Token).ConfigureAwait(false);
+            }
+
+            if (uri.Scheme == Uri.UriSchemeHttps)
+            {
+                stream = await AuthenticateAsync(stream, uri, options.CertificateChainPolicy, operation, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or FormatException or OperationCanceledException)
+        {
+            stream.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw e switch
+            {
+                HttpTransportException ours => ours,
+                OperationCanceledException => new HttpTransportException(
+                    $"{operation}: no {(route is null ? "TLS session" : "tunnel or TLS session")} with {dialed} within {options.ConnectTimeout.TotalSeconds:0.#} s", e),
+                _ => new HttpTransportException($"{operation}: connection to {dialed} failed during set-up ({Http1Client.Innermost(e)})", e),
+            };
+        }
+
+        return new HttpConnection(socket, stream, poolKey, options.Time.GetTimestamp());
+    }
+
+    /// <summary>CONNECT host:port through the proxy; a 2xx answer turns the connection into a tunnel to the panel.</summary>
+    private static async Task TunnelAsync(Socket socket, Stream stream, Uri uri, HttpProxyRoute route, string operation, CancellationToken cancellationToken)
+    {
+        var authority = $"{Http1Client.HostOf(uri)}:{uri.Port}";
+        var request = new StringBuilder()
+            .Append("CONNECT ").Append(authority).Append(" HTTP/1.1\r\nHost: ").Append(authority).Append("\r\n")
+            .Append("User-Agent: upanel-agent/").Append(AgentInfo.Version).Append("\r\n");
+        if (route.Authorization is { } authorization)
+        {
+            request.Append("Proxy-Authorization: ").Append(authorization).Append("\r\n");
+        }
+
+        var tunnel = new HttpConnection(socket, stream, "", 0);
+        await tunnel.WriteAsync(Encoding.ASCII.GetBytes(request.Append("\r\n").ToString()), cancellationToken).ConfigureAwait(false);
+        var head = HttpResponseHeadParser.Parse((await tunnel.ReadHeadAsync(cancellationToken).ConfigureAwait(false)).Span);
+        if (head.StatusCode is < 200 or > 299)
+        {
+            var fix = head.StatusCode == 407 ? $": check the user and password in {route.Display}" : $": check {route.Display} and NO_PROXY";
+            throw new HttpTransportException($"{operation}: the proxy from {route.Display} refused a tunnel to {authority} (HTTP {head.StatusCode}){fix}");
+        }
+
+        if (tunnel.BufferedCount > 0)
+        {
+            throw new HttpTransportException($"{operation}: the proxy from {route.Display} sent data before the TLS handshake");
+        }
+    }
+
+    private static async Task<Stream> AuthenticateAsync(
+        Stream stream, Uri uri, X509ChainPolicy? chainPolicy, string operation, CancellationToken cancellationToken)
+    {
+        var host = uri.IdnHost;
+        var policyErrors = SslPolicyErrors.None;
+        var chainErrors = X509ChainStatusFlags.NoError;
+        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            CertificateChainPolicy = chainPolicy,
+            // The system's verdict, unchanged; only remembered to say what was wrong.
+            RemoteCertificateValidationCallback = (_, _, chain, errors) =>
+            {
+                policyErrors = errors;
+                foreach (var status in chain?.ChainStatus ?? [])
+                {
+                    chainErrors |= status.Status;
+                }
+
+                return errors == SslPolicyErrors.None;
+            },
+        };
+        try
+        {
+            await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            return tls;
+        }
+        catch (AuthenticationException e)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new HttpTransportException($"{operation}: TLS: {DescribeRefusal(host, policyErrors, chainErrors, e)}", e);
+        }
+    }
+
+    private static string DescribeRefusal(string host, SslPolicyErrors policyErrors, X509ChainStatusFlags chainErrors, AuthenticationException e)
+    {
+        if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
+            return $"{host} sent no certificate: check that the URL points at the panel's https port";
+        }
+
+        if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
+        {
+            return $"the certificate of {host} is not trusted ({chainErrors}): the server must send its whole chain up to a CA "
+                + "this host trusts (missing intermediate certificates are not downloaded), or point SSL_CERT_FILE at a PEM "
+                + "bundle that includes the CA (for a private CA or a self-signed certificate)";
+        }
+
+        if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            return $"the certificate of {host} is not issued for {host}: use the name the certificate is issued for in the URL, "
+                + "or give the server a certificate for this name";
+        }
+
+        return $"handshake with {host} failed ({Http1Client.Innermost(e)})";
+    }
+}
