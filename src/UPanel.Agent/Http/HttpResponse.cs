@@ -62,7 +62,7 @@ internal sealed class HttpResponse : IDisposable
             throw TooLarge($"{_head.ContentLength} bytes");
         }
 
-        var buffer = new byte[_head.Framing == HttpBodyFraming.ContentLength ? (int)_head.ContentLength : 4096];
+        var buffer = new byte[_head.Framing == HttpBodyFraming.ContentLength ? (int)_head.ContentLength : Math.Min(4096, _maxBodyBytes + 1)];
         var length = 0;
         try
         {

@@ -35,13 +35,13 @@ internal static class HttpResponseHeadParser
             || !char.IsAsciiDigit((char)line[9]) || !char.IsAsciiDigit((char)line[10]) || !char.IsAsciiDigit((char)line[11])
             || (line.Length > 12 && line[12] != ' '))
         {
-            throw new FormatException($"malformed status line \"{Show(line)}\" (not HTTP/1.x)");
+            throw new FormatException($"malformed status line \"{Show(line)}\"");
         }
 
         var status = ((line[9] - '0') * 100) + ((line[10] - '0') * 10) + (line[11] - '0');
         if (status < 100)
         {
-            throw new FormatException($"malformed status line \"{Show(line)}\" (status {status})");
+            throw new FormatException($"malformed status line \"{Show(line)}\"");
         }
 
         return (line[7] - '0', status);
