@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the agent's footprint against its budget (binary <= 8 MiB, steady RSS of `run` <= 10 MiB) and prints it
 # beside a reference measured in the same invocation: bench/PostLoop, a bare Native AOT HttpClient that POSTs a
-# heartbeat every 5 s (what any HTTP agent pays for the runtime, HttpClient and TLS).
+# heartbeat every 5 s (what a minimal .NET HTTP agent pays for the runtime, HttpClient and TLS; the agent itself has
+# its own small HTTP client, src/UPanel.Agent/Http, and no System.Net.Http).
 #
 # Publishes the agent, the reference and the panel; starts the reference panel on 127.0.0.1 over http, and https
 # through bench/tls-proxy.py with a self-signed certificate the clients trust through SSL_CERT_FILE (the panel itself

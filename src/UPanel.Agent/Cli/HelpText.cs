@@ -53,6 +53,10 @@ internal static class HelpText
             AGENT_TOKEN_FILE. For register, prefer INSTALL_TOKEN in the environment to --install-token:
               INSTALL_TOKEN=... upanel-agent register --panel-url https://panel.example.com
 
+            The panel connection honours HTTPS_PROXY, HTTP_PROXY, ALL_PROXY (http:// proxies) and NO_PROXY from
+            the environment; Docker and loopback never go through a proxy. https trusts the system's CA store
+            (SSL_CERT_FILE or SSL_CERT_DIR point elsewhere); the panel must send its intermediate certificates.
+
             Env file: KEY=VALUE lines, '#' comments, optional quotes and `export ` prefix.
             Exit codes: 0 ok, 1 failure (check found problems, health unhealthy, register failed),
             2 usage error, 70 internal error, 78 configuration error, 130 interrupted.

@@ -1,0 +1,82 @@
+using UPanel.Panel.Hosting;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.EndToEnd;
+
+/// <summary>
+/// The real agent binary over https (its own HTTP client on SslStream) to the real panel behind a TLS terminator with a
+/// self-signed certificate, trusted the way a user would: SSL_CERT_FILE.
+/// </summary>
+public sealed class AgentOverHttpsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-e2e-https-").FullName;
+
+    [Fact]
+    public async Task Agent_registers_and_reports_over_https_reusing_one_tls_session()
+    {
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        var certificate = Path.Combine(_dir, "panel-cert.pem");
+        await using var tls = new TlsTerminator(panel.BaseAddress.Port, certificate);
+        var installToken = await panel.CreateInstallTokenAsync();
+        var envFile = Path.Combine(_dir, "agent.env");
+
+        var (registerExit, registerOutput) = await AgentProcess.RunAsync(
+            ["register", "--panel-url", tls.Url.ToString(), "--env-file", envFile],
+            new Dictionary<string, string> { ["INSTALL_TOKEN"] = installToken, ["SSL_CERT_FILE"] = certificate });
+
+        Assert.True(registerExit == 0, registerOutput);
+        var settings = AgentEndToEndTests<SqlitePanelFixture>.ReadEnvFile(envFile);
+        Assert.Equal(tls.Url.ToString().TrimEnd('/'), settings["PANEL_URL"]);
+        using (var response = await panel.SendAsync(
+            HttpMethod.Post, $"/api/admin/servers/{settings["SERVER_ID"]}/settings", panel.AdminKey, """{"next_heartbeat_seconds":5}"""))
+        {
+            await PanelHost.ReadJsonAsync(response, 200);
+        }
+
+        var sessionsBeforeRun = tls.Sessions;
+        using var agent = await AgentProcess.StartAsync(
+            ["run", "--env-file", envFile, "--health-listen", "off", "--state-dir", Path.Combine(_dir, "state"),
+             "--docker-host", $"unix://{Path.Combine(_dir, "no-docker.sock")}"],
+            new Dictionary<string, string> { ["SSL_CERT_FILE"] = certificate });
+
+        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
+        {
+            var page = await panel.AdminGetAsync($"/api/admin/servers/{settings["SERVER_ID"]}/heartbeats");
+            return page.GetProperty("heartbeats").GetArrayLength() >= 3 ? page : null;
+        }, "three heartbeats over https");
+
+        // Three heartbeats (the first at the agent's interval, then the panel's 5 s), one TLS handshake: the connection is kept.
+        Assert.Equal(1, tls.Sessions - sessionsBeforeRun);
+        Assert.Equal(0, await agent.TerminateAsync());
+        foreach (var output in new[] { registerOutput, agent.Output })
+        {
+            Assert.DoesNotContain(settings["AGENT_TOKEN"], output);
+            Assert.DoesNotContain(installToken, output);
+        }
+    }
+
+    [Fact]
+    public async Task Register_against_an_untrusted_certificate_says_how_to_trust_it_and_sends_nothing()
+    {
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        await using var tls = new TlsTerminator(panel.BaseAddress.Port, Path.Combine(_dir, "panel-cert.pem"));
+        var installToken = await panel.CreateInstallTokenAsync();
+        var envFile = Path.Combine(_dir, "agent.env");
+
+        var (exit, output) = await AgentProcess.RunAsync(
+            ["register", "--panel-url", tls.Url.ToString(), "--env-file", envFile],
+            new Dictionary<string, string> { ["INSTALL_TOKEN"] = installToken });
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains($"TLS: the certificate of 127.0.0.1 is not trusted", output);
+        Assert.Contains("SSL_CERT_FILE", output);
+        Assert.DoesNotContain(installToken, output);
+        Assert.False(File.Exists(envFile));
+        Assert.Equal(0, tls.ForwardedBytes);
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+    }
+}
