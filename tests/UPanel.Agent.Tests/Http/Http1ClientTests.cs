@@ -37,6 +37,22 @@ public sealed class Http1ClientTests
     }
 
     [Fact]
+    public async Task Ipv6_literal_is_dialled_and_sent_in_brackets()
+    {
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            await c.ReadRequestAsync(ct);
+            await c.RespondAsync("v6", ct);
+        }, address: IPAddress.IPv6Loopback);
+        using var client = new Http1Client();
+
+        using var response = await client.SendAsync(HttpRequest.Get(server.Url("/", host: "[::1]")), Ct);
+
+        Assert.Equal("v6", Encoding.ASCII.GetString(await response.ReadBodyAsync(Ct)));
+        Assert.Equal($"[::1]:{server.Port}", Assert.Single(server.Requests).Header("Host"));
+    }
+
+    [Fact]
     public async Task Chunked_body_with_extensions_and_trailers_is_read_whole()
     {
         await using var server = new ScriptedServer(async (c, ct) =>

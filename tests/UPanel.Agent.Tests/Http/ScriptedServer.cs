@@ -20,14 +20,16 @@ internal sealed class ScriptedServer : IAsyncDisposable
     private int _finishedConnections;
 
     public ScriptedServer(
-        Func<ScriptedConnection, CancellationToken, Task> script, Func<Stream, CancellationToken, Task<Stream>>? wrap = null, string? unixSocketPath = null)
+        Func<ScriptedConnection, CancellationToken, Task> script, Func<Stream, CancellationToken, Task<Stream>>? wrap = null, string? unixSocketPath = null,
+        IPAddress? address = null)
     {
         _script = script;
         _wrap = wrap;
         if (unixSocketPath is null)
         {
-            _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            address ??= IPAddress.Loopback;
+            _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _listener.Bind(new IPEndPoint(address, 0));
             Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         }
         else
