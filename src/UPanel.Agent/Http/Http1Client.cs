@@ -5,7 +5,7 @@ namespace UPanel.Agent.Http;
 
 /// <summary>
 /// A small HTTP/1.1 client for the agent's few kinds of request (heartbeat and registration POSTs, Docker Engine GETs,
-/// the /health probe), instead of HttpClient: System.Net.Http was 1.06 MB of the published binary and 1.2 MiB of the
+/// the /health probe), instead of HttpClient: System.Net.Http was about 1 MB of the published binary and 1.2 MiB of the
 /// agent's RSS (bench/footprint.sh). Keeps idle connections for reuse; a request that fails on a reused
 /// connection before any byte of the answer arrived (the server closed it meanwhile) is sent once more on a fresh one.
 /// Redirects are not followed (a POST turned into a GET, or a bearer token sent to another host, helps nobody), nothing
