@@ -45,4 +45,32 @@ public sealed class HeartbeatSerializationTests
             """{"server_id":"a","timestamp":"2024-01-15T10:30:00Z","metrics":{"cpu_percent":"12"},"agent_version":"1"}""",
             ContractsJsonContext.Default.Heartbeat));
     }
+
+    [Theory]
+    [InlineData("2026-01-15T10:30:00")]
+    [InlineData("2026-01-15T10:30:00.1234567")]
+    [InlineData("2026-01-15")]
+    public void A_timestamp_without_an_offset_is_refused_not_read_as_local_time(string timestamp)
+    {
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(
+            $$"""{"server_id":"a","timestamp":"{{timestamp}}","metrics":{},"agent_version":"1"}""",
+            ContractsJsonContext.Default.Heartbeat));
+
+        Assert.Equal("$.timestamp", error.Path);
+    }
+
+    [Theory]
+    [InlineData("2026-01-15T10:30:00Z", 0)]
+    [InlineData("2026-01-15T10:30:00.5Z", 0)]
+    [InlineData("2026-01-15T12:30:00+02:00", 120)]
+    [InlineData("2026-01-15T05:30:00-05:00", -300)]
+    public void A_timestamp_with_an_offset_is_that_instant(string timestamp, int offsetMinutes)
+    {
+        var heartbeat = JsonSerializer.Deserialize(
+            $$"""{"server_id":"a","timestamp":"{{timestamp}}","metrics":{},"agent_version":"1"}""",
+            ContractsJsonContext.Default.Heartbeat)!;
+
+        Assert.Equal(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero), heartbeat.Timestamp.AddTicks(-(heartbeat.Timestamp.Ticks % TimeSpan.TicksPerSecond)));
+        Assert.Equal(TimeSpan.FromMinutes(offsetMinutes), heartbeat.Timestamp.Offset);
+    }
 }

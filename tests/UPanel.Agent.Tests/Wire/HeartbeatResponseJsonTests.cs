@@ -52,6 +52,14 @@ public sealed class HeartbeatResponseJsonTests
     }
 
     [Fact]
+    public void Server_time_without_an_offset_is_dropped_not_read_as_local_time()
+    {
+        var read = HeartbeatResponseJson.Read("""{"server_time":"2026-11-27T09:10:58","next_heartbeat_seconds":30}"""u8.ToArray());
+
+        Assert.Equal(new HeartbeatResponse { NextHeartbeatSeconds = 30 }, read);
+    }
+
+    [Fact]
     public void Unknown_members_are_ignored_and_names_match_exactly()
     {
         var read = HeartbeatResponseJson.Read(

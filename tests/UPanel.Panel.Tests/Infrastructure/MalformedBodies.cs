@@ -136,6 +136,7 @@ internal static class MalformedBodies
         yield return Mutate(validJson, "timestamp not a date", "timestamp", JsonValue.Create("yesterday"));
         yield return Mutate(validJson, "timestamp month 13", "timestamp", JsonValue.Create("2026-13-01T00:00:00Z"));
         yield return Mutate(validJson, "timestamp empty", "timestamp", JsonValue.Create(""));
+        yield return Mutate(validJson, "timestamp without offset", "timestamp", JsonValue.Create(now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)));
 
         // Whole-body shapes.
         foreach (var (name, text) in new[]
