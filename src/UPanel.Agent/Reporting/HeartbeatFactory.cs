@@ -49,13 +49,31 @@ internal sealed class HeartbeatFactory
         {
             ServerId = _serverId,
             Timestamp = sampledAt,
-            Metrics = metrics,
-            Containers = containers,
+            Metrics = Finite(metrics),
+            Containers = Finite(containers),
             AgentVersion = AgentInfo.Version,
             HeartbeatId = HeartbeatId.New(sampledAt),
             Seq = NextSeq(sampledAt),
         };
     }
+
+    /// <summary>
+    /// JSON has no NaN or infinity (the writer throws, which would stop the loop): a collector that ever produced one
+    /// degrades that field (left out, or 0 for a container's required cpu_percent), never the heartbeat.
+    /// </summary>
+    private static HostMetrics Finite(HostMetrics metrics)
+    {
+        var cpuFinite = metrics.CpuPercent is not { } cpu || double.IsFinite(cpu);
+        var loadFinite = metrics.LoadAverage?.All(double.IsFinite) ?? true;
+        return cpuFinite && loadFinite
+            ? metrics
+            : metrics with { CpuPercent = cpuFinite ? metrics.CpuPercent : null, LoadAverage = loadFinite ? metrics.LoadAverage : null };
+    }
+
+    private static IReadOnlyList<ContainerInfo>? Finite(IReadOnlyList<ContainerInfo>? containers) =>
+        containers is null || containers.All(container => double.IsFinite(container.CpuPercent))
+            ? containers
+            : [.. containers.Select(container => double.IsFinite(container.CpuPercent) ? container : container with { CpuPercent = 0 })];
 
     private long NextSeq(DateTimeOffset sampledAt)
     {

@@ -395,6 +395,27 @@ public sealed class ReporterTests
     }
 
     [Fact]
+    public async Task NaN_from_a_collector_costs_only_that_field_and_the_loop_keeps_sending()
+    {
+        await using var h = new ReporterHarness();
+        h.Host.Metrics = h.Host.Metrics with { CpuPercent = double.NaN, LoadAverage = [0.5, double.PositiveInfinity, 0.3] };
+        h.Containers.Containers = [h.Containers.Containers![0] with { CpuPercent = double.NaN }];
+        await h.StartAsync();
+
+        await h.StepAsync();
+        await h.StepAsync();
+
+        var requests = await h.Panel.WaitForRequestsAsync(2);
+        var first = requests[0].Heartbeat;
+        Assert.Null(first.Metrics!.CpuPercent);
+        Assert.Null(first.Metrics.LoadAverage);
+        Assert.Equal(1024, first.Metrics.RamUsedMb);
+        Assert.Equal(0, Assert.Single(first.Containers!).CpuPercent);
+        Assert.Equal(Start.AddSeconds(62), requests[1].Heartbeat.Timestamp);
+        Assert.Equal(PanelState.Ok, h.Status.Panel);
+    }
+
+    [Fact]
     public async Task Reporter_stops_when_cancelled()
     {
         var h = new ReporterHarness();
