@@ -102,7 +102,8 @@ internal static class HttpResponseHeadParser
         var reusable = !close && (minor >= 1 || keepAlive);
         if (status is 204 or 304 || status < 200)
         {
-            return new() { StatusCode = status, MinorVersion = minor, Headers = headers, Framing = HttpBodyFraming.None, KeepAlive = reusable };
+            // After a 101 the connection speaks another protocol: never reused for HTTP.
+            return new() { StatusCode = status, MinorVersion = minor, Headers = headers, Framing = HttpBodyFraming.None, KeepAlive = reusable && status != 101 };
         }
 
         if (transferEncoding is not null)

@@ -77,6 +77,13 @@ internal sealed class ScriptedConnection(Socket socket, Stream stream, int index
         socket.Dispose();
     }
 
+    /// <summary>Aborts the connection with a TCP reset (RST) instead of an orderly close.</summary>
+    public void Reset()
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
+    }
+
     private async Task<bool> FillAsync(CancellationToken cancellationToken)
     {
         var chunk = new byte[4096];
