@@ -47,6 +47,23 @@ public sealed class Http1ClientTlsTests
     }
 
     [Fact]
+    public async Task The_panel_client_the_agent_runs_with_trusts_only_the_system_store()
+    {
+        // CertificateChainPolicy is a test hook: the production client must leave it null (a policy here would be
+        // the one way to weaken validation).
+        using var certificate = TestCertificates.Create("127.0.0.1");
+        await using var server = TlsServer(certificate);
+        using var client = UPanel.Agent.Reporting.PanelHttp.CreateClient(new Dictionary<string, string>());
+
+        var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(
+            HttpRequest.Post(server.Url("/api/agent/heartbeat", "https"), "{}"u8.ToArray(), "application/json", "Bearer secret-token"), Ct));
+
+        Assert.Contains("TLS: the certificate of 127.0.0.1 is not trusted", error.Message, StringComparison.Ordinal);
+        await WaitForEndOfConnectionAsync(server);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task Certificate_for_another_name_fails_naming_the_host_and_sends_nothing()
     {
         using var certificate = TestCertificates.Create("panel.example");
