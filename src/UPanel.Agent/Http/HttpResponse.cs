@@ -35,16 +35,6 @@ internal sealed class HttpResponse : IDisposable
 
     public bool IsSuccessStatusCode => _head.StatusCode is >= 200 and <= 299;
 
-    public IReadOnlyList<KeyValuePair<string, string>> Headers => _head.Headers;
-
-    /// <summary>Null when the response has no body framing a length (chunked or until close).</summary>
-    public long? ContentLength => _head.Framing switch
-    {
-        HttpBodyFraming.ContentLength => _head.ContentLength,
-        HttpBodyFraming.None => 0,
-        _ => null,
-    };
-
     public Stream Body => _body;
 
     /// <summary>The first header of that name (case-insensitive), or null.</summary>

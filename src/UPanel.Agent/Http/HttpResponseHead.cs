@@ -5,9 +5,6 @@ internal sealed record HttpResponseHead
 {
     public required int StatusCode { get; init; }
 
-    /// <summary>The x of HTTP/1.x.</summary>
-    public required int MinorVersion { get; init; }
-
     public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
 
     public required HttpBodyFraming Framing { get; init; }

@@ -103,7 +103,7 @@ internal static class HttpResponseHeadParser
         if (status is 204 or 304 || status < 200)
         {
             // After a 101 the connection speaks another protocol: never reused for HTTP.
-            return new() { StatusCode = status, MinorVersion = minor, Headers = headers, Framing = HttpBodyFraming.None, KeepAlive = reusable && status != 101 };
+            return new() { StatusCode = status, Headers = headers, Framing = HttpBodyFraming.None, KeepAlive = reusable && status != 101 };
         }
 
         if (transferEncoding is not null)
@@ -113,7 +113,7 @@ internal static class HttpResponseHeadParser
                 && codings[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase);
             return new()
             {
-                StatusCode = status, MinorVersion = minor, Headers = headers,
+                StatusCode = status, Headers = headers,
                 Framing = chunked ? HttpBodyFraming.Chunked : HttpBodyFraming.UntilClose,
                 KeepAlive = chunked && reusable && contentLength is null,
             };
@@ -129,12 +129,12 @@ internal static class HttpResponseHeadParser
 
             return new()
             {
-                StatusCode = status, MinorVersion = minor, Headers = headers,
+                StatusCode = status, Headers = headers,
                 Framing = length == 0 ? HttpBodyFraming.None : HttpBodyFraming.ContentLength, ContentLength = length, KeepAlive = reusable,
             };
         }
 
-        return new() { StatusCode = status, MinorVersion = minor, Headers = headers, Framing = HttpBodyFraming.UntilClose, KeepAlive = false };
+        return new() { StatusCode = status, Headers = headers, Framing = HttpBodyFraming.UntilClose, KeepAlive = false };
     }
 
     private static bool IsToken(ReadOnlySpan<byte> name)
