@@ -84,6 +84,8 @@ internal static class WireSamples
     public static T? Maybe<T>(Random random, Func<T> value) where T : struct => random.Next(3) == 0 ? null : value();
 
     /// <summary>An answer captured from the real panel (Wire/Fixtures/panel, see its README).</summary>
-    public static byte[] Panel(string name, [CallerFilePath] string thisFile = "") =>
-        File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(thisFile)!, "Fixtures", "panel", name));
+    public static byte[] Panel(string name) => File.ReadAllBytes(PanelPath(name));
+
+    public static string PanelPath(string name, [CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, "Fixtures", "panel", name);
 }
