@@ -62,6 +62,35 @@ public sealed class HttpProxyTests
     }
 
     [Fact]
+    public async Task Proxy_credentials_go_only_in_the_CONNECT_and_the_bearer_token_only_inside_the_tunnel()
+    {
+        using var certificate = TestCertificates.Create("panel.test");
+        await using var proxy = new TestProxyServer();
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            while (await c.ReadRequestAsync(ct) is not null)
+            {
+                await c.RespondAsync("ok", ct);
+            }
+        }, TestCertificates.ServerTls(certificate));
+        using var client = new Http1Client(new Http1ClientOptions
+        {
+            Proxy = HttpProxy.FromEnvironment(new Dictionary<string, string> { ["HTTPS_PROXY"] = $"http://agent:pr0xy-pass@127.0.0.1:{proxy.Port}" }),
+            CertificateChainPolicy = TestCertificates.Trusting(certificate),
+        });
+
+        using var response = await client.SendAsync(
+            HttpRequest.Post(server.Url("/api/agent/heartbeat", "https", "panel.test"), "{}"u8.ToArray(), "application/json", "Bearer bearer-secret"), Ct);
+
+        Assert.Equal("ok", Encoding.ASCII.GetString(await response.ReadBodyAsync(Ct)));
+        Assert.Equal([$"CONNECT panel.test:{server.Port} HTTP/1.1"], proxy.RequestLines);
+        Assert.Equal(["Basic " + Convert.ToBase64String("agent:pr0xy-pass"u8.ToArray())], proxy.Authorizations);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("Bearer bearer-secret", request.Header("Authorization"));
+        Assert.Equal("", request.Header("Proxy-Authorization"));
+    }
+
+    [Fact]
     public async Task Tunnel_refused_by_the_proxy_names_the_variable_and_status_without_the_password()
     {
         await using var proxy = new TestProxyServer { RefuseConnectWith = 407 };
