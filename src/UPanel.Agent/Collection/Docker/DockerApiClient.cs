@@ -37,6 +37,9 @@ internal sealed class DockerApiClient : IDisposable
     /// <summary>A container list of a few hundred containers is a few MiB at most; inspect and stats answers are KiBs.</summary>
     private const int MaxResponseBytes = 16 * 1024 * 1024;
 
+    /// <summary>An event is about 1 KiB, more with many container labels.</summary>
+    private const int MaxEventLineBytes = 1024 * 1024;
+
     private readonly Http1Client _http;
     private string? _versionPrefix;
 
@@ -120,10 +123,44 @@ internal sealed class DockerApiClient : IDisposable
             .ConfigureAwait(false);
         await ThrowIfFailedAsync(response, "/events", cancellationToken).ConfigureAwait(false);
         onConnected?.Invoke();
-        using var reader = new StreamReader(response.Body);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+
+        // Lines split by hand, each at most MaxEventLineBytes: an endless line (a broken engine, or DOCKER_HOST
+        // pointing at another service) ends the stream with an error instead of growing a buffer without bound.
+        var buffer = new byte[4096];
+        int start = 0, end = 0;
+        while (true)
         {
-            if (line.Length == 0)
+            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                if (end - start >= MaxEventLineBytes)
+                {
+                    throw new HttpTransportException($"GET /events on {Endpoint.Display}: an event line longer than {MaxEventLineBytes / 1024} KiB");
+                }
+
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    (start, end) = (0, end - start);
+                }
+                else if (end == buffer.Length)
+                {
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxEventLineBytes));
+                }
+
+                var read = await response.Body.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    yield break;
+                }
+
+                end += read;
+                continue;
+            }
+
+            var line = buffer.AsMemory(start, newline);
+            start += newline + 1;
+            if (line.Span.Trim(" \t\r"u8).IsEmpty)
             {
                 continue;
             }
@@ -131,7 +168,7 @@ internal sealed class DockerApiClient : IDisposable
             DockerEvent dockerEvent;
             try
             {
-                dockerEvent = DockerEvent.Read(Encoding.UTF8.GetBytes(line));
+                dockerEvent = DockerEvent.Read(line);
             }
             catch (JsonException)
             {
