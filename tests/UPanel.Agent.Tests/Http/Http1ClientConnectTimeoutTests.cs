@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using UPanel.Agent.Http;
+
+namespace UPanel.Agent.Tests.Http;
+
+/// <summary>
+/// A connect that never completes, produced on loopback: a listener that never accepts and whose accept queue is
+/// full makes the kernel drop further SYNs, so the next connect hangs in SYN retransmission.
+/// </summary>
+public sealed class Http1ClientConnectTimeoutTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_connect_that_never_completes_fails_after_the_connect_timeout_naming_the_host()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        var filling = new List<Socket>();
+        try
+        {
+            // Fill the accept queue until a connect no longer completes.
+            while (true)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                filling.Add(socket);
+                using var quick = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+                quick.CancelAfter(TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    await socket.ConnectAsync(endPoint, quick.Token);
+                }
+                catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                Assert.True(filling.Count < 64, "the accept queue never filled");
+            }
+
+            using var client = new Http1Client(new Http1ClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1) });
+            var watch = Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<HttpTransportException>(
+                () => client.SendAsync(HttpRequest.Get(new Uri($"http://127.0.0.1:{endPoint.Port}/health")), Ct));
+
+            Assert.Equal($"GET http://127.0.0.1:{endPoint.Port}/health: no connection to 127.0.0.1:{endPoint.Port} within 1 s", error.Message);
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            filling.ForEach(s => s.Dispose());
+        }
+    }
+}
