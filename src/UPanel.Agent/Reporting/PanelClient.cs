@@ -67,7 +67,18 @@ internal sealed class PanelClient
             return new PanelResult { Outcome = PanelOutcome.Unauthorized, Reason = "AGENT_TOKEN is empty or contains characters not allowed in an HTTP header" };
         }
 
-        var body = HeartbeatJson.ToUtf8Bytes(heartbeat);
+        byte[] body;
+        try
+        {
+            body = HeartbeatJson.ToUtf8Bytes(heartbeat);
+        }
+        catch (ArgumentException ex)
+        {
+            // Utf8JsonWriter refuses NaN and infinity (HeartbeatFactory keeps them out; this is the last line). Kept,
+            // such a heartbeat would block the queue's head forever: dropped and said why, like one the panel refuses.
+            return new PanelResult { Outcome = PanelOutcome.Rejected, Reason = $"cannot be written as JSON: {ex.Message}" };
+        }
+
         var request = HttpRequest.Post(HeartbeatUri, body, JsonContentType, "Bearer " + token);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -299,10 +299,22 @@ public sealed class PanelClientTests : IAsyncLifetime
         Assert.Equal(expected, PanelClient.ResolveEndpoint(new Uri(panelUrl), "api/agent/heartbeat").ToString());
     }
 
-    private Task<PanelResult> Send(TimeSpan? timeout = null)
+    [Fact]
+    public async Task A_heartbeat_that_cannot_be_written_is_rejected_without_sending_anything()
+    {
+        var nan = Heartbeat() with { Metrics = Heartbeat().Metrics with { CpuPercent = double.NaN } };
+
+        var result = await Send(heartbeat: nan);
+
+        Assert.Equal(PanelOutcome.Rejected, result.Outcome);
+        Assert.StartsWith("cannot be written as JSON: ", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(_panel.Requests);
+    }
+
+    private Task<PanelResult> Send(TimeSpan? timeout = null, Heartbeat? heartbeat = null)
     {
         var client = new PanelClient(_http, _panel.BaseUrl, _time, _logger, timeout ?? TimeSpan.FromSeconds(5));
-        return client.SendHeartbeatAsync(Heartbeat(), Token, TestContext.Current.CancellationToken);
+        return client.SendHeartbeatAsync(heartbeat ?? Heartbeat(), Token, TestContext.Current.CancellationToken);
     }
 
     private static Heartbeat Heartbeat() => new()
