@@ -180,6 +180,13 @@ internal sealed class DockerApiClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>GET /_ping</c>: the cheapest call the engine answers (no container store, no JSON), to tell a quiet engine
+    /// from a hung one while the list is reused.
+    /// </summary>
+    public async Task PingAsync(CancellationToken cancellationToken) =>
+        await GetAsync("/_ping", _ => true, cancellationToken).ConfigureAwait(false);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<T> GetVersionedAsync<T>(string path, Func<ReadOnlyMemory<byte>, T> read, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ namespace UPanel.Agent.Collection.Docker;
 /// <para>
 /// Per heartbeat: one <c>GET /containers/json?all=1</c> (skipped while a <see cref="DockerEventWatcher"/> is connected
 /// and has seen no container event since the last list, up to <see cref="MaxListAge"/>: the list costs the engine
-/// ≈ 0.1 ms of CPU per container); an inspection only for containers that are new or whose
+/// ≈ 0.1 ms of CPU per container; a <c>GET /_ping</c> then checks that the engine still answers); an inspection only for containers that are new or whose
 /// state/health/exit code changed (or that restarted, see <see cref="ContainerStatusText"/>; the event watcher also
 /// invalidates); CPU and memory from cgroup files under HOST_SYS (no engine CPU), falling back to one-shot stats
 /// through the API (<see cref="StatsApiConcurrency"/> at once) only for containers whose files are not visible.
@@ -40,7 +40,7 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
 
     public static readonly TimeSpan DefaultCpuBaseline = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Even with a quiet event stream the list is fetched this often, as a check that the engine still answers.</summary>
+    /// <summary>Even with a quiet event stream the list is fetched this often (events can be lost without the stream breaking).</summary>
     public static readonly TimeSpan MaxListAge = TimeSpan.FromMinutes(5);
 
     /// <summary>Concurrent inspections: enough to hide latency, little enough not to load the engine.</summary>
@@ -206,6 +206,8 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         List<DockerContainerSummary> listed;
         if (_eventsLive && !_listStale && _lastList is { } known && _time.GetElapsedTime(_lastListAt) < MaxListAge)
         {
+            // A quiet stream does not prove the engine answers: a hung one would show its last list for minutes.
+            await client.PingAsync(cancellationToken).ConfigureAwait(false);
             listed = known;
             LastListFromEngine = false;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
@@ -34,5 +35,27 @@ public sealed class QuietEventStreamTests
         {
             await DockerCli.RemoveAsync([id]);
         }
+    }
+
+    [Fact]
+    public async Task Engine_that_hangs_while_the_event_stream_is_quiet_gives_null_within_the_bound()
+    {
+        RequiredServices.Docker();
+        await using var relay = new FreezableEngineRelay("/var/run/docker.sock");
+        var timeout = TimeSpan.FromSeconds(2);
+        using var source = new DockerContainerSource(
+            relay.DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System, timeout, TimeSpan.Zero);
+        source.SetEventStreamLive(true);
+        Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+        Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
+        Assert.False(source.LastListFromEngine); // the quiet path: the list is reused
+
+        relay.Freeze();
+        var clock = Stopwatch.StartNew();
+        var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
+
+        Assert.Null(containers);
+        Assert.InRange(clock.Elapsed, timeout - TimeSpan.FromMilliseconds(100), timeout + TimeSpan.FromSeconds(1.5));
+        Assert.StartsWith("not responding: " + relay.SocketPath, source.Status, StringComparison.Ordinal);
     }
 }
