@@ -192,7 +192,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
     {
         if (options.AgentTokenFile is not null)
         {
-            env.Err.WriteLine($"note: AGENT_TOKEN_FILE ({options.AgentTokenFile}) is also set; unset it, or put the new token in that file, or the agent will refuse to start");
+            env.Err.WriteLine($"note: AGENT_TOKEN_FILE ({options.AgentTokenFile}) is also set; unset it or put the new token in that file, or the agent will not use the token register wrote");
         }
 
         foreach (var name in new[] { Settings.PanelUrl.Name, Settings.ServerId.Name, Settings.AgentToken.Name, Settings.HeartbeatInterval.Name })

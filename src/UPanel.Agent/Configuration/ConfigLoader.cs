@@ -151,6 +151,15 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         var empty = new Dictionary<string, string>();
         var explicitPath = flags.GetValueOrDefault(Settings.EnvFile.Name);
         var path = explicitPath is null ? Settings.DefaultEnvFile : Path.GetFullPath(explicitPath);
+        if (files.DirectoryExists(path))
+        {
+            problems.Add(new ConfigProblem(
+                Settings.EnvFile.Name,
+                $"env file {path} is a directory",
+                "remove it (a bind mount of a file that does not exist creates a directory) and register again, or pass --env-file"));
+            return (path, empty, false);
+        }
+
         if (!files.FileExists(path))
         {
             if (explicitPath is not null && !mayBeMissing)
@@ -196,11 +205,24 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         var tokenFile = context.Resolve(Settings.AgentTokenFile);
         if (token is not null && tokenFile is not null)
         {
-            problems.Add(new ConfigProblem(
-                Settings.AgentToken.Name,
-                $"AGENT_TOKEN (from {token.Source}) and AGENT_TOKEN_FILE (from {tokenFile.Source}) are both set",
-                "keep only one of them"));
-            return;
+            // Two ways to give one setting: the higher layer wins, as for every other setting; in one layer it is ambiguous.
+            if (token.Layer == tokenFile.Layer)
+            {
+                problems.Add(new ConfigProblem(
+                    Settings.AgentToken.Name,
+                    $"AGENT_TOKEN (from {token.Source}) and AGENT_TOKEN_FILE (from {tokenFile.Source}) are both set",
+                    "keep only one of them"));
+                return;
+            }
+
+            if (token.Layer < tokenFile.Layer)
+            {
+                tokenFile = null;
+            }
+            else
+            {
+                token = null;
+            }
         }
 
         string value;
@@ -209,6 +231,15 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         {
             var path = tokenFile.Text;
             options.AgentTokenFile = path;
+            if (files.DirectoryExists(path))
+            {
+                problems.Add(new ConfigProblem(
+                    Settings.AgentTokenFile.Name,
+                    $"AGENT_TOKEN_FILE {path} from {tokenFile.Source} is a directory",
+                    "point it at the file holding the token (a bind mount of a file that does not exist creates a directory)"));
+                return;
+            }
+
             try
             {
                 value = files.ReadAllText(path).Trim();
@@ -336,22 +367,23 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         {
             if (setting.Flag is not null && flags.TryGetValue(setting.Name, out var flag) && flag.Length > 0)
             {
-                return new Value(flag, setting.Flag);
+                return new Value(flag, setting.Flag, Layer: 0);
             }
 
             if (setting.FromEnvironment && environment.TryGetValue(setting.Name, out var env) && env.Trim().Length > 0)
             {
-                return new Value(env.Trim(), "the environment");
+                return new Value(env.Trim(), "the environment", Layer: 1);
             }
 
             if (setting.FromEnvFile && envFile.TryGetValue(setting.Name, out var file) && file.Length > 0)
             {
-                return new Value(file, envFilePath);
+                return new Value(file, envFilePath, Layer: 2);
             }
 
             return null;
         }
 
-        public sealed record Value(string Text, string Source);
+        /// <param name="Layer">0 flag, 1 environment, 2 env file: lower wins.</param>
+        public sealed record Value(string Text, string Source, int Layer);
     }
 }

@@ -19,7 +19,7 @@ internal static class Settings
 
     public static readonly Setting AgentTokenFile = new(
         "AGENT_TOKEN_FILE", "--agent-token-file", "PATH", "none",
-        "read AGENT_TOKEN from this file (e.g. a Docker secret), trimmed; do not set both");
+        "read AGENT_TOKEN from this file (e.g. a Docker secret), trimmed; the higher layer wins, both in one layer is an error");
 
     public static readonly Setting HeartbeatInterval = new(
         "HEARTBEAT_INTERVAL", "--heartbeat-interval", "SECONDS", "60",

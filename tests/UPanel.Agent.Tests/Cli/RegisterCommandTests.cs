@@ -179,6 +179,18 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_env_file_path_that_is_a_directory_stops_register_before_it_asks_the_panel()
+    {
+        Directory.CreateDirectory(EnvFile);
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(78, result.ExitCode);
+        Assert.Contains($"env file {EnvFile} is a directory", result.Err);
+        Assert.Empty(_panel.Requests);
+    }
+
+    [Fact]
     public async Task A_refused_connection_names_panel_url()
     {
         var port = FreePort.Pick();

@@ -170,17 +170,108 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void Agent_token_and_agent_token_file_together_are_a_problem()
+    public void Agent_token_and_agent_token_file_in_one_layer_are_a_problem()
     {
-        _files.Files[EnvFile] = $"AGENT_TOKEN={Token}\n";
+        _environment["AGENT_TOKEN"] = Token;
         _environment["AGENT_TOKEN_FILE"] = "/run/secrets/agent_token";
         _files.Files["/run/secrets/agent_token"] = Token;
 
         var result = new ConfigLoader(_environment, _files).Load(_flags);
 
         var problem = Assert.Single(result.LoadProblems);
-        Assert.Equal($"AGENT_TOKEN (from {EnvFile}) and AGENT_TOKEN_FILE (from the environment) are both set: keep only one of them", problem.Message);
+        Assert.Equal("AGENT_TOKEN (from the environment) and AGENT_TOKEN_FILE (from the environment) are both set: keep only one of them", problem.Message);
         Assert.Null(result.Options.AgentToken);
+    }
+
+    [Fact]
+    public void Agent_token_file_in_the_environment_beats_agent_token_in_the_env_file()
+    {
+        _files.Files[EnvFile] = "AGENT_TOKEN=token-from-env-file\n";
+        _environment["AGENT_TOKEN_FILE"] = "/run/secrets/agent_token";
+        _files.Files["/run/secrets/agent_token"] = Token + "\n";
+
+        var result = new ConfigLoader(_environment, _files).Load(_flags);
+
+        Assert.Empty(result.LoadProblems);
+        Assert.Equal(Token, result.Options.AgentToken);
+        Assert.Equal("/run/secrets/agent_token", result.Options.AgentTokenFile);
+    }
+
+    [Fact]
+    public void Agent_token_in_the_environment_beats_agent_token_file_in_the_env_file()
+    {
+        _files.Files[EnvFile] = "AGENT_TOKEN_FILE=/run/secrets/stale\n";
+        _environment["AGENT_TOKEN"] = Token;
+
+        var result = new ConfigLoader(_environment, _files).Load(_flags);
+
+        Assert.Empty(result.LoadProblems);
+        Assert.Equal(Token, result.Options.AgentToken);
+        Assert.Null(result.Options.AgentTokenFile);
+    }
+
+    [Fact]
+    public void Agent_token_file_flag_beats_agent_token_in_the_environment()
+    {
+        _environment["AGENT_TOKEN"] = "token-from-environment";
+        _flags["AGENT_TOKEN_FILE"] = "/run/secrets/agent_token";
+        _files.Files["/run/secrets/agent_token"] = Token;
+
+        var result = new ConfigLoader(_environment, _files).Load(_flags);
+
+        Assert.Empty(result.LoadProblems);
+        Assert.Equal(Token, result.Options.AgentToken);
+    }
+
+    [Fact]
+    public void A_real_env_file_with_bom_crlf_export_quotes_comments_duplicates_and_no_final_newline_reads_as_meant()
+    {
+        var dir = Directory.CreateTempSubdirectory("upanel-config-").FullName;
+        try
+        {
+            var path = Path.Join(dir, ".env");
+            var text = "# written on Windows\r\nexport PANEL_URL=\"https://panel.example.com\" # the panel\r\n" +
+                       "SERVER_ID=first\r\nSERVER_ID='01JSERVER'\r\n\r\nHEARTBEAT_INTERVAL=30\r\nAGENT_TOKEN=" + Token;
+            File.WriteAllBytes(path, [.. System.Text.Encoding.UTF8.GetPreamble(), .. System.Text.Encoding.UTF8.GetBytes(text)]);
+            _flags["ENV_FILE"] = path;
+
+            var result = new ConfigLoader(_environment, ConfigFileSystem.Instance).Load(_flags);
+
+            Assert.Empty(result.LoadProblems);
+            Assert.Equal("https://panel.example.com/", result.Options.PanelUrl!.ToString());
+            Assert.Equal("01JSERVER", result.Options.ServerId);
+            Assert.Equal(30, result.Options.HeartbeatIntervalSeconds);
+            Assert.Equal(Token, result.Options.AgentToken);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_env_file_that_is_a_directory_is_a_problem_saying_so_even_at_the_default_path()
+    {
+        _files.Directories.Add(EnvFile);
+
+        var result = new ConfigLoader(_environment, _files).Load(_flags, envFileMayBeMissing: true);
+
+        var problem = Assert.Single(result.LoadProblems);
+        Assert.Equal("ENV_FILE", problem.Setting);
+        Assert.StartsWith($"env file {EnvFile} is a directory: remove it", problem.Message);
+        Assert.False(result.EnvFileLoaded);
+    }
+
+    [Fact]
+    public void An_agent_token_file_that_is_a_directory_is_a_problem_saying_so()
+    {
+        _environment["AGENT_TOKEN_FILE"] = "/run/secrets/agent_token";
+        _files.Directories.Add("/run/secrets/agent_token");
+
+        var problem = Assert.Single(new ConfigLoader(_environment, _files).Load(_flags).LoadProblems);
+
+        Assert.Equal("AGENT_TOKEN_FILE", problem.Setting);
+        Assert.StartsWith("AGENT_TOKEN_FILE /run/secrets/agent_token from the environment is a directory: point it at the file", problem.Message);
     }
 
     [Theory]
