@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(1401, LogLevel.Information, "Stopping on signal")]
     public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(1402, LogLevel.Error, "Cannot save the rotated agent token to {Path} ({Reason}): it is used in memory, but after a restart the agent falls back to the configured token, which the panel stops accepting. Fix: make STATE_DIR ({StateDir}) writable for the agent's user (a volume in Docker)")]
+    public static partial void RotatedTokenNotSaved(ILogger logger, string path, string reason, string stateDir);
 }

@@ -41,7 +41,15 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         {
             lock (_tokenGate)
             {
-                tokens.Save(_configuredToken, rotated);
+                try
+                {
+                    tokens.Save(_configuredToken, rotated);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Messages of these name paths only, never file content.
+                    Log.RotatedTokenNotSaved(logger, tokens.FilePath, e.Message, options.StateDir);
+                }
             }
         };
 
@@ -78,6 +86,13 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
 
         lock (_tokenGate)
         {
+            // Unless the configured token changed, the one in use is the newest there is: a rotation whose save
+            // failed lives only in memory, and trading it for the stale configured one would lock the agent out.
+            if (configured == _configuredToken)
+            {
+                return null;
+            }
+
             _configuredToken = configured;
             return tokens.Resolve(configured);
         }

@@ -97,6 +97,39 @@ public sealed class RunCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rotated_token_that_cannot_be_saved_stays_in_use_through_a_401_and_the_log_names_STATE_DIR()
+    {
+        const string Rotated = "rotated-token-fedcba9876543210";
+        var blocker = Path.Join(_stateDir, "a-file");
+        File.WriteAllText(blocker, "");
+        var stateDir = Path.Join(blocker, "state");
+        _cli.Environment["STATE_DIR"] = stateDir;
+        _cli.Environment["HEARTBEAT_INTERVAL"] = "5";
+        _panel.Body = $$"""{"status":"ok","new_agent_token":"{{Rotated}}"}""";
+        var seen = 0;
+        _panel.StatusFor = r =>
+        {
+            var n = Interlocked.Increment(ref seen);
+            _panel.Body = n == 1 ? _panel.Body : """{"status":"ok"}""";
+            // 1: hands out the rotation; 2: one refusal (a proxy, a panel hiccup); then only the rotated token works.
+            return n == 1 ? 200 : n == 2 ? 401 : r.Headers["Authorization"] == $"Bearer {Rotated}" ? 200 : 401;
+        };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var run = _cli.RunAsync(stop.Token, "run");
+        await WaitForAsync(() => _panel.Requests.Count >= 3);
+        await stop.CancelAsync();
+        var result = await run;
+
+        var sent = _panel.Requests.Take(3).Select(r => r.Headers["Authorization"]).ToArray();
+        Assert.Equal([$"Bearer {Token}", $"Bearer {Rotated}", $"Bearer {Rotated}"], sent);
+        Assert.Contains($"Cannot save the rotated agent token to {Path.Join(stateDir, RotatedTokenStore.FileName)} (", result.Err);
+        Assert.Contains($"Fix: make STATE_DIR ({stateDir}) writable", result.Err);
+        Assert.DoesNotContain(Rotated, result.Err);
+        Assert.DoesNotContain(Token, result.Err);
+    }
+
+    [Fact]
     public async Task After_a_401_run_rereads_the_env_file_and_uses_a_token_written_there_since()
     {
         var envFile = Path.Join(_stateDir, "agent.env");
