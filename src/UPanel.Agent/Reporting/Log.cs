@@ -26,8 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1206, Level = LogLevel.Debug, Message = "Heartbeat not delivered ({Reason}); next attempt in {DelaySeconds:0.#} s")]
     public static partial void RetryScheduled(ILogger logger, string? reason, double delaySeconds);
 
-    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Heartbeat queue full: dropped the oldest (seq {Seq}); {DroppedCount} dropped since start")]
-    public static partial void HeartbeatDropped(ILogger logger, long? seq, long droppedCount);
+    /// <summary>Warning for the first drop of an outage, Debug for the rest: one a minute for hours says nothing new.</summary>
+    [LoggerMessage(EventId = 1207, Message = "Heartbeat queue full: dropped the oldest (seq {Seq}); {DroppedCount} dropped since start")]
+    public static partial void HeartbeatDropped(ILogger logger, LogLevel level, long? seq, long droppedCount);
 
     [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Panel set the heartbeat interval to {IntervalSeconds} s")]
     public static partial void IntervalChanged(ILogger logger, int intervalSeconds);

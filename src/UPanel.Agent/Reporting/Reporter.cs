@@ -44,6 +44,7 @@ internal sealed class Reporter
     private volatile string _token;
     private int _extraRequested;
     private int _failedAttempts;
+    private bool _dropping;
     private DateTimeOffset _nextSampleAt;
     private DateTimeOffset _lastRegularSampleAt;
     private DateTimeOffset _extraNotBefore = DateTimeOffset.MinValue;
@@ -192,7 +193,8 @@ internal sealed class Reporter
         var dropped = _queue.Enqueue(heartbeat);
         if (dropped is not null)
         {
-            Log.HeartbeatDropped(_logger, dropped.Seq, _queue.DroppedCount);
+            Log.HeartbeatDropped(_logger, _dropping ? LogLevel.Debug : LogLevel.Warning, dropped.Seq, _queue.DroppedCount);
+            _dropping = true;
         }
 
         PublishQueue();
@@ -210,6 +212,7 @@ internal sealed class Reporter
             {
                 case PanelOutcome.Success:
                     _queue.RemoveOldest();
+                    _dropping = false;
                     if (_failedAttempts > 0)
                     {
                         Log.PanelRecovered(_logger, _failedAttempts, _queue.Count + 1);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using UPanel.Agent.Reporting;
 
 namespace UPanel.Agent.Tests.Reporting;
@@ -197,6 +198,25 @@ public sealed class ReporterTests
         Assert.Equal(3, h.Status.DroppedCount);
         Assert.Equal(0, h.Status.QueueLength);
         Assert.Contains(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1207);
+    }
+
+    [Fact]
+    public async Task A_full_queue_warns_once_per_outage_not_once_per_dropped_heartbeat()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 5);
+        await h.StartAsync();
+        h.Panel.Stop();
+        await h.StepUntilSamplesAsync(15);
+        h.Panel.Restart();
+        await h.StepUntilSamplesAsync(16);
+        h.Panel.Stop();
+        await h.StepUntilSamplesAsync(30);
+
+        var drops = h.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 1207).ToList();
+        Assert.Equal(6 + 4, drops.Count);
+        Assert.Equal(2, drops.Count(r => r.Level == LogLevel.Warning));
+        Assert.Equal(drops[0], drops.First(r => r.Level == LogLevel.Warning));
+        Assert.Equal(10, h.Status.DroppedCount);
     }
 
     [Fact]
