@@ -28,6 +28,15 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
         var options = config.Options;
         var panelUrl = options.PanelUrl!;
+        var path = config.EnvFilePath;
+        if (CannotWrite(path) is { } reason)
+        {
+            // Before the panel is asked: it would register a server whose token then has nowhere to go.
+            Fail($"cannot write {path} ({reason}); nothing was sent to the panel: run register as a user that may write it " +
+                 "(e.g. with sudo), or pass --env-file PATH");
+            return ExitCodes.Failure;
+        }
+
         RegisterRequest facts;
         try
         {
@@ -47,15 +56,8 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
         var interval = Math.Clamp(
             response.NextHeartbeatSeconds ?? options.HeartbeatIntervalSeconds, AgentOptions.MinIntervalSeconds, AgentOptions.MaxIntervalSeconds);
-        var path = config.EnvFilePath;
         try
         {
-            var directory = Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(directory) && !OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
             EnvFileWriter.Update(path,
             [
                 new(Settings.PanelUrl.Name, panelUrl.GetLeftPart(UriPartial.Path).TrimEnd('/')),
@@ -78,6 +80,30 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         env.Out.WriteLine($"next: start the agent (docker compose up -d, or upanel-agent run{(path == Settings.DefaultEnvFile ? "" : $" --env-file {path}")}); upanel-agent check verifies the setup");
         WarnAboutOverrides(options);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Creates the env file's directory (0700) if needed and tries a file in it; null when register can write there.</summary>
+    private static string? CannotWrite(string path)
+    {
+        try
+        {
+            var directory = Path.GetDirectoryName(path)!;
+            if (!Directory.Exists(directory) && !OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var probe = Path.Join(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.probe");
+            using (new FileStream(probe, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.DeleteOnClose }))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e is UnauthorizedAccessException ? "permission denied" : e.Message;
+        }
     }
 
     private async Task<RegisterResponse?> SendAsync(Uri panelUrl, RegisterRequest facts)

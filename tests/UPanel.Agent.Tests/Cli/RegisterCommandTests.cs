@@ -191,6 +191,22 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_env_file_register_cannot_write_stops_it_before_it_asks_the_panel()
+    {
+        var blocker = Path.Join(_dir, "a-file");
+        File.WriteAllText(blocker, "");
+        var envFile = Path.Join(blocker, ".env");
+
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", envFile);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"upanel-agent: register failed: cannot write {envFile} (", result.Err);
+        Assert.Contains("nothing was sent to the panel: run register as a user that may write it", result.Err);
+        Assert.Empty(_panel.Requests);
+        Assert.Equal([blocker], Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
     public async Task A_refused_connection_names_panel_url()
     {
         var port = FreePort.Pick();
