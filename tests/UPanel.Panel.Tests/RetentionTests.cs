@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +30,50 @@ public abstract class RetentionTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal([2L], history.GetProperty("heartbeats").EnumerateArray().Select(h => h.GetProperty("seq").GetInt64()));
         var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
         Assert.Equal(2, state.GetProperty("latest_seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Pruning_a_large_backlog_does_not_hold_up_ingest()
+    {
+        // A backlog such as a lowered retention age or a long stop leaves: one DELETE of it all would hold SQLite's
+        // write lock for seconds, and heartbeats would wait the whole time (past the busy timeout: 500s).
+        var server = await Panel.NewServerAsync();
+        const int backlog = 300_000;
+        var old = Panel.Time.GetUtcNow().AddDays(-40).ToUnixTimeMilliseconds();
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        await using (var insert = connection.CreateCommand())
+        {
+            var rows = fixture.Engine == "sqlite"
+                ? $"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {backlog})"
+                : $"WITH n(i) AS (SELECT generate_series(1, {backlog}))";
+            insert.CommandText = $"""
+                {rows}
+                INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, containers)
+                SELECT '{server.ServerId}', 'old-' || i, i, {old} + i, {old} + i, '1.0.0', '[]' FROM n
+                """;
+            insert.CommandTimeout = 300;
+            await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var now = Panel.Time.GetUtcNow();
+        var latencies = new List<TimeSpan>();
+        var pruning = Stopwatch.StartNew();
+        var prune = Task.Run(() => Panel.Store.PruneAsync(now, now.AddDays(-30), TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        for (var seq = 0; !prune.IsCompleted; seq++)
+        {
+            var sent = Stopwatch.StartNew();
+            using var response = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: seq));
+            latencies.Add(sent.Elapsed);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var deleted = await prune;
+        var took = pruning.Elapsed;
+
+        Assert.Equal(backlog, deleted);
+        Assert.True(latencies.Count >= 5, $"only {latencies.Count} heartbeats during a {took.TotalMilliseconds:0} ms prune");
+        Assert.True(latencies.Max() < took / 2,
+            $"a heartbeat waited {latencies.Max().TotalMilliseconds:0} ms of a {took.TotalMilliseconds:0} ms prune ({latencies.Count} heartbeats)");
     }
 
     [Fact]

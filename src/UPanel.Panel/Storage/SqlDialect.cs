@@ -19,5 +19,11 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Serialises concurrent migrators (PostgreSQL: an advisory lock held by the migration transaction).</summary>
     public virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Taken before a write transaction that must not be starved (ingest, and each batch of a prune). PostgreSQL locks
+    /// rows and needs nothing; SQLite has one writer and no fairness among busy waiters (see SqliteDialect).
+    /// </summary>
+    public virtual ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult(new WriteTurn(null));
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

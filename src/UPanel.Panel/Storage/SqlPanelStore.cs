@@ -19,6 +19,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         latest_container_count, latest_heartbeat
         """;
 
+    /// <summary>Rows per prune transaction: a few milliseconds of SQLite's write lock at a time.</summary>
+    private const int PruneBatchSize = 2000;
+
     public string Engine => dialect.Name;
 
     public Task MigrateAsync(CancellationToken cancellationToken) => new Migrator(dialect, time, logger).MigrateAsync(cancellationToken);
@@ -195,6 +198,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
     {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -428,31 +432,46 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        int deleted;
-        await using (var history = Command(connection, transaction, "DELETE FROM heartbeats WHERE sample_at < @cutoff"))
+        // In batches, each its own short transaction: one DELETE of a large backlog would hold SQLite's write lock
+        // (and so every heartbeat) for as long as it runs.
+        var deleted = 0;
+        int batch;
+        do
         {
+            using var turn = await dialect.WriteTurnAsync(cancellationToken);
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            await using var history = Command(connection, null, """
+                DELETE FROM heartbeats WHERE id IN (SELECT id FROM heartbeats WHERE sample_at < @cutoff LIMIT @batch)
+                """);
             Db.Add(history, "cutoff", cutoff);
-            deleted = await history.ExecuteNonQueryAsync(cancellationToken);
+            Db.Add(history, "batch", PruneBatchSize);
+            batch = await history.ExecuteNonQueryAsync(cancellationToken);
+            deleted += batch;
         }
+        while (batch == PruneBatchSize);
 
-        await using (var installTokens = Command(connection, transaction, "DELETE FROM install_tokens WHERE expires_at < @cutoff"))
+        using (await dialect.WriteTurnAsync(cancellationToken))
         {
-            Db.Add(installTokens, "cutoff", cutoff);
-            await installTokens.ExecuteNonQueryAsync(cancellationToken);
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var installTokens = Command(connection, transaction, "DELETE FROM install_tokens WHERE expires_at < @cutoff"))
+            {
+                Db.Add(installTokens, "cutoff", cutoff);
+                await installTokens.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var overlap = Command(connection, transaction, """
+                UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
+                WHERE prev_expires_at IS NOT NULL AND prev_expires_at <= @now
+                """))
+            {
+                Db.Add(overlap, "now", now);
+                await overlap.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        await using (var overlap = Command(connection, transaction, """
-            UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
-            WHERE prev_expires_at IS NOT NULL AND prev_expires_at <= @now
-            """))
-        {
-            Db.Add(overlap, "now", now);
-            await overlap.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
 

@@ -13,7 +13,17 @@ internal sealed class SqliteDialect(string path) : SqlDialect
         DefaultTimeout = 30,
     }.ToString();
 
+    // SQLite's busy handler polls with growing sleeps, so a writer that commits and begins again at once (a prune
+    // in batches) keeps the lock from waiting heartbeats. The panel's own writers queue here in order instead.
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
     public override string Name => "sqlite";
+
+    public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        return new WriteTurn(_writer);
+    }
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +47,7 @@ internal sealed class SqliteDialect(string path) : SqlDialect
     {
         // Pooled connections keep the file (and its WAL) open; release them so the directory can be removed.
         SqliteConnection.ClearAllPools();
+        _writer.Dispose();
         return ValueTask.CompletedTask;
     }
 }
