@@ -213,6 +213,22 @@ public abstract class HeartbeatTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(77, state.GetProperty("latest_seq").GetInt64());
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    [InlineData("application/json;charset=utf-8")]
+    [InlineData("Application/JSON; version=1")]
+    public async Task A_json_content_type_with_parameters_is_accepted(string contentType)
+    {
+        // RFC 9110: a quoted parameter value means the same as the bare token.
+        var server = await Panel.NewServerAsync();
+        var heartbeat = JsonSerializer.Serialize(Panel.NewHeartbeat(server.ServerId, seq: 3), ContractsJsonContext.Default.Heartbeat);
+
+        using var response = await Panel.SendAsync(HttpMethod.Post, "/api/agent/heartbeat", server.AgentToken, heartbeat, contentType);
+
+        Assert.Equal("ok", (await PanelHost.ReadJsonAsync(response, 200)).GetProperty("status").GetString());
+    }
+
     [Fact]
     public async Task History_is_newest_first_and_pages_with_next_before()
     {

@@ -14,7 +14,7 @@ internal static class RequestBody
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !string.Equals(mediaType.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase)
-            || (mediaType.Charset.HasValue && !string.Equals(mediaType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
+            || (mediaType.Charset.HasValue && !string.Equals(HeaderUtilities.RemoveQuotes(mediaType.Charset).Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
         {
             return (null, new ApiError(StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json (UTF-8)", "Content-Type"));
         }
