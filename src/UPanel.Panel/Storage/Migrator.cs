@@ -38,9 +38,16 @@ internal sealed class Migrator(SqlDialect dialect, TimeProvider time, ILogger lo
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await dialect.PrepareAsync(connection, cancellationToken);
-        await ExecuteAsync(connection, null,
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            cancellationToken);
+        // Under the migration lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a concurrent one
+        // (two panels starting on an empty database: "duplicate key value violates unique constraint pg_type_...").
+        await using (var create = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await dialect.LockForMigrationAsync(connection, create, cancellationToken);
+            await ExecuteAsync(connection, create,
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                cancellationToken);
+            await create.CommitAsync(cancellationToken);
+        }
 
         foreach (var (version, name, sql) in Scripts(dialect.Name))
         {
