@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using UPanel.Contracts;
 using UPanel.Panel.Tests.Infrastructure;
@@ -96,6 +97,24 @@ public abstract class HeartbeatTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(heartbeat.HeartbeatId, stored.GetProperty("heartbeat_id").GetString());
         var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
         Assert.Equal($"{Panel.Time.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss'Z'}", state.GetProperty("last_seen_at").GetString());
+    }
+
+    [Fact]
+    public async Task One_heartbeat_sent_ten_times_at_once_is_stored_once_and_acknowledged_every_time()
+    {
+        var server = await Panel.NewServerAsync();
+        var heartbeat = Panel.NewHeartbeat(server.ServerId, seq: 8);
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var response = await Panel.PostHeartbeatAsync(server.AgentToken, heartbeat);
+            return response.StatusCode;
+        }));
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        var history = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}/heartbeats");
+        Assert.Equal(heartbeat.HeartbeatId, Assert.Single(history.GetProperty("heartbeats").EnumerateArray()).GetProperty("heartbeat_id").GetString());
+        Assert.Equal(0, Panel.UnhandledErrors);
     }
 
     [Fact]
@@ -227,6 +246,33 @@ public abstract class HeartbeatTests<TFixture>(TFixture fixture) : IClassFixture
         using var response = await Panel.SendAsync(HttpMethod.Post, "/api/agent/heartbeat", server.AgentToken, heartbeat, contentType);
 
         Assert.Equal("ok", (await PanelHost.ReadJsonAsync(response, 200)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_chunked_body_without_length_is_read_and_capped_like_any_other()
+    {
+        var server = await Panel.NewServerAsync();
+        var heartbeat = JsonSerializer.SerializeToUtf8Bytes(Panel.NewHeartbeat(server.ServerId, seq: 5), ContractsJsonContext.Default.Heartbeat);
+        var oversized = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('p', 2 * (int)Panel.Options.MaxBodyBytes) + "\"}");
+
+        using var small = await PostChunkedAsync(server.AgentToken, heartbeat);
+        using var large = await PostChunkedAsync(server.AgentToken, oversized);
+
+        await PanelHost.ReadJsonAsync(small, 200);
+        await PanelHost.ReadJsonAsync(large, 413);
+        Assert.Equal(5, (await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}")).GetProperty("latest_seq").GetInt64());
+    }
+
+    private async Task<HttpResponseMessage> PostChunkedAsync(string token, byte[] body)
+    {
+        // A stream that cannot tell its length makes HttpClient send Transfer-Encoding: chunked.
+        var content = new StreamContent(new UnseekableStream(body));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/agent/heartbeat") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await Panel.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.True(request.Headers.TransferEncodingChunked);
+        return response;
     }
 
     [Fact]

@@ -116,6 +116,24 @@ public abstract class RegisterTests<TFixture>(TFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task One_install_token_raced_from_eight_machines_registers_exactly_one()
+    {
+        var installToken = await Panel.CreateInstallTokenAsync();
+        var before = (await Panel.AdminGetAsync("/api/admin/servers")).GetProperty("servers").GetArrayLength();
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var response = await Panel.SendAsync(HttpMethod.Post, "/api/agent/register", installToken, PanelHost.RegisterBody($"racer-{i}", $"machine-racer-{i}"));
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(7, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(before + 1, (await Panel.AdminGetAsync("/api/admin/servers")).GetProperty("servers").GetArrayLength());
+        Assert.Equal(0, Panel.UnhandledErrors);
+    }
+
+    [Fact]
     public async Task Invalid_registration_names_the_field_and_leaves_the_install_token_unused()
     {
         var installToken = await Panel.CreateInstallTokenAsync();

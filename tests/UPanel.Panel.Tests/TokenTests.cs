@@ -84,6 +84,28 @@ public abstract class TokenTests<TFixture>(TFixture fixture) : IClassFixture<TFi
     }
 
     [Fact]
+    public async Task Old_and_new_tokens_racing_after_a_rotation_leave_only_the_new_one()
+    {
+        var server = await Panel.NewServerAsync();
+        var rotated = await RotateAsync(server.ServerId);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            var token = i % 2 == 0 ? server.AgentToken : rotated;
+            using var response = await Panel.PostHeartbeatAsync(token, Panel.NewHeartbeat(server.ServerId));
+            return (Old: token == server.AgentToken, response.StatusCode);
+        }));
+
+        // The old token works until the new one's first use lands; which old requests came first is up to the race.
+        Assert.All(results.Where(r => !r.Old), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.All(results.Where(r => r.Old), r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Unauthorized }));
+        using var oldAfter = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
+        await Auth.AssertUnauthorizedAsync(oldAfter);
+        Assert.False((await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}")).GetProperty("token_rotation_pending").GetBoolean());
+        Assert.Equal(0, Panel.UnhandledErrors);
+    }
+
+    [Fact]
     public async Task After_rotation_the_old_token_expires_after_24_hours_even_if_the_new_one_is_never_used()
     {
         var server = await Panel.NewServerAsync();
