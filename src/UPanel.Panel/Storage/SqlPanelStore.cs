@@ -198,8 +198,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
     {
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         if (heartbeat.PromoteTokenHash is { } promoted)
@@ -438,8 +438,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         int batch;
         do
         {
-            using var turn = await dialect.WriteTurnAsync(cancellationToken);
             await using var connection = await dialect.OpenAsync(cancellationToken);
+            using var turn = await dialect.WriteTurnAsync(cancellationToken);
             await using var history = Command(connection, null, """
                 DELETE FROM heartbeats WHERE id IN (SELECT id FROM heartbeats WHERE sample_at < @cutoff LIMIT @batch)
                 """);
@@ -450,9 +450,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
         while (batch == PruneBatchSize);
 
+        await using (var connection = await dialect.OpenAsync(cancellationToken))
         using (await dialect.WriteTurnAsync(cancellationToken))
         {
-            await using var connection = await dialect.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var installTokens = Command(connection, transaction, "DELETE FROM install_tokens WHERE expires_at < @cutoff"))
             {
