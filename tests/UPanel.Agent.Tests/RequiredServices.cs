@@ -1,12 +1,15 @@
 namespace UPanel.Agent.Tests;
 
 /// <summary>
-/// Tests that need a real service (Docker engine) call this first. Locally a missing service skips the test;
+/// Tests that need a real service (Docker engine, Podman API) call this first. Locally a missing service skips the test;
 /// with UPANEL_REQUIRE_SERVICES=1 (CI) it fails it, so a broken CI machine cannot pass by skipping.
 /// </summary>
 internal static class RequiredServices
 {
     public const string DockerSocket = "/var/run/docker.sock";
+
+    /// <summary>Path of the Podman API socket scripts/services.sh serves (Podman's Docker-compatible API).</summary>
+    public const string PodmanSocketVariable = "UPANEL_TEST_PODMAN_SOCKET";
 
     public static bool Required => Environment.GetEnvironmentVariable("UPANEL_REQUIRE_SERVICES") == "1";
 
@@ -24,5 +27,26 @@ internal static class RequiredServices
         }
 
         Assert.Skip(message);
+    }
+
+    /// <summary>The Podman API socket, when scripts/services.sh started it (and exported its path).</summary>
+    public static string? PodmanSocket =>
+        Environment.GetEnvironmentVariable(PodmanSocketVariable) is { Length: > 0 } path && File.Exists(path) ? path : null;
+
+    public static string Podman()
+    {
+        if (PodmanSocket is { } socket)
+        {
+            return socket;
+        }
+
+        var message = $"Podman API not running ({PodmanSocketVariable} unset or its socket missing): source scripts/services.sh.";
+        if (Required)
+        {
+            Assert.Fail(message);
+        }
+
+        Assert.Skip(message);
+        return null!;
     }
 }

@@ -17,8 +17,9 @@ namespace UPanel.Agent.Collection.Docker;
 /// and has seen no container event since the last list, up to <see cref="MaxListAge"/>: the list costs the engine
 /// ≈ 0.1 ms of CPU per container; a <c>GET /_ping</c> then checks that the engine still answers); an inspection only for containers that are new or whose
 /// state/health/exit code changed (or that restarted, see <see cref="ContainerStatusText"/>; the event watcher also
-/// invalidates); CPU and memory from cgroup files under HOST_SYS (no engine CPU), falling back to one-shot stats
-/// through the API (<see cref="StatsApiConcurrency"/> at once) only for containers whose files are not visible.
+/// invalidates; on Podman, whose list hides health, running containers with a healthcheck while the stream is down);
+/// CPU and memory from cgroup files under HOST_SYS (no engine CPU), falling back to one-shot stats through the API
+/// (<see cref="StatsApiConcurrency"/> at once) only for containers whose files are not visible.
 /// </para>
 /// <para>
 /// <c>cpu_percent</c> = Δ container CPU ns / Δ wall ns × 100 between this collection and the previous one (100 = one
@@ -314,7 +315,8 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         {
             var key = ContainerStatusText.ChangeKey(container.State, container.Status);
             if (!_inspections.TryGetValue(container.Id, out var cached) || cached.ChangeKey != key
-                || RestartedSinceInspection(cached, container.Status, listedAt))
+                || RestartedSinceInspection(cached, container.Status, listedAt)
+                || HealthHiddenFromList(cached, container))
             {
                 toInspect.Add((container.Id, key));
             }
@@ -414,6 +416,17 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
         cached.StartedAt is { } startedAt
         && ContainerStatusText.UpTimeUpperBound(status) is { } bound
         && listedAt - startedAt > bound + TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Podman's list text carries no health ("Up 5 minutes", where Docker says "Up 5 minutes (healthy)"), so the change
+    /// key cannot show a health change: such a running container is inspected each collection, unless the event stream
+    /// is live (its health_status events invalidate the inspection).
+    /// </summary>
+    private bool HealthHiddenFromList(CachedInspection cached, DockerContainerSummary container) =>
+        !_eventsLive
+        && cached.Health != "none"
+        && container.State == "running"
+        && ContainerStatusText.HealthFromStatus(container.Status) == "none";
 
     private static CachedInspection ToCached(string key, DockerContainerInspect inspect)
     {

@@ -15,9 +15,11 @@ namespace UPanel.Agent.Collection.Docker;
 internal sealed class DockerEventWatcher(DockerContainerSource source, Action onChange, ILogger logger, TimeProvider timeProvider)
 {
     /// <summary>The engine's filter: container events that change what a heartbeat shows. health_status is matched as a
-    /// prefix by the engine ("health_status: unhealthy"); exec_* events are deliberately not asked for.</summary>
+    /// prefix by the engine ("health_status: unhealthy"); exec_* events are deliberately not asked for. Podman (4.3)
+    /// matches its own names: "died" (its stream still says "die") and "remove" (Docker's "destroy"); each engine
+    /// ignores the other's names.</summary>
     public const string Filters =
-        """{"type":["container"],"event":["create","start","restart","die","oom","kill","stop","destroy","pause","unpause","rename","health_status"]}""";
+        """{"type":["container"],"event":["create","start","restart","die","died","oom","kill","stop","destroy","remove","pause","unpause","rename","health_status"]}""";
 
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
 

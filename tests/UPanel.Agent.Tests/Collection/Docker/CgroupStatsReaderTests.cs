@@ -19,6 +19,17 @@ public sealed class CgroupStatsReaderTests
     }
 
     [Fact]
+    public void V1_podman_cgroupfs_layout_is_detected_and_read_from_the_captured_tree()
+    {
+        var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v1-podman-cgroupfs"));
+
+        var sample = reader.TryRead("449f9bdfea34f3ca98f08280ac1094f288d03bfd76ef2ffd283d038336a96186");
+
+        Assert.Equal("v1 podman cgroupfs", reader.Layout?.Name);
+        Assert.Equal(new ContainerResourceSample(62253355, 67858432), sample); // podman stats: 62253355 ns, 67858432 B
+    }
+
+    [Fact]
     public void V2_systemd_layout_is_detected_and_cpu_converted_to_nanoseconds()
     {
         var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v2-systemd"));

@@ -76,7 +76,7 @@ public sealed class DockerEventWatcherTests
         Assert.False(watcher.IsConnected);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())

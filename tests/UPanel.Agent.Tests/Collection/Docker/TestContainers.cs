@@ -107,7 +107,7 @@ public sealed partial class TestContainers : IAsyncLifetime
     /// <summary>Idle host CPU during the collections, in cores: with ≥ 0.6 idle the busy loop had its full core.</summary>
     public double HostIdleCores { get; private set; }
 
-    private static long ProcessCpuTicks(int pid)
+    internal static long ProcessCpuTicks(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');

@@ -6,7 +6,8 @@ namespace UPanel.Agent.Collection.Docker.Cgroups;
 /// </summary>
 internal sealed record CgroupLayout(string Name, int Version, string CpuDirTemplate, string MemoryDirTemplate)
 {
-    /// <summary>Known layouts, most common first: Docker's systemd and cgroupfs drivers, Podman's scopes.</summary>
+    /// <summary>Known layouts, most common first: Docker's systemd and cgroupfs drivers, Podman's systemd scopes and
+    /// its cgroupfs manager (the default without systemd: <c>libpod_parent/libpod-{id}</c>).</summary>
     public static readonly IReadOnlyList<CgroupLayout> Candidates =
     [
         new("v2 systemd", 2, "fs/cgroup/system.slice/docker-{id}.scope", "fs/cgroup/system.slice/docker-{id}.scope"),
@@ -19,6 +20,7 @@ internal sealed record CgroupLayout(string Name, int Version, string CpuDirTempl
             "fs/cgroup/memory/system.slice/docker-{id}.scope"),
         new("v1 podman", 1, "fs/cgroup/cpuacct/machine.slice/libpod-{id}.scope",
             "fs/cgroup/memory/machine.slice/libpod-{id}.scope"),
+        new("v1 podman cgroupfs", 1, "fs/cgroup/cpuacct/libpod_parent/libpod-{id}", "fs/cgroup/memory/libpod_parent/libpod-{id}"),
     ];
 
     /// <summary>cpuacct.usage (v1, ns) or cpu.stat (v2, usage_usec).</summary>
