@@ -25,8 +25,8 @@ internal sealed class HealthCommand(CliEnvironment env, AgentOptions options, bo
         if (verbose)
         {
             env.Out.WriteLine(healthy
-                ? $"healthy: {address.LocalHealthUri} answered ok"
-                : $"unhealthy: no ok answer from {address.LocalHealthUri} within {HealthProbe.DefaultTimeout.TotalSeconds:0} s: is `upanel-agent run` up with HEALTH_LISTEN={options.HealthListen}?");
+                ? $"healthy: {HealthListen.DescribeProbe(address)} answered ok"
+                : $"unhealthy: no ok answer from {HealthListen.DescribeProbe(address)} within {HealthProbe.DefaultTimeout.TotalSeconds:0} s: is `upanel-agent run` up with HEALTH_LISTEN={options.HealthListen}?");
         }
 
         return healthy ? ExitCodes.Ok : ExitCodes.Failure;

@@ -46,21 +46,6 @@ internal sealed record HealthListenAddress(string Host, int Port)
         return true;
     }
 
-    /// <summary>Where a probe on this machine reaches the endpoint: loopback when it listens on every address.</summary>
     /// <summary>The setting's text, <c>host:port</c>.</summary>
     public override string ToString() => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
-
-    public Uri LocalHealthUri
-    {
-        get
-        {
-            var host = Host switch
-            {
-                "0.0.0.0" => "127.0.0.1",
-                "[::]" => "[::1]",
-                _ => Host,
-            };
-            return new Uri($"http://{host}:{Port.ToString(CultureInfo.InvariantCulture)}/health");
-        }
-    }
 }

@@ -31,6 +31,27 @@ internal static class HealthListen
         return new IPEndPoint(chosen, address.Port);
     }
 
+    /// <summary>The URL a local probe asks (see <see cref="ProbeTarget"/>).</summary>
+    public static Uri ProbeUri(IPEndPoint listen)
+    {
+        var target = ProbeTarget(listen);
+        var host = target.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{target.Address}]" : target.Address.ToString();
+        return new Uri($"http://{host}:{target.Port}/health");
+    }
+
+    /// <summary>What a probe of <paramref name="address"/> asks, for messages: its URL, or why there is none.</summary>
+    public static string DescribeProbe(HealthListenAddress address)
+    {
+        try
+        {
+            return ProbeUri(ToEndPoint(address)).ToString();
+        }
+        catch (SocketException)
+        {
+            return $"{address} (the name does not resolve)";
+        }
+    }
+
     /// <summary>Where a local probe should connect to reach a server listening on <paramref name="listen"/>.</summary>
     public static IPEndPoint ProbeTarget(IPEndPoint listen)
     {

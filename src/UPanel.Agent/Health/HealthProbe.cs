@@ -42,9 +42,7 @@ internal static class HealthProbe
     /// <summary>True when <c>GET http://target/health</c> answers 200 with <c>"status":"ok"</c> within the timeout (3 s).</summary>
     public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var target = HealthListen.ProbeTarget(listen);
-        var host = target.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{target.Address}]" : target.Address.ToString();
-        var uri = new Uri($"http://{host}:{target.Port}/health");
+        var uri = HealthListen.ProbeUri(listen);
 
         // Never through a proxy: HTTP_PROXY in the container must not send the probe elsewhere.
         using var client = new Http1Client(new Http1ClientOptions { MaxResponseBodyBytes = 64 * 1024 });

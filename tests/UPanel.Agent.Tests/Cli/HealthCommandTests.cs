@@ -15,12 +15,14 @@ public sealed class HealthCommandTests
         Assert.Empty(result.Out + result.Err);
     }
 
-    [Fact]
-    public async Task Health_verbose_says_why_it_is_unhealthy()
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("[::]")] // the server binds dual-stack, so the probe asks IPv4 loopback, and says so
+    public async Task Health_verbose_says_why_it_is_unhealthy_and_names_what_it_asked(string host)
     {
         var port = FreePort.Pick();
 
-        var result = await _cli.RunAsync("health", "--verbose", "--health-listen", $"0.0.0.0:{port}");
+        var result = await _cli.RunAsync("health", "--verbose", "--health-listen", $"{host}:{port}");
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"unhealthy: no ok answer from http://127.0.0.1:{port}/health within 3 s", result.Out);
