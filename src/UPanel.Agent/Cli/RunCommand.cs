@@ -19,6 +19,12 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
     private readonly Lock _tokenGate = new();
     private string _configuredToken = config.Options.AgentToken!;
 
+    /// <summary>The newest token the panel rotated to (kept in memory too, for when STATE_DIR cannot take it).</summary>
+    private string? _rotatedToken;
+
+    /// <summary>The token last handed to the reporter.</summary>
+    private string _tokenInUse = "";
+
     public async Task<int> RunAsync()
     {
         var options = config.Options;
@@ -27,7 +33,8 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         Log.Starting(logger, AgentInfo.Version, options.ToString());
 
         var tokens = new RotatedTokenStore(options.StateDir);
-        options.AgentToken = tokens.Resolve(_configuredToken);
+        options.AgentToken = _tokenInUse = tokens.Resolve(_configuredToken);
+        _rotatedToken = _tokenInUse != _configuredToken ? _tokenInUse : null;
 
         var status = new AgentStatus(env.Time);
         using var collectors = new Collectors(options, loggers, env.Time);
@@ -36,11 +43,12 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
         var reporter = new Reporter(
             factory, client, new HeartbeatQueue(), status, options, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"),
-            () => ReloadToken(tokens));
+            () => ReloadToken(tokens, logger));
         reporter.TokenRotated += rotated =>
         {
             lock (_tokenGate)
             {
+                _rotatedToken = _tokenInUse = rotated;
                 try
                 {
                     tokens.Save(_configuredToken, rotated);
@@ -75,8 +83,14 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         return ExitCodes.Ok;
     }
 
-    /// <summary>After a 401/403: the env file or AGENT_TOKEN_FILE may hold a new token (re-registration, rotated secret).</summary>
-    private string? ReloadToken(RotatedTokenStore tokens)
+    /// <summary>
+    /// After a 401/403, the token to try next. The env file or AGENT_TOKEN_FILE may hold a new one (re-registration,
+    /// rotated secret): that wins. Otherwise, after a rotation, the rotated and the configured token take turns: a
+    /// refusal of the rotated one may be a hiccup (keep it: it is the newest there is), or the panel rotated again
+    /// before the agent used the first new token, and then only the configured one still works (and brings the
+    /// newest). Never giving up either keeps the agent from locking itself out; it costs one refused try an interval.
+    /// </summary>
+    private string? ReloadToken(RotatedTokenStore tokens, ILogger logger)
     {
         var fresh = reload();
         if (fresh.Options.AgentToken is not { } configured)
@@ -86,15 +100,21 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
 
         lock (_tokenGate)
         {
-            // Unless the configured token changed, the one in use is the newest there is: a rotation whose save
-            // failed lives only in memory, and trading it for the stale configured one would lock the agent out.
-            if (configured == _configuredToken)
+            if (configured != _configuredToken)
+            {
+                Log.ConfiguredTokenChanged(logger);
+                _configuredToken = configured;
+                _tokenInUse = tokens.Resolve(configured);
+                _rotatedToken = _tokenInUse != configured ? _tokenInUse : null;
+                return _tokenInUse;
+            }
+
+            if (_rotatedToken is null)
             {
                 return null;
             }
 
-            _configuredToken = configured;
-            return tokens.Resolve(configured);
+            return _tokenInUse = _tokenInUse == _rotatedToken ? _configuredToken : _rotatedToken;
         }
     }
 

@@ -45,7 +45,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1212, Level = LogLevel.Debug, Message = "Panel answered HTTP {StatusCode} with a body the agent cannot read ({Reason}); counted as delivered")]
     public static partial void ResponseUnreadable(ILogger logger, int statusCode, string reason);
 
-    [LoggerMessage(EventId = 1213, Level = LogLevel.Information, Message = "Agent token re-read after the panel refused it")]
+    // Debug: with a rotated and a configured token they take turns once per interval while the panel refuses both.
+    [LoggerMessage(EventId = 1213, Level = LogLevel.Debug, Message = "Trying another agent token after the panel refused one")]
     public static partial void TokenReloaded(ILogger logger);
 
     [LoggerMessage(EventId = 1214, Level = LogLevel.Information, Message = "Reporter stopped with {QueueLength} heartbeats queued")]

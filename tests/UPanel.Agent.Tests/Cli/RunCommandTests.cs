@@ -117,16 +117,51 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = _cli.RunAsync(stop.Token, "run");
-        await WaitForAsync(() => _panel.Requests.Count >= 3);
+        await WaitForAsync(() => _panel.Requests.Count >= 4);
         await stop.CancelAsync();
         var result = await run;
 
-        var sent = _panel.Requests.Take(3).Select(r => r.Headers["Authorization"]).ToArray();
-        Assert.Equal([$"Bearer {Token}", $"Bearer {Rotated}", $"Bearer {Rotated}"], sent);
+        // After the refusal the configured token gets its turn (refused here), then the rotated one again: never dropped.
+        var sent = _panel.Requests.Take(4).Select(r => r.Headers["Authorization"]).ToArray();
+        Assert.Equal([$"Bearer {Token}", $"Bearer {Rotated}", $"Bearer {Token}", $"Bearer {Rotated}"], sent);
         Assert.Contains($"Cannot save the rotated agent token to {Path.Join(stateDir, RotatedTokenStore.FileName)} (", result.Err);
         Assert.Contains($"Fix: make STATE_DIR ({stateDir}) writable", result.Err);
         Assert.DoesNotContain(Rotated, result.Err);
         Assert.DoesNotContain(Token, result.Err);
+    }
+
+    [Fact]
+    public async Task A_second_rotation_before_the_agent_used_the_first_is_recovered_through_the_configured_token()
+    {
+        const string First = "rotated-token-first-0123456789", Second = "rotated-token-second-9876543210";
+        _cli.Environment["HEARTBEAT_INTERVAL"] = "5";
+        var handedOutFirst = 0;
+        // The panel's view: the configured token stays valid until a new one is used; the admin rotated again right
+        // after the first new token went out, so that one is superseded before the agent ever used it.
+        _panel.StatusFor = r => r.Headers["Authorization"] switch
+        {
+            $"Bearer {Token}" => Respond(Interlocked.Increment(ref handedOutFirst) == 1 ? First : Second),
+            $"Bearer {Second}" => Respond(null),
+            _ => 401,
+        };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var run = _cli.RunAsync(stop.Token, "run");
+        await WaitForAsync(() => _panel.Requests.Count >= 4);
+        await stop.CancelAsync();
+        var result = await run;
+
+        var sent = _panel.Requests.Take(4).Select(r => r.Headers["Authorization"]).ToArray();
+        Assert.Equal([$"Bearer {Token}", $"Bearer {First}", $"Bearer {Token}", $"Bearer {Second}"], sent);
+        Assert.Equal(Second, new RotatedTokenStore(_stateDir).Resolve(Token));
+        Assert.DoesNotContain(First, result.Err);
+        Assert.DoesNotContain(Second, result.Err);
+
+        int Respond(string? rotation)
+        {
+            _panel.Body = rotation is null ? """{"status":"ok"}""" : $$"""{"status":"ok","new_agent_token":"{{rotation}}"}""";
+            return 200;
+        }
     }
 
     [Fact]
