@@ -23,7 +23,7 @@ fi
 # Docker engine: no registry is reachable here, so no bridge/iptables and test containers run with --network none.
 if ! docker info >/dev/null 2>&1; then
   say "starting dockerd (log: /tmp/upanel-dockerd.log)"
-  (cd / && nohup dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs >/tmp/upanel-dockerd.log 2>&1 &)
+  (cd / && exec nohup dockerd --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs) >/tmp/upanel-dockerd.log 2>&1 &
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { say "dockerd did not start; see /tmp/upanel-dockerd.log"; exit 1; }
 fi
@@ -69,8 +69,9 @@ EOF
   rm -f "$podman_socket"
   # Started from /: the service outlives this checkout, and conmon cannot start a container once the service's
   # working directory is gone ("Failed to get working directory": every `podman run` then fails).
-  (cd / && CONTAINERS_CONF=$podman_dir/containers.conf CONTAINERS_STORAGE_CONF=$podman_dir/storage.conf \
-    nohup podman system service --time=0 "unix://$podman_socket" >/tmp/upanel-podman.log 2>&1 &)
+  # (`( ... &)` would make bash wait for the service when the calling script exits: background the subshell itself.)
+  (cd / && export CONTAINERS_CONF=$podman_dir/containers.conf CONTAINERS_STORAGE_CONF=$podman_dir/storage.conf &&
+    exec nohup podman system service --time=0 "unix://$podman_socket") >/tmp/upanel-podman.log 2>&1 &
   for _ in $(seq 100); do podman_api ps -q >/dev/null 2>&1 && break; sleep 0.2; done
   podman_api ps -q >/dev/null 2>&1 || { say "the Podman API did not start; see /tmp/upanel-podman.log"; exit 1; }
 fi
