@@ -20,12 +20,7 @@ public sealed class Http1ClientHostileServerTests
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", "connection closed with 5 bytes of the body still to come")]
     public async Task Broken_body_is_an_error_never_a_truncated_success(string response, string expected)
     {
-        await using var server = new ScriptedServer(async (c, ct) =>
-        {
-            await c.ReadRequestAsync(ct);
-            await c.WriteAsync(response, ct);
-            c.Close();
-        });
+        await using var server = ScriptedServer.AnsweringOnce(response);
         using var client = new Http1Client();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
@@ -49,12 +44,7 @@ public sealed class Http1ClientHostileServerTests
     [InlineData("HTTP/1.1 099 Low\r\n\r\n", "malformed status line \"HTTP/1.1 099 Low\"")]
     public async Task Hostile_head_is_a_clear_error(string response, string expected)
     {
-        await using var server = new ScriptedServer(async (c, ct) =>
-        {
-            await c.ReadRequestAsync(ct);
-            await c.WriteAsync(response, ct);
-            c.Close();
-        });
+        await using var server = ScriptedServer.AnsweringOnce(response);
         using var client = new Http1Client();
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/")), Ct));

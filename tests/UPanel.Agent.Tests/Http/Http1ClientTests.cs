@@ -276,12 +276,7 @@ public sealed class Http1ClientTests
     [InlineData("HTTP/1.1 200 OK\r\nContent-Le", "connection closed in the middle of the response head")]
     public async Task Malformed_response_head_is_a_clear_error_without_a_hang(string response, string expected)
     {
-        await using var server = new ScriptedServer(async (c, ct) =>
-        {
-            await c.ReadRequestAsync(ct);
-            await c.WriteAsync(response, ct);
-            c.Close();
-        });
+        await using var server = ScriptedServer.AnsweringOnce(response);
         using var client = new Http1Client();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));

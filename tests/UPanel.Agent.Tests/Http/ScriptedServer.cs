@@ -19,6 +19,14 @@ internal sealed class ScriptedServer : IAsyncDisposable
     private int _connections;
     private int _finishedConnections;
 
+    /// <summary>Every connection: reads one request, writes <paramref name="rawResponse"/> as it is, closes.</summary>
+    public static ScriptedServer AnsweringOnce(string rawResponse) => new(async (c, ct) =>
+    {
+        await c.ReadRequestAsync(ct);
+        await c.WriteAsync(rawResponse, ct);
+        c.Close();
+    });
+
     public ScriptedServer(
         Func<ScriptedConnection, CancellationToken, Task> script, Func<Stream, CancellationToken, Task<Stream>>? wrap = null, string? unixSocketPath = null,
         IPAddress? address = null)
