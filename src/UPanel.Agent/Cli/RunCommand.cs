@@ -22,9 +22,6 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
     /// <summary>The newest token the panel rotated to (kept in memory too, for when STATE_DIR cannot take it).</summary>
     private string? _rotatedToken;
 
-    /// <summary>The token last handed to the reporter.</summary>
-    private string _tokenInUse = "";
-
     public async Task<int> RunAsync()
     {
         var options = config.Options;
@@ -33,8 +30,8 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         Log.Starting(logger, AgentInfo.Version, options.ToString());
 
         var tokens = new RotatedTokenStore(options.StateDir);
-        options.AgentToken = _tokenInUse = tokens.Resolve(_configuredToken);
-        _rotatedToken = _tokenInUse != _configuredToken ? _tokenInUse : null;
+        options.AgentToken = tokens.Resolve(_configuredToken);
+        _rotatedToken = options.AgentToken != _configuredToken ? options.AgentToken : null;
 
         var status = new AgentStatus(env.Time);
         using var collectors = new Collectors(options, loggers, env.Time);
@@ -43,12 +40,12 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
         var reporter = new Reporter(
             factory, client, new HeartbeatQueue(), status, options, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"),
-            () => ReloadToken(tokens, logger));
+            refused => ReloadToken(tokens, logger, refused));
         reporter.TokenRotated += rotated =>
         {
             lock (_tokenGate)
             {
-                _rotatedToken = _tokenInUse = rotated;
+                _rotatedToken = rotated;
                 try
                 {
                     tokens.Save(_configuredToken, rotated);
@@ -90,7 +87,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
     /// before the agent used the first new token, and then only the configured one still works (and brings the
     /// newest). Never giving up either keeps the agent from locking itself out; it costs one refused try an interval.
     /// </summary>
-    private string? ReloadToken(RotatedTokenStore tokens, ILogger logger)
+    private string? ReloadToken(RotatedTokenStore tokens, ILogger logger, string refused)
     {
         var fresh = reload();
         if (fresh.Options.AgentToken is not { } configured)
@@ -104,9 +101,9 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
             {
                 Log.ConfiguredTokenChanged(logger);
                 _configuredToken = configured;
-                _tokenInUse = tokens.Resolve(configured);
-                _rotatedToken = _tokenInUse != configured ? _tokenInUse : null;
-                return _tokenInUse;
+                var resolved = tokens.Resolve(configured);
+                _rotatedToken = resolved != configured ? resolved : null;
+                return resolved;
             }
 
             if (_rotatedToken is null)
@@ -114,7 +111,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
                 return null;
             }
 
-            return _tokenInUse = _tokenInUse == _rotatedToken ? _configuredToken : _rotatedToken;
+            return refused == _rotatedToken ? _configuredToken : _rotatedToken;
         }
     }
 

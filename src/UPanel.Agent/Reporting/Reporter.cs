@@ -32,7 +32,7 @@ internal sealed class Reporter
     private readonly AgentStatus _status;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<string?>? _reloadToken;
+    private readonly Func<string, string?>? _reloadToken;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly MemoryTrim _memoryTrim = new();
 
@@ -53,8 +53,8 @@ internal sealed class Reporter
 
     /// <param name="options">HEARTBEAT_INTERVAL (clamped to 5–3600) and AGENT_TOKEN (required).</param>
     /// <param name="reloadToken">
-    /// Called when the panel refuses the token (401/403), to re-read it (e.g. AGENT_TOKEN_FILE); null or the same
-    /// token keeps the current one.
+    /// Called with the refused token when the panel refuses it (401/403), for the token to try next (e.g. a new
+    /// AGENT_TOKEN_FILE); null or the same token keeps the current one.
     /// </param>
     public Reporter(
         HeartbeatFactory factory,
@@ -64,7 +64,7 @@ internal sealed class Reporter
         AgentOptions options,
         TimeProvider time,
         ILogger logger,
-        Func<string?>? reloadToken = null)
+        Func<string, string?>? reloadToken = null)
     {
         if (string.IsNullOrEmpty(options.AgentToken))
         {
@@ -321,7 +321,7 @@ internal sealed class Reporter
 
         try
         {
-            var token = _reloadToken();
+            var token = _reloadToken(_token);
             if (!string.IsNullOrEmpty(token) && token != _token)
             {
                 _token = token;

@@ -23,7 +23,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
     private DateTimeOffset? _pendingWake;
     private Task? _run;
 
-    public ReporterHarness(int intervalSeconds = 60, TimeSpan? clientTimeout = null, Func<string?>? reloadToken = null, int queueCapacity = HeartbeatQueue.DefaultCapacity)
+    public ReporterHarness(int intervalSeconds = 60, TimeSpan? clientTimeout = null, Func<string, string?>? reloadToken = null, int queueCapacity = HeartbeatQueue.DefaultCapacity)
     {
         Time = new FakeTimeProvider(Start);
         Panel = new TestPanelServer();

@@ -285,7 +285,7 @@ public sealed class ReporterTests
     public async Task Refused_token_is_re_read_and_the_new_one_used_for_the_queue()
     {
         var reloaded = "reloaded-token-fedcba9876543210";
-        await using var h = new ReporterHarness(intervalSeconds: 60, reloadToken: () => reloaded);
+        await using var h = new ReporterHarness(intervalSeconds: 60, reloadToken: _ => reloaded);
         h.Panel.Reply = r => r.Authorization == $"Bearer {reloaded}" ? PanelReply.Ok() : PanelReply.WithStatus(401);
         await h.StartAsync();
 

@@ -5,20 +5,22 @@ namespace UPanel.Agent.Tests.Collection.Docker;
 
 /// <summary>
 /// A unix socket for faults a real engine cannot be made to show on demand: one that accepts and never answers (hung
-/// dockerd), or one that answers every request with a fixed raw HTTP response (an engine returning errors).
+/// dockerd), one that answers every request with a fixed raw HTTP response (an engine returning errors), or a relay to
+/// the real engine that can be frozen mid-life (dockerd hanging while the agent's connections are open).
 /// </summary>
 internal sealed class FakeEngineSocket : IAsyncDisposable
 {
     private readonly Socket _listener;
-    private readonly string? _response;
+    private readonly Func<FakeEngineSocket, Socket, Task>? _serve;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<Socket> _accepted = [];
+    private readonly List<Socket> _sockets = [];
     private readonly Task _acceptLoop;
     private int _connections;
+    private volatile bool _frozen;
 
-    private FakeEngineSocket(string? response)
+    private FakeEngineSocket(Func<FakeEngineSocket, Socket, Task>? serve)
     {
-        _response = response;
+        _serve = serve;
         SocketPath = Path.Combine(Path.GetTempPath(), $"upanel-fake-{Guid.NewGuid():N}.sock");
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
@@ -33,22 +35,28 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
     public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>Accepts connections, reads nothing and answers nothing.</summary>
-    public static FakeEngineSocket Hung() => new(response: null);
+    public static FakeEngineSocket Hung() => new(serve: null);
 
     /// <summary>Answers each request with this status and JSON body, then closes the connection.</summary>
-    public static FakeEngineSocket Answering(int status, string reason, string body) =>
-        new($"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}");
+    public static FakeEngineSocket Answering(int status, string reason, string body)
+    {
+        var response = $"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
+        return new((self, socket) => self.AnswerAsync(socket, response));
+    }
+
+    /// <summary>Relays every connection to the engine at <paramref name="enginePath"/> both ways, until <see cref="Freeze"/>.</summary>
+    public static FakeEngineSocket RelayingTo(string enginePath) => new((self, socket) => self.RelayAsync(socket, enginePath));
+
+    /// <summary>From now on nothing a client sends reaches the engine, on open connections and new ones; all stay open.</summary>
+    public void Freeze() => _frozen = true;
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         _listener.Dispose();
-        lock (_accepted)
+        lock (_sockets)
         {
-            foreach (var socket in _accepted)
-            {
-                socket.Dispose();
-            }
+            _sockets.ForEach(s => s.Dispose());
         }
 
         try
@@ -68,18 +76,23 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            var socket = await _listener.AcceptAsync(_stop.Token);
+            var socket = Track(await _listener.AcceptAsync(_stop.Token));
             Interlocked.Increment(ref _connections);
-            lock (_accepted)
+            if (_serve is not null)
             {
-                _accepted.Add(socket);
-            }
-
-            if (_response is not null)
-            {
-                _ = AnswerAsync(socket, _response);
+                _ = _serve(this, socket);
             }
         }
+    }
+
+    private Socket Track(Socket socket)
+    {
+        lock (_sockets)
+        {
+            _sockets.Add(socket);
+        }
+
+        return socket;
     }
 
     private async Task AnswerAsync(Socket socket, string response)
@@ -105,6 +118,39 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // The test is over or the client gave up.
+        }
+    }
+
+    private async Task RelayAsync(Socket client, string enginePath)
+    {
+        var engine = Track(new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+        try
+        {
+            await engine.ConnectAsync(new UnixDomainSocketEndPoint(enginePath), _stop.Token);
+            await Task.WhenAll(PumpAsync(client, engine, towardsEngine: true), PumpAsync(engine, client, towardsEngine: false));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The test is over or a side closed.
+        }
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, bool towardsEngine)
+    {
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await from.ReceiveAsync(buffer, _stop.Token);
+            if (read == 0)
+            {
+                to.Shutdown(SocketShutdown.Send);
+                return;
+            }
+
+            if (!(towardsEngine && _frozen)) // frozen: swallowed, the request never reaches the engine
+            {
+                await to.SendAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ public sealed class QuietEventStreamTests
     public async Task Engine_that_hangs_while_the_event_stream_is_quiet_gives_null_within_the_bound()
     {
         RequiredServices.Docker();
-        await using var relay = new FreezableEngineRelay("/var/run/docker.sock");
+        await using var relay = FakeEngineSocket.RelayingTo("/var/run/docker.sock");
         var timeout = TimeSpan.FromSeconds(2);
         using var source = new DockerContainerSource(
             relay.DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System, timeout, TimeSpan.Zero);
