@@ -22,3 +22,7 @@ public sealed class MalformedBodyTestsOnPostgres(PostgresPanelFixture fixture) :
 public sealed class RetentionTestsOnSqlite(SqlitePanelFixture fixture) : RetentionTests<SqlitePanelFixture>(fixture);
 
 public sealed class RetentionTestsOnPostgres(PostgresPanelFixture fixture) : RetentionTests<PostgresPanelFixture>(fixture);
+
+public sealed class ReRegistrationTestsOnSqlite(SqlitePanelFixture fixture) : Security.ReRegistrationTests<SqlitePanelFixture>(fixture);
+
+public sealed class ReRegistrationTestsOnPostgres(PostgresPanelFixture fixture) : Security.ReRegistrationTests<PostgresPanelFixture>(fixture);

@@ -28,7 +28,7 @@ internal sealed class AgentEndpoints(
             .Described()
             .WithName("RegisterAgent")
             .WithSummary("Register a server with an install token")
-            .WithDescription("Bearer: an install token (single-use, expiring). Repeating it from the same machine (machine_id, else hostname) within its lifetime returns the same server with a fresh agent token; the previous agent token stops working.")
+            .WithDescription("Bearer: an install token (single-use, expiring). Repeating it from the same machine (machine_id, else hostname) within its lifetime and before the server's first heartbeat returns the same server with a fresh agent token; the previous agent token stops working. After the first heartbeat the install token is spent for good.")
             .WithGroupName(GroupName)
             .WithTags("agent")
             .AcceptsJson<RegisterRequest>()

@@ -134,11 +134,13 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             }
 
             // The same machine again (its response was lost): same server, a fresh token; the lost one stops working.
+            // Only until the server's first heartbeat: then the response was not lost, and the install token and the
+            // machine id (readable by every local user) must not hand the server to someone else.
             await using (var reissue = Command(connection, transaction, """
                 UPDATE servers SET token_hash = @token, token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL,
                     hostname = @hostname, os_version = @os, cpu_cores = @cores, ram_mb = @ram, disk_gb = @disk,
                     registered_agent_version = @version, machine_id = @machine
-                WHERE id = @id AND revoked_at IS NULL
+                WHERE id = @id AND revoked_at IS NULL AND last_seen_at IS NULL
                 RETURNING next_heartbeat_seconds
                 """))
             {
