@@ -22,13 +22,11 @@ internal static class PanelApp
     public const string AdminOpenApiDocument = "admin";
 
     /// <param name="configure">Lets tests swap logging or add services before the app is built.</param>
-    /// <param name="console">Where the generated admin key is shown once (stderr by default).</param>
     public static async Task<WebApplication> CreateAsync(
         PanelOptions options,
         string[] hostArgs,
         TimeProvider time,
         Action<WebApplicationBuilder>? configure = null,
-        TextWriter? console = null,
         CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = hostArgs });
@@ -95,12 +93,17 @@ internal static class PanelApp
         var app = builder.Build();
         var store = app.Services.GetRequiredService<IPanelStore>();
         await store.MigrateAsync(cancellationToken);
+        var storageLogger = app.Services.GetRequiredService<ILogger<SqlPanelStore>>();
         Storage.Log.StoreOpened(
-            app.Services.GetRequiredService<ILogger<SqlPanelStore>>(),
+            storageLogger,
             store.Engine,
             options.UsesPostgres ? "connection string from UPANEL_POSTGRES / --postgres" : Path.GetFullPath(options.SqlitePath));
         _ = app.Services.GetRequiredService<TokenSealer>();
-        await app.Services.GetRequiredService<AdminGuard>().InitializeAsync(console ?? Console.Error, cancellationToken);
+        await app.Services.GetRequiredService<AdminGuard>().InitializeAsync(cancellationToken);
+        if (SecretFile.OpenToOthers(options.DataDirectory) is { } mode)
+        {
+            Storage.Log.DataDirectoryOpen(storageLogger, Path.GetFullPath(options.DataDirectory), mode);
+        }
 
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
         app.UseStatusCodePages(context => ApiErrors.WriteStatusCodePageAsync(context.HttpContext));

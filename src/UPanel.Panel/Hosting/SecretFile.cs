@@ -29,6 +29,47 @@ internal static class SecretFile
         }
     }
 
+    /// <summary>
+    /// Makes a data file 0600, creating it empty when missing, before anything writes to it: SQLite creates its
+    /// files with the process umask (0644 under the usual 022) and gives its -wal and -shm files the database's mode.
+    /// </summary>
+    public static void EnsurePrivate(string path, bool create)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if (create)
+        {
+            using var stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        else if (!File.Exists(path))
+        {
+            return;
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>The directory's mode when group or others may read or enter it, else null (or not there, or Windows).</summary>
+    public static string? OpenToOthers(string path)
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(path))
+        {
+            return null;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        return (mode & others) == 0 ? null : Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
+    }
+
     public static void EnsureDirectory(string path)
     {
         if (Directory.Exists(path))

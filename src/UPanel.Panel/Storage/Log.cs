@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Storage: using {Engine} ({Location})")]
     public static partial void StoreOpened(ILogger logger, string engine, string location);
 
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Storage: the data directory {Path} is open to others (mode {Mode}); its files are 0600, but `chmod 700 {Path}` keeps them from being listed")]
+    public static partial void DataDirectoryOpen(ILogger logger, string path, string mode);
+
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Retention: pruned {Count} heartbeats sampled before {Cutoff:O}")]
     public static partial void Pruned(ILogger logger, int count, DateTimeOffset cutoff);
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using UPanel.Panel.Hosting;
 
 namespace UPanel.Panel.Storage;
 
@@ -17,6 +18,8 @@ internal sealed class SqliteDialect(string path) : SqlDialect
     // in batches) keeps the lock from waiting heartbeats. The panel's own writers queue here in order instead.
     private readonly SemaphoreSlim _writer = new(1, 1);
 
+    private volatile bool _filesPrivate;
+
     public override string Name => "sqlite";
 
     public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
@@ -27,6 +30,15 @@ internal sealed class SqliteDialect(string path) : SqlDialect
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (!_filesPrivate)
+        {
+            // Heartbeats and hashes of every token: 0600 whatever the directory, including an existing 0755 one.
+            SecretFile.EnsurePrivate(path, create: true);
+            SecretFile.EnsurePrivate(path + "-wal", create: false);
+            SecretFile.EnsurePrivate(path + "-shm", create: false);
+            _filesPrivate = true;
+        }
+
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();

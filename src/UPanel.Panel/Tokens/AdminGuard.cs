@@ -6,7 +6,8 @@ namespace UPanel.Panel.Tokens;
 
 /// <summary>
 /// The admin credential: <c>UPANEL_ADMIN_KEY</c> when configured; otherwise a key generated at the first start,
-/// kept only as its hash in the database, shown once on stderr and written to a 0600 file in the data directory.
+/// kept only as its hash in the database and written to a 0600 file in the data directory. It is never printed:
+/// under systemd or Docker, stderr is the journal or <c>docker logs</c>; the log says where the file is.
 /// </summary>
 internal sealed class AdminGuard(IPanelStore store, PanelOptions options, ILogger<AdminGuard> logger)
 {
@@ -14,7 +15,7 @@ internal sealed class AdminGuard(IPanelStore store, PanelOptions options, ILogge
 
     private string? _hash;
 
-    public async Task InitializeAsync(TextWriter console, CancellationToken cancellationToken)
+    public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         if (options.AdminKey is { } configured)
         {
@@ -32,8 +33,6 @@ internal sealed class AdminGuard(IPanelStore store, PanelOptions options, ILogge
                 var path = Path.GetFullPath(options.AdminKeyPath);
                 SecretFile.EnsureDirectory(options.DataDirectory);
                 SecretFile.Write(path, key + "\n");
-                // Shown once, on the console only (not through the logger, whose sinks may be shipped elsewhere).
-                await console.WriteLineAsync($"upanel-panel: generated admin key (shown once; also saved to {path}, mode 0600): {key}");
                 Log.AdminKeyGenerated(logger, path);
             }
 

@@ -8,7 +8,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Admin key: from UPANEL_ADMIN_KEY")]
     public static partial void AdminKeyFromEnvironment(ILogger logger);
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Admin key: generated at this first start and written to {Path} (mode 0600); use it as 'Authorization: Bearer <key>' for /api/admin/*")]
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Admin key: generated at this first start and written to {Path} (mode 0600; it is not shown anywhere else); use it as 'Authorization: Bearer <key>' for /api/admin/*")]
     public static partial void AdminKeyGenerated(ILogger logger, string path);
 
     [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "Admin key: the one generated at first start (its copy, if kept, is {Path}); set UPANEL_ADMIN_KEY to choose one")]

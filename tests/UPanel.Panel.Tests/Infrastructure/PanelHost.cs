@@ -19,12 +19,11 @@ namespace UPanel.Panel.Tests.Infrastructure;
 /// </summary>
 internal sealed class PanelHost : IAsyncDisposable
 {
-    private PanelHost(WebApplication app, PanelOptions options, FakeTimeProvider time, string console)
+    private PanelHost(WebApplication app, PanelOptions options, FakeTimeProvider time)
     {
         App = app;
         Options = options;
         Time = time;
-        ConsoleOutput = console;
         BaseAddress = new Uri(app.Urls.Single());
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         AdminKey = File.ReadAllText(options.AdminKeyPath).Trim();
@@ -43,9 +42,6 @@ internal sealed class PanelHost : IAsyncDisposable
     /// <summary>Read from the 0600 file the panel wrote at its first start.</summary>
     public string AdminKey { get; }
 
-    /// <summary>What the panel wrote to its console (the generated admin key, shown once).</summary>
-    public string ConsoleOutput { get; }
-
     public FakeLogCollector Logs => App.Services.GetFakeLogCollector();
 
     public int UnhandledErrors => App.Services.GetRequiredService<UnhandledErrors>().Count;
@@ -56,7 +52,6 @@ internal sealed class PanelHost : IAsyncDisposable
     {
         // Whole seconds: the store keeps milliseconds, and boundaries ("offline after exactly 180 s") stay exact.
         time ??= new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()));
-        var console = new StringWriter();
         var app = await PanelApp.CreateAsync(
             options,
             ["--urls", url],
@@ -66,13 +61,12 @@ internal sealed class PanelHost : IAsyncDisposable
                 builder.Logging.ClearProviders();
                 builder.Logging.SetMinimumLevel(LogLevel.Debug);
                 builder.Logging.AddFakeLogging();
-            },
-            console);
+            });
         var firstPrune = app.Services.GetRequiredService<RetentionService>().NextRun;
         await app.StartAsync();
         // The retention service's first run writes (clears ended overlaps): let it finish before tests snapshot.
         await firstPrune.WaitAsync(TimeSpan.FromSeconds(30));
-        return new PanelHost(app, options, time, console.ToString());
+        return new PanelHost(app, options, time);
     }
 
     public async Task<string> CreateInstallTokenAsync(TimeSpan? lifetime = null)

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace UPanel.Panel.Tests.Security;
+
+/// <summary>
+/// The panel as a real process, as systemd or Docker runs it: everything it prints ends up in the journal or in
+/// <c>docker logs</c>, and it starts in a data directory someone else created.
+/// </summary>
+public sealed class PanelProcessTests
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Fact]
+    public async Task The_generated_admin_key_is_never_printed_and_the_output_names_its_file()
+    {
+        using var directory = new OpenDataDirectory();
+
+        var output = await RunUntilListeningAsync(directory.Path);
+
+        var keyFile = Path.Combine(directory.Path, "admin-key");
+        var key = (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim();
+        Assert.Equal(64, key.Length);
+        Assert.DoesNotContain(key, output, StringComparison.Ordinal);
+        Assert.Contains(keyFile, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_database_files_are_0600_in_an_existing_0755_directory_and_the_log_says_it_is_open()
+    {
+        using var directory = new OpenDataDirectory();
+
+        var modes = new List<(string, UnixFileMode?)>();
+        // While it runs: SQLite removes the -wal and -shm files when the last connection closes.
+        var output = await RunUntilListeningAsync(directory.Path, () => modes.AddRange(
+            new[] { "panel.db", "panel.db-wal", "panel.db-shm", "admin-key", "token.key" }.Select(name =>
+                (name, File.Exists(Path.Combine(directory.Path, name)) ? File.GetUnixFileMode(Path.Combine(directory.Path, name)) : (UnixFileMode?)null))));
+
+        Assert.All(modes, file => Assert.Equal((file.Item1, Private), (file.Item1, file.Item2)));
+
+        Assert.Contains($"the data directory {directory.Path} is open to others (mode 0755)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_existing_world_readable_database_is_made_0600()
+    {
+        using var directory = new OpenDataDirectory();
+        await RunUntilListeningAsync(directory.Path);
+        var database = Path.Combine(directory.Path, "panel.db");
+        File.SetUnixFileMode(database, Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        await RunUntilListeningAsync(directory.Path);
+
+        Assert.Equal(Private, File.GetUnixFileMode(database));
+    }
+
+    /// <summary>Starts the panel, waits until it serves, runs <paramref name="whileRunning"/>, stops it with SIGTERM and returns stdout and stderr.</summary>
+    private static async Task<string> RunUntilListeningAsync(string dataDirectory, Action? whileRunning = null)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "upanel-panel"), ["--data-dir", dataDirectory, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment.Remove("UPANEL_POSTGRES");
+        start.Environment.Remove("UPANEL_ADMIN_KEY");
+        var output = new StringBuilder();
+        using var listening = new SemaphoreSlim(0);
+        using var process = new Process { StartInfo = start };
+        DataReceivedEventHandler append = (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains("Now listening on", StringComparison.Ordinal) == true)
+            {
+                listening.Release();
+            }
+        };
+        process.OutputDataReceived += append;
+        process.ErrorDataReceived += append;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            if (!await listening.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken))
+            {
+                Assert.Fail($"the panel did not start:\n{Snapshot()}");
+            }
+
+            whileRunning?.Invoke();
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await term.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            process.WaitForExit();
+        }
+
+        return Snapshot();
+
+        string Snapshot()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>A data directory created by someone else before the panel's first start, mode 0755.</summary>
+    private sealed class OpenDataDirectory : IDisposable
+    {
+        public OpenDataDirectory()
+        {
+            Path = Directory.CreateTempSubdirectory("upanel-harden-data-").FullName;
+            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
