@@ -55,6 +55,6 @@ catch (System.Data.Common.DbException exception)
 {
     // Startup only (migrations, admin key): requests never get here. The message names no password.
     Console.Error.WriteLine($"upanel-panel: cannot use the database: {exception.Message}");
-    Console.Error.WriteLine("fix: check UPANEL_POSTGRES / --postgres (server running, database exists, credentials), or the permissions of --data-dir for SQLite");
+    Console.Error.WriteLine("fix: check UPANEL_POSTGRES / UPANEL_POSTGRES_FILE (server running, database exists, credentials), or the permissions of --data-dir for SQLite");
     return 1;
 }

@@ -80,5 +80,46 @@ public sealed class PanelCommandLineTests
         Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse(["install-token", "create", "--expires", expires], _ => null));
     }
 
+    [Fact]
+    public void A_connection_string_on_the_command_line_is_refused_with_the_environment_as_the_fix()
+    {
+        var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse(["--postgres", "Host=db;Password=secret"], _ => null));
+
+        Assert.Contains("UPANEL_POSTGRES", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("UPANEL_POSTGRES")]
+    [InlineData("UPANEL_ADMIN_KEY")]
+    [InlineData("UPANEL_TOKEN_KEY")]
+    public void A_secret_is_read_from_its_file_variable_and_not_from_both(string name)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "Host=db;Password=from-a-docker-secret\n");
+
+            var parsed = PanelCommandLine.Parse([], n => n == name + "_FILE" ? file : null);
+            var both = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse([], n => n == name + "_FILE" ? file : n == name ? "Host=env;Password=x" : null));
+            var missing = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse([], n => n == name + "_FILE" ? file + ".missing" : null));
+
+            var value = name switch
+            {
+                "UPANEL_POSTGRES" => parsed.Options.PostgresConnectionString,
+                "UPANEL_ADMIN_KEY" => parsed.Options.AdminKey,
+                _ => parsed.Options.TokenKey,
+            };
+            Assert.Equal("Host=db;Password=from-a-docker-secret", value);
+            Assert.Contains($"{name} and {name}_FILE are both set", both.Message, StringComparison.Ordinal);
+            Assert.Contains($"{name}_FILE: cannot read", missing.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Password", both.Message + missing.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static string? Get(string name) => Environment.GetValueOrDefault(name);
 }

@@ -161,7 +161,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                 break;
             case PanelOutcome.Unauthorized:
                 Fail("panel",
-                    $"AGENT_TOKEN rejected ({result.Reason}): re-register with `upanel-agent register --panel-url {url} --install-token TOKEN`, " +
+                    $"AGENT_TOKEN rejected ({result.Reason}): re-register with `INSTALL_TOKEN=<token> upanel-agent register --panel-url {url}`, " +
                     $"or fix AGENT_TOKEN in {config.EnvFilePath}");
                 break;
             case PanelOutcome.Rejected:

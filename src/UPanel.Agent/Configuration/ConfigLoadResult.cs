@@ -3,7 +3,7 @@ namespace UPanel.Agent.Configuration;
 /// <summary>The loaded options, what was wrong while loading them, and the env file involved.</summary>
 internal sealed class ConfigLoadResult(AgentOptions options, IReadOnlyList<ConfigProblem> loadProblems, string envFilePath, bool envFileLoaded)
 {
-    private const string RegisterHint = "run `upanel-agent register --panel-url URL --install-token TOKEN`";
+    private const string RegisterHint = "run `INSTALL_TOKEN=<token> upanel-agent register --panel-url URL`";
 
     public AgentOptions Options { get; } = options;
 

@@ -97,7 +97,7 @@ internal static class PanelApp
         Storage.Log.StoreOpened(
             storageLogger,
             store.Engine,
-            options.UsesPostgres ? "connection string from UPANEL_POSTGRES / --postgres" : Path.GetFullPath(options.SqlitePath));
+            options.UsesPostgres ? "connection string from UPANEL_POSTGRES / UPANEL_POSTGRES_FILE" : Path.GetFullPath(options.SqlitePath));
         _ = app.Services.GetRequiredService<TokenSealer>();
         await app.Services.GetRequiredService<AdminGuard>().InitializeAsync(cancellationToken);
         if (SecretFile.OpenToOthers(options.DataDirectory) is { } mode)

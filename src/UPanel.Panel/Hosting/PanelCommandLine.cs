@@ -18,13 +18,15 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
 
         settings (flag / environment, default):
           --data-dir DIR          UPANEL_DATA_DIR          ./data (SQLite file, generated admin key, token key)
-          --postgres CONNSTRING   UPANEL_POSTGRES          use PostgreSQL instead of SQLite
+                                  UPANEL_POSTGRES          PostgreSQL connection string: use it instead of SQLite
           --retention-days N      UPANEL_RETENTION_DAYS    30
           --public-url URL        UPANEL_PUBLIC_URL        panel_url handed to agents (default: the request's host)
           --heartbeat-seconds N   UPANEL_HEARTBEAT_SECONDS 60 (for newly registered servers)
                                   UPANEL_ADMIN_KEY         admin bearer key (else generated at first start)
                                   UPANEL_TOKEN_KEY         base64 32-byte key sealing rotated tokens (else DIR/token.key)
                                   UPANEL_AGENT_IMAGE       image for update_url (ghcr.io/inte-team/upanel-agent)
+        secrets are environment only (a flag shows in `ps`); UPANEL_POSTGRES_FILE, UPANEL_ADMIN_KEY_FILE and
+        UPANEL_TOKEN_KEY_FILE read one from a file instead (Docker secrets).
         listen address: --urls or ASPNETCORE_URLS (default http://localhost:5000).
         """;
 
@@ -35,10 +37,10 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
         options = options with
         {
             DataDirectory = env("UPANEL_DATA_DIR") ?? options.DataDirectory,
-            PostgresConnectionString = env("UPANEL_POSTGRES"),
+            PostgresConnectionString = Secret("UPANEL_POSTGRES", env),
             RetentionDays = env("UPANEL_RETENTION_DAYS") is { } days ? ParseInt("UPANEL_RETENTION_DAYS", days, 1, 36500) : options.RetentionDays,
-            AdminKey = env("UPANEL_ADMIN_KEY"),
-            TokenKey = env("UPANEL_TOKEN_KEY"),
+            AdminKey = Secret("UPANEL_ADMIN_KEY", env),
+            TokenKey = Secret("UPANEL_TOKEN_KEY", env),
             PublicUrl = env("UPANEL_PUBLIC_URL"),
             DefaultHeartbeatSeconds = env("UPANEL_HEARTBEAT_SECONDS") is { } hb ? ParseInt("UPANEL_HEARTBEAT_SECONDS", hb, 5, 3600) : options.DefaultHeartbeatSeconds,
             AgentImage = env("UPANEL_AGENT_IMAGE") ?? options.AgentImage,
@@ -84,8 +86,7 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
                     options = options with { DataDirectory = Value() };
                     break;
                 case "--postgres":
-                    options = options with { PostgresConnectionString = Value() };
-                    break;
+                    throw new PanelUsageException("--postgres: a connection string on the command line shows its password in `ps`; set UPANEL_POSTGRES, or UPANEL_POSTGRES_FILE to a file holding it");
                 case "--retention-days":
                     options = options with { RetentionDays = ParseInt(name, Value(), 1, 36500) };
                     break;
@@ -115,6 +116,33 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
         }
 
         return new PanelCommandLine(command, options, [.. hostArgs], expires);
+    }
+
+    /// <summary>NAME from the environment, or the trimmed content of the file NAME_FILE names; not both.</summary>
+    private static string? Secret(string name, Func<string, string?> env)
+    {
+        var value = env(name);
+        var file = env(name + "_FILE");
+        if (file is null)
+        {
+            return value;
+        }
+
+        if (value is not null)
+        {
+            throw new PanelUsageException($"{name} and {name}_FILE are both set: keep one");
+        }
+
+        try
+        {
+            return File.ReadAllText(file).Trim() is { Length: > 0 } content
+                ? content
+                : throw new PanelUsageException($"{name}_FILE: {file} is empty; put the value in it or unset {name}_FILE");
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new PanelUsageException($"{name}_FILE: cannot read {file} ({exception.GetType().Name}); give a readable file or unset {name}_FILE");
+        }
     }
 
     private static int ParseInt(string setting, string text, int min, int max) =>

@@ -8,7 +8,7 @@ internal sealed record PanelOptions
     /// <summary><c>--data-dir</c> / <c>UPANEL_DATA_DIR</c>: the SQLite file, the generated admin key and the token key live here.</summary>
     public string DataDirectory { get; init; } = "data";
 
-    /// <summary><c>--postgres</c> / <c>UPANEL_POSTGRES</c>: use PostgreSQL instead of SQLite.</summary>
+    /// <summary><c>UPANEL_POSTGRES</c> or <c>UPANEL_POSTGRES_FILE</c> (never a flag: it holds a password): use PostgreSQL instead of SQLite.</summary>
     public string? PostgresConnectionString { get; init; }
 
     /// <summary><c>--retention-days</c> / <c>UPANEL_RETENTION_DAYS</c>: heartbeat history older than this is pruned.</summary>

@@ -92,7 +92,7 @@ public sealed class CheckCommandTests : IDisposable
 
     [Theory]
     [InlineData(200, "ok    panel: {0}api/agent/heartbeat accepted a heartbeat (HTTP 200) with AGENT_TOKEN for SERVER_ID=01JCHECK")]
-    [InlineData(401, "FAIL  panel: AGENT_TOKEN rejected (HTTP 401: the panel refused the agent token): re-register with `upanel-agent register --panel-url {0} --install-token TOKEN`")]
+    [InlineData(401, "FAIL  panel: AGENT_TOKEN rejected (HTTP 401: the panel refused the agent token): re-register with `INSTALL_TOKEN=<token> upanel-agent register --panel-url {0}`")]
     [InlineData(422, "FAIL  panel: the panel refused the heartbeat (HTTP 422")]
     [InlineData(503, "FAIL  panel: PANEL_URL={0} answered HTTP 503: check that PANEL_URL is the panel's base URL")]
     public async Task Check_sends_one_real_heartbeat_to_test_the_panel_and_the_token(int status, string line)

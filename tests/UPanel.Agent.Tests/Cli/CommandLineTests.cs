@@ -104,9 +104,9 @@ public sealed class CommandLineTests
         Assert.Equal(ExitCodes.Config, result.ExitCode);
         Assert.Equal(
             [
-                "upanel-agent: PANEL_URL is not set: run `upanel-agent register --panel-url URL --install-token TOKEN` or set PANEL_URL in /opt/upanel-agent/.env",
-                "upanel-agent: SERVER_ID is not set: run `upanel-agent register --panel-url URL --install-token TOKEN` or set SERVER_ID in /opt/upanel-agent/.env",
-                "upanel-agent: AGENT_TOKEN is not set: run `upanel-agent register --panel-url URL --install-token TOKEN`, set AGENT_TOKEN in /opt/upanel-agent/.env, or point AGENT_TOKEN_FILE at a file holding it",
+                "upanel-agent: PANEL_URL is not set: run `INSTALL_TOKEN=<token> upanel-agent register --panel-url URL` or set PANEL_URL in /opt/upanel-agent/.env",
+                "upanel-agent: SERVER_ID is not set: run `INSTALL_TOKEN=<token> upanel-agent register --panel-url URL` or set SERVER_ID in /opt/upanel-agent/.env",
+                "upanel-agent: AGENT_TOKEN is not set: run `INSTALL_TOKEN=<token> upanel-agent register --panel-url URL`, set AGENT_TOKEN in /opt/upanel-agent/.env, or point AGENT_TOKEN_FILE at a file holding it",
             ],
             result.ErrLines);
     }

@@ -395,7 +395,7 @@ public sealed class ConfigLoaderTests
 
         Assert.Equal(["PANEL_URL", "SERVER_ID", "AGENT_TOKEN"], problems.Select(p => p.Setting));
         Assert.Equal(
-            "PANEL_URL is not set: run `upanel-agent register --panel-url URL --install-token TOKEN` or set PANEL_URL in /opt/upanel-agent/.env",
+            "PANEL_URL is not set: run `INSTALL_TOKEN=<token> upanel-agent register --panel-url URL` or set PANEL_URL in /opt/upanel-agent/.env",
             problems[0].Message);
         Assert.All(problems, p => Assert.Contains("upanel-agent register", p.Fix));
         Assert.Contains("AGENT_TOKEN_FILE", problems[2].Fix);
