@@ -14,6 +14,13 @@ command -v podman >/dev/null || need_apt+=(podman)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v clang >/dev/null || need_apt+=(clang)
 command -v strace >/dev/null || need_apt+=(strace)  # the durability test watches the agent's fsyncs
+# The static agent for the image (scripts/build-image.sh): .NET's OpenSSL shim is built with cmake against libssl-dev,
+# GNU strip strips it; the image tests resolve names through dnsmasq.
+command -v cmake >/dev/null || need_apt+=(cmake)
+[ -f /usr/include/openssl/ssl.h ] || need_apt+=(libssl-dev)
+command -v strip >/dev/null || need_apt+=(binutils)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
+command -v dnsmasq >/dev/null || need_apt+=(dnsmasq-base)
 if ((${#need_apt[@]})); then
   say "installing ${need_apt[*]} (apt)"
   apt-get update -qq

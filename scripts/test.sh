@@ -21,6 +21,15 @@ if [ "$publish_status" -ne 0 ]; then
 fi
 export UPANEL_AGENT_BINARY=$PWD/artifacts/agent/upanel-agent
 
+# The deployment tests run the agent's image: built here from the static binary, nothing pulled.
+image_status=0
+UPANEL_AGENT_IMAGE=$(scripts/build-image.sh upanel-test/agent:test) || image_status=$?
+if [ "$image_status" -ne 0 ]; then
+  echo "0 passed, 1 failed"
+  exit "$image_status"
+fi
+export UPANEL_AGENT_IMAGE
+
 results=$(mktemp -d /tmp/upanel-test-results.XXXXXX)
 status=0
 # One test project at a time (-m:1): the Docker, PostgreSQL and end-to-end tests share one engine and two cores.

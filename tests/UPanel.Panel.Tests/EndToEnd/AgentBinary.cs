@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.EndToEnd;
 
@@ -20,16 +21,10 @@ internal static class AgentBinary
             return given;
         }
 
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "UPanel.slnx")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("UPanel.slnx not found above the test binaries");
-        }
-
         var output = Directory.CreateTempSubdirectory("upanel-e2e-agent-").FullName;
         using var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", "src/UPanel.Agent", "-c", "Release", "-o", output, "--nologo"])
         {
-            WorkingDirectory = root,
+            WorkingDirectory = RepositoryRoot.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;

@@ -21,12 +21,18 @@ internal sealed class TlsTerminator : IAsyncDisposable
     private long _forwardedBytes;
 
     public TlsTerminator(int targetPort, string certificatePemPath)
+        : this(targetPort, CreateCertificate(), "127.0.0.1")
+    {
+        File.WriteAllText(certificatePemPath, _certificate.ExportCertificatePem());
+    }
+
+    /// <summary>With a given certificate (e.g. <see cref="PrivateCa.Issue"/>), its URL naming <paramref name="host"/>.</summary>
+    public TlsTerminator(int targetPort, X509Certificate2 certificate, string host)
     {
         _targetPort = targetPort;
-        _certificate = CreateCertificate();
-        File.WriteAllText(certificatePemPath, _certificate.ExportCertificatePem());
+        _certificate = certificate;
         _listener.Start();
-        Url = new Uri($"https://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+        Url = new Uri($"https://{host}:{((IPEndPoint)_listener.LocalEndpoint).Port}");
         _accepting = AcceptLoopAsync();
     }
 

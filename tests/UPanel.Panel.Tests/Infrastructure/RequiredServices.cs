@@ -10,6 +10,16 @@ internal static class RequiredServices
 
     public static bool Required => Environment.GetEnvironmentVariable("UPANEL_REQUIRE_SERVICES") == "1";
 
+    public const string DockerSocket = "/var/run/docker.sock";
+
+    public static void Docker()
+    {
+        if (!File.Exists(DockerSocket))
+        {
+            Unavailable($"Docker engine not running ({DockerSocket} missing): start dockerd (see scripts/services.sh).");
+        }
+    }
+
     public static void Unavailable(string message)
     {
         if (Required)

@@ -1,0 +1,157 @@
+using System.Formats.Tar;
+using System.Text.Json;
+using UPanel.Agent.Tests.Collection.Docker;
+using UPanel.Panel.Hosting;
+using UPanel.Panel.Tests.EndToEnd;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Deployment;
+
+/// <summary>
+/// The agent's image (deploy/Dockerfile, built by scripts/build-image.sh) on the real engine: what it holds, the user it
+/// runs as, and the static binary's https and name resolution (static glibc: /etc/hosts and DNS without NSS modules)
+/// against the real panel behind a TLS terminator whose certificate a private CA signed.
+/// </summary>
+public sealed class AgentImageTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-image-").FullName;
+
+    [Fact]
+    public async Task Image_holds_only_the_static_binary_and_the_ca_bundle_and_runs_as_a_numeric_non_root_user()
+    {
+        var image = await AgentImage.NameAsync();
+
+        var config = JsonDocument.Parse(await DockerCli.RunAsync("image", "inspect", "-f", "{{json .Config}}", image)).RootElement;
+        Assert.Equal("65532:65532", config.GetProperty("User").GetString());
+        Assert.Equal(["CMD", "/usr/local/bin/upanel-agent", "health"],
+            config.GetProperty("Healthcheck").GetProperty("Test").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["/usr/local/bin/upanel-agent"], config.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
+        var labels = config.GetProperty("Labels");
+        // The binary runs in an image with no libc or loader at all: it is static.
+        var version = await DockerCli.RunAsync("run", "--rm", "--network", "none", image, "version");
+        Assert.Equal("1.0.0", version);
+        Assert.Equal(version, labels.GetProperty("org.opencontainers.image.version").GetString());
+        Assert.StartsWith("https://", labels.GetProperty("org.opencontainers.image.source").GetString());
+
+        var entries = await ImageEntriesAsync(image);
+        Assert.Equal(["etc/ssl/certs/ca-certificates.crt", "usr/local/bin/upanel-agent"],
+            entries.Where(e => e.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile).Select(e => e.Name).Order());
+        Assert.DoesNotContain(entries, e => e.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink);
+        var state = Assert.Single(entries, e => e.Name == "var/lib/upanel-agent/");
+        Assert.Equal((65532, 65532), (state.Uid, state.Gid));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, state.Mode);
+        var binary = Assert.Single(entries, e => e.Name == "usr/local/bin/upanel-agent");
+        Assert.Equal((0, 0), (binary.Uid, binary.Gid));
+    }
+
+    [Fact]
+    public async Task Static_binary_registers_over_https_with_a_private_ca_to_a_panel_named_in_etc_hosts()
+    {
+        const string name = "panel.upanel-hosts.test";
+        var (serverId, output) = await RegisterFromImageAsync(name, ["--add-host", $"{name}:127.0.0.1"]);
+        Assert.False(string.IsNullOrEmpty(serverId), output);
+    }
+
+    [Fact]
+    public async Task Static_binary_registers_over_https_with_a_private_ca_to_a_panel_named_by_a_dns_server()
+    {
+        const string name = "panel.upanel-dns.test";
+        using var dns = await Dnsmasq.StartAsync(_dir, name);
+
+        var (serverId, output) = await RegisterFromImageAsync(name, ["-v", $"{dns.ResolvConf}:/etc/resolv.conf:ro"]);
+
+        Assert.False(string.IsNullOrEmpty(serverId), output);
+        Assert.Contains($"query[A] {name} from", dns.Log);
+        Assert.Contains($"config {name} is 127.0.0.1", dns.Log);
+    }
+
+    /// <summary>`register` in the image (as the install script runs it) against the panel behind TLS: the server id written.</summary>
+    private async Task<(string ServerId, string Output)> RegisterFromImageAsync(string panelName, string[] dockerOptions)
+    {
+        var image = await AgentImage.NameAsync();
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        using var ca = new PrivateCa();
+        await using var tls = new TlsTerminator(panel.BaseAddress.Port, ca.Issue(panelName), panelName);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "ca.pem"), ca.RootPem);
+        var installToken = await panel.CreateInstallTokenAsync();
+        var etc = Directory.CreateDirectory(Path.Combine(_dir, "etc")).FullName;
+
+        var output = await WithEnvironmentAsync("INSTALL_TOKEN", installToken, () => DockerCli.RunAsync(
+        [
+            "run", "--rm", "--network", "host", "--user", "0:0", "-e", "INSTALL_TOKEN",
+            "-e", "SSL_CERT_FILE=/etc/upanel-ca.pem", "-v", $"{Path.Combine(_dir, "ca.pem")}:/etc/upanel-ca.pem:ro",
+            "-v", $"{etc}:/opt/upanel-agent", .. dockerOptions,
+            image, "register", "--panel-url", tls.Url.ToString(),
+        ]));
+
+        Assert.Equal(1, tls.Sessions);
+        Assert.DoesNotContain(installToken, output);
+        var settings = AgentEndToEndTests<SqlitePanelFixture>.ReadEnvFile(Path.Combine(etc, ".env"));
+        Assert.Equal(tls.Url.ToString().TrimEnd('/'), settings["PANEL_URL"]);
+        var server = await panel.AdminGetAsync($"/api/admin/servers/{settings["SERVER_ID"]}");
+        Assert.Equal("never_seen", server.GetProperty("status").GetString());
+        return (server.GetProperty("id").GetString()!, output);
+    }
+
+    /// <summary>docker run -e NAME passes the value from the CLI's environment, so a secret stays off the command line.</summary>
+    private static async Task<string> WithEnvironmentAsync(string name, string value, Func<Task<string>> run)
+    {
+        Environment.SetEnvironmentVariable(name, value);
+        try
+        {
+            return await run();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    /// <summary>Every entry of every layer of the image (docker save), as the image ships it.</summary>
+    private async Task<List<TarEntry>> ImageEntriesAsync(string image)
+    {
+        var saved = Path.Combine(_dir, "image.tar");
+        await DockerCli.RunAsync("save", "-o", saved, image);
+        var layers = new Dictionary<string, byte[]>();
+        string? manifest = null;
+        await using (var archive = File.OpenRead(saved))
+        {
+            using var reader = new TarReader(archive);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.DataStream is null)
+                {
+                    continue;
+                }
+
+                using var copy = new MemoryStream();
+                await entry.DataStream.CopyToAsync(copy);
+                if (entry.Name == "manifest.json")
+                {
+                    manifest = System.Text.Encoding.UTF8.GetString(copy.ToArray());
+                }
+                else
+                {
+                    layers[entry.Name] = copy.ToArray();
+                }
+            }
+        }
+
+        var entries = new List<TarEntry>();
+        foreach (var layer in JsonDocument.Parse(manifest!).RootElement[0].GetProperty("Layers").EnumerateArray())
+        {
+            using var reader = new TarReader(new MemoryStream(layers[layer.GetString()!]));
+            while (reader.GetNextEntry() is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return entries;
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+    }
+}
