@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using UPanel.Agent.Tests.Collection.Docker;
 using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.Deployment;
@@ -17,6 +18,33 @@ internal static class AgentImage
     {
         RequiredServices.Docker();
         return Built.Value;
+    }
+
+    /// <summary>
+    /// <c>upanel-agent register</c> in the image as the install script runs it (root, host network, the config directory
+    /// at /opt/upanel-agent). The install token goes through a 0600 --env-file, never a command line. Returns its
+    /// output; throws when it fails.
+    /// </summary>
+    public static async Task<string> RegisterAsync(Uri panelUrl, string installToken, string configDirectory, IEnumerable<string> dockerOptions)
+    {
+        var image = await NameAsync();
+        var tokenFile = Path.Combine(Directory.CreateTempSubdirectory("upanel-install-token-").FullName, "env");
+        File.WriteAllText(tokenFile, "");
+        File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(tokenFile, $"INSTALL_TOKEN={installToken}\n");
+        try
+        {
+            return await DockerCli.RunAsync(
+            [
+                "run", "--rm", "--network", "host", "--user", "0:0", "--env-file", tokenFile,
+                "-v", $"{configDirectory}:/opt/upanel-agent", .. dockerOptions,
+                image, "register", "--panel-url", panelUrl.ToString(),
+            ]);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(tokenFile)!, recursive: true);
+        }
     }
 
     private static async Task<string> BuildAsync()

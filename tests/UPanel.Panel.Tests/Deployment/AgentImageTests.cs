@@ -76,13 +76,9 @@ public sealed class AgentImageTests : IDisposable
         var installToken = await panel.CreateInstallTokenAsync();
         var etc = Directory.CreateDirectory(Path.Combine(_dir, "etc")).FullName;
 
-        var output = await WithEnvironmentAsync("INSTALL_TOKEN", installToken, () => DockerCli.RunAsync(
-        [
-            "run", "--rm", "--network", "host", "--user", "0:0", "-e", "INSTALL_TOKEN",
-            "-e", "SSL_CERT_FILE=/etc/upanel-ca.pem", "-v", $"{Path.Combine(_dir, "ca.pem")}:/etc/upanel-ca.pem:ro",
-            "-v", $"{etc}:/opt/upanel-agent", .. dockerOptions,
-            image, "register", "--panel-url", tls.Url.ToString(),
-        ]));
+        var output = await AgentImage.RegisterAsync(
+            tls.Url, installToken, etc,
+            ["-e", "SSL_CERT_FILE=/etc/upanel-ca.pem", "-v", $"{Path.Combine(_dir, "ca.pem")}:/etc/upanel-ca.pem:ro", .. dockerOptions]);
 
         Assert.Equal(1, tls.Sessions);
         Assert.DoesNotContain(installToken, output);
@@ -91,20 +87,6 @@ public sealed class AgentImageTests : IDisposable
         var server = await panel.AdminGetAsync($"/api/admin/servers/{settings["SERVER_ID"]}");
         Assert.Equal("never_seen", server.GetProperty("status").GetString());
         return (server.GetProperty("id").GetString()!, output);
-    }
-
-    /// <summary>docker run -e NAME passes the value from the CLI's environment, so a secret stays off the command line.</summary>
-    private static async Task<string> WithEnvironmentAsync(string name, string value, Func<Task<string>> run)
-    {
-        Environment.SetEnvironmentVariable(name, value);
-        try
-        {
-            return await run();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(name, null);
-        }
     }
 
     /// <summary>Every entry of every layer of the image (docker save), as the image ships it.</summary>
