@@ -1,4 +1,5 @@
 using UPanel.Agent.Configuration;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
 
@@ -97,10 +98,10 @@ internal static class AgentCli
             return ExitCodes.Config;
         }
 
-        if (installToken.Any(c => c is <= ' ' or > '~'))
+        if (!TokenText.IsValid(installToken))
         {
             env.Err.WriteLine(
-                "upanel-agent: INSTALL_TOKEN contains whitespace, control or non-ASCII characters: copy it again exactly as the panel printed it");
+                $"upanel-agent: INSTALL_TOKEN is longer than {TokenText.MaxLength} characters or contains whitespace, control or non-ASCII characters: copy it again exactly as the panel printed it");
             return ExitCodes.Config;
         }
 

@@ -190,9 +190,9 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
             return null;
         }
 
-        if (parsed.ServerId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || parsed.AgentToken.Any(c => c is <= ' ' or > '~'))
+        if (parsed.ServerId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || !TokenText.IsValid(parsed.AgentToken))
         {
-            Fail("the panel returned a server id or agent token with whitespace or control characters: report this to the panel's operator");
+            Fail($"the panel returned a server id with whitespace or control characters, or an agent token that is not {TokenText.MaxLength} visible ASCII characters at most: report this to the panel's operator");
             return null;
         }
 

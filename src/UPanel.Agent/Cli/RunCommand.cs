@@ -16,12 +16,6 @@ namespace UPanel.Agent.Cli;
 /// </summary>
 internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Func<ConfigLoadResult> reload)
 {
-    private readonly Lock _tokenGate = new();
-    private string _configuredToken = config.Options.AgentToken!;
-
-    /// <summary>The newest token the panel rotated to (kept in memory too, for when STATE_DIR cannot take it).</summary>
-    private string? _rotatedToken;
-
     public async Task<int> RunAsync()
     {
         var options = config.Options;
@@ -29,9 +23,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         var logger = loggers.CreateLogger("UPanel.Agent.Cli.RunCommand");
         Log.Starting(logger, AgentInfo.Version, options.ToString());
 
-        var tokens = new RotatedTokenStore(options.StateDir);
-        options.AgentToken = tokens.Resolve(_configuredToken);
-        _rotatedToken = options.AgentToken != _configuredToken ? options.AgentToken : null;
+        var token = new AgentToken(options.AgentToken!, options.StateDir, () => reload().Options.AgentToken, loggers.CreateLogger("UPanel.Agent.Reporting.AgentToken"));
 
         var status = new AgentStatus(env.Time);
         using var collectors = new Collectors(options, loggers, env.Time);
@@ -39,24 +31,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         using var http = PanelHttp.CreateClient(env.Variables);
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
         var reporter = new Reporter(
-            factory, client, new HeartbeatQueue(), status, options, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"),
-            refused => ReloadToken(tokens, logger, refused));
-        reporter.TokenRotated += rotated =>
-        {
-            lock (_tokenGate)
-            {
-                _rotatedToken = rotated;
-                try
-                {
-                    tokens.Save(_configuredToken, rotated);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Messages of these name paths only, never file content.
-                    Log.RotatedTokenNotSaved(logger, tokens.FilePath, e.Message, options.StateDir);
-                }
-            }
-        };
+            factory, client, new HeartbeatQueue(), status, options, token, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"));
 
         await using var health = StartHealthServer(options, status, loggers);
         if (health is { Started: false })
@@ -78,41 +53,6 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         }
 
         return ExitCodes.Ok;
-    }
-
-    /// <summary>
-    /// After a 401/403, the token to try next. The env file or AGENT_TOKEN_FILE may hold a new one (re-registration,
-    /// rotated secret): that wins. Otherwise, after a rotation, the rotated and the configured token take turns: a
-    /// refusal of the rotated one may be a hiccup (keep it: it is the newest there is), or the panel rotated again
-    /// before the agent used the first new token, and then only the configured one still works (and brings the
-    /// newest). Never giving up either keeps the agent from locking itself out; it costs one refused try an interval.
-    /// </summary>
-    private string? ReloadToken(RotatedTokenStore tokens, ILogger logger, string refused)
-    {
-        var fresh = reload();
-        if (fresh.Options.AgentToken is not { } configured)
-        {
-            return null;
-        }
-
-        lock (_tokenGate)
-        {
-            if (configured != _configuredToken)
-            {
-                Log.ConfiguredTokenChanged(logger);
-                _configuredToken = configured;
-                var resolved = tokens.Resolve(configured);
-                _rotatedToken = resolved != configured ? resolved : null;
-                return resolved;
-            }
-
-            if (_rotatedToken is null)
-            {
-                return null;
-            }
-
-            return refused == _rotatedToken ? _configuredToken : _rotatedToken;
-        }
     }
 
     private HealthHandle? StartHealthServer(AgentOptions options, AgentStatus status, ILoggerFactory loggers)

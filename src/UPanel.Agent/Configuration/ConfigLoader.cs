@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection.Docker;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Configuration;
 
@@ -275,11 +276,11 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         }
 
         // The token goes into an HTTP header: anything but visible ASCII would break or smuggle the header.
-        if (value.Any(c => c is <= ' ' or > '~'))
+        if (!TokenText.IsValid(value))
         {
             problems.Add(new ConfigProblem(
                 Settings.AgentToken.Name,
-                $"AGENT_TOKEN from {source} contains whitespace, control or non-ASCII characters",
+                $"AGENT_TOKEN from {source} is longer than {TokenText.MaxLength} characters or contains whitespace, control or non-ASCII characters",
                 "copy the token again exactly as register wrote it, or register again"));
             return;
         }

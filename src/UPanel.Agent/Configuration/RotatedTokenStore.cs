@@ -1,4 +1,5 @@
 using System.Text;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Configuration;
 
@@ -54,7 +55,7 @@ internal sealed class RotatedTokenStore(string stateDir)
             }
         }
 
-        return baseHash == Hash(configuredToken) && !string.IsNullOrEmpty(token) && token.All(c => c is > ' ' and <= '~')
+        return baseHash == Hash(configuredToken) && TokenText.IsValid(token)
             ? token
             : configuredToken;
     }
@@ -62,6 +63,12 @@ internal sealed class RotatedTokenStore(string stateDir)
     /// <summary>Stores <paramref name="rotatedToken"/> (0600, atomically), creating STATE_DIR (0700) when missing.</summary>
     public void Save(string configuredToken, string rotatedToken)
     {
+        // A newline would add lines to the file; the caller checks first, this keeps the file format safe whatever it does.
+        if (!TokenText.IsValid(rotatedToken))
+        {
+            throw new ArgumentException("not a token (visible ASCII, at most 256 characters)", nameof(rotatedToken));
+        }
+
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("The agent keeps secrets in files with Unix permissions.");

@@ -36,8 +36,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1209, Level = LogLevel.Information, Message = "Panel rotated the agent token; the new one is used from now on")]
     public static partial void TokenRotated(ILogger logger);
 
-    [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Saving the rotated agent token failed ({ExceptionType}); it is used in memory but lost on restart")]
-    public static partial void TokenRotationHandlerFailed(ILogger logger, string exceptionType);
+    // 1210 (a failing rotation handler) is retired: AgentToken saves the token itself and logs 1402.
 
     [LoggerMessage(EventId = 1211, Level = LogLevel.Error, Message = "Taking a heartbeat sample failed")]
     public static partial void SampleFailed(ILogger logger, Exception exception);
@@ -57,4 +56,14 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1216, Level = LogLevel.Error, Message = "Re-reading the agent token failed ({ExceptionType})")]
     public static partial void TokenReloadFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(EventId = 1217, Level = LogLevel.Warning, Message = "Panel sent a rotated agent token that is not a token (empty, over {MaxLength} characters, or not visible ASCII); keeping the current one")]
+    public static partial void RotatedTokenRefused(ILogger logger, int maxLength);
+
+    // 1402 and 1403 keep the ids they had when the run command owned the token.
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Cannot save the rotated agent token to {Path} ({Reason}): it is used in memory, but after a restart the agent falls back to the configured token, which the panel stops accepting. Fix: make STATE_DIR ({StateDir}) writable for the agent's user (a volume in Docker)")]
+    public static partial void RotatedTokenNotSaved(ILogger logger, string path, string reason, string stateDir);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "The configured agent token changed (env file or AGENT_TOKEN_FILE): using the new one")]
+    public static partial void ConfiguredTokenChanged(ILogger logger);
 }

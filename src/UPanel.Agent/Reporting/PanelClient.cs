@@ -61,10 +61,10 @@ internal sealed class PanelClient
 
     public async Task<PanelResult> SendHeartbeatAsync(Heartbeat heartbeat, string token, CancellationToken cancellationToken)
     {
-        if (!IsValidToken(token))
+        if (!TokenText.IsValid(token))
         {
             // Sending would fail with a header error; say what is wrong without the value.
-            return new PanelResult { Outcome = PanelOutcome.Unauthorized, Reason = "AGENT_TOKEN is empty or contains characters not allowed in an HTTP header" };
+            return new PanelResult { Outcome = PanelOutcome.Unauthorized, Reason = $"AGENT_TOKEN is empty, longer than {TokenText.MaxLength} characters or not visible ASCII" };
         }
 
         byte[] body;
@@ -234,24 +234,5 @@ internal sealed class PanelClient
         }
 
         return builder.ToString().Replace(token, "***", StringComparison.Ordinal).Trim();
-    }
-
-    /// <summary>Visible ASCII only: anything else would be a header-injection or encoding error.</summary>
-    private static bool IsValidToken(string? token)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return false;
-        }
-
-        foreach (var c in token)
-        {
-            if (c is <= ' ' or > '~')
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -32,7 +32,7 @@ internal sealed class Reporter
     private readonly AgentStatus _status;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<string, string?>? _reloadToken;
+    private readonly AgentToken _token;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly MemoryTrim _memoryTrim = new();
 
@@ -41,7 +41,6 @@ internal sealed class Reporter
     // CPU, and the unwinder pulling the binary's exception tables (about 1 MiB) into RSS.
     private Task? _signal;
 
-    private volatile string _token;
     private int _extraRequested;
     private int _failedAttempts;
     private bool _dropping;
@@ -51,42 +50,27 @@ internal sealed class Reporter
     private DateTimeOffset _retryAfterUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
 
-    /// <param name="options">HEARTBEAT_INTERVAL (clamped to 5–3600) and AGENT_TOKEN (required).</param>
-    /// <param name="reloadToken">
-    /// Called with the refused token when the panel refuses it (401/403), for the token to try next (e.g. a new
-    /// AGENT_TOKEN_FILE); null or the same token keeps the current one.
-    /// </param>
+    /// <param name="options">HEARTBEAT_INTERVAL (clamped to 5–3600).</param>
+    /// <param name="token">Every send uses its current token; rotations and refusals go back to it.</param>
     public Reporter(
         HeartbeatFactory factory,
         PanelClient client,
         IHeartbeatQueue queue,
         AgentStatus status,
         AgentOptions options,
+        AgentToken token,
         TimeProvider time,
-        ILogger logger,
-        Func<string, string?>? reloadToken = null)
+        ILogger logger)
     {
-        if (string.IsNullOrEmpty(options.AgentToken))
-        {
-            throw new ArgumentException("AGENT_TOKEN is not set: run `upanel-agent register` or set AGENT_TOKEN / AGENT_TOKEN_FILE.", nameof(options));
-        }
-
         _factory = factory;
         _client = client;
         _queue = queue;
         _status = status;
         _time = time;
         _logger = logger;
-        _reloadToken = reloadToken;
-        _token = options.AgentToken;
+        _token = token;
         Interval = TimeSpan.FromSeconds(ClampInterval(options.HeartbeatIntervalSeconds));
     }
-
-    /// <summary>
-    /// Raised (on the loop) with the new token when the panel rotates it in a heartbeat response, so the caller can
-    /// persist it. The reporter already uses it; a handler that throws is logged and otherwise ignored.
-    /// </summary>
-    public event Action<string>? TokenRotated;
 
     /// <summary>For tests: raised with the time the loop will next wake, after its timer is armed.</summary>
     internal event Action<DateTimeOffset>? Waiting;
@@ -96,13 +80,6 @@ internal sealed class Reporter
 
     /// <summary>The current sampling interval (HEARTBEAT_INTERVAL until the panel says otherwise).</summary>
     public TimeSpan Interval { get; private set; }
-
-    /// <summary>Uses <paramref name="token"/> for every send from now on, queued heartbeats included.</summary>
-    public void SetToken(string token)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(token);
-        _token = token;
-    }
 
     /// <summary>
     /// Asks for a heartbeat now (e.g. a container changed state). Debounced: at most one extra heartbeat per
@@ -206,7 +183,8 @@ internal sealed class Reporter
     {
         while (_queue.TryPeek(out var heartbeat))
         {
-            var result = await _client.SendHeartbeatAsync(heartbeat, _token, cancellationToken).ConfigureAwait(false);
+            var token = _token.Current;
+            var result = await _client.SendHeartbeatAsync(heartbeat, token, cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
             switch (result.Outcome)
             {
@@ -239,7 +217,7 @@ internal sealed class Reporter
                     }
 
                     _status.SetPanel(PanelState.Unauthorized);
-                    ReloadToken();
+                    _token.Refused(token);
 
                     // Retrying a refused token every few seconds only fills the panel's log: once per interval.
                     _failedAttempts++;
@@ -297,40 +275,9 @@ internal sealed class Reporter
             }
         }
 
-        if (!string.IsNullOrEmpty(response.NewAgentToken) && response.NewAgentToken != _token)
+        if (response.NewAgentToken is { } rotated)
         {
-            _token = response.NewAgentToken;
-            Log.TokenRotated(_logger);
-            try
-            {
-                TokenRotated?.Invoke(response.NewAgentToken);
-            }
-            catch (Exception ex)
-            {
-                Log.TokenRotationHandlerFailed(_logger, ex.GetType().Name);
-            }
-        }
-    }
-
-    private void ReloadToken()
-    {
-        if (_reloadToken is null)
-        {
-            return;
-        }
-
-        try
-        {
-            var token = _reloadToken(_token);
-            if (!string.IsNullOrEmpty(token) && token != _token)
-            {
-                _token = token;
-                Log.TokenReloaded(_logger);
-            }
-        }
-        catch (Exception ex)
-        {
-            Log.TokenReloadFailed(_logger, ex.GetType().Name);
+            _token.Adopt(rotated);
         }
     }
 

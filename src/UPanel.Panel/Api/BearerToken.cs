@@ -1,12 +1,10 @@
 using Microsoft.AspNetCore.Http;
+using UPanel.Contracts;
 
 namespace UPanel.Panel.Api;
 
 internal static class BearerToken
 {
-    /// <summary>Longer values are not tokens the panel issued; refusing them early keeps hashing cheap.</summary>
-    private const int MaxLength = 256;
-
     public static string? Read(HttpRequest request)
     {
         var header = request.Headers.Authorization;
@@ -22,6 +20,7 @@ internal static class BearerToken
         }
 
         var token = value[scheme.Length..].Trim();
-        return token.Length is > 0 and <= MaxLength ? token : null;
+        // The agent's check: longer values are not tokens the panel issued, and refusing them early keeps hashing cheap.
+        return TokenText.IsValid(token) ? token : null;
     }
 }

@@ -96,6 +96,29 @@ public sealed class RunCommandTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("evil\\ntoken=x")]
+    [InlineData("evil token")]
+    [InlineData("caf\u00e9-token-0123456789")]
+    [InlineData("x")]
+    public async Task A_rotated_token_that_is_not_a_token_is_neither_used_nor_stored(string hostile)
+    {
+        // x repeated past the bound: the same check as a configured token (visible ASCII, at most 256 characters).
+        var rotation = hostile == "x" ? new string('x', 257) : hostile;
+        _panel.Body = $$"""{"status":"ok","new_agent_token":"{{rotation}}"}""";
+        _cli.Environment["HEARTBEAT_INTERVAL"] = "5";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var run = _cli.RunAsync(stop.Token, "run");
+        await WaitForAsync(() => _panel.Requests.Count >= 2);
+        await stop.CancelAsync();
+        var result = await run;
+
+        Assert.All(_panel.Requests.Take(2), r => Assert.Equal($"Bearer {Token}", r.Headers["Authorization"]));
+        Assert.False(File.Exists(Path.Join(_stateDir, RotatedTokenStore.FileName)));
+        Assert.Contains("not a token", result.Err);
+    }
+
     [Fact]
     public async Task A_rotated_token_that_cannot_be_saved_stays_in_use_through_a_401_and_the_log_names_STATE_DIR()
     {

@@ -14,7 +14,7 @@ namespace UPanel.Agent.Tests.Reporting;
 /// </summary>
 internal sealed class ReporterHarness : IAsyncDisposable
 {
-    public const string Token = "agent-token-0123456789abcdef";
+    public const string AgentTokenValue = "agent-token-0123456789abcdef";
     public static readonly DateTimeOffset Start = new(2026, 1, 15, 10, 30, 0, TimeSpan.Zero);
 
     private readonly Channel<DateTimeOffset> _waits = Channel.CreateUnbounded<DateTimeOffset>();
@@ -23,16 +23,18 @@ internal sealed class ReporterHarness : IAsyncDisposable
     private DateTimeOffset? _pendingWake;
     private Task? _run;
 
-    public ReporterHarness(int intervalSeconds = 60, TimeSpan? clientTimeout = null, Func<string, string?>? reloadToken = null, int queueCapacity = HeartbeatQueue.DefaultCapacity)
+    /// <param name="readConfiguredToken">What re-reading the configuration after a 401 finds (default: the same token).</param>
+    public ReporterHarness(int intervalSeconds = 60, TimeSpan? clientTimeout = null, Func<string?>? readConfiguredToken = null, int queueCapacity = HeartbeatQueue.DefaultCapacity)
     {
         Time = new FakeTimeProvider(Start);
         Panel = new TestPanelServer();
         Status = new AgentStatus(Time);
         Queue = new HeartbeatQueue(queueCapacity);
-        Options = new AgentOptions { PanelUrl = Panel.BaseUrl, ServerId = "01HQSERVER", AgentToken = Token, HeartbeatIntervalSeconds = intervalSeconds };
+        Options = new AgentOptions { PanelUrl = Panel.BaseUrl, ServerId = "01HQSERVER", AgentToken = AgentTokenValue, HeartbeatIntervalSeconds = intervalSeconds };
         Factory = new HeartbeatFactory(Host, Containers, Options, Time, Status);
         Client = new PanelClient(_http, Panel.BaseUrl, Time, Logger, clientTimeout ?? TimeSpan.FromSeconds(5));
-        Reporter = new Reporter(Factory, Client, Queue, Status, Options, Time, Logger, reloadToken);
+        Token = new AgentToken(AgentTokenValue, StateDir, readConfiguredToken ?? (() => AgentTokenValue), Logger);
+        Reporter = new Reporter(Factory, Client, Queue, Status, Options, Token, Time, Logger);
         Reporter.Waiting += wake => _waits.Writer.TryWrite(wake);
 
         // Backoff without jitter: retries land exactly on 5 s, 10 s, … so schedules are predictable.
@@ -58,6 +60,11 @@ internal sealed class ReporterHarness : IAsyncDisposable
     public PanelClient Client { get; }
 
     public Reporter Reporter { get; }
+
+    public AgentToken Token { get; }
+
+    /// <summary>STATE_DIR of the harness: where a rotated token is kept.</summary>
+    public string StateDir { get; } = Directory.CreateTempSubdirectory("upanel-reporter-").FullName;
 
     public FakeLogger Logger { get; } = new();
 
@@ -138,6 +145,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
 
         await Panel.DisposeAsync();
         _http.Dispose();
+        Directory.Delete(StateDir, recursive: true);
         _stop.Dispose();
     }
 }

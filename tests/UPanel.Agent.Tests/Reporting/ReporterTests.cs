@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using UPanel.Agent.Configuration;
 using UPanel.Agent.Reporting;
 
 namespace UPanel.Agent.Tests.Reporting;
@@ -19,7 +20,7 @@ public sealed class ReporterTests
         var request = Assert.Single(await h.Panel.WaitForRequestsAsync(1));
         Assert.Equal("POST", request.Method);
         Assert.Equal("/api/agent/heartbeat", request.Path);
-        Assert.Equal($"Bearer {ReporterHarness.Token}", request.Authorization);
+        Assert.Equal($"Bearer {ReporterHarness.AgentTokenValue}", request.Authorization);
         Assert.StartsWith("application/json", request.Headers["content-type"], StringComparison.Ordinal);
         Assert.Equal("01HQSERVER", request.Heartbeat.ServerId);
         Assert.Equal(Start.AddSeconds(2), request.Heartbeat.Timestamp);
@@ -40,7 +41,7 @@ public sealed class ReporterTests
         Assert.Equal(
             [Start.AddSeconds(2), Start.AddSeconds(32), Start.AddSeconds(62), Start.AddSeconds(92)],
             requests.Select(r => r.Heartbeat.Timestamp));
-        Assert.All(requests, r => Assert.Equal($"Bearer {ReporterHarness.Token}", r.Authorization));
+        Assert.All(requests, r => Assert.Equal($"Bearer {ReporterHarness.AgentTokenValue}", r.Authorization));
         Assert.Equal(Start.AddSeconds(122), await h.IdleAsync());
     }
 
@@ -285,7 +286,7 @@ public sealed class ReporterTests
     public async Task Refused_token_is_re_read_and_the_new_one_used_for_the_queue()
     {
         var reloaded = "reloaded-token-fedcba9876543210";
-        await using var h = new ReporterHarness(intervalSeconds: 60, reloadToken: _ => reloaded);
+        await using var h = new ReporterHarness(intervalSeconds: 60, readConfiguredToken: () => reloaded);
         h.Panel.Reply = r => r.Authorization == $"Bearer {reloaded}" ? PanelReply.Ok() : PanelReply.WithStatus(401);
         await h.StartAsync();
 
@@ -303,22 +304,20 @@ public sealed class ReporterTests
     }
 
     [Fact]
-    public async Task Rotated_token_from_the_panel_is_used_for_the_next_send_and_announced()
+    public async Task Rotated_token_from_the_panel_is_used_for_the_next_send_and_stored()
     {
         const string rotated = "rotated-token-aaaaaaaaaaaaaaaaaaaaaaaa";
         await using var h = new ReporterHarness(intervalSeconds: 60);
-        var announced = new List<string>();
-        h.Reporter.TokenRotated += announced.Add;
-        h.Panel.Reply = r => r.Authorization == $"Bearer {ReporterHarness.Token}" ? PanelReply.Ok(newAgentToken: rotated) : PanelReply.Ok();
+        h.Panel.Reply = r => r.Authorization == $"Bearer {ReporterHarness.AgentTokenValue}" ? PanelReply.Ok(newAgentToken: rotated) : PanelReply.Ok();
         await h.StartAsync();
 
         await h.AdvanceToAsync(Start.AddSeconds(62));
 
         var requests = h.Panel.Requests;
         Assert.Equal(2, requests.Count);
-        Assert.Equal($"Bearer {ReporterHarness.Token}", requests[0].Authorization);
+        Assert.Equal($"Bearer {ReporterHarness.AgentTokenValue}", requests[0].Authorization);
         Assert.Equal($"Bearer {rotated}", requests[1].Authorization);
-        Assert.Equal([rotated], announced);
+        Assert.Equal(rotated, new RotatedTokenStore(h.StateDir).Resolve(ReporterHarness.AgentTokenValue));
         Assert.DoesNotContain(h.Logger.Collector.GetSnapshot(), r => r.Message.Contains(rotated, StringComparison.Ordinal));
     }
 
@@ -451,7 +450,7 @@ public sealed class ReporterTests
     {
         await using var h = new ReporterHarness(intervalSeconds: 5, clientTimeout: TimeSpan.FromMilliseconds(300));
         h.Logger.ControlLevel(Microsoft.Extensions.Logging.LogLevel.Trace, true);
-        var replies = new Queue<PanelReply>([PanelReply.WithStatus(500), PanelReply.WithStatus(401), PanelReply.WithStatus(400, ReporterHarness.Token), PanelReply.Hanging(), PanelReply.Ok()]);
+        var replies = new Queue<PanelReply>([PanelReply.WithStatus(500), PanelReply.WithStatus(401), PanelReply.WithStatus(400, ReporterHarness.AgentTokenValue), PanelReply.Hanging(), PanelReply.Ok()]);
         h.Panel.Reply = _ => replies.Count > 0 ? replies.Dequeue() : PanelReply.Ok();
         await h.StartAsync();
 
@@ -460,7 +459,7 @@ public sealed class ReporterTests
         Assert.True(h.Panel.Requests.Count >= 5);
         var logs = h.Logger.Collector.GetSnapshot();
         Assert.NotEmpty(logs);
-        Assert.DoesNotContain(logs, r => r.Message.Contains(ReporterHarness.Token, StringComparison.Ordinal)
-                                         || (r.Exception?.ToString().Contains(ReporterHarness.Token, StringComparison.Ordinal) ?? false));
+        Assert.DoesNotContain(logs, r => r.Message.Contains(ReporterHarness.AgentTokenValue, StringComparison.Ordinal)
+                                         || (r.Exception?.ToString().Contains(ReporterHarness.AgentTokenValue, StringComparison.Ordinal) ?? false));
     }
 }
