@@ -26,3 +26,7 @@ public sealed class RetentionTestsOnPostgres(PostgresPanelFixture fixture) : Ret
 public sealed class ReRegistrationTestsOnSqlite(SqlitePanelFixture fixture) : Security.ReRegistrationTests<SqlitePanelFixture>(fixture);
 
 public sealed class ReRegistrationTestsOnPostgres(PostgresPanelFixture fixture) : Security.ReRegistrationTests<PostgresPanelFixture>(fixture);
+
+public sealed class HeartbeatQuotaTestsOnSqlite(SqlitePanelFixture fixture) : Security.HeartbeatQuotaTests<SqlitePanelFixture>(fixture);
+
+public sealed class HeartbeatQuotaTestsOnPostgres(PostgresPanelFixture fixture) : Security.HeartbeatQuotaTests<PostgresPanelFixture>(fixture);

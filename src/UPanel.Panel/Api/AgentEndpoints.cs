@@ -39,12 +39,12 @@ internal sealed class AgentEndpoints(
             .Described()
             .WithName("Heartbeat")
             .WithSummary("Report one sample of the host and its containers")
-            .WithDescription("Bearer: the agent token. A heartbeat_id already stored is acknowledged and not stored again; a sample older than the latest goes into history only. timestamp must lie within [now - 7 d, now + 1 h]. new_agent_token in the response is the token to use from now on (in-band rotation).")
+            .WithDescription("Bearer: the agent token. A heartbeat_id already stored is acknowledged and not stored again; a sample older than the latest goes into history only (a latest stamped ahead of the panel's clock is replaced by whatever arrives next). Per-server limits on heartbeats and stored bytes, far above what an agent sends (backlog drain included), answer 429 with Retry-After. timestamp must lie within [now - 7 d, now + 1 h]. new_agent_token in the response is the token to use from now on (in-band rotation).")
             .WithGroupName(GroupName)
             .WithTags("agent")
             .AcceptsJson<Heartbeat>()
             .Returns<HeartbeatResponse>()
-            .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+            .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests);
     }
 
     public async Task RegisterAsync(HttpContext context)
@@ -169,6 +169,15 @@ internal sealed class AgentEndpoints(
         if (!string.Equals(heartbeat!.ServerId, server.ServerId, StringComparison.Ordinal))
         {
             await RejectAsync(context, server.ServerId, new ApiError(StatusCodes.Status403Forbidden, "server_id: does not belong to this token", "server_id"));
+            return;
+        }
+
+        if (await store.ChargeAsync(server.ServerId, body!.Length, receivedAt, options.HeartbeatQuota, cancellationToken) is { } wait)
+        {
+            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
+            Log.HeartbeatRateLimited(logger, server.ServerId, seconds);
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ApiErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, $"too many heartbeats or bytes from this server: retry after {seconds} s");
             return;
         }
 

@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Heartbeat: the rotated token of server {ServerId} cannot be unsealed (token key changed?); rotate again")]
     public static partial void RotatedTokenUnreadable(ILogger logger, string serverId);
 
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "Heartbeat: server {ServerId} is over its heartbeat or stored-bytes limit; answered 429, retry after {Seconds} s (a real agent never gets here: a stolen token?)")]
+    public static partial void HeartbeatRateLimited(ILogger logger, string serverId, long seconds);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Admin: install token created, expires {ExpiresAt:O}")]
     public static partial void InstallTokenCreated(ILogger logger, DateTimeOffset expiresAt);
 

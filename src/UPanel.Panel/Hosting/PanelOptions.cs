@@ -39,6 +39,9 @@ internal sealed record PanelOptions
     /// <summary>How old a (queued) sample may be and still be accepted into history.</summary>
     public TimeSpan MaxSampleAge { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>Per-server heartbeat rate and stored-bytes limits (429 with Retry-After beyond them).</summary>
+    public Storage.HeartbeatQuota HeartbeatQuota { get; init; } = new();
+
     public TimeSpan RotationOverlap { get; init; } = TimeSpan.FromHours(24);
 
     public TimeSpan DefaultInstallTokenLifetime { get; init; } = TimeSpan.FromHours(24);

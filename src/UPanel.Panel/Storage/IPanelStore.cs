@@ -18,6 +18,12 @@ internal interface IPanelStore : IAsyncDisposable
 
     Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Charges one heartbeat of <paramref name="bytes"/> to the server's limits: null when it may be stored, else how
+    /// long to wait. Atomic in the database, so several panels on one PostgreSQL share the limits.
+    /// </summary>
+    Task<TimeSpan?> ChargeAsync(string serverId, long bytes, DateTimeOffset now, HeartbeatQuota quota, CancellationToken cancellationToken);
+
     Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken);

@@ -198,6 +198,47 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             Db.String(reader, 7));
     }
 
+    public async Task<TimeSpan?> ChargeAsync(string serverId, long bytes, DateTimeOffset now, HeartbeatQuota quota, CancellationToken cancellationToken)
+    {
+        var (requestCost, requestLimit, byteCost, byteLimit) = quota.Costs(bytes);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        using (await dialect.WriteTurnAsync(cancellationToken))
+        {
+            // GCRA, both buckets in one statement: every expression reads the row as it was before the update.
+            await using var charge = Command(connection, null, """
+                UPDATE servers SET
+                    rate_tat = (CASE WHEN rate_tat > @now THEN rate_tat ELSE @now END) + @request_cost,
+                    quota_tat = (CASE WHEN quota_tat > @now THEN quota_tat ELSE @now END) + @byte_cost
+                WHERE id = @id
+                    AND (CASE WHEN rate_tat > @now THEN rate_tat ELSE @now END) + @request_cost - @now <= @request_limit
+                    AND (CASE WHEN quota_tat > @now THEN quota_tat ELSE @now END) + @byte_cost - @now <= @byte_limit
+                """);
+            Db.Add(charge, "id", serverId);
+            Db.Add(charge, "now", now);
+            Db.Add(charge, "request_cost", requestCost);
+            Db.Add(charge, "request_limit", requestLimit);
+            Db.Add(charge, "byte_cost", byteCost);
+            Db.Add(charge, "byte_limit", byteLimit);
+            if (await charge.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                return null;
+            }
+        }
+
+        await using var read = Command(connection, null, "SELECT rate_tat, quota_tat FROM servers WHERE id = @id");
+        Db.Add(read, "id", serverId);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null; // Deleted meanwhile: the ingest says so.
+        }
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var requestWait = Math.Max(reader.GetInt64(0), nowMs) + requestCost - nowMs - requestLimit;
+        var byteWait = Math.Max(reader.GetInt64(1), nowMs) + byteCost - nowMs - byteLimit;
+        return TimeSpan.FromMilliseconds(Math.Max(1, Math.Max(requestWait, byteWait)));
+    }
+
     public async Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
@@ -251,11 +292,13 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         if (inserted == 1)
         {
             // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost)
-            // must not freeze the latest state forever; a late queued sample never wins.
+            // must not freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of
+            // the panel's clock is not trusted to be newer than what arrives: otherwise a sample from the future
+            // (a bad clock, or a stolen token) would pin the latest state until that time.
             await using var latest = Command(connection, transaction, """
                 UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = @version,
                     latest_container_count = @container_count, latest_heartbeat = @json, last_seen_at = @received
-                WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample
+                WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample OR latest_sample_at > @received
                     OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
                 """);
             Db.Add(latest, "id", heartbeat.ServerId);
