@@ -14,6 +14,8 @@ namespace UPanel.Agent.Health;
 /// (at most <see cref="MaxHeadBytes"/>, within the read deadline), answers from <see cref="AgentStatus"/> and closes
 /// the connection. 404 for other paths, 405 for other methods, 400 for garbage, 431 for an oversized head; at most
 /// a few connections at once (more are closed at accept), so slow or hostile clients cannot hang it or the loop.
+/// Loopback clients (the <c>upanel-agent health</c> probe, Docker's HEALTHCHECK) have slots of their own, so remote
+/// clients holding every slot open cannot make the agent's own health check fail.
 /// </summary>
 /// <remarks>
 /// FOOTPRINT, measured on this machine (Native AOT linux-x64 with the agent's trimming settings; RSS = VmRSS of
@@ -32,7 +34,8 @@ internal sealed class HealthServer : IAsyncDisposable
 {
     public const int DefaultMaxConnections = 8;
     public const int MaxHeadBytes = 4096;
-    public static readonly TimeSpan DefaultReadDeadline = TimeSpan.FromSeconds(5);
+    /// <summary>Plenty for a real client on a LAN; short, so a re-opened half-sent request holds a slot briefly.</summary>
+    public static readonly TimeSpan DefaultReadDeadline = TimeSpan.FromSeconds(2);
 
     private const int MaxDrainBytes = 64 * 1024;
     private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
@@ -50,10 +53,12 @@ internal sealed class HealthServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Task? _acceptLoop;
-    private int _active;
+    private int _activeRemote;
+    private int _activeLocal;
 
     /// <param name="endpoint">From <see cref="HealthListen.ToEndPoint"/>; port 0 picks a free port (tests).</param>
-    /// <param name="readDeadline">Time a client gets to send its request head; 5 s unless a test needs less.</param>
+    /// <param name="maxConnections">Connections served at once from remote addresses, and as many again from loopback.</param>
+    /// <param name="readDeadline">Time a client gets to send its request head; 2 s unless a test needs less.</param>
     public HealthServer(IPEndPoint endpoint, AgentStatus status, ILogger logger, int maxConnections = DefaultMaxConnections, TimeSpan? readDeadline = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
@@ -65,7 +70,7 @@ internal sealed class HealthServer : IAsyncDisposable
     }
 
     /// <summary>Connections being served now (for tests and diagnostics).</summary>
-    internal int ActiveConnections => Volatile.Read(ref _active);
+    internal int ActiveConnections => Volatile.Read(ref _activeRemote) + Volatile.Read(ref _activeLocal);
 
     /// <summary>The bound address (with the real port when 0 was asked); null before <see cref="Start"/>.</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
@@ -165,20 +170,33 @@ internal sealed class HealthServer : IAsyncDisposable
                 continue;
             }
 
-            var active = Interlocked.Increment(ref _active);
+            var local = IsLoopback(client);
+            ref var counter = ref local ? ref _activeLocal : ref _activeRemote;
+            var active = Interlocked.Increment(ref counter);
             if (active > _maxConnections)
             {
-                Interlocked.Decrement(ref _active);
+                Interlocked.Decrement(ref counter);
                 Log.ConnectionShed(_logger, active - 1);
                 client.Dispose();
                 continue;
             }
 
-            _ = ServeAsync(client, stop);
+            _ = ServeAsync(client, local, stop);
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken stop)
+    private static bool IsLoopback(Socket client)
+    {
+        var address = (client.RemoteEndPoint as IPEndPoint)?.Address;
+        if (address is null)
+        {
+            return false;
+        }
+
+        return IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+    }
+
+    private async Task ServeAsync(Socket client, bool local, CancellationToken stop)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxHeadBytes);
         try
@@ -210,7 +228,7 @@ internal sealed class HealthServer : IAsyncDisposable
         {
             client.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
-            Interlocked.Decrement(ref _active);
+            Interlocked.Decrement(ref local ? ref _activeLocal : ref _activeRemote);
         }
     }
 

@@ -9,7 +9,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Health endpoint listening on http://{Endpoint}/health")]
     public static partial void Listening(ILogger logger, IPEndPoint endpoint);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Health connection refused: {Active} connections already open")]
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Health connection refused: {Active} connections from its side (loopback or remote) already open")]
     public static partial void ConnectionShed(ILogger logger, int active);
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Debug, Message = "Health request ended early ({Reason})")]

@@ -194,6 +194,40 @@ public sealed class HealthServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_local_probe_gets_through_while_remote_clients_hold_every_slot()
+    {
+        // Remote = any address but loopback: this host's own non-loopback address stands in for another machine.
+        var remoteAddress = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        Assert.True(remoteAddress is not null, "this test needs a non-loopback IPv4 address on the machine");
+        await _server.DisposeAsync();
+        _server = new HealthServer(new IPEndPoint(IPAddress.Any, 0), _status, _logger);
+        _server.Start();
+        var idle = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < HealthServer.DefaultMaxConnections + 2; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                idle.Add(socket);
+                await socket.ConnectAsync(remoteAddress, Port, TestContext.Current.CancellationToken);
+            }
+
+            await WaitUntil(() => ActiveConnectionsReached(HealthServer.DefaultMaxConnections));
+
+            Assert.True(await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, Port), cancellationToken: TestContext.Current.CancellationToken));
+            Assert.True(await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, Port), cancellationToken: TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Health_body_never_carries_the_token()
     {
         // The status is what the reporter feeds with a token in hand; make it as busy as possible.
