@@ -9,7 +9,11 @@ public sealed record RegisterResponse
     /// <summary>64 random characters; the panel keeps only its SHA-256.</summary>
     public required string AgentToken { get; init; }
 
-    public required string PanelUrl { get; init; }
+    /// <summary>
+    /// The panel's public URL, as the seed answers. Optional: the agent keeps the URL it registered with (a panel
+    /// written from the seed alone may leave it out), so a panel behind a proxy cannot send it elsewhere by mistake.
+    /// </summary>
+    public string? PanelUrl { get; init; }
 
     public int? NextHeartbeatSeconds { get; init; }
 }

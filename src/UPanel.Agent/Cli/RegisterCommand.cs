@@ -110,7 +110,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
     {
         var uri = new Uri(panelUrl, "api/agent/register");
         using var client = PanelHttp.CreateClient(env.Variables);
-        var request = HttpRequest.Post(uri, RegisterRequestJson.ToUtf8Bytes(facts), "application/json", "Bearer " + installToken);
+        var request = HttpRequest.PostJson(uri, RegisterRequestJson.ToUtf8Bytes(facts), "Bearer " + installToken);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(env.Stopping);
         deadline.CancelAfter(RequestTimeout);
@@ -147,6 +147,14 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
                 return ParseSuccess(panelUrl, status, body);
             }
 
+            var said = PanelRefusal.Describe(body, response.Header("Content-Type"), installToken) is { } text ? $": {text}" : "";
+            if (PanelRefusal.IsLoginRedirect(response.StatusCode, response.Header("Location")))
+            {
+                Fail($"the panel sent register to its sign-in page (HTTP {status} to {PanelRefusal.Location(response.Header("Location"))}), so it did not accept the install token: " +
+                     "it is invalid, expired or already used; create a new one on the panel and run register again");
+                return null;
+            }
+
             switch (response.StatusCode)
             {
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
@@ -157,14 +165,18 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
                     Fail($"PANEL_URL={panelUrl} has no api/agent/register (HTTP 404): set --panel-url to the panel's base URL");
                     break;
                 case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:
-                    Fail($"the panel at PANEL_URL={panelUrl} redirects (HTTP {status}) to {response.Header("Location")}: " +
+                    Fail($"the panel at PANEL_URL={panelUrl} redirects (HTTP {status}) to {PanelRefusal.Location(response.Header("Location"))}: " +
                          "set --panel-url to the URL it redirects to (https, most likely)");
                     break;
                 case >= HttpStatusCode.InternalServerError:
-                    Fail($"the panel at PANEL_URL={panelUrl} failed (HTTP {status}): try again later, and check the panel's log");
+                    Fail($"the panel at PANEL_URL={panelUrl} failed (HTTP {status}{said}): try again later, and check the panel's log");
+                    break;
+                case (HttpStatusCode)419:
+                    Fail($"the panel's CSRF check refused the registration (HTTP 419{said}): its register route must not require a CSRF token " +
+                         "(in Laravel: routes/api.php, or excluded from VerifyCsrfToken); tell the panel's operator");
                     break;
                 default:
-                    Fail($"the panel refused the registration (HTTP {status}){PanelError(body)}: fix what it names and run register again");
+                    Fail($"the panel refused the registration (HTTP {status}{said}): fix what it names and run register again");
                     break;
             }
 
@@ -197,21 +209,6 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         }
 
         return parsed;
-    }
-
-    private static string PanelError(byte[] body)
-    {
-        try
-        {
-            var error = ErrorResponseJson.Read(body);
-            var text = error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
-            text = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
-            return ": " + (text.Length > 200 ? text[..200] + "…" : text);
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
     }
 
     private void WarnAboutOverrides(AgentOptions options)

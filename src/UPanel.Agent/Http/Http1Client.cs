@@ -123,6 +123,7 @@ internal sealed class Http1Client : IDisposable
         CheckHeaderValue(request.Method, "method", token: true);
         CheckHeaderValue(request.Authorization, "Authorization", token: false);
         CheckHeaderValue(request.ContentType, "Content-Type", token: false);
+        CheckHeaderValue(request.Accept, "Accept", token: false);
         var uri = request.Uri;
 
         // Through a proxy, plain http names the whole URL (absolute-form); https went through a CONNECT tunnel.
@@ -133,6 +134,11 @@ internal sealed class Http1Client : IDisposable
             .Append(request.Method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
             .Append("Host: ").Append(HostHeaderOf(uri)).Append("\r\n")
             .Append("User-Agent: upanel-agent/").Append(AgentInfo.Version).Append("\r\n");
+        if (request.Accept is { } accept)
+        {
+            head.Append("Accept: ").Append(accept).Append("\r\n");
+        }
+
         if (request.Authorization is { } authorization)
         {
             head.Append("Authorization: ").Append(authorization).Append("\r\n");

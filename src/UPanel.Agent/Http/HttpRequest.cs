@@ -11,8 +11,18 @@ internal sealed record HttpRequest(string Method, Uri Uri)
 
     public string? ContentType { get; init; }
 
+    /// <summary>
+    /// Sent as the Accept header when set. The panel requests ask for JSON: a Laravel panel then answers a refused
+    /// token with 401 and a JSON message instead of a 302 to its login page.
+    /// </summary>
+    public string? Accept { get; init; }
+
     public static HttpRequest Get(Uri uri) => new("GET", uri);
 
     public static HttpRequest Post(Uri uri, byte[] body, string contentType, string? authorization) =>
         new("POST", uri) { Body = body, ContentType = contentType, Authorization = authorization };
+
+    /// <summary>A POST of JSON to the panel, asking for JSON back.</summary>
+    public static HttpRequest PostJson(Uri uri, byte[] body, string authorization) =>
+        Post(uri, body, "application/json; charset=utf-8", authorization) with { Accept = "application/json" };
 }

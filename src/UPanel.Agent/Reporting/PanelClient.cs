@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Http;
@@ -21,7 +20,6 @@ internal sealed class PanelClient
     internal const int MaxResponseBytes = 64 * 1024;
 
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);
-    private const string JsonContentType = "application/json; charset=utf-8";
 
     private readonly Http1Client _http;
     private readonly TimeProvider _time;
@@ -79,7 +77,7 @@ internal sealed class PanelClient
             return new PanelResult { Outcome = PanelOutcome.Rejected, Reason = $"cannot be written as JSON: {ex.Message}" };
         }
 
-        var request = HttpRequest.Post(HeartbeatUri, body, JsonContentType, "Bearer " + token);
+        var request = HttpRequest.PostJson(HeartbeatUri, body, "Bearer " + token);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -99,6 +97,10 @@ internal sealed class PanelClient
         }
     }
 
+    /// <summary>
+    /// The sending policy for each answer, including how panels written from the seed alone (Laravel) refuse:
+    /// docs/compatibility.md lists them. Reasons name the panel's words, never an HTML page.
+    /// </summary>
     private async Task<PanelResult> ClassifyAsync(HttpResponse response, string token, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;
@@ -109,19 +111,41 @@ internal sealed class PanelClient
             return new PanelResult { Outcome = PanelOutcome.Success, StatusCode = status, Response = parsed };
         }
 
+        if (PanelRefusal.IsLoginRedirect(status, response.Header("Location")))
+        {
+            return new PanelResult
+            {
+                Outcome = PanelOutcome.Unauthorized,
+                StatusCode = status,
+                Reason = $"HTTP {code} to {PanelRefusal.Location(response.Header("Location"))}: the panel sends the agent to its sign-in page, " +
+                         "so it did not accept the agent token (or its heartbeat route sits behind a browser login)",
+            };
+        }
+
+        var detail = code is >= 300 and <= 399 ? null : await ReadErrorAsync(response, token, cancellationToken).ConfigureAwait(false);
+        var said = detail is null ? string.Empty : $" ({detail})";
         if (code is 401 or 403)
         {
-            return new PanelResult { Outcome = PanelOutcome.Unauthorized, StatusCode = status, Reason = $"HTTP {code}: the panel refused the agent token" };
+            return new PanelResult { Outcome = PanelOutcome.Unauthorized, StatusCode = status, Reason = $"HTTP {code}: the panel refused the agent token{said}" };
         }
 
         if (code is 400 or 413 or 422)
         {
-            var detail = await ReadErrorAsync(response, token, cancellationToken).ConfigureAwait(false);
             return new PanelResult { Outcome = PanelOutcome.Rejected, StatusCode = status, Reason = detail is null ? $"HTTP {code}" : $"HTTP {code}: {detail}" };
         }
 
         var retryAfter = code is 408 or 429 || code >= 500 ? RetryAfterOf(response) : null;
-        var reason = code is 408 or 429 || code >= 500 ? $"HTTP {code}" : $"HTTP {code} (unexpected; check PANEL_URL)";
+        var reason = code switch
+        {
+            408 or 429 or >= 500 => $"HTTP {code}{said}",
+
+            // Laravel's CSRF check ("Page Expired"): the route is in the panel's web group. Every heartbeat would get
+            // it, none is at fault: kept and retried until the panel's operator fixes the route.
+            419 => $"HTTP 419{said}: the panel's CSRF check refused the request; its heartbeat route must not require a CSRF token " +
+                   "(in Laravel: routes/api.php, or excluded from VerifyCsrfToken)",
+            >= 300 and <= 399 => $"HTTP {code} to {PanelRefusal.Location(response.Header("Location"))} (redirects are not followed; set PANEL_URL to where it points)",
+            _ => $"HTTP {code}{said} (unexpected; check PANEL_URL)",
+        };
         return new PanelResult { Outcome = PanelOutcome.Retryable, StatusCode = status, RetryAfter = retryAfter, Reason = reason };
     }
 
@@ -185,54 +209,14 @@ internal sealed class PanelClient
 
     private static async Task<string?> ReadErrorAsync(HttpResponse response, string token, CancellationToken cancellationToken)
     {
-        byte[] body;
         try
         {
-            body = await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false);
+            var body = await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false);
+            return PanelRefusal.Describe(body, response.Header("Content-Type"), token);
         }
         catch (HttpTransportException)
         {
             return null;
         }
-
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
-        string? text;
-        try
-        {
-            var error = ErrorResponseJson.Read(body);
-            text = error.Field is null ? error.Error : $"{error.Error} (field {error.Field})";
-        }
-        catch (JsonException)
-        {
-            text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200));
-        }
-
-        return Sanitize(text, token);
-    }
-
-    /// <summary>A panel's message goes into a log line: one line, short, and never the token even if echoed.</summary>
-    private static string? Sanitize(string? text, string token)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var builder = new StringBuilder(Math.Min(text.Length, 200));
-        foreach (var c in text)
-        {
-            if (builder.Length >= 200)
-            {
-                break;
-            }
-
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        }
-
-        return builder.ToString().Replace(token, "***", StringComparison.Ordinal).Trim();
     }
 }

@@ -6,7 +6,7 @@ namespace UPanel.Agent.Wire;
 /// <summary>The panel's answer to <c>POST /api/agent/register</c>.</summary>
 internal static class RegisterResponseJson
 {
-    /// <summary>Unknown members are ignored; malformed JSON, a wrong type or a missing id, token or URL throw <see cref="JsonException"/>.</summary>
+    /// <summary>Unknown members are ignored; malformed JSON, a wrong type or a missing id or token throw <see cref="JsonException"/>.</summary>
     public static RegisterResponse Read(ReadOnlyMemory<byte> json)
     {
         using var document = JsonFields.Parse(json);
@@ -16,7 +16,7 @@ internal static class RegisterResponseJson
             Status = fields.String("status"u8) ?? "ok",
             ServerId = fields.RequiredString("server_id"u8),
             AgentToken = fields.RequiredString("agent_token"u8),
-            PanelUrl = fields.RequiredString("panel_url"u8),
+            PanelUrl = fields.String("panel_url"u8),
             NextHeartbeatSeconds = fields.Int32("next_heartbeat_seconds"u8),
         };
     }

@@ -141,8 +141,8 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     [InlineData(401, "the panel rejected the install token (HTTP 401): it is invalid, expired or already used")]
     [InlineData(403, "the panel rejected the install token (HTTP 403)")]
     [InlineData(404, "has no api/agent/register (HTTP 404): set --panel-url to the panel's base URL")]
-    [InlineData(500, "failed (HTTP 500): try again later")]
-    [InlineData(422, "the panel refused the registration (HTTP 422): hostname is required (field hostname)")]
+    [InlineData(500, "failed (HTTP 500: hostname is required (field hostname)): try again later")]
+    [InlineData(422, "the panel refused the registration (HTTP 422: hostname is required (field hostname)): fix what it names")]
     public async Task A_failed_register_explains_and_leaves_the_env_file_unchanged(int status, string message)
     {
         const string existing = "PANEL_URL=https://old.example.com\nSERVER_ID=old\nAGENT_TOKEN=old-token\n";
@@ -234,6 +234,49 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.True(sent.CpuCores > 0);
         Assert.True(sent.RamMb > 0);
         Assert.Equal(AgentInfo.Version, sent.AgentVersion);
+    }
+
+    [Fact]
+    public async Task A_seed_panels_answer_without_panel_url_and_with_a_jwt_token_is_written_whole()
+    {
+        _panel.Body = UPanel.Agent.Tests.Wire.WireSamples.SeedPanel("register-200-jwt-no-panel-url.json");
+        var jwt = JsonDocument.Parse(_panel.Body).RootElement.GetProperty("agent_token").GetString()!;
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("application/json", Assert.Single(_panel.Requests).Headers["Accept"]);
+        var config = new UPanel.Agent.Configuration.ConfigLoader(new Dictionary<string, string>(), UPanel.Agent.Configuration.ConfigFileSystem.Instance)
+            .Load(new Dictionary<string, string> { ["ENV_FILE"] = EnvFile });
+        Assert.Empty(config.ProblemsFor(UPanel.Agent.Configuration.ConfigNeeds.Panel));
+        Assert.Equal(_panel.BaseUri, config.Options.PanelUrl);
+        Assert.Equal("01HQXYZ3NDEKTSV4RRFFQ69G5F", config.Options.ServerId);
+        Assert.Equal(jwt, config.Options.AgentToken);
+        Assert.DoesNotContain(jwt, result.Out + result.Err);
+    }
+
+    [Theory]
+    [InlineData(302, "text/html", "<html><title>Redirecting to /login</title></html>", "Location: /login\r\n",
+        "the panel sent register to its sign-in page (HTTP 302 to /login), so it did not accept the install token")]
+    [InlineData(419, "text/html", "<html><head><title>Page Expired</title></head><body>419</body></html>", "",
+        "the panel's CSRF check refused the registration (HTTP 419: an HTML page titled \"Page Expired\")")]
+    [InlineData(422, "application/json", """{"message":"The hostname field is required.","errors":{"hostname":["The hostname field is required."]}}""", "",
+        "the panel refused the registration (HTTP 422: The hostname field is required. (field hostname))")]
+    [InlineData(500, "text/html", "<!DOCTYPE html><html><head><title>Server Error</title></head><body><pre>#0 /var/www/vendor/laravel</pre></body></html>", "",
+        "failed (HTTP 500: an HTML page titled \"Server Error\")")]
+    public async Task A_seed_panels_refusal_is_named_in_words_never_as_html(int status, string contentType, string body, string headers, string message)
+    {
+        _panel.Status = status;
+        _panel.ContentType = contentType;
+        _panel.Body = body;
+        _panel.ExtraHeaders = headers;
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains(message, result.Err);
+        Assert.DoesNotContain("<", result.Err);
+        Assert.False(File.Exists(EnvFile));
     }
 
     private Task<CliResult> RegisterAsync() =>

@@ -34,6 +34,9 @@ internal sealed class TestPanelServer : IAsyncDisposable
 
     public string ContentType { get; set; }
 
+    /// <summary>More header lines for every answer, each ending in CRLF (e.g. a Location).</summary>
+    public string ExtraHeaders { get; set; } = string.Empty;
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     public Uri BaseUri => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}/");
@@ -118,7 +121,7 @@ internal sealed class TestPanelServer : IAsyncDisposable
         var payload = Encoding.UTF8.GetBytes(Body);
         var response =
             $"HTTP/1.1 {status.ToString(CultureInfo.InvariantCulture)} X\r\nContent-Type: {ContentType}\r\n" +
-            $"Content-Length: {payload.Length.ToString(CultureInfo.InvariantCulture)}\r\nConnection: close\r\n\r\n";
+            $"Content-Length: {payload.Length.ToString(CultureInfo.InvariantCulture)}\r\nConnection: close\r\n{ExtraHeaders}\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
         await stream.WriteAsync(payload, _stop.Token);
     }

@@ -7,6 +7,8 @@ internal sealed record PanelReply
 
     public string Body { get; init; } = string.Empty;
 
+    public string ContentType { get; init; } = "application/json";
+
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
     /// <summary>Read the request, then never answer (until the server stops).</summary>

@@ -146,7 +146,7 @@ internal sealed class TestPanelServer : IAsyncDisposable
             var body = Encoding.UTF8.GetBytes(reply.Body);
             var head = new StringBuilder()
                 .Append("HTTP/1.1 ").Append(reply.Status).Append(" X\r\n")
-                .Append("Content-Type: application/json\r\n")
+                .Append("Content-Type: ").Append(reply.ContentType).Append("\r\n")
                 .Append("Content-Length: ").Append(body.Length).Append("\r\n")
                 .Append("Connection: close\r\n");
             foreach (var (name, value) in reply.Headers)

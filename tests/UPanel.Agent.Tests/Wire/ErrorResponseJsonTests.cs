@@ -32,7 +32,22 @@ public sealed class ErrorResponseJsonTests
         Assert.Equal(new ErrorResponse { Error = error, Field = field }, ErrorResponseJson.Read(WireSamples.Panel(fixture)));
 
     [Theory]
-    [InlineData("""{"status":"error"}""", "\"error\" is missing")]
+    [InlineData("heartbeat-401-unauthenticated.json", "Unauthenticated.", null)]
+    [InlineData("heartbeat-422-validation.json", "The containers.0.health field is required. (and 1 more error)", "containers.0.health")]
+    [InlineData("heartbeat-422-validation-legacy.json", "The given data was invalid. The timestamp field is required.", "timestamp")]
+    public void Reads_a_laravel_panels_error_answers(string fixture, string error, string? field) =>
+        Assert.Equal(new ErrorResponse { Error = error, Field = field }, ErrorResponseJson.Read(Encoding.UTF8.GetBytes(WireSamples.SeedPanel(fixture))));
+
+    [Theory]
+    [InlineData("""{"type":"about:blank","title":"Bad Request","status":400,"detail":"seq must not be negative"}""", "seq must not be negative")]
+    [InlineData("""{"title":"Too Many Requests","status":429}""", "Too Many Requests")]
+    [InlineData("""{"message":"Slow down","errors":{"x":{"y":1}}}""", "Slow down")]
+    public void Reads_a_problem_details_answer_and_odd_laravel_errors(string body, string error) =>
+        Assert.Equal(error, ErrorResponseJson.Read(Encoding.UTF8.GetBytes(body)).Error);
+
+    [Theory]
+    [InlineData("""{"status":"error"}""", "none of \"error\", \"message\", \"detail\" or \"title\"")]
+    [InlineData("""{"message":["x"]}""", "\"message\" must be a string")]
     [InlineData("""{"error":404}""", "\"error\" must be a string")]
     [InlineData("""{"error":"x","field":["a"]}""", "\"field\" must be a string")]
     public void A_missing_or_mistyped_member_is_a_json_exception_naming_it(string body, string message)

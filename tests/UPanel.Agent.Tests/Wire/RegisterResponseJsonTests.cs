@@ -41,6 +41,14 @@ public sealed class RegisterResponseJsonTests
     }
 
     [Fact]
+    public void Panel_url_may_be_missing_as_from_a_panel_written_from_the_seed_alone()
+    {
+        var read = RegisterResponseJson.Read("""{"status":"ok","server_id":"s","agent_token":"eyJ.x.y"}"""u8.ToArray());
+
+        Assert.Equal(new RegisterResponse { ServerId = "s", AgentToken = "eyJ.x.y" }, read);
+    }
+
+    [Fact]
     public void Unknown_members_are_ignored_and_the_optional_interval_may_be_missing()
     {
         var read = RegisterResponseJson.Read("""{"server_id":"s","agent_token":"t","panel_url":"u","extra":[{"x":1}],"Server_Id":"other"}"""u8.ToArray());
@@ -52,7 +60,6 @@ public sealed class RegisterResponseJsonTests
     [InlineData("""{"agent_token":"t","panel_url":"u"}""", "\"server_id\" is missing")]
     [InlineData("""{"server_id":null,"agent_token":"t","panel_url":"u"}""", "\"server_id\" is missing")]
     [InlineData("""{"server_id":"s","panel_url":"u"}""", "\"agent_token\" is missing")]
-    [InlineData("""{"server_id":"s","agent_token":"t"}""", "\"panel_url\" is missing")]
     [InlineData("""{"server_id":42,"agent_token":"t","panel_url":"u"}""", "\"server_id\" must be a string")]
     [InlineData("""{"server_id":"s","agent_token":{"v":"t"},"panel_url":"u"}""", "\"agent_token\" must be a string")]
     [InlineData("""{"server_id":"s","agent_token":"t","panel_url":"u","next_heartbeat_seconds":"60"}""", "\"next_heartbeat_seconds\" must be an integer")]

@@ -86,6 +86,12 @@ internal static class WireSamples
     /// <summary>An answer captured from the real panel (Wire/Fixtures/panel, see its README).</summary>
     public static byte[] Panel(string name) => File.ReadAllBytes(PanelPath(name));
 
+    /// <summary>An answer of a panel written from the seed alone (Wire/Fixtures/seed-panel, see its README).</summary>
+    public static string SeedPanel(string name) => File.ReadAllText(SeedPanelPath(name));
+
+    private static string SeedPanelPath(string name, [CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, "Fixtures", "seed-panel", name);
+
     public static string PanelPath(string name, [CallerFilePath] string thisFile = "") =>
         Path.Combine(Path.GetDirectoryName(thisFile)!, "Fixtures", "panel", name);
 }
