@@ -9,8 +9,11 @@ namespace UPanel.Contracts;
 /// </summary>
 public static class TokenText
 {
-    /// <summary>The panel issues 64 characters; anything past this is not a token it issued.</summary>
-    public const int MaxLength = 256;
+    /// <summary>
+    /// Our panel issues 64 characters; the seed allows "JWT or random token", and a JWT carrying claims runs to a few
+    /// KB (Wire/Fixtures/seed-panel holds a 3.5 KB one). Past this, it is no token (issue 16).
+    /// </summary>
+    public const int MaxLength = 4096;
 
     public static bool IsValid([NotNullWhen(true)] string? token)
     {

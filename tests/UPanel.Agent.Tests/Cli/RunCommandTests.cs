@@ -103,8 +103,8 @@ public sealed class RunCommandTests : IAsyncLifetime
     [InlineData("x")]
     public async Task A_rotated_token_that_is_not_a_token_is_neither_used_nor_stored(string hostile)
     {
-        // x repeated past the bound: the same check as a configured token (visible ASCII, at most 256 characters).
-        var rotation = hostile == "x" ? new string('x', 257) : hostile;
+        // x repeated past the bound: the same check as a configured token (visible ASCII, at most 4096 characters).
+        var rotation = hostile == "x" ? new string('x', 4097) : hostile;
         _panel.Body = $$"""{"status":"ok","new_agent_token":"{{rotation}}"}""";
         _cli.Environment["HEARTBEAT_INTERVAL"] = "5";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

@@ -378,16 +378,16 @@ public sealed class ConfigLoaderTests
     [InlineData("tab\there")]
     [InlineData("ünïcode")]
     [InlineData("right\u202Eto-left")]
-    [InlineData("257")]
+    [InlineData("4097")]
     public void A_token_that_cannot_go_in_a_header_is_a_problem_that_does_not_echo_it(string token)
     {
-        token = token == "257" ? new string('t', 257) : token;
+        token = token == "4097" ? new string('t', 4097) : token;
         _environment["AGENT_TOKEN"] = token;
 
         var found = Assert.Single(new ConfigLoader(_environment, _files).Load(_flags).LoadProblems);
 
         Assert.Equal("AGENT_TOKEN", found.Setting);
-        Assert.Equal("AGENT_TOKEN from the environment is longer than 256 characters or contains whitespace, control or non-ASCII characters", found.Problem);
+        Assert.Equal("AGENT_TOKEN from the environment is longer than 4096 characters or contains whitespace, control or non-ASCII characters", found.Problem);
         Assert.DoesNotContain(token, found.Message);
     }
 
