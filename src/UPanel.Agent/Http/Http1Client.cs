@@ -52,11 +52,24 @@ internal sealed class Http1Client : IDisposable
             {
                 await connection.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                 HttpResponseHead head;
-                do
+                var interimBytes = 0;
+                while (true)
                 {
-                    head = HttpResponseHeadParser.Parse((await connection.ReadHeadAsync(cancellationToken).ConfigureAwait(false)).Span);
+                    var raw = await connection.ReadHeadAsync(cancellationToken).ConfigureAwait(false);
+                    head = HttpResponseHeadParser.Parse(raw.Span);
+                    if (head.StatusCode is not (>= 100 and < 200) || head.StatusCode == 101)
+                    {
+                        break;
+                    }
+
+                    // Interim heads count against one head's bound: endless "100 Continue" would keep the agent
+                    // reading for its whole timeout on every attempt.
+                    interimBytes += raw.Length;
+                    if (interimBytes > HttpConnection.MaxHeadBytes)
+                    {
+                        throw new FormatException($"interim (1xx) response heads larger than {HttpConnection.MaxHeadBytes / 1024} KiB in all");
+                    }
                 }
-                while (head.StatusCode is >= 100 and < 200 and not 101);
 
                 return new HttpResponse(head, connection, operation, _options.MaxResponseBodyBytes, Return);
             }

@@ -117,9 +117,17 @@ internal sealed class HttpBodyStream : Stream
             _remaining = ParseChunkSize((await _connection.ReadLineAsync(MaxChunkLineBytes, cancellationToken).ConfigureAwait(false)).Span);
             if (_remaining == 0)
             {
-                // Trailers (ignored) up to the blank line.
-                while (!(await _connection.ReadLineAsync(MaxChunkLineBytes, cancellationToken).ConfigureAwait(false)).IsEmpty)
+                // Trailers (ignored) up to the blank line, bounded as a head is: endless ones would keep the agent
+                // reading for its whole timeout.
+                var trailerBytes = 0;
+                ReadOnlyMemory<byte> line;
+                while (!(line = await _connection.ReadLineAsync(MaxChunkLineBytes, cancellationToken).ConfigureAwait(false)).IsEmpty)
                 {
+                    trailerBytes += line.Length + 2;
+                    if (trailerBytes > HttpConnection.MaxHeadBytes)
+                    {
+                        throw new FormatException($"chunk trailers larger than {HttpConnection.MaxHeadBytes / 1024} KiB");
+                    }
                 }
 
                 IsComplete = true;

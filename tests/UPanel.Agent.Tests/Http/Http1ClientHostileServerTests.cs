@@ -78,6 +78,51 @@ public sealed class Http1ClientHostileServerTests
         Assert.EndsWith("response head larger than 64 KiB", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Endless_interim_100_continue_heads_are_refused_after_64_KiB()
+    {
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            await c.ReadRequestAsync(ct);
+            while (true)
+            {
+                await c.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n", ct);
+            }
+        });
+        using var client = new Http1Client();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+
+        var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/")), timeout.Token));
+
+        Assert.EndsWith("interim (1xx) response heads larger than 64 KiB in all", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Endless_chunk_trailers_are_refused_after_64_KiB()
+    {
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            await c.ReadRequestAsync(ct);
+            await c.WriteAsync("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n", ct);
+            while (true)
+            {
+                await c.WriteAsync("X-Trailer: " + new string('t', 1000) + "\r\n", ct);
+            }
+        });
+        using var client = new Http1Client();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+
+        var error = await Assert.ThrowsAsync<HttpTransportException>(async () =>
+        {
+            using var response = await client.SendAsync(HttpRequest.Get(server.Url("/")), timeout.Token);
+            await response.ReadBodyAsync(timeout.Token);
+        });
+
+        Assert.Contains("chunk trailers larger than 64 KiB", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
