@@ -1,5 +1,6 @@
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Health;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
 
@@ -21,14 +22,21 @@ internal sealed class HealthCommand(CliEnvironment env, AgentOptions options, bo
             return ExitCodes.Failure;
         }
 
-        var healthy = await HealthProbe.ProbeAsync(address, cancellationToken: env.Stopping);
+        var answer = await HealthProbe.ReadAsync(address, cancellationToken: env.Stopping);
+        var healthy = answer is { Status: "ok" };
         if (verbose)
         {
             env.Out.WriteLine(healthy
-                ? $"healthy: {HealthListen.DescribeProbe(address)} answered ok"
+                ? $"healthy: {HealthListen.DescribeProbe(address)} answered ok; {Reporting(answer!)}"
                 : $"unhealthy: no ok answer from {HealthListen.DescribeProbe(address)} within {HealthProbe.DefaultTimeout.TotalSeconds:0} s: is `upanel-agent run` up with HEALTH_LISTEN={options.HealthListen}?");
         }
 
         return healthy ? ExitCodes.Ok : ExitCodes.Failure;
     }
+
+    /// <summary>Whether the panel takes its heartbeats: what an installer waits for after the start.</summary>
+    private static string Reporting(HealthResponse answer) =>
+        answer.LastHeartbeatAt is { } at
+            ? $"last heartbeat accepted at {at.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z (panel: {answer.Panel ?? "ok"})"
+            : $"no heartbeat accepted yet (panel: {answer.Panel ?? "unknown"})";
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Http;
 using UPanel.Agent.Wire;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Health;
 
@@ -19,11 +20,19 @@ internal static class HealthProbe
     /// Probes the server configured by HEALTH_LISTEN (<see cref="AgentOptions.HealthListenAddress"/>; 0.0.0.0 and
     /// [::] are probed on 127.0.0.1). False when it is <c>off</c> (null) or its name does not resolve.
     /// </summary>
-    public static Task<bool> ProbeAsync(HealthListenAddress? address, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static async Task<bool> ProbeAsync(HealthListenAddress? address, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        await ReadAsync(address, timeout, cancellationToken).ConfigureAwait(false) is { Status: "ok" };
+
+    /// <summary>True when <c>GET http://target/health</c> answers 200 with <c>"status":"ok"</c> within the timeout (3 s).</summary>
+    public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        await ReadAsync(listen, timeout, cancellationToken).ConfigureAwait(false) is { Status: "ok" };
+
+    /// <summary>The answer of the server HEALTH_LISTEN names; null when it is <c>off</c>, does not resolve or gives no readable 200.</summary>
+    public static Task<HealthResponse?> ReadAsync(HealthListenAddress? address, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (address is null)
         {
-            return Task.FromResult(false);
+            return Task.FromResult<HealthResponse?>(null);
         }
 
         IPEndPoint endpoint;
@@ -33,14 +42,14 @@ internal static class HealthProbe
         }
         catch (SocketException)
         {
-            return Task.FromResult(false);
+            return Task.FromResult<HealthResponse?>(null);
         }
 
-        return ProbeAsync(endpoint, timeout, cancellationToken);
+        return ReadAsync(endpoint, timeout, cancellationToken);
     }
 
-    /// <summary>True when <c>GET http://target/health</c> answers 200 with <c>"status":"ok"</c> within the timeout (3 s).</summary>
-    public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <summary><c>GET http://target/health</c>'s answer within the timeout (3 s); null when none, not 200 or unreadable.</summary>
+    public static async Task<HealthResponse?> ReadAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var uri = HealthListen.ProbeUri(listen);
 
@@ -53,11 +62,11 @@ internal static class HealthProbe
             using var response = await client.SendAsync(HttpRequest.Get(uri), deadline.Token).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return false;
+                return null;
             }
 
             var body = await response.ReadBodyAsync(deadline.Token).ConfigureAwait(false);
-            return HealthResponseJson.Read(body).Status == "ok";
+            return HealthResponseJson.Read(body);
         }
         catch (Exception ex) when (ex is HttpTransportException or OperationCanceledException or JsonException)
         {
@@ -66,7 +75,7 @@ internal static class HealthProbe
                 throw;
             }
 
-            return false;
+            return null;
         }
     }
 }

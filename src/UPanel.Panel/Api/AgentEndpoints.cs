@@ -122,7 +122,7 @@ internal sealed class AgentEndpoints(
             {
                 ServerId = result.ServerId,
                 AgentToken = agentToken,
-                PanelUrl = PublicUrl(context.Request),
+                PanelUrl = Api.PanelUrl.Of(options, context.Request),
                 NextHeartbeatSeconds = result.NextHeartbeatSeconds,
             },
             ContractsJsonContext.Default.RegisterResponse,
@@ -232,7 +232,4 @@ internal sealed class AgentEndpoints(
         Log.HeartbeatRejected(logger, serverId, error.Status, error.Message);
         return ApiErrors.WriteAsync(context, error);
     }
-
-    private string PublicUrl(HttpRequest request) =>
-        options.PublicUrl?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}{request.PathBase}";
 }

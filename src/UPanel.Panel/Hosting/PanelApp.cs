@@ -110,6 +110,7 @@ internal static class PanelApp
         app.MapOpenApi("/openapi/{documentName}.json");
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        InstallScriptEndpoint.Map(app);
         app.MapGet("/healthz", (RequestDelegate)(context => context.Response.WriteAsync("ok", context.RequestAborted))).ExcludeFromDescription();
         return app;
     }

@@ -1,3 +1,8 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using UPanel.Agent.Health;
+using UPanel.Agent.Reporting;
 using UPanel.Agent.Tests.Configuration;
 
 namespace UPanel.Agent.Tests.Cli;
@@ -26,6 +31,27 @@ public sealed class HealthCommandTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"unhealthy: no ok answer from http://127.0.0.1:{port}/health within 3 s", result.Out);
+    }
+
+    [Fact]
+    public async Task Health_verbose_says_whether_the_panel_has_accepted_a_heartbeat_yet()
+    {
+        // What the install script waits for: "last heartbeat accepted" once the panel took one.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero));
+        var status = new AgentStatus(time);
+        await using var server = new HealthServer(new IPEndPoint(IPAddress.Loopback, 0), status, new FakeLogger());
+        server.Start();
+        var listen = $"127.0.0.1:{server.LocalEndPoint!.Port}";
+
+        var before = await _cli.RunAsync("health", "--verbose", "--health-listen", listen);
+        status.SetPanel(PanelState.Unauthorized);
+        var refused = await _cli.RunAsync("health", "--verbose", "--health-listen", listen);
+        status.RecordSuccess(time.GetUtcNow());
+        var after = await _cli.RunAsync("health", "--verbose", "--health-listen", listen);
+
+        Assert.Equal((0, $"healthy: http://{listen}/health answered ok; no heartbeat accepted yet (panel: unknown)\n"), (before.ExitCode, before.Out));
+        Assert.Equal((0, $"healthy: http://{listen}/health answered ok; no heartbeat accepted yet (panel: unauthorized)\n"), (refused.ExitCode, refused.Out));
+        Assert.Equal((0, $"healthy: http://{listen}/health answered ok; last heartbeat accepted at 2026-01-15 10:30:00Z (panel: ok)\n"), (after.ExitCode, after.Out));
     }
 
     [Theory]

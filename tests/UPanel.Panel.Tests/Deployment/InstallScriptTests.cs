@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using UPanel.Agent.Tests.Collection.Docker;
+using UPanel.Panel.Api;
+using UPanel.Panel.Hosting;
+using UPanel.Panel.Tests.EndToEnd;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Deployment;
+
+/// <summary>
+/// deploy/install.sh as users run it: fetched from the panel's /install.sh, run as root with the locally built image
+/// (UPANEL_IMAGE), against the real panel and engine, into the real /opt/upanel-agent.
+/// </summary>
+[Collection(nameof(AgentContainerCollection))]
+public sealed class InstallScriptTests : IAsyncLifetime
+{
+    private const string Dir = "/opt/upanel-agent";
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-install-").FullName;
+    private readonly StringBuilder _transcript = new();
+    private string? _script;
+
+    [Fact]
+    public async Task Install_reinstall_with_a_new_image_and_uninstall_leave_one_reporting_server_then_nothing()
+    {
+        var image = await AgentImage.NameAsync();
+        var upgraded = image.Split(':')[0] + ":reinstall";
+        await DockerCli.RunAsync("tag", image, upgraded);
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        _script = Path.Combine(_dir, "install.sh");
+        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        Assert.Contains($"panel_url='{panel.BaseAddress.ToString().TrimEnd('/')}' # @panel_url@", await File.ReadAllTextAsync(_script, TestContext.Current.CancellationToken));
+        var installToken = await panel.CreateInstallTokenAsync();
+
+        var (installExit, installOutput) = await RunScriptAsync(image, "--token", installToken);
+
+        Assert.True(installExit == 0, installOutput);
+        Assert.Contains("UPanel agent is running in Docker and reporting to the panel as server", installOutput);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Dir));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode($"{Dir}/.env"));
+        var settings = AgentEndToEndTests<SqlitePanelFixture>.ReadEnvFile($"{Dir}/.env");
+        var serverId = settings["SERVER_ID"];
+        var first = await panel.AdminGetAsync($"/api/admin/servers/{serverId}");
+        Assert.Equal("online", first.GetProperty("status").GetString());
+        Assert.Equal(image, await DockerCli.InspectAsync("upanel-agent", "{{.Config.Image}}"));
+
+        // Again, without the install token, with another image: the same server, upgraded, still reporting.
+        var (againExit, againOutput) = await RunScriptAsync(upgraded);
+
+        Assert.True(againExit == 0, againOutput);
+        Assert.Contains($"already registered as server {serverId}", againOutput);
+        Assert.Equal(upgraded, await DockerCli.InspectAsync("upanel-agent", "{{.Config.Image}}"));
+        var again = AgentEndToEndTests<SqlitePanelFixture>.ReadEnvFile($"{Dir}/.env");
+        Assert.Equal((settings["PANEL_URL"], serverId, settings["AGENT_TOKEN"]), (again["PANEL_URL"], again["SERVER_ID"], again["AGENT_TOKEN"]));
+        var servers = await panel.AdminGetAsync("/api/admin/servers");
+        Assert.Equal([serverId], servers.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
+        {
+            var containers = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers");
+            return containers.GetProperty("containers") is { ValueKind: JsonValueKind.Array } list
+                   && list.EnumerateArray().Any(c => c.GetProperty("name").GetString() == "upanel-agent" && c.GetProperty("image").GetString() == upgraded)
+                ? list : null;
+        }, "a heartbeat from the upgraded agent");
+        Assert.DoesNotContain(installToken, installOutput + againOutput);
+        Assert.DoesNotContain(settings["AGENT_TOKEN"], installOutput + againOutput);
+
+        var (uninstallExit, uninstallOutput) = await RunScriptAsync(upgraded, "--uninstall");
+
+        Assert.True(uninstallExit == 0, uninstallOutput);
+        Assert.False(Directory.Exists(Dir));
+        Assert.Equal("", await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$"));
+        Assert.Equal("", await DockerCli.RunAsync("volume", "ls", "-q", "--filter", "name=^upanel-agent_state$"));
+        TestContext.Current.TestOutputHelper?.WriteLine(_transcript.ToString());
+    }
+
+    [Fact]
+    public async Task Install_that_cannot_register_says_why_and_leaves_nothing_behind()
+    {
+        var image = await AgentImage.NameAsync();
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        _script = Path.Combine(_dir, "install.sh");
+        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+
+        var (noTokenExit, noTokenOutput) = await RunScriptAsync(image);
+        var (badTokenExit, badTokenOutput) = await RunScriptAsync(image, "--token", "not-an-install-token");
+
+        Assert.Equal(1, noTokenExit);
+        Assert.Contains("not registered yet and no install token: pass --token INSTALL_TOKEN", noTokenOutput);
+        Assert.Equal(1, badTokenExit);
+        Assert.Contains("registration failed (above): nothing was installed", badTokenOutput);
+        Assert.False(Directory.Exists(Dir));
+        Assert.Equal("", await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$"));
+        Assert.Empty(await panel.Store.ListServersAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void Served_script_has_the_url_and_image_filled_in_only_where_marked()
+    {
+        var template = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "install.sh"));
+
+        var filled = InstallScriptEndpoint.Fill(template, "https://panel.example.com", "registry.example.com/upanel-agent:latest");
+
+        var changed = template.Split('\n').Zip(filled.Split('\n')).Where(p => p.First != p.Second).Select(p => p.Second).ToList();
+        Assert.Equal(
+        [
+            "panel_url='https://panel.example.com' # @panel_url@: filled in by the panel",
+            "default_image='registry.example.com/upanel-agent:latest' # @image@: the panel fills this in",
+        ], changed);
+        Assert.False(InstallScriptEndpoint.IsShellLiteral("https://x/'$(reboot)'"));
+    }
+
+    [Fact]
+    public void Install_script_carries_deploy_compose_file_byte_for_byte_and_passes_shellcheck()
+    {
+        var script = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "install.sh"));
+        var start = script.IndexOf("<<'COMPOSE'\n", StringComparison.Ordinal) + "<<'COMPOSE'\n".Length;
+        var embedded = script[start..script.IndexOf("\nCOMPOSE\n", start, StringComparison.Ordinal)] + "\n";
+
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "docker-compose.yml")), embedded);
+        using var shellcheck = Process.Start(new ProcessStartInfo("shellcheck", ["--shell=sh", Path.Combine(RepositoryRoot.Path, "deploy", "install.sh")])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        var findings = shellcheck.StandardOutput.ReadToEnd();
+        shellcheck.WaitForExit();
+        Assert.True(shellcheck.ExitCode == 0, findings);
+    }
+
+    private async Task<(int ExitCode, string Output)> RunScriptAsync(string image, params string[] args)
+    {
+        var start = new ProcessStartInfo("sh", [_script!, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["UPANEL_IMAGE"] = image;
+        start.Environment.Remove("INSTALL_TOKEN");
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        process.WaitForExit();
+        var shown = string.Join(' ', args.Select(a => a.Length > 20 ? "<install token>" : a));
+        _transcript.Append($"# UPANEL_IMAGE={image} sh install.sh {shown}\n{output}(exit {process.ExitCode})\n\n");
+        return (process.ExitCode, output.ToString());
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        // A run that crashed half-way must not make the next one fail: start from an uninstalled host.
+        if (await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$") != "")
+        {
+            await DockerCli.RunAsync("rm", "-f", "-v", "upanel-agent");
+        }
+
+        if (Directory.Exists(Dir))
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_script is not null && Directory.Exists(Dir))
+        {
+            await RunScriptAsync("unused", "--uninstall");
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+}
