@@ -216,20 +216,22 @@ ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
 PrivateDevices=yes
-InaccessiblePaths=/opt/upanel-agent
+InaccessiblePaths=-/opt/upanel-agent
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectKernelLogs=yes
 ProtectControlGroups=yes
 ProtectClock=yes
 ProtectHostname=yes
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+# AF_NETLINK: glibc's getaddrinfo asks the kernel which address families are configured.
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 RestrictNamespaces=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
 RemoveIPC=yes
 SystemCallArchitectures=native
+# Not set: MemoryDenyWriteExecute and SystemCallFilter, unproven for the .NET runtime without a systemd host to test on.
 
 [Install]
 WantedBy=multi-user.target

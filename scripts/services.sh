@@ -21,6 +21,10 @@ command -v cmake >/dev/null || need_apt+=(cmake)
 command -v strip >/dev/null || need_apt+=(binutils)
 [ -f /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
 command -v dnsmasq >/dev/null || need_apt+=(dnsmasq-base)
+# The deployment tests: Debian's docker-compose 1.29, shellcheck for the install script, systemd-analyze for the unit.
+command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 if ((${#need_apt[@]})); then
   say "installing ${need_apt[*]} (apt)"
   apt-get update -qq
