@@ -30,3 +30,7 @@ public sealed class ReRegistrationTestsOnPostgres(PostgresPanelFixture fixture) 
 public sealed class HeartbeatQuotaTestsOnSqlite(SqlitePanelFixture fixture) : Security.HeartbeatQuotaTests<SqlitePanelFixture>(fixture);
 
 public sealed class HeartbeatQuotaTestsOnPostgres(PostgresPanelFixture fixture) : Security.HeartbeatQuotaTests<PostgresPanelFixture>(fixture);
+
+public sealed class HostileInputTestsOnSqlite(SqlitePanelFixture fixture) : Security.HostileInputTests<SqlitePanelFixture>(fixture);
+
+public sealed class HostileInputTestsOnPostgres(PostgresPanelFixture fixture) : Security.HostileInputTests<PostgresPanelFixture>(fixture);

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using UPanel.Agent.Configuration;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
 
@@ -103,7 +104,7 @@ internal static class CommandLineParser
 
     private static string Printable(string text)
     {
-        var clean = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        var clean = new string(text.Select(c => WireText.IsUnsafe(c) ? '?' : c).ToArray());
         return clean.Length > 40 ? clean[..40] + "…" : clean;
     }
 }

@@ -202,7 +202,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
             return null;
         }
 
-        if (parsed.ServerId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || !TokenText.IsValid(parsed.AgentToken))
+        if (parsed.ServerId.Any(c => char.IsWhiteSpace(c) || WireText.IsUnsafe(c)) || !TokenText.IsValid(parsed.AgentToken))
         {
             Fail($"the panel returned a server id with whitespace or control characters, or an agent token that is not {TokenText.MaxLength} visible ASCII characters at most: report this to the panel's operator");
             return null;

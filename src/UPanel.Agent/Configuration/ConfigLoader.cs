@@ -30,7 +30,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
 
         if (context.Resolve(Settings.ServerId) is { } serverId)
         {
-            if (serverId.Text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            if (serverId.Text.Any(c => char.IsWhiteSpace(c) || WireText.IsUnsafe(c)))
             {
                 problems.Add(new ConfigProblem(
                     Settings.ServerId.Name,
@@ -345,7 +345,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
     /// <summary>A value quoted for a message: bounded and without control characters (never used for tokens).</summary>
     private static string Echo(string value)
     {
-        var clean = new string(value.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        var clean = new string(value.Select(c => WireText.IsUnsafe(c) ? '?' : c).ToArray());
         return "'" + (clean.Length > MaxEchoedLength ? clean[..MaxEchoedLength] + "…" : clean) + "'";
     }
 

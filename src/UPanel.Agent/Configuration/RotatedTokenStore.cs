@@ -66,7 +66,7 @@ internal sealed class RotatedTokenStore(string stateDir)
         // A newline would add lines to the file; the caller checks first, this keeps the file format safe whatever it does.
         if (!TokenText.IsValid(rotatedToken))
         {
-            throw new ArgumentException("not a token (visible ASCII, at most 256 characters)", nameof(rotatedToken));
+            throw new ArgumentException($"not a token (visible ASCII, at most {TokenText.MaxLength} characters)", nameof(rotatedToken));
         }
 
         if (OperatingSystem.IsWindows())

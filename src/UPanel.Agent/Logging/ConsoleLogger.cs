@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Logging;
 
@@ -67,7 +68,7 @@ internal sealed class ConsoleLogger(string category, LogLevel minLevel, TextWrit
     {
         foreach (var c in text)
         {
-            builder.Append(char.IsControl(c) ? ' ' : c);
+            builder.Append(WireText.IsUnsafe(c) ? ' ' : c);
         }
     }
 }

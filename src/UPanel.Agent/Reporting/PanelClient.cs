@@ -154,7 +154,7 @@ internal sealed class PanelClient
     {
         var header = response.Header("Retry-After")?.Trim();
         TimeSpan? wait = header is null ? null
-            : long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, (long)MaxRetryAfter.TotalSeconds))
+            : WireText.TryParseDigits(header, out var seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, (long)MaxRetryAfter.TotalSeconds))
             : DateTimeOffset.TryParseExact(header, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) ? date - _time.GetUtcNow()
             : null;
         if (wait is null)

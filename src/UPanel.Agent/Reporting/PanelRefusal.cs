@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using UPanel.Agent.Wire;
+using UPanel.Contracts;
 
 namespace UPanel.Agent.Reporting;
 
@@ -127,7 +128,7 @@ internal static class PanelRefusal
                 break;
             }
 
-            builder.Append(char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format ? ' ' : c);
+            builder.Append(WireText.IsUnsafe(c) ? ' ' : c);
         }
 
         return builder.ToString().Trim();

@@ -119,10 +119,10 @@ internal sealed class AdminEndpoints(
     private async Task GetHeartbeatsAsync(HttpContext context)
     {
         var query = context.Request.Query;
-        var limit = 100;
+        var limit = 100L;
         long? before = null;
         if (query["limit"].ToString() is { Length: > 0 } limitText
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxHistoryPage))
+            && (!WireText.TryParseDigits(limitText, out limit) || limit < 1 || limit > MaxHistoryPage))
         {
             await ApiErrors.WriteAsync(context, ApiError.BadField("limit", $"must be a whole number from 1 to {MaxHistoryPage}"));
             return;
@@ -130,7 +130,7 @@ internal sealed class AdminEndpoints(
 
         if (query["before"].ToString() is { Length: > 0 } beforeText)
         {
-            if (!long.TryParse(beforeText, NumberStyles.None, CultureInfo.InvariantCulture, out var beforeId))
+            if (!WireText.TryParseDigits(beforeText, out var beforeId))
             {
                 await ApiErrors.WriteAsync(context, ApiError.BadField("before", "must be a next_before value from a previous page"));
                 return;
@@ -144,7 +144,7 @@ internal sealed class AdminEndpoints(
             return;
         }
 
-        var rows = await store.GetHeartbeatsAsync(server.Id, before, limit, context.RequestAborted);
+        var rows = await store.GetHeartbeatsAsync(server.Id, before, (int)limit, context.RequestAborted);
         var page = new HeartbeatPage(
             server.Id,
             [.. rows.Select(r => new HeartbeatView

@@ -51,8 +51,10 @@ internal sealed class AgentEndpoints(
     {
         var cancellationToken = context.RequestAborted;
         var installToken = BearerToken.Read(context.Request);
-        if (installToken is null)
+        // Before the body: nobody without a live install token gets the panel to read or inflate one.
+        if (installToken is null || !await store.IsInstallTokenLiveAsync(Secrets.Hash(installToken), time.GetUtcNow(), cancellationToken))
         {
+            Log.RegisterRejected(logger);
             await ApiErrors.UnauthorizedAsync(context);
             return;
         }

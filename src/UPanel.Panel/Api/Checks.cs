@@ -1,3 +1,5 @@
+using UPanel.Contracts;
+
 namespace UPanel.Panel.Api;
 
 /// <summary>Field checks shared by the validators; each returns null when the value is fine.</summary>
@@ -25,12 +27,10 @@ internal static class Checks
             return ApiError.BadField(field, $"longer than {maxLength} characters");
         }
 
-        foreach (var c in value)
+        if (WireText.HasUnsafe(value))
         {
-            if (char.IsControl(c))
-            {
-                return ApiError.BadField(field, "contains control characters");
-            }
+            // Format characters too: a right-to-left override in a container name would reverse the page around it.
+            return ApiError.BadField(field, "contains control or format characters");
         }
 
         return null;

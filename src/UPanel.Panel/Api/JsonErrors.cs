@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UPanel.Contracts;
 
 namespace UPanel.Panel.Api;
 
@@ -32,7 +33,7 @@ internal static class JsonErrors
     /// <summary>A path can carry a sender's property names: no control characters, bounded length (it reaches logs).</summary>
     private static string Clean(string text)
     {
-        var clean = new string([.. text.Where(c => !char.IsControl(c))]);
+        var clean = new string([.. text.Where(c => !WireText.IsUnsafe(c))]);
         return clean.Length > 128 ? clean[..128] + "..." : clean;
     }
 }

@@ -14,6 +14,9 @@ internal interface IPanelStore : IAsyncDisposable
 
     Task AddInstallTokenAsync(string tokenHash, DateTimeOffset createdAt, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
+    /// <summary>Whether the install token exists and has not expired: checked before the body is read (or inflated).</summary>
+    Task<bool> IsInstallTokenLiveAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken);
+
     Task<RegistrationResult> RegisterAsync(Registration registration, CancellationToken cancellationToken);
 
     Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);

@@ -56,6 +56,15 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<bool> IsInstallTokenLiveAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT token_hash FROM install_tokens WHERE token_hash = @hash AND expires_at > @now");
+        Db.Add(command, "hash", tokenHash);
+        Db.Add(command, "now", now);
+        return await command.ExecuteScalarAsync(cancellationToken) is string stored && Secrets.HashesEqual(stored, tokenHash);
+    }
+
     public async Task<RegistrationResult> RegisterAsync(Registration registration, CancellationToken cancellationToken)
     {
         var rejected = new RegistrationResult(null, false, 0);

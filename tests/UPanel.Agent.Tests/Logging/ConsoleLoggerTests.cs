@@ -39,6 +39,16 @@ public sealed class ConsoleLoggerTests
     }
 
     [Fact]
+    public void Format_characters_and_separators_in_messages_are_blanked()
+    {
+        var logger = new ConsoleLoggerFactory(LogLevel.Information, _output, _time).CreateLogger("Cat");
+
+        logger.Log(LogLevel.Information, default, "container \u202Egnp.exe\u2028x\u200By", null, (s, _) => s);
+
+        Assert.Equal("2026-01-15T10:30:00.123Z info  Cat container  gnp.exe x y\n", _output.ToString());
+    }
+
+    [Fact]
     public void Newlines_in_messages_cannot_forge_extra_lines()
     {
         var logger = new ConsoleLoggerFactory(LogLevel.Information, _output, _time).CreateLogger("Cat");
