@@ -33,6 +33,11 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                          $"env file: {(config.EnvFileLoaded ? config.EnvFilePath : "none")}");
         }
 
+        foreach (var warning in config.Warnings)
+        {
+            Warn("config", warning);
+        }
+
         using var collectors = new Collectors(options, NullLoggerFactory.Instance, env.Time);
         CheckHostMounts(options, collectors.Files);
         CheckStateDir(options);
@@ -109,10 +114,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         var probe = Path.Join(options.StateDir, $".check-{Guid.NewGuid():N}");
         try
         {
-            if (!OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            PrivateDirectory.Create(options.StateDir);
 
             File.WriteAllText(probe, "");
             File.Delete(probe);

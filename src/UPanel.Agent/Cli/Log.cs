@@ -11,5 +11,8 @@ internal static partial class Log
     [LoggerMessage(1401, LogLevel.Information, "Stopping on signal")]
     public static partial void Stopping(ILogger logger);
 
+    [LoggerMessage(1404, LogLevel.Warning, "{Warning}")]
+    public static partial void ConfigWarning(ILogger logger, string warning);
+
     // 1402 and 1403 moved with the token to UPanel.Agent.Reporting.AgentToken (same ids).
 }

@@ -88,9 +88,9 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         try
         {
             var directory = Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(directory) && !OperatingSystem.IsWindows())
+            if (!Directory.Exists(directory))
             {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                PrivateDirectory.Create(directory);
             }
 
             var probe = Path.Join(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.probe");

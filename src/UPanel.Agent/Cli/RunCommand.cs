@@ -22,6 +22,10 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         using var loggers = new ConsoleLoggerFactory(options.LogLevel, env.Err, env.Time);
         var logger = loggers.CreateLogger("UPanel.Agent.Cli.RunCommand");
         Log.Starting(logger, AgentInfo.Version, options.ToString());
+        foreach (var warning in config.Warnings)
+        {
+            Log.ConfigWarning(logger, warning);
+        }
 
         var token = new AgentToken(options.AgentToken!, options.StateDir, () => reload().Options.AgentToken, loggers.CreateLogger("UPanel.Agent.Reporting.AgentToken"));
 

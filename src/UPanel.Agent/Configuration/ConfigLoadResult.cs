@@ -15,6 +15,9 @@ internal sealed class ConfigLoadResult(AgentOptions options, IReadOnlyList<Confi
 
     public bool EnvFileLoaded { get; } = envFileLoaded;
 
+    /// <summary>What is unsafe but works (a token file other users may read): logged by run, shown by check.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>Every problem that stops a command with these needs, one per setting at most for missing values.</summary>
     public IReadOnlyList<ConfigProblem> ProblemsFor(ConfigNeeds needs)
     {

@@ -19,7 +19,13 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
     public ConfigLoadResult Load(IReadOnlyDictionary<string, string> flags, bool envFileMayBeMissing = false)
     {
         var problems = new List<ConfigProblem>();
+        var warnings = new List<string>();
         var (envFilePath, fileValues, loaded) = LoadEnvFile(flags, envFileMayBeMissing, problems);
+        if (loaded && fileValues.ContainsKey(Settings.AgentToken.Name) && files.ReadableByOthers(envFilePath) is { } envMode)
+        {
+            warnings.Add($"env file {envFilePath} holds AGENT_TOKEN and other users may read it (mode {envMode}): chmod 600 {envFilePath}");
+        }
+
         var context = new Layers(flags, environment, fileValues, envFilePath);
         var options = new AgentOptions { EnvFile = loaded ? envFilePath : null };
 
@@ -43,7 +49,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
             }
         }
 
-        LoadToken(context, options, problems);
+        LoadToken(context, options, problems, warnings);
 
         if (context.Resolve(Settings.HeartbeatInterval) is { } interval)
         {
@@ -112,7 +118,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
             }
         }
 
-        return new ConfigLoadResult(options, problems, envFilePath, loaded);
+        return new ConfigLoadResult(options, problems, envFilePath, loaded) { Warnings = warnings };
     }
 
     public static bool TryParseLogLevel(string text, out LogLevel level)
@@ -200,7 +206,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         return (path, document.ToDictionary(), true);
     }
 
-    private void LoadToken(Layers context, AgentOptions options, List<ConfigProblem> problems)
+    private void LoadToken(Layers context, AgentOptions options, List<ConfigProblem> problems, List<string> warnings)
     {
         var token = context.Resolve(Settings.AgentToken);
         var tokenFile = context.Resolve(Settings.AgentTokenFile);
@@ -264,6 +270,10 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
             }
 
             source = $"AGENT_TOKEN_FILE {path}";
+            if (files.ReadableByOthers(path) is { } tokenMode)
+            {
+                warnings.Add($"AGENT_TOKEN_FILE {path} may be read by other users (mode {tokenMode}): chmod 600 {path}, or 400");
+            }
         }
         else if (token is not null)
         {

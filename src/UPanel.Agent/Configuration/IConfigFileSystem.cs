@@ -9,4 +9,7 @@ internal interface IConfigFileSystem
 
     /// <summary>Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> on failure.</summary>
     string ReadAllText(string path);
+
+    /// <summary>The file's mode (e.g. "0644") when its group or other users may read it, else null.</summary>
+    string? ReadableByOthers(string path);
 }

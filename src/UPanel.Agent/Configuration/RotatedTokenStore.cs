@@ -74,7 +74,7 @@ internal sealed class RotatedTokenStore(string stateDir)
             throw new PlatformNotSupportedException("The agent keeps secrets in files with Unix permissions.");
         }
 
-        Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        PrivateDirectory.Create(stateDir);
         AtomicFile.WriteAllText(FilePath, $"{BasePrefix}{Hash(configuredToken)}\n{TokenPrefix}{rotatedToken}\n", AtomicFile.OwnerReadWrite);
     }
 

@@ -207,6 +207,19 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Directories_register_creates_for_the_env_file_are_0700_at_every_level()
+    {
+        var envFile = Path.Join(_dir, "opt", "upanel-agent", ".env");
+
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", envFile);
+
+        Assert.Equal(0, result.ExitCode);
+        var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(owner, File.GetUnixFileMode(Path.Join(_dir, "opt")));
+        Assert.Equal(owner, File.GetUnixFileMode(Path.Join(_dir, "opt", "upanel-agent")));
+    }
+
+    [Fact]
     public async Task A_refused_connection_names_panel_url()
     {
         var port = FreePort.Pick();

@@ -158,6 +158,45 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void An_env_file_or_token_file_other_users_may_read_is_a_warning_naming_the_fix()
+    {
+        _files.Files[EnvFile] = $"AGENT_TOKEN={Token}\n";
+        _files.OpenModes[EnvFile] = "0644";
+        _environment["AGENT_TOKEN_FILE"] = "/run/secrets/agent_token";
+        _files.Files["/run/secrets/agent_token"] = Token;
+        _files.OpenModes["/run/secrets/agent_token"] = "0640";
+
+        var result = new ConfigLoader(_environment, _files).Load(_flags);
+
+        Assert.Equal(
+            [
+                $"env file {EnvFile} holds AGENT_TOKEN and other users may read it (mode 0644): chmod 600 {EnvFile}",
+                "AGENT_TOKEN_FILE /run/secrets/agent_token may be read by other users (mode 0640): chmod 600 /run/secrets/agent_token, or 400",
+            ],
+            result.Warnings);
+        Assert.DoesNotContain(Token, string.Join("\n", result.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_real_file_system_reports_a_mode_other_users_may_read()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            var open = ConfigFileSystem.Instance.ReadableByOthers(path);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+            Assert.Equal("0604", open);
+            Assert.Null(ConfigFileSystem.Instance.ReadableByOthers(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Agent_token_file_is_read_and_trimmed()
     {
         _environment["AGENT_TOKEN_FILE"] = "/run/secrets/agent_token";

@@ -12,6 +12,11 @@ internal sealed class FakeConfigFileSystem : IConfigFileSystem
     /// <summary>Paths whose read fails with "permission denied".</summary>
     public HashSet<string> Unreadable { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Paths other users may read, with their mode.</summary>
+    public Dictionary<string, string> OpenModes { get; } = new(StringComparer.Ordinal);
+
+    public string? ReadableByOthers(string path) => OpenModes.GetValueOrDefault(path);
+
     public bool FileExists(string path) => Files.ContainsKey(path) || Unreadable.Contains(path);
 
     public bool DirectoryExists(string path) => Directories.Contains(path);
