@@ -14,11 +14,14 @@ public sealed record ContainerInfo
     /// <summary>Docker's state: running, exited, paused, restarting, created, removing or dead.</summary>
     public required string Status { get; init; }
 
-    /// <summary>healthy, unhealthy, starting or none.</summary>
-    public required string Health { get; init; }
+    /// <summary>
+    /// healthy, unhealthy, starting or none. Not in the seed's Go struct: a panel stores a container without it as
+    /// unknown, never as healthy. Our agent always sends it.
+    /// </summary>
+    public string? Health { get; init; }
 
-    /// <summary>Seconds since a running container started; 0 otherwise.</summary>
-    public long UptimeSeconds { get; init; }
+    /// <summary>Seconds since a running container started; 0 otherwise. Not in the seed's Go struct: missing is unknown.</summary>
+    public long? UptimeSeconds { get; init; }
 
     /// <summary>On <c>docker stats</c>' scale: 100 = one core.</summary>
     public double CpuPercent { get; init; }

@@ -7,9 +7,12 @@ public sealed record Heartbeat
 {
     public required string ServerId { get; init; }
 
-    /// <summary>When the sample was taken (not when it was sent).</summary>
+    /// <summary>
+    /// When the sample was taken (not when it was sent). Our agent always sends it; the panel takes a heartbeat without
+    /// it (the seed's manual curl) at its time of receipt and marks it so (docs/panel.md).
+    /// </summary>
     [JsonConverter(typeof(UtcTimestampConverter))]
-    public required DateTimeOffset Timestamp { get; init; }
+    public DateTimeOffset? Timestamp { get; init; }
 
     public required HostMetrics Metrics { get; init; }
 
@@ -17,7 +20,8 @@ public sealed record Heartbeat
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public IReadOnlyList<ContainerInfo>? Containers { get; init; }
 
-    public required string AgentVersion { get; init; }
+    /// <summary>Our agent always sends it; the seed's manual curl does not (the panel stores the version as unknown).</summary>
+    public string? AgentVersion { get; init; }
 
     /// <summary>Unique per heartbeat, so a resent heartbeat is stored once.</summary>
     public string? HeartbeatId { get; init; }

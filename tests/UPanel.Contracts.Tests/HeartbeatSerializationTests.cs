@@ -70,7 +70,7 @@ public sealed class HeartbeatSerializationTests
             $$"""{"server_id":"a","timestamp":"{{timestamp}}","metrics":{},"agent_version":"1"}""",
             ContractsJsonContext.Default.Heartbeat)!;
 
-        Assert.Equal(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero), heartbeat.Timestamp.AddTicks(-(heartbeat.Timestamp.Ticks % TimeSpan.TicksPerSecond)));
-        Assert.Equal(TimeSpan.FromMinutes(offsetMinutes), heartbeat.Timestamp.Offset);
+        Assert.Equal(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero), heartbeat.Timestamp!.Value.AddTicks(-(heartbeat.Timestamp.Value.Ticks % TimeSpan.TicksPerSecond)));
+        Assert.Equal(TimeSpan.FromMinutes(offsetMinutes), heartbeat.Timestamp!.Value.Offset);
     }
 }

@@ -34,3 +34,7 @@ public sealed class HeartbeatQuotaTestsOnPostgres(PostgresPanelFixture fixture) 
 public sealed class HostileInputTestsOnSqlite(SqlitePanelFixture fixture) : Security.HostileInputTests<SqlitePanelFixture>(fixture);
 
 public sealed class HostileInputTestsOnPostgres(PostgresPanelFixture fixture) : Security.HostileInputTests<PostgresPanelFixture>(fixture);
+
+public sealed class SeedBodyTestsOnSqlite(SqlitePanelFixture fixture) : SeedBodyTests<SqlitePanelFixture>(fixture);
+
+public sealed class SeedBodyTestsOnPostgres(PostgresPanelFixture fixture) : SeedBodyTests<PostgresPanelFixture>(fixture);

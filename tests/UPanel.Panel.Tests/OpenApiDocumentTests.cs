@@ -35,7 +35,7 @@ public sealed class OpenApiDocumentTests(SqlitePanelFixture fixture) : IClassFix
         var heartbeat = document["components"]!["schemas"]!["Heartbeat"]!;
         Assert.Equal("integer", heartbeat["properties"]!["seq"]!["type"]!.AsArray().Last()!.GetValue<string>());
         Assert.NotNull(document["components"]!["schemas"]!["HeartbeatResponse"]!["properties"]!["new_agent_token"]);
-        Assert.Equal("string", heartbeat["properties"]!["timestamp"]!["type"]!.GetValue<string>());
+        Assert.Equal("string", heartbeat["properties"]!["timestamp"]!["type"]!.AsArray().Last()!.GetValue<string>());
         Assert.Equal("bearer", document["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
     }
 

@@ -77,7 +77,7 @@ internal static class HeartbeatJson
         JsonWrite.String(writer, "image"u8, container.Image);
         JsonWrite.String(writer, "status"u8, container.Status);
         JsonWrite.String(writer, "health"u8, container.Health);
-        writer.WriteNumber("uptime_seconds"u8, container.UptimeSeconds);
+        JsonWrite.Number(writer, "uptime_seconds"u8, container.UptimeSeconds);
         writer.WriteNumber("cpu_percent"u8, container.CpuPercent);
         writer.WriteNumber("memory_mb"u8, container.MemoryMb);
         JsonWrite.Number(writer, "restart_count"u8, container.RestartCount);

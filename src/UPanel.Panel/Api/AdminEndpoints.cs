@@ -154,6 +154,7 @@ internal sealed class AdminEndpoints(
                 Seq = r.Seq,
                 Timestamp = r.SampleAt,
                 ReceivedAt = r.ReceivedAt,
+                TimestampFromReceipt = r.TimestampFromReceipt ? true : null,
                 AgentVersion = r.AgentVersion,
                 Metrics = r.Metrics,
                 ContainerCount = r.ContainerCount,

@@ -162,6 +162,8 @@ internal sealed class AgentEndpoints(
             return;
         }
 
+        var timestampFromReceipt = SeedHeartbeat.TimestampFromReceipt(heartbeat);
+        heartbeat = SeedHeartbeat.Normalize(heartbeat, receivedAt);
         if (HeartbeatValidator.Validate(heartbeat, receivedAt, options) is { } invalid)
         {
             await RejectAsync(context, server.ServerId, invalid);
@@ -188,7 +190,8 @@ internal sealed class AgentEndpoints(
             ServerId = server.ServerId,
             HeartbeatId = heartbeat.HeartbeatId,
             Seq = heartbeat.Seq,
-            SampleAt = heartbeat.Timestamp,
+            SampleAt = heartbeat.Timestamp!.Value,
+            TimestampFromReceipt = timestampFromReceipt,
             ReceivedAt = receivedAt,
             AgentVersion = heartbeat.AgentVersion,
             Metrics = heartbeat.Metrics,

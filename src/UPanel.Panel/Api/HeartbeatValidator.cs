@@ -22,7 +22,8 @@ internal static class HeartbeatValidator
         }
 
         var error = Checks.Text("server_id", heartbeat.ServerId, MaxIdLength)
-            ?? Checks.Text("agent_version", heartbeat.AgentVersion, 64)
+            ?? Checks.Text("agent_version", heartbeat.AgentVersion, 64, required: false)
+            ?? (heartbeat.AgentVersion is { Length: 0 } ? ApiError.BadField("agent_version", "must not be empty (omit it instead)") : null)
             ?? Checks.Text("heartbeat_id", heartbeat.HeartbeatId, MaxIdLength, required: false)
             ?? (heartbeat.HeartbeatId is { Length: 0 } ? ApiError.BadField("heartbeat_id", "must not be empty (omit it instead)") : null)
             ?? Checks.Range("seq", heartbeat.Seq, 0, long.MaxValue)
@@ -52,8 +53,13 @@ internal static class HeartbeatValidator
         return null;
     }
 
-    private static ApiError? Timestamp(DateTimeOffset timestamp, DateTimeOffset now, PanelOptions options)
+    private static ApiError? Timestamp(DateTimeOffset? sampled, DateTimeOffset now, PanelOptions options)
     {
+        if (sampled is not { } timestamp)
+        {
+            return ApiError.BadField("timestamp", "required");
+        }
+
         if (timestamp > now + options.MaxFutureSkew)
         {
             return ApiError.BadField("timestamp", $"more than {options.MaxFutureSkew.TotalMinutes:0} minutes ahead of the panel's clock; check the host's clock (NTP)");
@@ -118,7 +124,8 @@ internal static class HeartbeatValidator
             ?? Checks.Text($"{field}.name", container.Name, 256)
             ?? Checks.Text($"{field}.image", container.Image, 512)
             ?? Checks.Text($"{field}.status", container.Status, 32)
-            ?? Checks.Text($"{field}.health", container.Health, 32)
+            ?? Checks.Text($"{field}.health", container.Health, 32, required: false)
+            ?? (container.Health is { Length: 0 } ? ApiError.BadField($"{field}.health", "must not be empty (omit it when unknown)") : null)
             ?? Checks.Range($"{field}.uptime_seconds", container.UptimeSeconds, 0, 100L * 366 * 86400)
             ?? Checks.Range($"{field}.cpu_percent", container.CpuPercent, 0, MaxContainerCpuPercent)
             ?? Checks.Range($"{field}.memory_mb", container.MemoryMb, 0, Checks.MaxMebibytes)

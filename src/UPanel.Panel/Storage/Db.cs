@@ -15,6 +15,8 @@ internal static class Db
 
     public static void Add(DbCommand command, string name, double? value) => Add(command, name, value, DbType.Double);
 
+    public static void Add(DbCommand command, string name, bool value) => Add(command, name, value, DbType.Boolean);
+
     public static void Add(DbCommand command, string name, DateTimeOffset? value) =>
         Add(command, name, value?.ToUnixTimeMilliseconds(), DbType.Int64);
 

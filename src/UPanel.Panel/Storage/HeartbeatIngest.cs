@@ -10,7 +10,11 @@ internal sealed record HeartbeatIngest
     public long? Seq { get; init; }
     public required DateTimeOffset SampleAt { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
-    public required string AgentVersion { get; init; }
+
+    /// <summary>The body had no timestamp: <see cref="SampleAt"/> is the time of receipt.</summary>
+    public bool TimestampFromReceipt { get; init; }
+    /// <summary>Null when the heartbeat did not say (the seed's manual curl).</summary>
+    public string? AgentVersion { get; init; }
     public required HostMetrics Metrics { get; init; }
     public int? ContainerCount { get; init; }
     public string? ContainersJson { get; init; }

@@ -10,7 +10,8 @@ internal sealed record HeartbeatRecord
     public long? Seq { get; init; }
     public required DateTimeOffset SampleAt { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
-    public required string AgentVersion { get; init; }
+    public bool TimestampFromReceipt { get; init; }
+    public string? AgentVersion { get; init; }
     public required HostMetrics Metrics { get; init; }
     public long? ContainerCount { get; init; }
 }

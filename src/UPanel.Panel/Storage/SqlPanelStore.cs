@@ -270,9 +270,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         await using (var insert = Command(connection, transaction, """
             INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
                 ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
-                network_out_bytes, container_count, containers)
+                network_out_bytes, container_count, containers, timestamp_from_receipt)
             VALUES (@server, @heartbeat_id, @seq, @sample, @received, @version, @cpu, @ram_used, @ram_total, @disk_used,
-                @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @containers)
+                @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @containers, @from_receipt)
             ON CONFLICT (server_id, heartbeat_id) DO NOTHING
             """))
         {
@@ -281,7 +281,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             Db.Add(insert, "seq", heartbeat.Seq);
             Db.Add(insert, "sample", heartbeat.SampleAt);
             Db.Add(insert, "received", heartbeat.ReceivedAt);
-            Db.Add(insert, "version", heartbeat.AgentVersion);
+            // The column predates heartbeats without a version: '' stands for "not sent" (an empty one is refused).
+            Db.Add(insert, "version", heartbeat.AgentVersion ?? string.Empty);
             Db.Add(insert, "cpu", metrics.CpuPercent);
             Db.Add(insert, "ram_used", metrics.RamUsedMb);
             Db.Add(insert, "ram_total", metrics.RamTotalMb);
@@ -294,6 +295,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             Db.Add(insert, "net_out", metrics.NetworkOutBytes);
             Db.Add(insert, "container_count", heartbeat.ContainerCount);
             Db.Add(insert, "containers", heartbeat.ContainersJson);
+            Db.Add(insert, "from_receipt", heartbeat.TimestampFromReceipt);
             inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -389,7 +391,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
             SELECT id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent, ram_used_mb, ram_total_mb,
-                disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes, network_out_bytes, container_count
+                disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes, network_out_bytes, container_count,
+                timestamp_from_receipt
             FROM heartbeats
             WHERE server_id = @server AND (@before IS NULL OR id < @before)
             ORDER BY id DESC
@@ -410,7 +413,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
                 Seq = Db.Int64(reader, 2),
                 SampleAt = Db.Time(reader, 3)!.Value,
                 ReceivedAt = Db.Time(reader, 4)!.Value,
-                AgentVersion = reader.GetString(5),
+                TimestampFromReceipt = reader.GetBoolean(17),
+                AgentVersion = reader.GetString(5) is { Length: > 0 } version ? version : null,
                 Metrics = new HostMetrics
                 {
                     CpuPercent = Db.Double(reader, 6),

@@ -54,7 +54,7 @@ public sealed class ReporterTests
         await h.AdvanceToAsync(Start.AddSeconds(13));
 
         Assert.Equal(TimeSpan.FromSeconds(5), h.Reporter.Interval);
-        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(7), Start.AddSeconds(12)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(7), Start.AddSeconds(12)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class ReporterTests
         Assert.Equal(TimeSpan.FromSeconds(10), h.Reporter.Interval);
         Assert.Equal(
             [Start.AddSeconds(2), Start.AddSeconds(12), Start.AddSeconds(22), Start.AddSeconds(32)],
-            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
     }
 
     [Theory]
@@ -174,7 +174,7 @@ public sealed class ReporterTests
 
         Assert.Equal(
             [Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122), Start.AddSeconds(182)],
-            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
         Assert.Equal(0, h.Status.QueueLength);
     }
 
@@ -195,7 +195,7 @@ public sealed class ReporterTests
         // The retry falls on the 13th sample, which is queued before the flush and pushes out one more:
         // samples 4–13 arrive, oldest first.
         var expected = Enumerable.Range(3, 10).Select(i => Start.AddSeconds(2 + (5 * i)));
-        Assert.Equal(expected, h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal(expected, h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
         Assert.Equal(3, h.Status.DroppedCount);
         Assert.Equal(0, h.Status.QueueLength);
         Assert.Contains(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1207);
@@ -258,7 +258,7 @@ public sealed class ReporterTests
         Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1205);
 
         // Once per interval, the oldest first: no fast retries of a refused token.
-        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(2)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(2)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
 
         h.Panel.Reply = _ => PanelReply.Ok();
         await h.StepUntilSamplesAsync(3);
@@ -339,7 +339,7 @@ public sealed class ReporterTests
 
         await h.AdvanceToAsync(Start.AddSeconds(32));
 
-        var delivered = h.Panel.Requests.Skip(1).Select(r => r.Heartbeat.Timestamp);
+        var delivered = h.Panel.Requests.Skip(1).Select(r => r.Heartbeat.Timestamp!.Value);
         Assert.Equal(Enumerable.Range(0, 7).Select(i => Start.AddSeconds(2 + (5 * i))), delivered);
         Assert.Equal(0, h.Status.QueueLength);
     }
@@ -368,12 +368,12 @@ public sealed class ReporterTests
         await h.WhileIdleAsync(h.Reporter.RequestHeartbeat);
 
         // One extra at once; the two requests inside the next 5 s merge into one at 15 s.
-        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(10)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(10)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
         Assert.Equal(Start.AddSeconds(15), await h.IdleAsync());
 
         await h.AdvanceToAsync(Start.AddSeconds(61));
 
-        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(10), Start.AddSeconds(15)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp));
+        Assert.Equal([Start.AddSeconds(2), Start.AddSeconds(10), Start.AddSeconds(15)], h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
 
         // The regular schedule did not move.
         await h.StepAsync();

@@ -63,12 +63,13 @@ internal static class MalformedBodies
         yield return Mutate(validJson, "ram_used_mb as fraction", "metrics.ram_used_mb", JsonValue.Create(1.5));
 
         // Nulls and absences of required fields.
-        foreach (var field in new[] { "server_id", "agent_version", "metrics", "timestamp", "containers[0].id", "containers[0].name", "containers[0].status", "containers[0]" })
+        // agent_version, timestamp and a container's health may be left out, as the seed's clients do (SeedBodyTests).
+        foreach (var field in new[] { "server_id", "metrics", "containers[0].id", "containers[0].name", "containers[0].status", "containers[0]" })
         {
             yield return Mutate(validJson, $"{field} null", field, null);
         }
 
-        foreach (var field in new[] { "server_id", "agent_version", "metrics", "timestamp", "containers[0].id", "containers[0].health" })
+        foreach (var field in new[] { "server_id", "metrics", "containers[0].id", "containers[0].name" })
         {
             yield return Remove(validJson, $"{field} missing", field);
         }
@@ -129,7 +130,7 @@ internal static class MalformedBodies
         yield return new("1,001 minimal containers", Encoding.UTF8.GetBytes(WithContainers(validJson, 1_001, full: false)), 400);
 
         // Timestamps.
-        var now = valid.Timestamp;
+        var now = valid.Timestamp!.Value;
         yield return Mutate(validJson, "timestamp two hours ahead", "timestamp", JsonValue.Create(now.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)));
         yield return Mutate(validJson, "timestamp eight days old", "timestamp", JsonValue.Create(now.AddDays(-8).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)));
         yield return Mutate(validJson, "timestamp year 1", "timestamp", JsonValue.Create("0001-01-01T00:00:00Z"));

@@ -15,7 +15,11 @@ internal sealed record HeartbeatView
     [JsonConverter(typeof(UtcTimestampConverter))]
     public required DateTimeOffset ReceivedAt { get; init; }
 
-    public required string AgentVersion { get; init; }
+    /// <summary>True when the heartbeat came without a timestamp and <see cref="Timestamp"/> is the time of receipt.</summary>
+    public bool? TimestampFromReceipt { get; init; }
+
+    /// <summary>Null when the heartbeat did not say.</summary>
+    public string? AgentVersion { get; init; }
     public required HostMetrics Metrics { get; init; }
     public long? ContainerCount { get; init; }
 }

@@ -68,7 +68,7 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         var startedAt = DateTimeOffset.Parse(
             await DockerCli.InspectAsync(containers.IdOf("running"), "{{.State.StartedAt}}"), CultureInfo.InvariantCulture);
         var expected = (DateTimeOffset.UtcNow - startedAt).TotalSeconds;
-        Assert.InRange(running.UptimeSeconds, expected - 30, expected + 1);
+        Assert.InRange(running.UptimeSeconds!.Value, expected - 30, expected + 1);
         Assert.Equal("running", running.Status);
         Assert.Null(running.ExitCode);
         Assert.Equal(0, running.RestartCount);

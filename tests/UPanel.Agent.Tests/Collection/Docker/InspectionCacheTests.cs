@@ -23,14 +23,14 @@ public sealed class InspectionCacheTests
             await Task.Delay(TimeSpan.FromSeconds(8), TestContext.Current.CancellationToken);
             var before = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.DoesNotContain(id, source.LastInspected);
-            Assert.InRange(before!.Single(c => c.Id == id[..12]).UptimeSeconds, 7, 30);
+            Assert.InRange(before!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value, 7, 30);
 
             // docker restart keeps State "running" and RestartCount 0: only the started time tells.
             await DockerCli.RunAsync("restart", "-t", "0", id);
             var after = await source.CollectAsync(TestContext.Current.CancellationToken);
 
             Assert.Contains(id, source.LastInspected);
-            Assert.InRange(after!.Single(c => c.Id == id[..12]).UptimeSeconds, 0, 3);
+            Assert.InRange(after!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value, 0, 3);
         }
         finally
         {

@@ -85,7 +85,7 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
         var startedAt = DateTimeOffset.FromUnixTimeSeconds(
             long.Parse(await containers.Podman.InspectAsync(containers.IdOf("running"), "{{.State.StartedAt.Unix}}"), CultureInfo.InvariantCulture));
         var expected = (DateTimeOffset.UtcNow - startedAt).TotalSeconds;
-        Assert.InRange(running.UptimeSeconds, expected - 30, expected + 1);
+        Assert.InRange(running.UptimeSeconds!.Value, expected - 30, expected + 1);
         Assert.True(running.UptimeSeconds >= 1, $"uptime {running.UptimeSeconds}");
         Assert.Null(running.ExitCode);
         Assert.True(containers.Reported("paused").UptimeSeconds >= 1);

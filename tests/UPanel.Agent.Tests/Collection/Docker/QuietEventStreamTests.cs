@@ -28,8 +28,8 @@ public sealed class QuietEventStreamTests
 
             Assert.False(source.LastListFromEngine);
             Assert.Empty(source.LastInspected);
-            var before = first!.Single(c => c.Id == id[..12]).UptimeSeconds;
-            Assert.InRange(later!.Single(c => c.Id == id[..12]).UptimeSeconds, before + 7, before + 12);
+            var before = first!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value;
+            Assert.InRange(later!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value, before + 7, before + 12);
         }
         finally
         {
