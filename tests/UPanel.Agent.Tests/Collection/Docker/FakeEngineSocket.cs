@@ -14,6 +14,7 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
     private readonly Func<FakeEngineSocket, Socket, Task>? _serve;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _sockets = [];
+    private readonly List<string> _requests = [];
     private readonly Task _acceptLoop;
     private int _connections;
     private volatile bool _frozen;
@@ -46,6 +47,18 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
 
     /// <summary>Relays every connection to the engine at <paramref name="enginePath"/> both ways, until <see cref="Freeze"/>.</summary>
     public static FakeEngineSocket RelayingTo(string enginePath) => new((self, socket) => self.RelayAsync(socket, enginePath));
+
+    /// <summary>The request lines ("GET /v1.41/containers/json?all=1") clients sent through the relay, in order.</summary>
+    public IReadOnlyList<string> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return [.. _requests];
+            }
+        }
+    }
 
     /// <summary>From now on nothing a client sends reaches the engine, on open connections and new ones; all stay open.</summary>
     public void Freeze() => _frozen = true;
@@ -135,9 +148,34 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
         }
     }
 
+    /// <summary>Every line of the client's stream that is an HTTP request line (headers never look like one).</summary>
+    private void Record(ReadOnlySpan<byte> bytes, StringBuilder line)
+    {
+        foreach (var b in bytes)
+        {
+            if (b != (byte)'\n')
+            {
+                line.Append((char)b);
+                continue;
+            }
+
+            var text = line.ToString().TrimEnd('\r');
+            line.Clear();
+            var parts = text.Split(' ');
+            if (parts.Length == 3 && parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal) && parts[0].All(char.IsAsciiLetterUpper))
+            {
+                lock (_requests)
+                {
+                    _requests.Add(parts[0] + " " + parts[1]);
+                }
+            }
+        }
+    }
+
     private async Task PumpAsync(Socket from, Socket to, bool towardsEngine)
     {
         var buffer = new byte[16 * 1024];
+        var line = new StringBuilder();
         while (true)
         {
             var read = await from.ReceiveAsync(buffer, _stop.Token);
@@ -145,6 +183,11 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
             {
                 to.Shutdown(SocketShutdown.Send);
                 return;
+            }
+
+            if (towardsEngine)
+            {
+                Record(buffer.AsSpan(0, read), line);
             }
 
             if (!(towardsEngine && _frozen)) // frozen: swallowed, the request never reaches the engine
