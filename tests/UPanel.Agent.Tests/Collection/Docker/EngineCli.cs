@@ -57,4 +57,23 @@ internal sealed class EngineCli(string program, params string[] globalOptions)
 
         throw new TimeoutException($"{id[..12]}: {format} is still '{last}' after {timeout.TotalSeconds} s");
     }
+
+    /// <summary>Polls until <paramref name="path"/> exists inside the running container (what its command writes when
+    /// it is ready), instead of sleeping for a time that a loaded machine may not honour.</summary>
+    public async Task WaitForFileAsync(string id, string path, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await RunAsync("exec", id, "cat", path);
+                return;
+            }
+            catch (InvalidOperationException) when (clock.Elapsed < timeout)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ public sealed class InspectionCacheTests
         RequiredServices.Docker();
         using var source = new DockerContainerSource(
             DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
-            DockerContainerSource.DefaultCollectTimeout, TimeSpan.Zero);
+            RealEngine.CollectTimeout, TimeSpan.Zero);
         var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-restarted", [], "sleep", "3600");
         try
         {

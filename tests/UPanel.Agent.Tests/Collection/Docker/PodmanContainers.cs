@@ -32,7 +32,8 @@ public sealed class PodmanContainers : IAsyncLifetime
     /// <summary>The second collection: CPU is a delta over ≈ 1 s of steady state; health after the checks ran.</summary>
     public IReadOnlyList<ContainerInfo> Collected { get; private set; } = [];
 
-    public TimeSpan FirstCollectionTime { get; private set; }
+    /// <summary>The due times of the waits the first collection made (the CPU baseline among them).</summary>
+    public IReadOnlyList<TimeSpan> FirstCollectionWaits { get; private set; } = [];
 
     internal DockerContainerSource Source { get; private set; } = null!;
 
@@ -76,7 +77,7 @@ public sealed class PodmanContainers : IAsyncLifetime
             ("paused", [], ["sleep", "3600"]),
             ("busy", [], ["sh", "-c", "while :; do :; done"]),
             // tmpfs pages are charged to the container as shmem (not file cache): a fixed, exact 64 MiB held while it sleeps.
-            ("memory", ["--tmpfs", "/data:size=100m"], ["sh", "-c", "dd if=/dev/zero of=/data/fill bs=1M count=64 2>/dev/null; exec sleep 3600"]),
+            ("memory", ["--tmpfs", "/data:size=100m"], ["sh", "-c", "dd if=/dev/zero of=/data/fill bs=1M count=64 2>/dev/null; echo >/data/filled; exec sleep 3600"]),
         };
         var started = await Task.WhenAll(specs.Select(async s => (s.Role, Id: await Podman.StartAsync(NameOf(s.Role), s.Options, s.Command))));
         foreach (var (role, id) in started)
@@ -89,19 +90,19 @@ public sealed class PodmanContainers : IAsyncLifetime
         var oneMinute = TimeSpan.FromSeconds(60);
         await Task.WhenAll(
             Podman.WaitForAsync(_ids["exited"], "{{.State.Status}}", s => s == "exited", oneMinute),
-            Podman.WaitForAsync(_ids["memory"], "{{.State.Status}}", s => s == "running", oneMinute),
+            Podman.WaitForFileAsync(_ids["memory"], "/data/filled", oneMinute), // the dd has written its 64 MiB
             Podman.RunAsync("pause", _ids["paused"]));
-        await Task.Delay(TimeSpan.FromSeconds(1)); // the dd has written its 64 MiB (it takes ≈ 50 ms)
 
+        var time = new TimerRecordingTimeProvider();
         Source = new DockerContainerSource(
-            DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
-            DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+            DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time,
+            RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
         var busyPid = int.Parse(await Podman.InspectAsync(_ids["busy"], "{{.State.Pid}}"), CultureInfo.InvariantCulture);
         var idleBefore = TestContainers.HostIdleSeconds();
         var clock = Stopwatch.StartNew();
         FirstCollected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
-        FirstCollectionTime = clock.Elapsed;
+        FirstCollectionWaits = time.DueTimes;
 
         var busyTicks = TestContainers.ProcessCpuTicks(busyPid);
         var window = Stopwatch.StartNew();

@@ -17,7 +17,7 @@ public sealed class PodmanEventWatcherTests
         var podman = new EngineCli("podman", "--url", dockerHost);
         using var source = new DockerContainerSource(
             dockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
-            DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+            RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
         // Exits with 5 on its own once told to (no kill event, only Podman's "died"); a healthcheck no timer runs.
         var id = await podman.StartAsync(
             $"upt-{Guid.NewGuid().ToString("N")[..6]}-events", ["--health-cmd", "true", "--health-interval", "300s"],
@@ -31,7 +31,7 @@ public sealed class PodmanEventWatcherTests
             Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
             var watcher = new DockerEventWatcher(source, () => Interlocked.Increment(ref changes), log, TimeProvider.System);
             run = watcher.RunAsync(stop.Token);
-            await DockerEventWatcherTests.WaitUntilAsync(() => watcher.IsConnected, TimeSpan.FromSeconds(5));
+            await DockerEventWatcherTests.WaitUntilAsync(() => watcher.IsConnected, TimeSpan.FromSeconds(30));
             var initial = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.Equal("starting", initial!.Single(c => c.Id == id[..12]).Health);
 
@@ -61,7 +61,7 @@ public sealed class PodmanEventWatcherTests
             await podman.RunAsync("rm", "-f", "-t", "0", "--ignore", id);
         }
 
-        // Does what the engine is told, waits (≤ 5 s) for the watcher to receive that event of this container (other
+        // Does what the engine is told, waits (a generous deadline) for the watcher to receive that event of this container (other
         // tests' containers send events too; each expected one comes once) and call back, then collects: the list is fresh.
         async Task<IReadOnlyList<UPanel.Contracts.ContainerInfo>> AfterEventAsync(string expected, Func<Task> action)
         {
@@ -71,7 +71,7 @@ public sealed class PodmanEventWatcherTests
             await DockerEventWatcherTests.WaitUntilAsync(
                 () => Volatile.Read(ref changes) > before
                     && log.Collector.GetSnapshot().Any(r => r.Id.Id == 1112 && r.Message == $"Docker event {expected} for container {id[..12]}"),
-                TimeSpan.FromSeconds(5));
+                TimeSpan.FromSeconds(30));
             TestContext.Current.TestOutputHelper?.WriteLine($"{expected} of this container: callback {clock.ElapsedMilliseconds} ms after the command started");
             var collected = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.NotNull(collected);

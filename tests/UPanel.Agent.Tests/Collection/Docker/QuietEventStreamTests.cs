@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
 
@@ -13,23 +13,31 @@ public sealed class QuietEventStreamTests
         RequiredServices.Docker();
         using var source = new DockerContainerSource(
             DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
-            DockerContainerSource.DefaultCollectTimeout, TimeSpan.Zero);
+            RealEngine.CollectTimeout, TimeSpan.Zero);
         var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-quiet", [], "sleep", "3600");
         try
         {
             source.SetEventStreamLive(true); // what DockerEventWatcher does once its stream is open
+            var t0 = TimeProvider.System.GetTimestamp();
             var first = await source.CollectAsync(TestContext.Current.CancellationToken);
+            var t1 = TimeProvider.System.GetTimestamp();
             Assert.True(source.LastListFromEngine);
             Assert.Contains(id, source.LastInspected);
 
             // Long enough that the list's "Up N seconds" text is stale next to the cached start.
             await Task.Delay(TimeSpan.FromSeconds(8), TestContext.Current.CancellationToken);
+            var t2 = TimeProvider.System.GetTimestamp();
             var later = await source.CollectAsync(TestContext.Current.CancellationToken);
+            var t3 = TimeProvider.System.GetTimestamp();
 
             Assert.False(source.LastListFromEngine);
             Assert.Empty(source.LastInspected);
             var before = first!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value;
-            Assert.InRange(later!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value, before + 7, before + 12);
+            // Uptime kept counting by the time between the two collections: at least from the end of the first to the
+            // start of the second, at most from the start of the first to the end of the second (whole seconds).
+            var least = (long)TimeProvider.System.GetElapsedTime(t1, t2).TotalSeconds - 1;
+            var most = (long)Math.Ceiling(TimeProvider.System.GetElapsedTime(t0, t3).TotalSeconds) + 1;
+            Assert.InRange(later!.Single(c => c.Id == id[..12]).UptimeSeconds!.Value - before, least, most);
         }
         finally
         {
@@ -43,19 +51,22 @@ public sealed class QuietEventStreamTests
         RequiredServices.Docker();
         await using var relay = FakeEngineSocket.RelayingTo("/var/run/docker.sock");
         var timeout = TimeSpan.FromSeconds(2);
+        var time = new FakeTimeProvider();
         using var source = new DockerContainerSource(
-            relay.DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System, timeout, TimeSpan.Zero);
+            relay.DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time, timeout, TimeSpan.Zero);
         source.SetEventStreamLive(true);
         Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
         Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
         Assert.False(source.LastListFromEngine); // the quiet path: the list is reused
 
         relay.Freeze();
-        var clock = Stopwatch.StartNew();
-        var containers = await source.CollectAsync(TestContext.Current.CancellationToken);
+        var collecting = source.CollectAsync(TestContext.Current.CancellationToken);
+        time.Advance(timeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(collecting.IsCompleted); // the frozen engine never answers the ping: only the bound ends it
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var containers = await collecting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Null(containers);
-        Assert.InRange(clock.Elapsed, timeout - TimeSpan.FromMilliseconds(100), timeout + TimeSpan.FromSeconds(1.5));
         Assert.StartsWith("not responding: " + relay.SocketPath, source.Status, StringComparison.Ordinal);
     }
 }

@@ -23,7 +23,8 @@ public sealed partial class TestContainers : IAsyncLifetime
     /// <summary>The second collection: CPU is a delta over ≈ 1 s of steady state.</summary>
     public IReadOnlyList<ContainerInfo> Collected { get; private set; } = [];
 
-    public TimeSpan FirstCollectionTime { get; private set; }
+    /// <summary>The due times of the waits the first collection made (the CPU baseline among them).</summary>
+    public IReadOnlyList<TimeSpan> FirstCollectionWaits { get; private set; } = [];
 
     internal DockerContainerSource Source { get; private set; } = null!;
 
@@ -74,9 +75,10 @@ public sealed partial class TestContainers : IAsyncLifetime
             DockerCli.WaitForAsync(_ids["restarting"], "{{.RestartCount}}", s => int.Parse(s) >= 4, oneMinute),
             DockerCli.RunAsync("pause", _ids["paused"]));
 
+        var time = new TimerRecordingTimeProvider();
         Source = new DockerContainerSource(
-            DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
-            DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+            DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time,
+            RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
         // docker stats runs over the same second as our two collections, so both see the same contention
         // (CI has 2 cores shared with other tests: the busy loop may not get a whole one).
@@ -85,7 +87,7 @@ public sealed partial class TestContainers : IAsyncLifetime
         var idleBefore = HostIdleSeconds();
         var clock = Stopwatch.StartNew();
         _ = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
-        FirstCollectionTime = clock.Elapsed;
+        FirstCollectionWaits = time.DueTimes;
 
         // The kernel's own accounting of the busy loop's process over the same window as our CPU delta.
         var busyTicks = ProcessCpuTicks(busyPid);
