@@ -21,4 +21,10 @@ public sealed record HealthResponse
 
     /// <summary>ok, or what is wrong with the Docker socket.</summary>
     public string? Docker { get; init; }
+
+    /// <summary>True when the panel's last answer offered an update (its <c>update_available</c>); absent otherwise.</summary>
+    public bool? UpdateAvailable { get; init; }
+
+    /// <summary>The image the panel offers (its <c>update_url</c>), when it named one.</summary>
+    public string? UpdateUrl { get; init; }
 }

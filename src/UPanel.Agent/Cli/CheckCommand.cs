@@ -160,6 +160,12 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         {
             case PanelOutcome.Success:
                 Ok("panel", $"{client.HeartbeatUri} accepted a heartbeat (HTTP {(int)result.StatusCode!}) with AGENT_TOKEN for SERVER_ID={options.ServerId}");
+                if (result.Response is { } answer && UpdateOffer.Of(answer) is { } update)
+                {
+                    Warn("update", $"the panel offers {update.Url ?? "an update"} (this agent is {AgentInfo.Version}): " +
+                        "upgrade with `docker compose pull && docker compose up -d` in /opt/upanel-agent, or run the install script again");
+                }
+
                 break;
             case PanelOutcome.Unauthorized:
                 Fail("panel",

@@ -129,6 +129,8 @@ internal sealed class HealthServer : IAsyncDisposable
             false => "unavailable",
             null => null,
         },
+        UpdateAvailable = snapshot.Update is null ? null : true,
+        UpdateUrl = snapshot.Update?.Url,
     };
 
     public async ValueTask DisposeAsync()

@@ -14,6 +14,7 @@ internal sealed class AgentStatus
     private long _droppedCount;
     private PanelState _panel = PanelState.Unknown;
     private bool? _dockerAvailable;
+    private UpdateOffer? _update;
 
     public AgentStatus(TimeProvider time)
     {
@@ -59,7 +60,7 @@ internal sealed class AgentStatus
     {
         lock (_gate)
         {
-            return new AgentStatusSnapshot(StartedAt, Uptime, _lastHeartbeatAt, _queueLength, _droppedCount, _panel, _dockerAvailable);
+            return new AgentStatusSnapshot(StartedAt, Uptime, _lastHeartbeatAt, _queueLength, _droppedCount, _panel, _dockerAvailable, _update);
         }
     }
 
@@ -84,6 +85,12 @@ internal sealed class AgentStatus
             _queueLength = length;
             _droppedCount = dropped;
         }
+    }
+
+    /// <summary>The update the panel's last answer offered; null when it offered none.</summary>
+    public void SetUpdate(UpdateOffer? offer)
+    {
+        lock (_gate) { _update = offer; }
     }
 
     public void SetDockerAvailable(bool available)

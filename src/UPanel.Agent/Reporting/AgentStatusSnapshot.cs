@@ -8,4 +8,5 @@ internal readonly record struct AgentStatusSnapshot(
     int QueueLength,
     long DroppedCount,
     PanelState Panel,
-    bool? DockerAvailable);
+    bool? DockerAvailable,
+    UpdateOffer? Update = null);

@@ -57,6 +57,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1216, Level = LogLevel.Error, Message = "Re-reading the agent token failed ({ExceptionType})")]
     public static partial void TokenReloadFailed(ILogger logger, string exceptionType);
 
+    [LoggerMessage(EventId = 1218, Level = LogLevel.Warning, Message = "Update available: the panel offers {UpdateUrl} (this agent is {Version}). Upgrade: docker compose pull && docker compose up -d in /opt/upanel-agent, or run the install script again")]
+    public static partial void UpdateAvailable(ILogger logger, string version, string updateUrl);
+
     [LoggerMessage(EventId = 1217, Level = LogLevel.Warning, Message = "Panel sent a rotated agent token that is not a token (empty, over {MaxLength} characters, or not visible ASCII); keeping the current one")]
     public static partial void RotatedTokenRefused(ILogger logger, int maxLength);
 

@@ -35,6 +35,7 @@ internal sealed class Reporter
     private readonly AgentToken _token;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly MemoryTrim _memoryTrim = new();
+    private UpdateOffer? _loggedUpdate;
 
     // The loop's pending _wake.WaitAsync, kept across waits until a signal completes it. Cancelling it after each
     // timer-ended wait would make SemaphoreSlim throw (and catch) an OperationCanceledException every heartbeat:
@@ -278,6 +279,15 @@ internal sealed class Reporter
         if (response.NewAgentToken is { } rotated)
         {
             _token.Adopt(rotated);
+        }
+
+        // Every answer says whether an update is offered; the log says it once per offered version, not every minute.
+        var update = UpdateOffer.Of(response);
+        _status.SetUpdate(update);
+        if (update is not null && update != _loggedUpdate)
+        {
+            _loggedUpdate = update;
+            Log.UpdateAvailable(_logger, AgentInfo.Version, update.Url ?? "(no image named)");
         }
     }
 

@@ -25,6 +25,8 @@ internal static class HealthResponseJson
             QueueLength = fields.Int32("queue_length"u8),
             Panel = fields.String("panel"u8),
             Docker = fields.String("docker"u8),
+            UpdateAvailable = fields.Boolean("update_available"u8),
+            UpdateUrl = fields.String("update_url"u8),
         };
     }
 
@@ -38,6 +40,8 @@ internal static class HealthResponseJson
         JsonWrite.Number(writer, "queue_length"u8, response.QueueLength);
         JsonWrite.String(writer, "panel"u8, response.Panel);
         JsonWrite.String(writer, "docker"u8, response.Docker);
+        JsonWrite.Boolean(writer, "update_available"u8, response.UpdateAvailable);
+        JsonWrite.String(writer, "update_url"u8, response.UpdateUrl);
         writer.WriteEndObject();
     }
 }

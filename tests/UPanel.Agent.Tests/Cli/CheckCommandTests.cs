@@ -114,6 +114,18 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_says_which_update_the_panel_offers_and_how_to_upgrade()
+    {
+        await using var panel = new TestPanelServer(200, """{"status":"ok","update_available":true,"update_url":"ghcr.io/inte-team/upanel-agent:1.1.0"}""");
+        SetRegistered(panel.BaseUri.ToString());
+
+        var result = await _cli.RunAsync("check");
+
+        Assert.Contains("\nwarn  update: the panel offers ghcr.io/inte-team/upanel-agent:1.1.0 (this agent is 1.0.0): upgrade with " +
+            "`docker compose pull && docker compose up -d` in /opt/upanel-agent, or run the install script again\n", "\n" + result.Out);
+    }
+
+    [Fact]
     public async Task Check_names_panel_url_when_the_panel_cannot_be_reached()
     {
         var url = $"http://127.0.0.1:{FreePort.Pick()}/";

@@ -72,6 +72,40 @@ public sealed class ReporterTests
             h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
     }
 
+    [Fact]
+    public async Task Update_offered_by_the_panel_is_logged_once_per_version_and_shown_in_health_while_offered()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 10);
+        string?[] offers = [null, "ghcr.io/inte-team/upanel-agent:1.1.0", "ghcr.io/inte-team/upanel-agent:1.1.0", "ghcr.io/inte-team/upanel-agent:1.1.0",
+            "ghcr.io/inte-team/upanel-agent:1.2.0", "bad\\u001burl", null];
+        var answered = 0;
+        h.Panel.Reply = _ => offers[Math.Min(answered++, offers.Length - 1)] is { } url
+            ? new PanelReply { Body = $$"""{"status":"ok","server_time":"2026-01-15T10:30:01Z","update_available":true,"update_url":"{{url}}"}""" }
+            : PanelReply.Ok();
+        await h.StartAsync();
+
+        var health = new List<(bool?, string?)>();
+        for (var i = 0; i < offers.Length; i++)
+        {
+            await h.StepAsync();
+            var response = UPanel.Agent.Health.HealthServer.BuildResponse(h.Status.Snapshot());
+            health.Add((response.UpdateAvailable, response.UpdateUrl));
+        }
+
+        // An update_url with a control character (JSON \u001b) is not shown (it would go into logs and /health): "available" stays.
+        Assert.Equal(
+        [
+            (null, null), (true, "ghcr.io/inte-team/upanel-agent:1.1.0"), (true, "ghcr.io/inte-team/upanel-agent:1.1.0"), (true, "ghcr.io/inte-team/upanel-agent:1.1.0"),
+            (true, "ghcr.io/inte-team/upanel-agent:1.2.0"), (true, null), (null, null),
+        ], health);
+        Assert.Equal(
+        [
+            "Update available: the panel offers ghcr.io/inte-team/upanel-agent:1.1.0 (this agent is 1.0.0). Upgrade: docker compose pull && docker compose up -d in /opt/upanel-agent, or run the install script again",
+            "Update available: the panel offers ghcr.io/inte-team/upanel-agent:1.2.0 (this agent is 1.0.0). Upgrade: docker compose pull && docker compose up -d in /opt/upanel-agent, or run the install script again",
+            "Update available: the panel offers (no image named) (this agent is 1.0.0). Upgrade: docker compose pull && docker compose up -d in /opt/upanel-agent, or run the install script again",
+        ], h.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 1218).Select(r => r.Message));
+    }
+
     [Theory]
     [InlineData(1, 5)]
     [InlineData(0, 5)]

@@ -82,6 +82,8 @@ public sealed class HealthResponseJsonTests
         QueueLength = WireSamples.Maybe(random, () => random.Next()),
         Panel = random.Next(3) == 0 ? null : WireSamples.Pick(random, WireSamples.Texts),
         Docker = random.Next(3) == 0 ? null : WireSamples.Pick(random, WireSamples.Texts),
+        UpdateAvailable = WireSamples.Maybe(random, () => random.Next(2) == 0),
+        UpdateUrl = random.Next(3) == 0 ? null : WireSamples.Pick(random, WireSamples.Texts),
     };
 
     /// <summary>The wire keeps whole seconds: what comes back is the instant truncated, in UTC.</summary>
