@@ -197,6 +197,31 @@ public abstract class HeartbeatTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Server_list_shows_which_agents_are_not_on_their_target_version()
+    {
+        var behind = await Panel.NewServerAsync("behind");
+        var current = await Panel.NewServerAsync("current");
+        var untargeted = await Panel.NewServerAsync("untargeted");
+        foreach (var server in new[] { behind, current })
+        {
+            using var change = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/settings", Panel.AdminKey,
+                """{"target_agent_version":"1.1.0"}""");
+            await PanelHost.ReadJsonAsync(change, 200);
+        }
+
+        await Panel.HeartbeatOkAsync(behind.AgentToken, Panel.NewHeartbeat(behind.ServerId, agentVersion: "1.0.0"));
+        await Panel.HeartbeatOkAsync(current.AgentToken, Panel.NewHeartbeat(current.ServerId, agentVersion: "1.1.0"));
+        await Panel.HeartbeatOkAsync(untargeted.AgentToken, Panel.NewHeartbeat(untargeted.ServerId, agentVersion: "1.0.0"));
+        var list = await Panel.AdminGetAsync("/api/admin/servers");
+
+        var update = list.GetProperty("servers").EnumerateArray().ToDictionary(
+            s => s.GetProperty("id").GetString()!, s => (s.GetProperty("agent_version").GetString(), s.GetProperty("update_available").GetBoolean()));
+        Assert.Equal(("1.0.0", true), update[behind.ServerId]);
+        Assert.Equal(("1.1.0", false), update[current.ServerId]);
+        Assert.Equal(("1.0.0", false), update[untargeted.ServerId]);
+    }
+
+    [Fact]
     public async Task Containers_null_means_docker_was_not_asked_and_is_kept_apart_from_none()
     {
         var server = await Panel.NewServerAsync();

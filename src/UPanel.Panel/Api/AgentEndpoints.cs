@@ -216,7 +216,7 @@ internal sealed class AgentEndpoints(
         }
 
         Log.HeartbeatStored(logger, server.ServerId, heartbeat.Seq, outcome.ToString());
-        var update = server.TargetAgentVersion is { } target && !string.Equals(target, heartbeat.AgentVersion, StringComparison.Ordinal);
+        var update = AgentUpdate.IsAvailable(server.TargetAgentVersion, heartbeat.AgentVersion);
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(
             new HeartbeatResponse

@@ -38,6 +38,9 @@ internal sealed record ServerView
     public long? ContainerCount { get; init; }
     public HostMetrics? Metrics { get; init; }
     public string? TargetAgentVersion { get; init; }
+
+    /// <summary>The agent reports another version than <see cref="TargetAgentVersion"/>: it is told to update (update_url).</summary>
+    public bool UpdateAvailable => AgentUpdate.IsAvailable(TargetAgentVersion, AgentVersion);
     public string? UpdateUrl { get; init; }
     public required bool TokenRotationPending { get; init; }
 
