@@ -1,13 +1,16 @@
-using System.Globalization;
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
 using UPanel.Panel.Api.Admin;
+using UPanel.Panel.Api.Auth;
 using UPanel.Panel.Hosting;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tokens;
@@ -17,7 +20,6 @@ namespace UPanel.Panel.Api;
 /// <summary>The admin API under <c>/api/admin</c>: install tokens, servers and their state, token rotation and revocation.</summary>
 internal sealed class AdminEndpoints(
     IPanelStore store,
-    AdminGuard guard,
     InstallTokenIssuer installTokens,
     TokenSealer sealer,
     PanelOptions options,
@@ -30,48 +32,35 @@ internal sealed class AdminEndpoints(
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        Map(app, "POST", "/api/admin/install-tokens", "CreateInstallToken", "Create an install token (body optional: expires_in_seconds, default 24 h)", (e, c) => e.CreateInstallTokenAsync(c))
-            .AcceptsJson<InstallTokenRequest>(optional: true).Returns<InstallTokenResponse>();
-        Map(app, "GET", "/api/admin/servers", "ListServers", "Servers with their latest state (online: a heartbeat within 3 intervals)", (e, c) => e.ListServersAsync(c))
-            .Returns<ServerList>();
-        Map(app, "GET", "/api/admin/servers/{id}", "GetServer", "One server with its latest state", (e, c) => e.GetServerAsync(c))
-            .Returns<ServerView>();
-        Map(app, "GET", "/api/admin/servers/{id}/heartbeats", "GetHeartbeats", "History, newest first (?limit=1..1000, default 100; ?before=next_before)", (e, c) => e.GetHeartbeatsAsync(c))
-            .Returns<HeartbeatPage>()
-            .WithMetadata(new QueryParameter("limit", IsInteger: true, $"page size, 1 to {MaxHistoryPage} (default 100)"))
-            .WithMetadata(new QueryParameter("before", IsInteger: true, "next_before of the previous page"));
-        Map(app, "GET", "/api/admin/servers/{id}/containers", "GetContainers", "Containers of the latest heartbeat (null: Docker was not reachable)", (e, c) => e.GetContainersAsync(c))
-            .Returns<ContainerList>();
-        Map(app, "POST", "/api/admin/servers/{id}/rotate-token", "RotateToken", "New agent token, handed out in the next heartbeat response; the old one works until the new one is used or 24 h pass", (e, c) => e.RotateTokenAsync(c))
-            .Returns<RotateTokenResponse>();
-        Map(app, "POST", "/api/admin/servers/{id}/revoke", "RevokeServer", "Revoke every token of the server at once", (e, c) => e.RevokeAsync(c))
-            .Returns<ServerView>();
-        Map(app, "POST", "/api/admin/servers/{id}/settings", "ChangeServerSettings", "Heartbeat interval and target agent version (update_available when the agent differs)", (e, c) => e.ChangeSettingsAsync(c))
-            .AcceptsJson<ServerSettingsRequest>().Returns<ServerView>();
-    }
-
-    private static IEndpointConventionBuilder Map(IEndpointRouteBuilder app, string method, string pattern, string name, string summary, Func<AdminEndpoints, HttpContext, Task> handler) =>
-        app.MapMethods(pattern, [method], (RequestDelegate)(async context =>
-            {
-                var endpoints = context.RequestServices.GetRequiredService<AdminEndpoints>();
-                if (!endpoints.IsAuthorized(BearerToken.Read(context.Request)))
-                {
-                    await ApiErrors.UnauthorizedAsync(context);
-                    return;
-                }
-
-                await handler(endpoints, context);
-            }))
-            .Described()
-            .WithName(name)
-            .WithSummary(summary)
+        var admin = app.MapGroup("/api/admin")
+            .RequireAuthorization(AuthSchemes.AdminApi)
             .WithGroupName(GroupName)
             .WithTags("admin")
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound);
+        admin.MapPost("/install-tokens", ([FromServices] AdminEndpoints e, HttpContext context) => e.CreateInstallTokenAsync(context))
+            .WithName("CreateInstallToken").WithSummary("Create an install token (body optional: expires_in_seconds, default 24 h)")
+            .AcceptsJson<InstallTokenRequest>(optional: true);
+        admin.MapGet("/servers", ([FromServices] AdminEndpoints e, CancellationToken cancellationToken) => e.ListServersAsync(cancellationToken))
+            .WithName("ListServers").WithSummary("Servers with their latest state (online: a heartbeat within 3 intervals)");
+        admin.MapGet("/servers/{id}", ([FromServices] AdminEndpoints e, string id, CancellationToken cancellationToken) => e.GetServerAsync(id, cancellationToken))
+            .WithName("GetServer").WithSummary("One server with its latest state");
+        admin.MapGet(
+                "/servers/{id}/heartbeats",
+                ([FromServices] AdminEndpoints e, string id, [FromQuery, Description("page size, 1 to 1000 (default 100)")] string? limit, [FromQuery, Description("next_before of the previous page")] string? before, CancellationToken cancellationToken) =>
+                    e.GetHeartbeatsAsync(id, limit, before, cancellationToken))
+            .WithName("GetHeartbeats").WithSummary($"History, newest first (?limit=1..{MaxHistoryPage}, default 100; ?before=next_before)");
+        admin.MapGet("/servers/{id}/containers", ([FromServices] AdminEndpoints e, string id, CancellationToken cancellationToken) => e.GetContainersAsync(id, cancellationToken))
+            .WithName("GetContainers").WithSummary("Containers of the latest heartbeat (null: Docker was not reachable)");
+        admin.MapPost("/servers/{id}/rotate-token", ([FromServices] AdminEndpoints e, string id, HttpResponse response, CancellationToken cancellationToken) => e.RotateTokenAsync(id, response, cancellationToken))
+            .WithName("RotateToken").WithSummary("New agent token, handed out in the next heartbeat response; the old one works until the new one is used or 24 h pass");
+        admin.MapPost("/servers/{id}/revoke", ([FromServices] AdminEndpoints e, string id, CancellationToken cancellationToken) => e.RevokeAsync(id, cancellationToken))
+            .WithName("RevokeServer").WithSummary("Revoke every token of the server at once");
+        admin.MapPost("/servers/{id}/settings", ([FromServices] AdminEndpoints e, string id, HttpContext context) => e.ChangeSettingsAsync(id, context))
+            .WithName("ChangeServerSettings").WithSummary("Heartbeat interval and target agent version (update_available when the agent differs)")
+            .AcceptsJson<ServerSettingsRequest>();
+    }
 
-    private bool IsAuthorized(string? presented) => guard.IsAuthorized(presented);
-
-    private async Task CreateInstallTokenAsync(HttpContext context)
+    private async Task<Results<Ok<InstallTokenResponse>, ErrorResult>> CreateInstallTokenAsync(HttpContext context)
     {
         var lifetime = options.DefaultInstallTokenLifetime;
         if (context.Request.ContentLength is not 0 && (context.Request.ContentLength is not null || context.Request.ContentType is not null))
@@ -79,16 +68,14 @@ internal sealed class AdminEndpoints(
             var (request, error) = await ReadAsync(context, PanelJsonContext.Default.InstallTokenRequest);
             if (error is not null)
             {
-                await ApiErrors.WriteAsync(context, error);
-                return;
+                return new ErrorResult(error);
             }
 
             if (request?.ExpiresInSeconds is { } seconds)
             {
                 if (seconds < 60 || seconds > InstallTokenIssuer.MaxLifetime.TotalSeconds)
                 {
-                    await ApiErrors.WriteAsync(context, ApiError.BadField("expires_in_seconds", $"must be between 60 and {InstallTokenIssuer.MaxLifetime.TotalSeconds:0}"));
-                    return;
+                    return new ErrorResult(ApiError.BadField("expires_in_seconds", $"must be between 60 and {InstallTokenIssuer.MaxLifetime.TotalSeconds:0}"));
                 }
 
                 lifetime = TimeSpan.FromSeconds(seconds);
@@ -98,54 +85,46 @@ internal sealed class AdminEndpoints(
         var (token, expiresAt) = await installTokens.CreateAsync(lifetime, context.RequestAborted);
         Log.InstallTokenCreated(logger, expiresAt);
         context.Response.Headers.CacheControl = "no-store";
-        await WriteAsync(context, new InstallTokenResponse { InstallToken = token, ExpiresAt = expiresAt }, PanelJsonContext.Default.InstallTokenResponse);
+        return TypedResults.Ok(new InstallTokenResponse { InstallToken = token, ExpiresAt = expiresAt });
     }
 
-    private async Task ListServersAsync(HttpContext context)
+    private async Task<Ok<ServerList>> ListServersAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var servers = await store.ListServersAsync(context.RequestAborted);
-        await WriteAsync(context, new ServerList([.. servers.Select(s => View(s, now))]), PanelJsonContext.Default.ServerList);
+        var servers = await store.ListServersAsync(cancellationToken);
+        return TypedResults.Ok(new ServerList([.. servers.Select(s => View(s, now))]));
     }
 
-    private async Task GetServerAsync(HttpContext context)
-    {
-        if (await FindAsync(context) is { } server)
-        {
-            await WriteAsync(context, View(server, time.GetUtcNow()), PanelJsonContext.Default.ServerView);
-        }
-    }
+    private async Task<Results<Ok<ServerView>, ErrorResult>> GetServerAsync(string id, CancellationToken cancellationToken) =>
+        await FindAsync(id, cancellationToken) is { } server ? TypedResults.Ok(View(server, time.GetUtcNow())) : ErrorResult.NoSuchServer;
 
-    private async Task GetHeartbeatsAsync(HttpContext context)
+    private async Task<Results<Ok<HeartbeatPage>, ErrorResult>> GetHeartbeatsAsync(string id, string? limitText, string? beforeText, CancellationToken cancellationToken)
     {
-        var query = context.Request.Query;
+        // ASCII digits only (long.TryParse would read "1\0" as 1).
         var limit = 100L;
         long? before = null;
-        if (query["limit"].ToString() is { Length: > 0 } limitText
-            && (!WireText.TryParseDigits(limitText, out limit) || limit < 1 || limit > MaxHistoryPage))
+        if (limitText is { Length: > 0 } && (!WireText.TryParseDigits(limitText, out limit) || limit < 1 || limit > MaxHistoryPage))
         {
-            await ApiErrors.WriteAsync(context, ApiError.BadField("limit", $"must be a whole number from 1 to {MaxHistoryPage}"));
-            return;
+            return new ErrorResult(ApiError.BadField("limit", $"must be a whole number from 1 to {MaxHistoryPage}"));
         }
 
-        if (query["before"].ToString() is { Length: > 0 } beforeText)
+        if (beforeText is { Length: > 0 })
         {
             if (!WireText.TryParseDigits(beforeText, out var beforeId))
             {
-                await ApiErrors.WriteAsync(context, ApiError.BadField("before", "must be a next_before value from a previous page"));
-                return;
+                return new ErrorResult(ApiError.BadField("before", "must be a next_before value from a previous page"));
             }
 
             before = beforeId;
         }
 
-        if (await FindAsync(context) is not { } server)
+        if (await FindAsync(id, cancellationToken) is not { } server)
         {
-            return;
+            return ErrorResult.NoSuchServer;
         }
 
-        var rows = await store.GetHeartbeatsAsync(server.Id, before, (int)limit, context.RequestAborted);
-        var page = new HeartbeatPage(
+        var rows = await store.GetHeartbeatsAsync(server.Id, before, (int)limit, cancellationToken);
+        return TypedResults.Ok(new HeartbeatPage(
             server.Id,
             [.. rows.Select(r => new HeartbeatView
             {
@@ -159,103 +138,107 @@ internal sealed class AdminEndpoints(
                 Metrics = r.Metrics,
                 ContainerCount = r.ContainerCount,
             })],
-            rows.Count == limit ? rows[^1].Id : null);
-        await WriteAsync(context, page, PanelJsonContext.Default.HeartbeatPage);
+            rows.Count == limit ? rows[^1].Id : null));
     }
 
-    private async Task GetContainersAsync(HttpContext context)
+    private async Task<Results<Ok<ContainerList>, ErrorResult>> GetContainersAsync(string id, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context) is not { } server)
+        if (await FindAsync(id, cancellationToken) is not { } server)
         {
-            return;
+            return ErrorResult.NoSuchServer;
         }
 
         var latest = Latest(server);
-        await WriteAsync(
-            context,
-            new ContainerList { ServerId = server.Id, SampleAt = latest?.Timestamp, Containers = latest is null ? [] : latest.Containers },
-            PanelJsonContext.Default.ContainerList);
+        return TypedResults.Ok(new ContainerList { ServerId = server.Id, SampleAt = latest?.Timestamp, Containers = latest is null ? [] : latest.Containers });
     }
 
-    private async Task RotateTokenAsync(HttpContext context)
+    /// <summary>Also used by the pages: the new token, and until when the agent's current one keeps working.</summary>
+    internal async Task<RotateTokenResponse?> RotateAsync(string id, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context) is not { } server)
+        if (await FindAsync(id, cancellationToken) is not { } server)
         {
-            return;
+            return null;
         }
 
         var now = time.GetUtcNow();
         var token = Secrets.NewToken();
         var until = now + options.RotationOverlap;
-        if (!await store.RotateTokenAsync(server.Id, Secrets.Hash(token), sealer.Seal(token, server.Id), now, until, context.RequestAborted))
+        if (!await store.RotateTokenAsync(server.Id, Secrets.Hash(token), sealer.Seal(token, server.Id), now, until, cancellationToken))
         {
-            await NotFoundAsync(context);
-            return;
+            return null;
         }
 
         Log.TokenRotated(logger, server.Id, until);
-        context.Response.Headers.CacheControl = "no-store";
-        await WriteAsync(
-            context,
-            new RotateTokenResponse { ServerId = server.Id, AgentToken = token, PreviousTokenValidUntil = server.RevokedAt is null ? until : null },
-            PanelJsonContext.Default.RotateTokenResponse);
+        return new RotateTokenResponse { ServerId = server.Id, AgentToken = token, PreviousTokenValidUntil = server.RevokedAt is null ? until : null };
     }
 
-    private async Task RevokeAsync(HttpContext context)
+    private async Task<Results<Ok<RotateTokenResponse>, ErrorResult>> RotateTokenAsync(string id, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context) is not { } server)
+        if (await RotateAsync(id, cancellationToken) is not { } rotated)
         {
-            return;
+            return ErrorResult.NoSuchServer;
         }
 
-        await store.RevokeAsync(server.Id, time.GetUtcNow(), context.RequestAborted);
-        Log.ServerRevoked(logger, server.Id);
-        if (await FindAsync(context) is { } revoked)
-        {
-            await WriteAsync(context, View(revoked, time.GetUtcNow()), PanelJsonContext.Default.ServerView);
-        }
+        response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(rotated);
     }
 
-    private async Task ChangeSettingsAsync(HttpContext context)
+    /// <summary>Also used by the pages.</summary>
+    internal async Task<ServerView?> RevokeServerAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is not { } server)
+        {
+            return null;
+        }
+
+        await store.RevokeAsync(server.Id, time.GetUtcNow(), cancellationToken);
+        Log.ServerRevoked(logger, server.Id);
+        return await FindAsync(id, cancellationToken) is { } revoked ? View(revoked, time.GetUtcNow()) : null;
+    }
+
+    private async Task<Results<Ok<ServerView>, ErrorResult>> RevokeAsync(string id, CancellationToken cancellationToken) =>
+        await RevokeServerAsync(id, cancellationToken) is { } revoked ? TypedResults.Ok(revoked) : ErrorResult.NoSuchServer;
+
+    private async Task<Results<Ok<ServerView>, ErrorResult>> ChangeSettingsAsync(string id, HttpContext context)
     {
         var (request, error) = await ReadAsync(context, PanelJsonContext.Default.ServerSettingsRequest);
         error ??= request is null ? new ApiError(400, "the body must be a JSON object") : null;
-        error ??= Checks.Range("next_heartbeat_seconds", request!.NextHeartbeatSeconds, 5, 3600)
+        if (error is not null)
+        {
+            return new ErrorResult(error);
+        }
+
+        return await ApplySettingsAsync(id, request!, context.RequestAborted) switch
+        {
+            (_, { } invalid) => new ErrorResult(invalid),
+            ({ } changed, null) => TypedResults.Ok(changed),
+            _ => ErrorResult.NoSuchServer,
+        };
+    }
+
+    /// <summary>Validates and stores per-server settings (also used by the pages); (null, null) when there is no such server.</summary>
+    internal async Task<(ServerView? Server, ApiError? Error)> ApplySettingsAsync(string id, ServerSettingsRequest request, CancellationToken cancellationToken)
+    {
+        var error = Checks.Range("next_heartbeat_seconds", request.NextHeartbeatSeconds, 5, 3600)
             ?? Checks.Text("target_agent_version", request.TargetAgentVersion, 64, required: false)
             ?? Checks.Text("update_url", request.UpdateUrl, 512, required: false);
         if (error is not null)
         {
-            await ApiErrors.WriteAsync(context, error);
-            return;
+            return (null, error);
         }
 
-        if (await FindAsync(context) is not { } server)
+        if (await FindAsync(id, cancellationToken) is not { } server)
         {
-            return;
+            return (null, null);
         }
 
-        await store.UpdateSettingsAsync(server.Id, new ServerSettings(request!.NextHeartbeatSeconds, request.TargetAgentVersion, request.UpdateUrl), context.RequestAborted);
+        await store.UpdateSettingsAsync(server.Id, new ServerSettings(request.NextHeartbeatSeconds, request.TargetAgentVersion, request.UpdateUrl), cancellationToken);
         Log.SettingsChanged(logger, server.Id);
-        if (await FindAsync(context) is { } changed)
-        {
-            await WriteAsync(context, View(changed, time.GetUtcNow()), PanelJsonContext.Default.ServerView);
-        }
+        return (await FindAsync(id, cancellationToken) is { } changed ? View(changed, time.GetUtcNow()) : null, null);
     }
 
-    private async Task<ServerRecord?> FindAsync(HttpContext context)
-    {
-        var id = context.Request.RouteValues["id"] as string;
-        var server = id is { Length: > 0 and <= 64 } ? await store.GetServerAsync(id, context.RequestAborted) : null;
-        if (server is null)
-        {
-            await NotFoundAsync(context);
-        }
-
-        return server;
-    }
-
-    private static Task NotFoundAsync(HttpContext context) =>
-        ApiErrors.WriteAsync(context, StatusCodes.Status404NotFound, "no such server", "id");
+    private async Task<ServerRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
+        id is { Length: > 0 and <= 64 } ? await store.GetServerAsync(id, cancellationToken) : null;
 
     private async Task<(T? Value, ApiError? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
         where T : class
@@ -275,9 +258,6 @@ internal sealed class AdminEndpoints(
             return (null, JsonErrors.Describe(exception));
         }
     }
-
-    private static Task WriteAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo) =>
-        context.Response.WriteAsJsonAsync(value, typeInfo, contentType: null, context.RequestAborted);
 
     private static Heartbeat? Latest(ServerRecord server) =>
         server.LatestHeartbeatJson is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat) : null;

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
+using UPanel.Panel.Api.Auth;
 using UPanel.Panel.Hosting;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tokens;
@@ -14,40 +16,40 @@ namespace UPanel.Panel.Api;
 /// <summary>The agent API: <c>POST /api/agent/register</c> and <c>POST /api/agent/heartbeat</c>.</summary>
 internal sealed class AgentEndpoints(
     IPanelStore store,
-    AgentAuthenticator authenticator,
     PanelOptions options,
     TimeProvider time,
     ILogger<AgentEndpoints> logger)
 {
     public const string GroupName = "agent";
 
-    /// <remarks>The handlers are plain request delegates: they read and validate their bodies themselves.</remarks>
+    /// <remarks>
+    /// The handlers read and validate their bodies themselves (size cap, gzip, field-naming errors), so the body
+    /// shapes are declared with <see cref="EndpointMetadata.AcceptsJson"/>.
+    /// </remarks>
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/agent/register", (RequestDelegate)(context => context.RequestServices.GetRequiredService<AgentEndpoints>().RegisterAsync(context)))
-            .Described()
+        var agent = app.MapGroup("/api/agent").WithGroupName(GroupName).WithTags("agent");
+
+        // The install token is checked together with the machine in the store's one registration transaction, so it
+        // is not an authentication scheme of its own: the handler refuses a missing or unknown one with the same 401.
+        agent.MapPost("/register", ([FromServices] AgentEndpoints e, HttpContext context) => e.RegisterAsync(context))
+            .AllowAnonymous()
             .WithName("RegisterAgent")
             .WithSummary("Register a server with an install token")
             .WithDescription("Bearer: an install token (single-use, expiring). Repeating it from the same machine (machine_id, else hostname) within its lifetime and before the server's first heartbeat returns the same server with a fresh agent token; the previous agent token stops working. After the first heartbeat the install token is spent for good.")
-            .WithGroupName(GroupName)
-            .WithTags("agent")
             .AcceptsJson<RegisterRequest>()
-            .Returns<RegisterResponse>()
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
-        app.MapPost("/api/agent/heartbeat", (RequestDelegate)(context => context.RequestServices.GetRequiredService<AgentEndpoints>().HeartbeatAsync(context)))
-            .Described()
+        agent.MapPost("/heartbeat", ([FromServices] AgentEndpoints e, HttpContext context) => e.HeartbeatAsync(context))
+            .RequireAuthorization(AuthSchemes.Agent)
             .WithName("Heartbeat")
             .WithSummary("Report one sample of the host and its containers")
             .WithDescription("Bearer: the agent token. A heartbeat_id already stored is acknowledged and not stored again; a sample older than the latest goes into history only (a latest stamped ahead of the panel's clock is replaced by whatever arrives next). Per-server limits on heartbeats and stored bytes, far above what an agent sends (backlog drain included), answer 429 with Retry-After. timestamp must lie within [now - 7 d, now + 1 h]. new_agent_token in the response is the token to use from now on (in-band rotation).")
-            .WithGroupName(GroupName)
-            .WithTags("agent")
             .AcceptsJson<Heartbeat>()
-            .Returns<HeartbeatResponse>()
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests);
     }
 
-    public async Task RegisterAsync(HttpContext context)
+    public async Task<Results<Ok<RegisterResponse>, ErrorResult>> RegisterAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
         var installToken = BearerToken.Read(context.Request);
@@ -55,15 +57,13 @@ internal sealed class AgentEndpoints(
         if (installToken is null || !await store.IsInstallTokenLiveAsync(Secrets.Hash(installToken), time.GetUtcNow(), cancellationToken))
         {
             Log.RegisterRejected(logger);
-            await ApiErrors.UnauthorizedAsync(context);
-            return;
+            return ErrorResult.Unauthorized;
         }
 
         var (body, bodyError) = await RequestBody.ReadJsonAsync(context.Request, options.MaxBodyBytes, cancellationToken);
         if (bodyError is not null)
         {
-            await ApiErrors.WriteAsync(context, bodyError);
-            return;
+            return new ErrorResult(bodyError);
         }
 
         RegisterRequest? request;
@@ -73,14 +73,12 @@ internal sealed class AgentEndpoints(
         }
         catch (JsonException exception)
         {
-            await ApiErrors.WriteAsync(context, JsonErrors.Describe(exception));
-            return;
+            return new ErrorResult(JsonErrors.Describe(exception));
         }
 
         if (RegisterValidator.Validate(request) is { } invalid)
         {
-            await ApiErrors.WriteAsync(context, invalid);
-            return;
+            return new ErrorResult(invalid);
         }
 
         var now = time.GetUtcNow();
@@ -105,8 +103,7 @@ internal sealed class AgentEndpoints(
         if (result.ServerId is null)
         {
             Log.RegisterRejected(logger);
-            await ApiErrors.UnauthorizedAsync(context);
-            return;
+            return ErrorResult.Unauthorized;
         }
 
         if (result.Repeated)
@@ -119,36 +116,26 @@ internal sealed class AgentEndpoints(
         }
 
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(
-            new RegisterResponse
-            {
-                ServerId = result.ServerId,
-                AgentToken = agentToken,
-                PanelUrl = Api.PanelUrl.Of(options, context.Request),
-                NextHeartbeatSeconds = result.NextHeartbeatSeconds,
-            },
-            ContractsJsonContext.Default.RegisterResponse,
-            contentType: null,
-            cancellationToken);
+        return TypedResults.Ok(new RegisterResponse
+        {
+            ServerId = result.ServerId,
+            AgentToken = agentToken,
+            PanelUrl = Api.PanelUrl.Of(options, context.Request),
+            NextHeartbeatSeconds = result.NextHeartbeatSeconds,
+        });
     }
 
-    public async Task HeartbeatAsync(HttpContext context)
+    public async Task<Results<Ok<HeartbeatResponse>, ErrorResult>> HeartbeatAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
         var receivedAt = time.GetUtcNow();
-        var identity = await authenticator.AuthenticateAsync(BearerToken.Read(context.Request), receivedAt, cancellationToken);
-        if (identity is null)
-        {
-            await ApiErrors.UnauthorizedAsync(context);
-            return;
-        }
+        var identity = AgentTokenHandler.Identity(context);
 
         var server = identity.Server;
         var (body, bodyError) = await RequestBody.ReadJsonAsync(context.Request, options.MaxBodyBytes, cancellationToken);
         if (bodyError is not null)
         {
-            await RejectAsync(context, server.ServerId, bodyError);
-            return;
+            return Reject(server.ServerId, bodyError);
         }
 
         Heartbeat? heartbeat;
@@ -158,22 +145,19 @@ internal sealed class AgentEndpoints(
         }
         catch (JsonException exception)
         {
-            await RejectAsync(context, server.ServerId, JsonErrors.Describe(exception));
-            return;
+            return Reject(server.ServerId, JsonErrors.Describe(exception));
         }
 
         var timestampFromReceipt = SeedHeartbeat.TimestampFromReceipt(heartbeat);
         heartbeat = SeedHeartbeat.Normalize(heartbeat, receivedAt);
         if (HeartbeatValidator.Validate(heartbeat, receivedAt, options) is { } invalid)
         {
-            await RejectAsync(context, server.ServerId, invalid);
-            return;
+            return Reject(server.ServerId, invalid);
         }
 
         if (!string.Equals(heartbeat!.ServerId, server.ServerId, StringComparison.Ordinal))
         {
-            await RejectAsync(context, server.ServerId, new ApiError(StatusCodes.Status403Forbidden, "server_id: does not belong to this token", "server_id"));
-            return;
+            return Reject(server.ServerId, new ApiError(StatusCodes.Status403Forbidden, "server_id: does not belong to this token", "server_id"));
         }
 
         if (await store.ChargeAsync(server.ServerId, body!.Length, receivedAt, options.HeartbeatQuota, cancellationToken) is { } wait)
@@ -181,8 +165,7 @@ internal sealed class AgentEndpoints(
             var seconds = (long)Math.Ceiling(wait.TotalSeconds);
             Log.HeartbeatRateLimited(logger, server.ServerId, seconds);
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await ApiErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, $"too many heartbeats or bytes from this server: retry after {seconds} s");
-            return;
+            return new ErrorResult(new ApiError(StatusCodes.Status429TooManyRequests, $"too many heartbeats or bytes from this server: retry after {seconds} s"));
         }
 
         var outcome = await store.IngestAsync(new HeartbeatIngest
@@ -206,8 +189,7 @@ internal sealed class AgentEndpoints(
         if (outcome == IngestOutcome.UnknownServer)
         {
             // Revoked or deleted between the token lookup and the write: the same answer as any dead token.
-            await ApiErrors.UnauthorizedAsync(context);
-            return;
+            return ErrorResult.Unauthorized;
         }
 
         if (identity.PromoteTokenHash is not null)
@@ -218,23 +200,19 @@ internal sealed class AgentEndpoints(
         Log.HeartbeatStored(logger, server.ServerId, heartbeat.Seq, outcome.ToString());
         var update = AgentUpdate.IsAvailable(server.TargetAgentVersion, heartbeat.AgentVersion);
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(
-            new HeartbeatResponse
-            {
-                ServerTime = receivedAt,
-                NextHeartbeatSeconds = server.NextHeartbeatSeconds,
-                UpdateAvailable = update ? true : null,
-                UpdateUrl = update ? server.UpdateUrl ?? $"{options.AgentImage}:{server.TargetAgentVersion}" : null,
-                NewAgentToken = identity.TokenToDeliver,
-            },
-            ContractsJsonContext.Default.HeartbeatResponse,
-            contentType: null,
-            cancellationToken);
+        return TypedResults.Ok(new HeartbeatResponse
+        {
+            ServerTime = receivedAt,
+            NextHeartbeatSeconds = server.NextHeartbeatSeconds,
+            UpdateAvailable = update ? true : null,
+            UpdateUrl = update ? server.UpdateUrl ?? $"{options.AgentImage}:{server.TargetAgentVersion}" : null,
+            NewAgentToken = identity.TokenToDeliver,
+        });
     }
 
-    private Task RejectAsync(HttpContext context, string serverId, ApiError error)
+    private ErrorResult Reject(string serverId, ApiError error)
     {
         Log.HeartbeatRejected(logger, serverId, error.Status, error.Message);
-        return ApiErrors.WriteAsync(context, error);
+        return new ErrorResult(error);
     }
 }

@@ -6,20 +6,11 @@ using UPanel.Contracts;
 namespace UPanel.Panel.Api;
 
 /// <summary>
-/// OpenAPI metadata for endpoints mapped as plain <see cref="RequestDelegate"/>s (they read and validate their
-/// bodies themselves, so the document is told the shapes explicitly).
+/// OpenAPI metadata the handlers' signatures cannot carry: bodies they read and validate themselves, and the
+/// statuses of their <see cref="ErrorResult"/>s.
 /// </summary>
 internal static class EndpointMetadata
 {
-    /// <summary>
-    /// ApiExplorer (and so the OpenAPI document) lists only endpoints carrying a MethodInfo; plain request delegates
-    /// get this neutral one, whose only parameter (HttpContext) it ignores.
-    /// </summary>
-    public static IEndpointConventionBuilder Described(this IEndpointConventionBuilder builder) =>
-        builder.WithMetadata(typeof(EndpointMetadata).GetMethod(nameof(RequestDelegateShape))!);
-
-    public static Task RequestDelegateShape(HttpContext context) => Task.CompletedTask;
-
     /// <remarks>
     /// This metadata also makes routing answer 415 for another Content-Type before the handler runs (the
     /// status-code page gives it the usual error body); <paramref name="optional"/> lets a request omit the body.
@@ -27,10 +18,8 @@ internal static class EndpointMetadata
     public static IEndpointConventionBuilder AcceptsJson<TBody>(this IEndpointConventionBuilder builder, bool optional = false) =>
         builder.WithMetadata(new AcceptsMetadata(["application/json"], typeof(TBody), optional));
 
-    public static IEndpointConventionBuilder Returns<TResponse>(this IEndpointConventionBuilder builder, int status = StatusCodes.Status200OK) =>
-        builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(TResponse), ["application/json"]));
-
-    public static IEndpointConventionBuilder ReturnsErrors(this IEndpointConventionBuilder builder, params int[] statuses)
+    public static TBuilder ReturnsErrors<TBuilder>(this TBuilder builder, params int[] statuses)
+        where TBuilder : IEndpointConventionBuilder
     {
         foreach (var status in statuses)
         {

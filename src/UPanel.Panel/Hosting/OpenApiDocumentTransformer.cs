@@ -45,7 +45,7 @@ internal static class OpenApiDocumentTransformer
         return Task.CompletedTask;
     }
 
-    /// <summary>Route values ({id}) and query parameters that request delegates read themselves.</summary>
+    /// <summary>Route values ({id}) that no handler parameter binds.</summary>
     public static Task TransformOperationAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var parameters = operation.Parameters ?? [];
@@ -61,17 +61,6 @@ internal static class OpenApiDocumentTransformer
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                 });
             }
-        }
-
-        foreach (var query in context.Description.ActionDescriptor.EndpointMetadata.OfType<Api.QueryParameter>())
-        {
-            parameters.Add(new OpenApiParameter
-            {
-                Name = query.Name,
-                In = ParameterLocation.Query,
-                Description = query.Description,
-                Schema = new OpenApiSchema { Type = query.IsInteger ? JsonSchemaType.Integer : JsonSchemaType.String },
-            });
         }
 
         operation.Parameters = parameters.Count > 0 ? parameters : null;

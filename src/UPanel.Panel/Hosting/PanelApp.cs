@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
 using UPanel.Panel.Api;
+using UPanel.Panel.Api.Auth;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tokens;
 
@@ -72,6 +74,12 @@ internal static class PanelApp
         builder.Services.AddSingleton<AgentAuthenticator>();
         builder.Services.AddSingleton<AgentEndpoints>();
         builder.Services.AddSingleton<AdminEndpoints>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, AdminBearerHandler>(AuthSchemes.AdminBearer, configureOptions: null)
+            .AddScheme<AuthenticationSchemeOptions, AgentTokenHandler>(AuthSchemes.AgentToken, configureOptions: null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AuthSchemes.AdminApi, policy => policy.AddAuthenticationSchemes(AuthSchemes.AdminBearer).RequireAuthenticatedUser())
+            .AddPolicy(AuthSchemes.Agent, policy => policy.AddAuthenticationSchemes(AuthSchemes.AgentToken).RequireAuthenticatedUser());
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());
         builder.Services.AddOpenApi(OpenApiDocument, openApi =>
@@ -107,6 +115,8 @@ internal static class PanelApp
 
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
         app.UseStatusCodePages(context => ApiErrors.WriteStatusCodePageAsync(context.HttpContext));
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app);

@@ -1,0 +1,40 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace UPanel.Panel.Api.Auth;
+
+/// <summary>
+/// The agent token as <c>Authorization: Bearer</c>. The <see cref="AgentIdentity"/> it finds (server, token to
+/// promote or to deliver) is left on the request's features for the heartbeat handler.
+/// </summary>
+internal sealed class AgentTokenHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    AgentAuthenticator authenticator,
+    TimeProvider time)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var identity = await authenticator.AuthenticateAsync(BearerToken.Read(Request), time.GetUtcNow(), Context.RequestAborted);
+        if (identity is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        Context.Features.Set(identity);
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, identity.Server.ServerId)], Scheme.Name));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => ApiErrors.UnauthorizedAsync(Context);
+
+    /// <summary>The identity the scheme authenticated; only reachable behind the <see cref="AuthSchemes.Agent"/> policy.</summary>
+    public static AgentIdentity Identity(HttpContext context) =>
+        context.Features.Get<AgentIdentity>() ?? throw new InvalidOperationException("the heartbeat endpoint runs only behind the agent policy");
+}
