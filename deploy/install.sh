@@ -269,6 +269,7 @@ install_docker() {
   socket=/var/run/docker.sock
   [ -S "$socket" ] || fail "$socket is not a socket: the agent reads containers through it"
 
+  registered || need_registration
   # A newer image under the same tag is an upgrade; an image only this host has (UPANEL_IMAGE) is used as it is.
   if ! docker pull -q "$image" >/dev/null 2>&1; then
     docker image inspect "$image" >/dev/null 2>&1 || fail "cannot pull $image and it is not on this host: check the name and this host's access to its registry"

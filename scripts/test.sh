@@ -23,7 +23,8 @@ export UPANEL_AGENT_BINARY=$PWD/artifacts/agent/upanel-agent
 
 # The deployment tests run the agent's image: built here from the static binary, nothing pulled.
 image_status=0
-UPANEL_AGENT_IMAGE=$(scripts/build-image.sh upanel-test/agent:test) || image_status=$?
+# Tagged per checkout (as the tests' own fallback does): other checkouts on this machine build theirs.
+UPANEL_AGENT_IMAGE=$(scripts/build-image.sh "upanel-test/agent:test-$(printf %s "$PWD" | sha256sum | cut -c1-8)") || image_status=$?
 if [ "$image_status" -ne 0 ]; then
   echo "0 passed, 1 failed"
   exit "$image_status"

@@ -14,6 +14,10 @@ internal static class AgentImage
 
     private static readonly Lazy<Task<string>> Built = new(BuildAsync);
 
+    /// <summary>The tag for this checkout's image (scripts/test.sh builds the same): other checkouts on the machine build theirs.</summary>
+    private static string LocalName =>
+        $"upanel-test/agent:test-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepositoryRoot.Path)))[..8]}";
+
     public static Task<string> NameAsync()
     {
         RequiredServices.Docker();
@@ -54,7 +58,7 @@ internal static class AgentImage
             return given;
         }
 
-        using var build = Process.Start(new ProcessStartInfo(Path.Combine(RepositoryRoot.Path, "scripts", "build-image.sh"), ["upanel-test/agent:test"])
+        using var build = Process.Start(new ProcessStartInfo(Path.Combine(RepositoryRoot.Path, "scripts", "build-image.sh"), [LocalName])
         {
             WorkingDirectory = RepositoryRoot.Path,
             RedirectStandardOutput = true,

@@ -18,6 +18,7 @@ public sealed class ComposeTests : IAsyncLifetime
     // The directory is named as users have it, so the compose project is "upanel-agent" as theirs.
     private readonly string _project = Path.Combine(Directory.CreateTempSubdirectory("upanel-compose-").FullName, "upanel-agent");
     private readonly List<string> _containers = [];
+    private MachineLock? _lock;
 
     [Fact]
     public async Task Compose_agent_reports_the_hosts_own_figures_and_its_containers_healthy_and_not_as_root()
@@ -89,7 +90,8 @@ public sealed class ComposeTests : IAsyncLifetime
         Assert.Equal("0000000000000000", File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("CapEff:"))[7..].Trim());
     }
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public async ValueTask InitializeAsync() =>
+        _lock = await MachineLock.AcquireAsync("upanel-agent-container", TimeSpan.FromMinutes(10));
 
     public async ValueTask DisposeAsync()
     {
@@ -100,5 +102,6 @@ public sealed class ComposeTests : IAsyncLifetime
 
         await DockerCli.RemoveAsync(_containers);
         Directory.Delete(Path.GetDirectoryName(_project)!, recursive: true);
+        _lock?.Dispose();
     }
 }

@@ -20,12 +20,13 @@ public sealed class InstallScriptTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("upanel-install-").FullName;
     private readonly StringBuilder _transcript = new();
     private string? _script;
+    private MachineLock? _lock;
 
     [Fact]
     public async Task Install_reinstall_with_a_new_image_and_uninstall_leave_one_reporting_server_then_nothing()
     {
         var image = await AgentImage.NameAsync();
-        var upgraded = image.Split(':')[0] + ":reinstall";
+        var upgraded = image + "-reinstall";
         await DockerCli.RunAsync("tag", image, upgraded);
         await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
         _script = Path.Combine(_dir, "install.sh");
@@ -71,7 +72,6 @@ public sealed class InstallScriptTests : IAsyncLifetime
         Assert.False(Directory.Exists(Dir));
         Assert.Equal("", await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$"));
         Assert.Equal("", await DockerCli.RunAsync("volume", "ls", "-q", "--filter", "name=^upanel-agent_state$"));
-        TestContext.Current.TestOutputHelper?.WriteLine(_transcript.ToString());
     }
 
     [Fact]
@@ -149,6 +149,8 @@ public sealed class InstallScriptTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        _lock = await MachineLock.AcquireAsync("upanel-agent-container", TimeSpan.FromMinutes(10));
+
         // A run that crashed half-way must not make the next one fail: start from an uninstalled host.
         if (await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$") != "")
         {
@@ -163,11 +165,13 @@ public sealed class InstallScriptTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        TestContext.Current.TestOutputHelper?.WriteLine(_transcript.ToString());
         if (_script is not null && (Directory.Exists(Dir) || await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$") != ""))
         {
             await RunScriptAsync("unused", "--uninstall");
         }
 
         Directory.Delete(_dir, recursive: true);
+        _lock?.Dispose();
     }
 }
