@@ -75,8 +75,8 @@ public abstract class TokenTests<TFixture>(TFixture fixture) : IClassFixture<TFi
         var withNew = await Panel.HeartbeatOkAsync(rotated, Panel.NewHeartbeat(server.ServerId));
         using var oldAfterUse = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
 
-        Assert.Equal(rotated, first.NewAgentToken);
-        Assert.Equal(rotated, repeat.NewAgentToken);
+        SecretAssert.Same(rotated, first.NewAgentToken, "rotated token in the answer");
+        SecretAssert.Same(rotated, repeat.NewAgentToken, "rotated token in the repeated answer");
         Assert.Null(withNew.NewAgentToken);
         await Auth.AssertUnauthorizedAsync(oldAfterUse);
         var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
@@ -117,7 +117,7 @@ public abstract class TokenTests<TFixture>(TFixture fixture) : IClassFixture<TFi
         using var expired = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
         var withNew = await Panel.HeartbeatOkAsync(rotated, Panel.NewHeartbeat(server.ServerId));
 
-        Assert.Equal(rotated, stillValid.NewAgentToken);
+        SecretAssert.Same(rotated, stillValid.NewAgentToken, "rotated token while the old is still valid");
         await Auth.AssertUnauthorizedAsync(expired);
         Assert.Equal("ok", withNew.Status);
     }
@@ -132,7 +132,7 @@ public abstract class TokenTests<TFixture>(TFixture fixture) : IClassFixture<TFi
         var response = await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
         using var withSuperseded = await Panel.PostHeartbeatAsync(firstRotation, Panel.NewHeartbeat(server.ServerId));
 
-        Assert.Equal(secondRotation, response.NewAgentToken);
+        SecretAssert.Same(secondRotation, response.NewAgentToken, "second rotation's token");
         await Auth.AssertUnauthorizedAsync(withSuperseded);
         await Panel.HeartbeatOkAsync(secondRotation, Panel.NewHeartbeat(server.ServerId));
     }
@@ -187,7 +187,7 @@ public abstract class TokenTests<TFixture>(TFixture fixture) : IClassFixture<TFi
         var rotated = await RotateAsync(server.ServerId);
         tokens.Add(rotated);
         var delivered = await Panel.HeartbeatOkAsync(again.AgentToken, Panel.NewHeartbeat(server.ServerId));
-        Assert.Equal(rotated, delivered.NewAgentToken);
+        SecretAssert.Same(rotated, delivered.NewAgentToken, "delivered rotated token");
         var pending = await RotateAsync(server.ServerId);
         tokens.Add(pending);
         tokens.Add(await Panel.CreateInstallTokenAsync());
