@@ -151,7 +151,8 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
     {
         var options = config.Options;
         var heartbeat = await new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time).CreateAsync(env.Stopping);
-        var token = new RotatedTokenStore(options.StateDir).Resolve(options.AgentToken!);
+        // The token run would send: AgentToken resolves the configured and the rotated one as run does.
+        var token = new AgentToken(options.AgentToken!, options.StateDir, () => null, NullLogger.Instance).Current;
         using var http = PanelHttp.CreateClient(env.Variables);
         var client = new PanelClient(http, options.PanelUrl!, env.Time, NullLogger.Instance);
         var result = await client.SendHeartbeatAsync(heartbeat, token, env.Stopping);
