@@ -6,8 +6,9 @@ namespace UPanel.Agent.Http;
 /// <summary>
 /// A small HTTP/1.1 client for the agent's few kinds of request (heartbeat and registration POSTs, Docker Engine GETs,
 /// the /health probe), instead of HttpClient: System.Net.Http was about 1 MB of the published binary and 1.2 MiB of the
-/// agent's RSS (bench/footprint.sh). Keeps idle connections for reuse; a request that fails on a reused
-/// connection before any byte of the answer arrived (the server closed it meanwhile) is sent once more on a fresh one.
+/// agent's RSS (bench/footprint.sh; docs/decisions/own-http-client.md). Keeps idle connections for reuse; a request
+/// that fails on a reused connection before any byte of the answer arrived (the server closed it meanwhile) is sent
+/// once more on a fresh one.
 /// Redirects are not followed (a POST turned into a GET, or a bearer token sent to another host, helps nobody), nothing
 /// is compressed, and a response body is read only up to <see cref="Http1ClientOptions.MaxResponseBodyBytes"/>.
 /// Thread-safe; each response holds its connection until it is read to the end or disposed.
@@ -79,7 +80,8 @@ internal sealed class Http1Client : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (pooled is not null && !connection.ReceivedSinceWrite)
                 {
-                    // Closed by the server while idle: once more, on a fresh connection.
+                    // Closed by the server while idle: once more, on a fresh connection. Safe only because every request the
+                    // agent makes is idempotent (docs/decisions/idempotent-resend.md).
                     pooled = null;
                     continue;
                 }

@@ -1,7 +1,8 @@
 namespace UPanel.Agent.Reporting;
 
 /// <summary>
-/// Gives the GC heap back to the OS between heartbeats, to keep steady RSS inside the 10 MiB budget.
+/// Gives the GC heap back to the OS between heartbeats, to keep steady RSS inside the 10 MiB budget
+/// (docs/decisions/gc-settings.md).
 /// </summary>
 /// <remarks>
 /// The agent keeps a few hundred KiB alive, but the GC's gen0 budget (sized from the CPU cache, ≈ 16 MiB here) lets

@@ -13,7 +13,7 @@ namespace UPanel.Agent.Wire;
 /// machinery (JsonTypeInfo, converters, metadata services, the generated contexts) was ~0.7 MB of 6.7 MB (measured
 /// with bench/footprint-size.sh: 6,738,752 → 6,019,296 bytes) against a 10 MiB RSS budget. The panel keeps
 /// <see cref="ContractsJsonContext"/>; the agent's tests (tests/.../Wire) prove the output byte-identical to the
-/// context's and that the readers take what the context and the real panel write.
+/// context's and that the readers take what the context and the real panel write. docs/decisions/hand-written-json.md.
 /// </para>
 /// </summary>
 internal static class JsonWrite

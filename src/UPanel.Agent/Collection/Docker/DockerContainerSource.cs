@@ -450,7 +450,7 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
 
     private ContainerInfo ToContainerInfo(DockerContainerSummary container, DateTimeOffset now, double cpuPercent, ulong memoryBytes)
     {
-        var state = container.State ?? "unknown";
+        var state = EngineState.ToDockerState(container.State);
         _inspections.TryGetValue(container.Id, out var inspection);
         var live = state is "running" or "paused";
         long uptime = 0;
