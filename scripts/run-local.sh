@@ -25,10 +25,23 @@ data=$local_dir/panel-data
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
-"$panel" --urls "$panel_url" --data-dir "$data" >>"$local_dir/panel.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 60); do curl -fsS -o /dev/null "$panel_url/openapi/v1.json" 2>/dev/null && break; sleep 0.5; done
-curl -fsS -o /dev/null "$panel_url/openapi/v1.json" || { echo "the panel did not start; see $local_dir/panel.log" >&2; exit 1; }
+panel_log=$local_dir/panel.log
+: >"$panel_log"
+"$panel" --urls "$panel_url" --data-dir "$data" >>"$panel_log" 2>&1 &
+panel_pid=$!
+pids+=("$panel_pid")
+# Our panel's own word that it listens, not whatever answers on the port (another program may hold it).
+for _ in $(seq 120); do
+  grep -q "Now listening on" "$panel_log" && break
+  kill -0 "$panel_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if ! kill -0 "$panel_pid" 2>/dev/null || ! grep -q "Now listening on" "$panel_log"; then
+  echo "the panel did not start:" >&2
+  grep -E "cannot|fail|error" "$panel_log" | tail -n 3 >&2
+  echo "see $panel_log; if the port is taken, choose another: UPANEL_PANEL_PORT=8081 $0" >&2
+  exit 1
+fi
 
 if [ ! -f "$local_dir/agent.env" ]; then
   INSTALL_TOKEN=$("$panel" install-token create --data-dir "$data") \
@@ -41,9 +54,10 @@ pids+=($!)
 cat >&2 <<EOT
 
 UPanel is running (Ctrl-C stops both):
-  panel         $panel_url   (log: $local_dir/panel.log)
+  open          $panel_url
+  sign in with  the admin key: cat $data/admin-key
   agent health  curl http://$health_listen/health
-  servers       curl -H "Authorization: Bearer \$(cat $data/admin-key)" $panel_url/api/admin/servers
-The first heartbeat arrives within a few seconds.
+  admin API     curl -H "Authorization: Bearer \$(cat $data/admin-key)" $panel_url/api/admin/servers
+This host appears with its first heartbeat, within a few seconds; its charts fill in as heartbeats arrive.
 EOT
 wait -n "${pids[@]}"

@@ -25,6 +25,7 @@ command -v dnsmasq >/dev/null || need_apt+=(dnsmasq-base)
 command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)  # the panel's browser tests (Playwright drives it; it never downloads one)
 if ((${#need_apt[@]})); then
   say "installing ${need_apt[*]} (apt)"
   apt-get update -qq

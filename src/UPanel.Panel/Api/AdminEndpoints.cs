@@ -259,7 +259,7 @@ internal sealed class AdminEndpoints(
         }
     }
 
-    private static Heartbeat? Latest(ServerRecord server) =>
+    internal static Heartbeat? Latest(ServerRecord server) =>
         server.LatestHeartbeatJson is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat) : null;
 
     /// <summary>Offline after three intervals without a heartbeat (the panel's receive time decides, not the agent's clock).</summary>

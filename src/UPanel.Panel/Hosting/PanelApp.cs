@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
 using UPanel.Panel.Api;
 using UPanel.Panel.Api.Auth;
+using UPanel.Panel.Pages;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tokens;
 
@@ -41,6 +43,8 @@ internal static class PanelApp
             console.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss'Z' ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The schemes' "was challenged" lines: one per refused request, as with ASP.NET Core's own.
+        builder.Logging.AddFilter("UPanel.Panel.Api.Auth", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -56,6 +60,7 @@ internal static class PanelApp
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, PanelJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(2, PagesJsonContext.Default);
         });
 
         if (!options.UsesPostgres)
@@ -74,12 +79,48 @@ internal static class PanelApp
         builder.Services.AddSingleton<AgentAuthenticator>();
         builder.Services.AddSingleton<AgentEndpoints>();
         builder.Services.AddSingleton<AdminEndpoints>();
-        builder.Services.AddAuthentication()
+        builder.Services.AddSingleton<PageEndpoints>();
+        builder.Services.AddSingleton<SignInThrottle>();
+        // Cookie keys in the data directory (0700): a restart keeps people signed in.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("upanel-panel")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "upanel_antiforgery";
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.HttpOnly = true;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        builder.Services.AddAuthentication(AuthSchemes.Cookie)
+            .AddCookie(AuthSchemes.Cookie, cookie =>
+            {
+                cookie.Cookie.Name = "upanel_session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+                cookie.SlidingExpiration = true;
+                cookie.LoginPath = "/signin";
+                cookie.ReturnUrlParameter = "return";
+                cookie.Events.OnRedirectToLogin = context =>
+                {
+                    // The JSON the pages poll answers 401; a page goes to the sign-in form.
+                    if (context.Request.Path.StartsWithSegments("/ui"))
+                    {
+                        return ApiErrors.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "sign in first");
+                    }
+
+                    context.Response.Redirect(context.RedirectUri);
+                    return Task.CompletedTask;
+                };
+            })
             .AddScheme<AuthenticationSchemeOptions, AdminBearerHandler>(AuthSchemes.AdminBearer, configureOptions: null)
             .AddScheme<AuthenticationSchemeOptions, AgentTokenHandler>(AuthSchemes.AgentToken, configureOptions: null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminApi, policy => policy.AddAuthenticationSchemes(AuthSchemes.AdminBearer).RequireAuthenticatedUser())
-            .AddPolicy(AuthSchemes.Agent, policy => policy.AddAuthenticationSchemes(AuthSchemes.AgentToken).RequireAuthenticatedUser());
+            .AddPolicy(AuthSchemes.Agent, policy => policy.AddAuthenticationSchemes(AuthSchemes.AgentToken).RequireAuthenticatedUser())
+            .AddPolicy(AuthSchemes.Pages, policy => policy.AddAuthenticationSchemes(AuthSchemes.Cookie).RequireAuthenticatedUser());
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());
         builder.Services.AddOpenApi(OpenApiDocument, openApi =>
@@ -117,9 +158,11 @@ internal static class PanelApp
         app.UseStatusCodePages(context => ApiErrors.WriteStatusCodePageAsync(context.HttpContext));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapOpenApi("/openapi/{documentName}.json");
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        PageEndpoints.Map(app);
         InstallScriptEndpoint.Map(app);
         app.MapGet("/healthz", (RequestDelegate)(context => context.Response.WriteAsync("ok", context.RequestAborted))).ExcludeFromDescription();
         return app;
@@ -137,6 +180,21 @@ internal static class PanelApp
         context.RequestServices.GetRequiredService<UnhandledErrors>().Add();
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("UPanel.Panel.Api");
         Api.Log.Unhandled(logger, exception ?? new InvalidOperationException("unknown error"), context.Request.Method, context.Request.Path);
+        if (!context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/ui"))
+        {
+            // A person at a page gets a page, not a stack trace or JSON.
+            var database = exception is System.Data.Common.DbException;
+            context.Response.StatusCode = database ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>UPanel: error</title><link rel=\"stylesheet\" href=\"/assets/panel.css\"></head><body><main>"
+                + (database
+                    ? "<h1>The panel's database is unreachable</h1><p>The panel is running but cannot read its database. Check that PostgreSQL is up (UPANEL_POSTGRES) or that the data directory is readable, then reload. The panel's log has the details.</p>"
+                    : "<h1>Something went wrong</h1><p>The panel hit an error it did not expect; its log has the details. Reload to try again.</p>")
+                + "</main></body></html>");
+            return;
+        }
+
         context.Response.StatusCode = StatusCodes.Status500InternalServerError;
         await context.Response.WriteAsJsonAsync(new ErrorResponse { Error = "internal error" }, ContractsJsonContext.Default.ErrorResponse);
     }

@@ -36,6 +36,9 @@ internal interface IPanelStore : IAsyncDisposable
     /// <summary>Newest first (by row), rows with id below <paramref name="beforeId"/> when given.</summary>
     Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>The chart columns of a server's history sampled in [<paramref name="from"/>, <paramref name="to"/>), oldest first.</summary>
+    Task<IReadOnlyList<Pages.Charts.MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
     /// <summary>
     /// Makes <paramref name="newTokenHash"/> the server's token. The token the agent holds stays valid until
     /// <paramref name="previousExpiresAt"/> or until the new one is first used; <paramref name="sealedToken"/> is

@@ -352,6 +352,37 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return servers;
     }
 
+    public async Task<IReadOnlyList<Pages.Charts.MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT sample_at, cpu_percent, ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, network_in_bytes, network_out_bytes
+            FROM heartbeats
+            WHERE server_id = @server AND sample_at >= @from AND sample_at < @to
+            ORDER BY sample_at
+            """);
+        Db.Add(command, "server", serverId);
+        Db.Add(command, "from", from);
+        Db.Add(command, "to", to);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var samples = new List<Pages.Charts.MetricSample>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            samples.Add(new Pages.Charts.MetricSample(
+                reader.GetInt64(0),
+                Db.Double(reader, 1),
+                Db.Int64(reader, 2),
+                Db.Int64(reader, 3),
+                Db.Int64(reader, 4),
+                Db.Int64(reader, 5),
+                Db.Double(reader, 6),
+                Db.Int64(reader, 7),
+                Db.Int64(reader, 8)));
+        }
+
+        return samples;
+    }
+
     public async Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);

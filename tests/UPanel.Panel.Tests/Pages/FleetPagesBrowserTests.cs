@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using UPanel.Agent.Tests.Collection.Docker;
+using UPanel.Panel.Tests.EndToEnd;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Pages;
+
+/// <summary>
+/// The pages in headless Chromium against the panel on 127.0.0.1, fed by the real agent binary reading this host and
+/// the real Docker engine, with one container made unhealthy by a failing health check.
+/// </summary>
+public sealed class FleetPagesBrowserTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-pages-").FullName;
+    private readonly string _prefix = $"upanel-pages-{Guid.NewGuid().ToString("N")[..6]}";
+    private readonly List<string> _containers = [];
+    private readonly CancellationTokenSource _clock = new();
+    private PanelHost _panel = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private Task _clockTask = Task.CompletedTask;
+
+    public async ValueTask InitializeAsync()
+    {
+        RequiredServices.Docker();
+        (_playwright, _browser) = await Browser.LaunchAsync();
+        _panel = await PanelHost.StartAsync(new() { DataDirectory = _dir });
+        // The panel's clock follows the real one: the agent stamps its samples with real time.
+        _clockTask = Task.Run(async () =>
+        {
+            while (!_clock.IsCancellationRequested)
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (now > _panel.Time.GetUtcNow())
+                {
+                    _panel.Time.SetUtcNow(now);
+                }
+
+                await Task.Delay(200);
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Overview_detail_charts_containers_and_token_rotation_with_the_real_agent()
+    {
+        var unhealthy = await DockerCli.StartAsync($"{_prefix}-sick", ["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"], "sleep", "3600");
+        _containers.Add(unhealthy);
+        _containers.Add(await DockerCli.StartAsync($"{_prefix}-fine", [], "sleep", "3600"));
+        await DockerCli.WaitForAsync(unhealthy, "{{.State.Health.Status}}", s => s == "unhealthy", TimeSpan.FromSeconds(60));
+
+        var envFile = Path.Combine(_dir, "agent.env");
+        var (registerExit, registerOutput) = await AgentProcess.RunAsync(
+            ["register", "--panel-url", _panel.BaseAddress.ToString(), "--env-file", envFile],
+            new Dictionary<string, string> { ["INSTALL_TOKEN"] = await _panel.CreateInstallTokenAsync() });
+        Assert.True(registerExit == 0, registerOutput);
+        var serverId = File.ReadAllLines(envFile).Single(l => l.StartsWith("SERVER_ID=", StringComparison.Ordinal))["SERVER_ID=".Length..];
+        using (var settings = await _panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{serverId}/settings", _panel.AdminKey, """{"next_heartbeat_seconds":5}"""))
+        {
+            await PanelHost.ReadJsonAsync(settings, 200);
+        }
+
+        using var agent = await AgentProcess.StartAsync(
+            ["run", "--env-file", envFile, "--health-listen", "off", "--state-dir", Path.Combine(_dir, "state")]);
+        // Three samples, so the network chart has rates and the charts have a line.
+        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
+        {
+            var page = await _panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats");
+            return page.GetProperty("heartbeats").GetArrayLength() >= 3 ? page : null;
+        }, "three heartbeats", seconds: 90);
+        var version = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("agent_version").GetString()!;
+        var containerCount = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("container_count").GetInt64();
+
+        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        var browserPage = await context.NewPageAsync();
+        browserPage.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await Browser.SignInAsync(browserPage, _panel.BaseAddress, _panel.AdminKey);
+
+        // Overview: this host, online, its version and container count with the unhealthy one counted.
+        var row = browserPage.Locator($"#servers tbody tr[data-id='{serverId}']");
+        await row.WaitForAsync();
+        Assert.Equal("online", await row.GetAttributeAsync("data-status"));
+        var cells = await row.Locator("td").AllTextContentsAsync();
+        Assert.Equal(Environment.MachineName, cells[0], ignoreCase: true);
+        Assert.StartsWith(version, cells[2]);
+        Assert.StartsWith(containerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), cells[3]);
+        Assert.Contains("unhealthy", cells[3]);
+        await browserPage.ScreenshotAsync(new() { Path = Browser.ArtifactPath("overview.png"), FullPage = true });
+
+        // Detail: the seed's three facts, charts drawn from data, the unhealthy container first.
+        await row.Locator("a").ClickAsync();
+        Assert.Equal(version, await browserPage.TextContentAsync("#agent-version"));
+        Assert.Equal(containerCount.ToString(System.Globalization.CultureInfo.InvariantCulture), await browserPage.TextContentAsync("#container-count"));
+        Assert.EndsWith("s ago", await browserPage.TextContentAsync("#last-heartbeat"));
+        await browserPage.Locator("#charts[data-loaded='1h']").WaitForAsync();
+        foreach (var chart in new[] { "cpu", "ram", "disk", "load", "net" })
+        {
+            var box = browserPage.Locator($"#chart-{chart}");
+            Assert.True(int.Parse(await box.GetAttributeAsync("data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 1, $"chart {chart} has no points");
+            Assert.Equal(1, await box.Locator("canvas").CountAsync());
+        }
+
+        // The data uPlot holds: RAM total is this host's MemTotal, CPU within 0..100.
+        var ramTotal = await browserPage.EvaluateAsync<double>("() => document.getElementById('chart-ram').uplot.data[2].filter(v => v !== null).pop()");
+        Assert.Equal(MemTotalMib(), (long)ramTotal);
+        var cpu = await browserPage.EvaluateAsync<double[]>("() => document.getElementById('chart-cpu').uplot.data[1].filter(v => v !== null)");
+        Assert.All(cpu, v => Assert.InRange(v, 0, 100));
+        var names = (await browserPage.Locator("#containers tbody tr td:first-child").AllTextContentsAsync()).ToList();
+        var healths = await browserPage.Locator("#containers tbody tr td:nth-child(4)").AllTextContentsAsync();
+        var sickRow = names.IndexOf($"{_prefix}-sick");
+        Assert.True(sickRow >= 0, string.Join(", ", names));
+        Assert.All(healths.Take(sickRow + 1), h => Assert.Equal("unhealthy", h));
+        Assert.True(names.IndexOf($"{_prefix}-fine") > sickRow);
+        await browserPage.ScreenshotAsync(new() { Path = Browser.ArtifactPath("detail.png"), FullPage = true });
+
+        // Rotation from the page, end to end: the agent picks the new token up and keeps reporting with it.
+        await browserPage.ClickAsync("#rotate button");
+        var newToken = (await browserPage.TextContentAsync("#new-token"))!.Trim();
+        Assert.Equal(64, newToken.Length);
+        var before = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("latest_seq").GetInt64();
+        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
+        {
+            var view = await _panel.AdminGetAsync($"/api/admin/servers/{serverId}");
+            return !view.GetProperty("token_rotation_pending").GetBoolean() && view.GetProperty("latest_seq").GetInt64() > before + 1 ? view : null;
+        }, "heartbeats with the rotated token", seconds: 60);
+        using (var withNewToken = await _panel.PostHeartbeatAsync(newToken, _panel.NewHeartbeat("someone-else")))
+        {
+            // The new token authenticates (a heartbeat for another server id is 403, not 401).
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, withNewToken.StatusCode);
+        }
+
+        await browserPage.ClickAsync("#signout");
+        Assert.EndsWith("/signin", browserPage.Url);
+        Assert.Equal(0, await agent.TerminateAsync());
+        Assert.DoesNotContain(newToken, agent.Output);
+    }
+
+    [Fact]
+    public async Task Add_a_server_shows_a_fresh_install_token_in_the_install_command()
+    {
+        var page = await _browser.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/servers/new").ToString());
+        await page.ClickAsync("#new-token-form button");
+
+        var command = (await page.TextContentAsync("#install-command"))!;
+        var prefix = $"curl -fsSL {_panel.BaseAddress.ToString().TrimEnd('/')}/install.sh | sudo sh -s -- --token ";
+        Assert.StartsWith(prefix, command);
+        var token = command[prefix.Length..];
+        var registered = await _panel.RegisterAsync(token, "new-host", machineId: Guid.NewGuid().ToString("N"));
+        Assert.Equal(26, registered.ServerId.Length);
+    }
+
+    private static long MemTotalMib() =>
+        long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _clock.CancelAsync();
+        await _clockTask;
+        await DockerCli.RemoveAsync(_containers);
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _panel.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+        _clock.Dispose();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using Microsoft.Playwright;
+using UPanel.Panel.Pages;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Pages;
+
+/// <summary>Sign-in in a real browser, each test with its own panel (the failure counter is per panel and address).</summary>
+public sealed class SignInBrowserTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-pages-").FullName;
+    private PanelHost _panel = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        (_playwright, _browser) = await Browser.LaunchAsync();
+        _panel = await PanelHost.StartAsync(new() { DataDirectory = _dir });
+    }
+
+    [Fact]
+    public async Task A_page_without_a_session_gets_the_sign_in_page_while_the_apis_answer_401()
+    {
+        var page = await _browser.NewPageAsync();
+
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/servers/01ABC").ToString());
+
+        Assert.EndsWith("/signin?return=%2Fservers%2F01ABC", page.Url);
+        Assert.Equal("Sign in", await page.TextContentAsync("h1"));
+        using var api = await _panel.Client.GetAsync("/api/admin/servers", TestContext.Current.CancellationToken);
+        await Auth.AssertUnauthorizedAsync(api);
+        using var ui = await _panel.Client.GetAsync("/ui/servers.json", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, ui.StatusCode);
+    }
+
+    [Fact]
+    public async Task Wrong_key_is_refused_and_repeated_failures_are_rate_limited()
+    {
+        var page = await _browser.NewPageAsync();
+
+        for (var attempt = 0; attempt < SignInThrottle.MaxFailures; attempt++)
+        {
+            await Browser.SignInAsync(page, _panel.BaseAddress, "not-the-key");
+            Assert.Equal("That is not the admin key.", await page.TextContentAsync("#signin-error"));
+        }
+
+        // Now even the right key waits: the address is throttled, not the key.
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+        Assert.StartsWith("Too many failed sign-ins from this address", await page.TextContentAsync("#signin-error"));
+        Assert.EndsWith("/signin", page.Url);
+
+        _panel.Time.Advance(SignInThrottle.Window);
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+        Assert.Equal(new Uri(_panel.BaseAddress, "/").ToString(), page.Url);
+        Assert.Equal("Servers", await page.TextContentAsync("h1"));
+        Assert.Contains("No servers yet", await page.TextContentAsync("#empty"));
+    }
+
+    [Fact]
+    public async Task Session_cookie_is_http_only_and_same_site_strict_and_sign_out_ends_it()
+    {
+        var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+
+        var session = (await context.CookiesAsync()).Single(c => c.Name == "upanel_session");
+        Assert.True(session.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
+
+        await page.ClickAsync("#signout");
+        Assert.EndsWith("/signin", page.Url);
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/").ToString());
+        Assert.EndsWith("/signin?return=%2F", page.Url);
+    }
+
+    [Fact]
+    public async Task A_form_post_without_the_anti_forgery_token_is_refused()
+    {
+        var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+
+        var response = await context.APIRequest.PostAsync(new Uri(_panel.BaseAddress, "/servers/new").ToString(), new() { Form = context.APIRequest.CreateFormData() });
+
+        Assert.Equal(400, response.Status);
+        Assert.DoesNotContain("install-command", await response.TextAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _panel.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
