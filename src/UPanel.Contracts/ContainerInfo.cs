@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UPanel.Contracts;
 
 /// <summary>One Docker container as reported in a heartbeat.</summary>
@@ -34,4 +36,8 @@ public sealed record ContainerInfo
     public int? ExitCode { get; init; }
 
     public bool? OomKilled { get; init; }
+
+    /// <summary>When the container last stopped (UTC); sent for exited, dead and restarting containers only.</summary>
+    [JsonConverter(typeof(UtcTimestampConverter))]
+    public DateTimeOffset? FinishedAt { get; init; }
 }

@@ -82,6 +82,33 @@ public abstract class HeartbeatTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task An_exited_containers_restart_count_exit_code_oom_and_finish_time_are_kept()
+    {
+        var server = await Panel.NewServerAsync();
+        var finishedAt = new DateTimeOffset(2026, 1, 15, 10, 29, 58, 250, TimeSpan.Zero);
+        var heartbeat = Panel.NewHeartbeat(server.ServerId, seq: 1) with
+        {
+            Containers =
+            [
+                new ContainerInfo
+                {
+                    Id = "abc123def456", Name = "worker", Image = "worker:2", Status = "exited", Health = "none",
+                    UptimeSeconds = 0, RestartCount = 4, ExitCode = 137, OomKilled = true, FinishedAt = finishedAt,
+                },
+            ],
+        };
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat);
+
+        var containers = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}/containers");
+        var container = Assert.Single(containers.GetProperty("containers").EnumerateArray());
+        Assert.Equal(4, container.GetProperty("restart_count").GetInt32());
+        Assert.Equal(137, container.GetProperty("exit_code").GetInt32());
+        Assert.True(container.GetProperty("oom_killed").GetBoolean());
+        Assert.Equal("2026-01-15T10:29:58Z", container.GetProperty("finished_at").GetString());
+    }
+
+    [Fact]
     public async Task A_heartbeat_id_already_stored_is_acknowledged_and_not_stored_again()
     {
         var server = await Panel.NewServerAsync();

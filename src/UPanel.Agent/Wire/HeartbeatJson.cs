@@ -83,6 +83,7 @@ internal static class HeartbeatJson
         JsonWrite.Number(writer, "restart_count"u8, container.RestartCount);
         JsonWrite.Number(writer, "exit_code"u8, container.ExitCode);
         JsonWrite.Boolean(writer, "oom_killed"u8, container.OomKilled);
+        JsonWrite.Timestamp(writer, "finished_at"u8, container.FinishedAt);
         writer.WriteEndObject();
     }
 }

@@ -47,6 +47,7 @@ public sealed class HeartbeatJsonTests
                 {
                     Id = "abc123def456", Name = "web", Image = "nginx:1.27", Status = "running", Health = "healthy",
                     UptimeSeconds = 86400, CpuPercent = 123.456789012345678, MemoryMb = 256, RestartCount = 2, ExitCode = 137, OomKilled = true,
+                    FinishedAt = new DateTimeOffset(2026, 1, 15, 10, 29, 59, 123, TimeSpan.FromHours(2)),
                 },
             ],
             AgentVersion = "1.0.0",

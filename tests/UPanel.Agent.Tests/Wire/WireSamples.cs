@@ -77,6 +77,7 @@ internal static class WireSamples
         RestartCount = Maybe(random, () => (int)(Pick(random, Longs) % int.MaxValue)),
         ExitCode = Maybe(random, () => random.Next(-1, 256)),
         OomKilled = Maybe(random, () => random.Next(2) == 0),
+        FinishedAt = random.Next(3) == 0 ? null : Pick(random, Timestamps),
     };
 
     public static T Pick<T>(Random random, T[] values) => values[random.Next(values.Length)];

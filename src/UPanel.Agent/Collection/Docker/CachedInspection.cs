@@ -7,4 +7,5 @@ internal sealed record CachedInspection(
     DateTimeOffset? StartedAt,
     int RestartCount,
     int ExitCode,
-    bool OomKilled);
+    bool OomKilled,
+    DateTimeOffset? FinishedAt);

@@ -431,22 +431,23 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
     private static CachedInspection ToCached(string key, DockerContainerInspect inspect)
     {
         var state = inspect.State;
-        DateTimeOffset? startedAt = null;
-        if (state?.StartedAt is { } text
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-            && parsed.Year > 1)
-        {
-            startedAt = parsed;
-        }
-
         return new CachedInspection(
             key,
             state?.Health?.Status is { Length: > 0 } health ? health : "none",
-            startedAt,
+            EngineTime(state?.StartedAt),
             inspect.RestartCount,
             state?.ExitCode ?? 0,
-            state?.OomKilled ?? false);
+            state?.OomKilled ?? false,
+            EngineTime(state?.FinishedAt));
     }
+
+    /// <summary>Null for the engine's zero time ("0001-01-01T00:00:00Z": never happened) and for text that is not a time.</summary>
+    private static DateTimeOffset? EngineTime(string? text) =>
+        text is not null
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+        && parsed.Year > 1
+            ? parsed
+            : null;
 
     private ContainerInfo ToContainerInfo(DockerContainerSummary container, DateTimeOffset now, double cpuPercent, ulong memoryBytes)
     {
@@ -470,11 +471,14 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
             CpuPercent = cpuPercent,
             MemoryMb = (long)(memoryBytes / BytesPerMiB),
             RestartCount = inspection?.RestartCount,
-            // An exit code means something only once the process ended.
-            ExitCode = state is "exited" or "dead" or "restarting" ? inspection?.ExitCode : null,
+            // An exit code and its time mean something only once the process ended.
+            ExitCode = Ended(state) ? inspection?.ExitCode : null,
             OomKilled = inspection?.OomKilled,
+            FinishedAt = Ended(state) ? inspection?.FinishedAt : null,
         };
     }
+
+    private static bool Ended(string state) => state is "exited" or "dead" or "restarting";
 
     private static string NameOf(DockerContainerSummary container)
     {

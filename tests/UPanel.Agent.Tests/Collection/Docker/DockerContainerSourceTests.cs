@@ -36,12 +36,14 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
     }
 
     [Fact]
-    public void Exited_container_reports_its_exit_code_and_no_uptime_cpu_or_memory()
+    public async Task Exited_container_reports_its_exit_code_and_finish_time_and_no_uptime_cpu_or_memory()
     {
         RequiredServices.Docker();
         var exited = containers.Reported("exited");
         Assert.Equal("exited", exited.Status);
         Assert.Equal(3, exited.ExitCode);
+        var finishedAt = DateTimeOffset.Parse(await DockerCli.InspectAsync(containers.IdOf("exited"), "{{.State.FinishedAt}}"), CultureInfo.InvariantCulture);
+        Assert.Equal(finishedAt, exited.FinishedAt);
         Assert.Equal(0, exited.UptimeSeconds);
         Assert.Equal(0, exited.CpuPercent);
         Assert.Equal(0, exited.MemoryMb);
@@ -58,6 +60,7 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         Assert.Equal("none", created.Health);
         Assert.Equal(0, created.UptimeSeconds);
         Assert.Null(created.ExitCode);
+        Assert.Null(created.FinishedAt);
     }
 
     [Fact]
@@ -71,6 +74,7 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         Assert.InRange(running.UptimeSeconds!.Value, expected - 30, expected + 1);
         Assert.Equal("running", running.Status);
         Assert.Null(running.ExitCode);
+        Assert.Null(running.FinishedAt);
         Assert.Equal(0, running.RestartCount);
     }
 

@@ -38,11 +38,11 @@ public sealed class DockerApiRecordsTests
     }
 
     [Theory]
-    [InlineData("inspect-healthy.json", HealthyId, "running", 0, "2026-11-27T09:09:09.330698511Z", "healthy")]
-    [InlineData("inspect-running.json", RunningId, "running", 0, "2026-11-27T09:09:09.572083019Z", null)]
-    [InlineData("inspect-exited.json", ExitedId, "exited", 3, "2026-11-27T09:09:09.815238888Z", null)]
-    [InlineData("inspect-created.json", CreatedId, "created", 0, "0001-01-01T00:00:00Z", null)]
-    public void Inspect_gives_state_exit_code_start_and_health(string fixture, string id, string status, int exitCode, string startedAt, string? health)
+    [InlineData("inspect-healthy.json", HealthyId, "running", 0, "2026-11-27T09:09:09.330698511Z", "0001-01-01T00:00:00Z", "healthy")]
+    [InlineData("inspect-running.json", RunningId, "running", 0, "2026-11-27T09:09:09.572083019Z", "0001-01-01T00:00:00Z", null)]
+    [InlineData("inspect-exited.json", ExitedId, "exited", 3, "2026-11-27T09:09:09.815238888Z", "2026-11-27T09:09:09.810431424Z", null)]
+    [InlineData("inspect-created.json", CreatedId, "created", 0, "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", null)]
+    public void Inspect_gives_state_exit_code_start_finish_and_health(string fixture, string id, string status, int exitCode, string startedAt, string finishedAt, string? health)
     {
         var inspect = DockerContainerInspect.Read(Captured(fixture));
 
@@ -53,6 +53,7 @@ public sealed class DockerApiRecordsTests
         Assert.Equal(exitCode, inspect.State.ExitCode);
         Assert.False(inspect.State.OomKilled);
         Assert.Equal(startedAt, inspect.State.StartedAt);
+        Assert.Equal(finishedAt, inspect.State.FinishedAt);
         Assert.Equal(health, inspect.State.Health?.Status);
     }
 
