@@ -88,7 +88,7 @@
       ram: function (s) { return { series: [{ label: "used", stroke: "#7a5af8", width: 2 }, { label: "total", stroke: "#98a2b3", dash: [4, 4] }], data: [s.ram_used_mb.avg, s.ram_total_mb], y: { range: function (u, min, max) { return [0, max * 1.05 || 1]; } } }; },
       disk: function (s) { return { series: [{ label: "used", stroke: "#12805c", width: 2 }, { label: "total", stroke: "#98a2b3", dash: [4, 4] }], data: [s.disk_used_gb.avg, s.disk_total_gb], y: { range: function (u, min, max) { return [0, max * 1.05 || 1]; } } }; },
       load: function (s) { return { series: [{ label: "avg", stroke: "#b54708", width: 2 }, { label: "max", stroke: "#98a2b3", dash: [4, 4] }], data: [s.load1.avg, s.load1.max], y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } }; },
-      net: function (s) { return { series: [{ label: "in", stroke: "#0e9384", width: 2, value: function (u, v) { return units(v); } }, { label: "out", stroke: "#c11574", width: 2, value: function (u, v) { return units(v); } }], data: [s.network_in_rate.avg, s.network_out_rate.avg], y: { range: function (u, min, max) { return [0, max * 1.1 || 1]; } }, axis: function (u, vals) { return vals.map(units); } }; }
+      net: function (s) { return { series: [{ label: "in", stroke: "#0e9384", width: 2, value: function (u, v) { return units(v); } }, { label: "out", stroke: "#c11574", width: 2, value: function (u, v) { return units(v); } }], data: [s.network_in_rate.avg, s.network_out_rate.avg], y: { range: function (u, min, max) { return [0, Math.max(1024, max * 1.1)]; } }, axis: function (u, vals) { return vals.map(units); } }; }
     };
     var draw = function (series) {
       Object.keys(defs).forEach(function (name) {
