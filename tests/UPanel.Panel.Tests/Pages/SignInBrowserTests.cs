@@ -87,6 +87,43 @@ public sealed class SignInBrowserTests : IAsyncLifetime
         Assert.DoesNotContain("install-command", await response.TextAsync());
     }
 
+    [Fact]
+    public async Task A_server_that_never_reported_says_so_and_revoking_it_from_the_page_asks_first()
+    {
+        var server = await _panel.NewServerAsync("quiet-host");
+        var page = await _browser.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+        var dialogs = new List<string>();
+        var accept = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await (accept ? dialog.AcceptAsync() : dialog.DismissAsync());
+        };
+
+        await page.GotoAsync(new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}").ToString());
+        Assert.Equal("never seen", await page.TextContentAsync("#status"));
+        Assert.Contains("has not sent a heartbeat yet", await page.TextContentAsync("#never-seen"));
+        Assert.Equal("—", await page.TextContentAsync("#container-count"));
+        await page.Locator("#charts[data-loaded='1h']").WaitForAsync();
+        Assert.Equal("No data in this range", await page.TextContentAsync("#chart-cpu .nodata"));
+
+        // Dismissed: nothing happens.
+        await page.ClickAsync("#revoke button");
+        Assert.Single(dialogs);
+        Assert.Contains("cannot be undone", dialogs[0]);
+        Assert.Equal("never_seen", (await _panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}")).GetProperty("status").GetString());
+
+        accept = true;
+        await page.ClickAsync("#revoke button");
+        await page.Locator("#revoked-notice").WaitForAsync();
+        Assert.Equal("revoked", await page.TextContentAsync("#status"));
+        Assert.Equal(0, await page.Locator("#revoke").CountAsync());
+        Assert.Equal("revoked", (await _panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}")).GetProperty("status").GetString());
+        using var heartbeat = await _panel.PostHeartbeatAsync(server.AgentToken, _panel.NewHeartbeat(server.ServerId));
+        await Auth.AssertUnauthorizedAsync(heartbeat);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _browser.DisposeAsync();
