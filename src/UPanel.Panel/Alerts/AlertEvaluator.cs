@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using UPanel.Contracts;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>
+/// The rules as a pure function: the previous state, what the panel now knows about a server, the rules and the time
+/// give the next state and the alerts that fired or resolved. No I/O and no clock of its own, so every duration is
+/// tested on fake time; storing the state and sending notifications are someone else's job.
+/// </summary>
+internal static class AlertEvaluator
+{
+    public static (ServerAlertState State, IReadOnlyList<AlertTransition> Transitions) Evaluate(
+        ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now)
+    {
+        var evaluation = new Evaluation(previous, server, rules, now);
+        if (!evaluation.Offline())
+        {
+            // Figures of a server that has gone quiet are stale: its other alerts keep their state until it returns.
+            evaluation.Thresholds();
+            evaluation.Containers();
+        }
+
+        return evaluation.Result();
+    }
+
+    /// <summary>
+    /// Not a failure: 0, 143 (SIGTERM: docker stop) and 137 without an OOM kill (SIGKILL: docker stop after its timeout,
+    /// which a shell as PID 1 always reaches, or docker kill).
+    /// </summary>
+    public static bool IsFailedExit(int exitCode) => exitCode is not (0 or 143 or 137);
+
+    private static bool Ended(string status) => status is "exited" or "dead";
+
+    private static double? Percent(long? used, long? total) =>
+        used is { } u && total is > 0 and { } t ? 100.0 * u / t : null;
+
+    private sealed class Evaluation(ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now)
+    {
+        private readonly ImmutableDictionary<AlertKey, DateTimeOffset>.Builder _firing = previous.Firing.ToBuilder();
+        private readonly ImmutableDictionary<AlertKey, DateTimeOffset>.Builder _pending = previous.Pending.ToBuilder();
+        private readonly ImmutableDictionary<string, ImmutableList<DateTimeOffset>>.Builder _restarts = previous.Restarts.ToBuilder();
+        private readonly List<AlertTransition> _transitions = [];
+        private ImmutableDictionary<string, ContainerInfo>? _containers = previous.Containers;
+
+        public bool Offline()
+        {
+            var grace = server.Interval * rules.OfflineAfterIntervals;
+            var offline = server.LastSeenAt is { } seen && now - seen > grace;
+            Hold(
+                Key(AlertKind.ServerOffline),
+                offline,
+                !offline,
+                TimeSpan.Zero,
+                () => $"no heartbeat for {Minutes(now - server.LastSeenAt!.Value)} (offline after {rules.OfflineAfterIntervals} intervals of {Minutes(server.Interval)})",
+                () => "heartbeats are arriving again");
+            return offline;
+        }
+
+        public void Thresholds()
+        {
+            var metrics = server.Metrics;
+            Threshold(AlertKind.CpuHigh, "CPU", metrics?.CpuPercent, rules.CpuPercent);
+            Threshold(AlertKind.RamHigh, "RAM", Percent(metrics?.RamUsedMb, metrics?.RamTotalMb), rules.RamPercent);
+            Threshold(AlertKind.DiskHigh, "disk", Percent(metrics?.DiskUsedGb, metrics?.DiskTotalGb), rules.DiskPercent);
+        }
+
+        public void Containers()
+        {
+            if (server.Containers is not { } list)
+            {
+                return;
+            }
+
+            var current = ImmutableDictionary.CreateBuilder<string, ContainerInfo>(StringComparer.Ordinal);
+            foreach (var container in list)
+            {
+                current[container.Name] = container;
+            }
+
+            var before = previous.Containers;
+            foreach (var container in current.Values)
+            {
+                Container(container, before is null ? null : before.GetValueOrDefault(container.Name), before is not null);
+            }
+
+            foreach (var gone in before?.Values.Where(c => !current.ContainsKey(c.Name)) ?? [])
+            {
+                Disappeared(gone);
+            }
+
+            _containers = current.ToImmutable();
+        }
+
+        public (ServerAlertState, IReadOnlyList<AlertTransition>) Result() => (
+            new ServerAlertState
+            {
+                Firing = _firing.ToImmutable(),
+                Pending = _pending.ToImmutable(),
+                Containers = _containers,
+                Restarts = _restarts.ToImmutable(),
+            },
+            _transitions);
+
+        private void Threshold(AlertKind kind, string what, double? value, double threshold)
+        {
+            if (value is not { } v)
+            {
+                return;
+            }
+
+            Hold(
+                Key(kind),
+                v >= threshold,
+                v < threshold - rules.HysteresisPoints,
+                rules.ThresholdFor,
+                () => $"{what} at {v:0.#} % (at or above {threshold:0.#} % for {Minutes(rules.ThresholdFor)})",
+                () => $"{what} back to {v:0.#} %");
+        }
+
+        /// <param name="before">The container in the previous heartbeat (null when new).</param>
+        /// <param name="seenBefore">The server's containers were known before: a stop is news only then.</param>
+        private void Container(ContainerInfo container, ContainerInfo? before, bool seenBefore)
+        {
+            var name = container.Name;
+            Resolve(Key(AlertKind.ContainerDisappeared, name), "it is back");
+
+            var stopped = seenBefore
+                && Ended(container.Status)
+                && (before is null || !Ended(before.Status) || before.FinishedAt != container.FinishedAt);
+            if (stopped && container.OomKilled == true)
+            {
+                Fire(Key(AlertKind.ContainerOomKilled, name), $"{Describe(container)} was killed for running out of memory (exit code {container.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
+            }
+            else if (stopped && container.ExitCode is { } code && IsFailedExit(code))
+            {
+                Fire(Key(AlertKind.ContainerExited, name), $"{Describe(container)} exited with code {code}");
+            }
+
+            if (container.Status == "running")
+            {
+                Resolve(Key(AlertKind.ContainerExited, name), "it is running again");
+                Resolve(Key(AlertKind.ContainerOomKilled, name), "it is running again");
+            }
+
+            var unhealthy = container.Health == "unhealthy";
+            Hold(
+                Key(AlertKind.ContainerUnhealthy, name),
+                unhealthy,
+                !unhealthy,
+                rules.UnhealthyFor,
+                () => $"{Describe(container)} has been unhealthy for {Minutes(rules.UnhealthyFor)}",
+                () => $"{Describe(container)} is {container.Health ?? "no longer unhealthy"}");
+
+            var restarts = (_restarts.GetValueOrDefault(name) ?? []).RemoveAll(at => now - at > rules.RestartLoopWindow);
+            var grew = (container.RestartCount ?? 0) - (before?.RestartCount ?? container.RestartCount ?? 0);
+            for (var i = 0; i < Math.Min(grew, rules.RestartLoopRestarts); i++)
+            {
+                restarts = restarts.Add(now);
+            }
+
+            SetRestarts(name, restarts);
+            Hold(
+                Key(AlertKind.ContainerRestartLoop, name),
+                restarts.Count >= rules.RestartLoopRestarts,
+                restarts.IsEmpty,
+                TimeSpan.Zero,
+                () => $"{Describe(container)} restarted {restarts.Count} times within {Minutes(rules.RestartLoopWindow)} (restart count {container.RestartCount})",
+                () => $"{Describe(container)} has not restarted for {Minutes(rules.RestartLoopWindow)}");
+        }
+
+        private void Disappeared(ContainerInfo gone)
+        {
+            var name = gone.Name;
+            foreach (var kind in (AlertKind[])[AlertKind.ContainerExited, AlertKind.ContainerOomKilled, AlertKind.ContainerUnhealthy, AlertKind.ContainerRestartLoop])
+            {
+                _pending.Remove(Key(kind, name));
+                Resolve(Key(kind, name), "it was removed");
+            }
+
+            _restarts.Remove(name);
+            if (gone.Status == "running")
+            {
+                Fire(Key(AlertKind.ContainerDisappeared, name), $"{Describe(gone)} was running and is gone");
+            }
+        }
+
+        private void SetRestarts(string name, ImmutableList<DateTimeOffset> restarts)
+        {
+            if (restarts.IsEmpty)
+            {
+                _restarts.Remove(name);
+            }
+            else
+            {
+                _restarts[name] = restarts;
+            }
+        }
+
+        /// <summary>
+        /// A condition that must hold for <paramref name="duration"/> before it fires, and once firing resolves only
+        /// when <paramref name="clears"/> (which the hysteresis puts below where it fired).
+        /// </summary>
+        private void Hold(AlertKey key, bool holds, bool clears, TimeSpan duration, Func<string> firing, Func<string> resolved)
+        {
+            if (_firing.ContainsKey(key))
+            {
+                if (clears)
+                {
+                    Resolve(key, resolved());
+                }
+
+                return;
+            }
+
+            if (!holds)
+            {
+                _pending.Remove(key);
+                return;
+            }
+
+            var since = _pending.GetValueOrDefault(key, now);
+            if (now - since >= duration)
+            {
+                _pending.Remove(key);
+                Fire(key, firing());
+            }
+            else
+            {
+                _pending[key] = since;
+            }
+        }
+
+        private void Fire(AlertKey key, string summary)
+        {
+            if (_firing.TryAdd(key, now))
+            {
+                _transitions.Add(new AlertTransition(key, true, now, summary));
+            }
+        }
+
+        private void Resolve(AlertKey key, string summary)
+        {
+            if (_firing.Remove(key))
+            {
+                _transitions.Add(new AlertTransition(key, false, now, summary));
+            }
+        }
+
+        private AlertKey Key(AlertKind kind, string? container = null) => new(server.ServerId, kind, container);
+
+        private static string Describe(ContainerInfo container) => $"container {container.Name} ({container.Image})";
+
+        private static string Minutes(TimeSpan span) =>
+            span.TotalSeconds < 120
+                ? $"{(long)span.TotalSeconds} s"
+                : $"{(long)span.TotalMinutes} min";
+    }
+}

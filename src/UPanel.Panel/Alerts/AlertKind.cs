@@ -1,0 +1,15 @@
+namespace UPanel.Panel.Alerts;
+
+/// <summary>What an alert is about; the server rules first, then the container rules.</summary>
+internal enum AlertKind
+{
+    ServerOffline,
+    CpuHigh,
+    RamHigh,
+    DiskHigh,
+    ContainerExited,
+    ContainerOomKilled,
+    ContainerUnhealthy,
+    ContainerRestartLoop,
+    ContainerDisappeared,
+}

@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+using UPanel.Contracts;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>What the evaluator remembers about one server between evaluations; the previous state is never changed.</summary>
+internal sealed record ServerAlertState
+{
+    public static readonly ServerAlertState Empty = new();
+
+    /// <summary>Alerts firing, with when they started.</summary>
+    public ImmutableDictionary<AlertKey, DateTimeOffset> Firing { get; init; } = ImmutableDictionary<AlertKey, DateTimeOffset>.Empty;
+
+    /// <summary>Conditions that hold but have not yet held for their duration, with since when.</summary>
+    public ImmutableDictionary<AlertKey, DateTimeOffset> Pending { get; init; } = ImmutableDictionary<AlertKey, DateTimeOffset>.Empty;
+
+    /// <summary>The containers of the last evaluated heartbeat by name; null before the first one with containers.</summary>
+    public ImmutableDictionary<string, ContainerInfo>? Containers { get; init; }
+
+    /// <summary>Per container, when its restart count was seen to grow (within the restart-loop window).</summary>
+    public ImmutableDictionary<string, ImmutableList<DateTimeOffset>> Restarts { get; init; } =
+        ImmutableDictionary<string, ImmutableList<DateTimeOffset>>.Empty;
+}

@@ -1,0 +1,19 @@
+using UPanel.Contracts;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>What the panel knows about a server at one evaluation: its interval, its last heartbeat and that heartbeat's figures.</summary>
+internal sealed record ServerSnapshot
+{
+    public required string ServerId { get; init; }
+
+    public required TimeSpan Interval { get; init; }
+
+    /// <summary>When the panel received the last heartbeat; null before the first.</summary>
+    public DateTimeOffset? LastSeenAt { get; init; }
+
+    public HostMetrics? Metrics { get; init; }
+
+    /// <summary>Null when the agent could not ask Docker: the container rules then keep their state.</summary>
+    public IReadOnlyList<ContainerInfo>? Containers { get; init; }
+}

@@ -1,0 +1,260 @@
+using Microsoft.Extensions.Time.Testing;
+using UPanel.Contracts;
+using UPanel.Panel.Alerts;
+
+namespace UPanel.Panel.Tests.Alerts;
+
+/// <summary>The rules on fake time: one heartbeat per interval unless a test says otherwise.</summary>
+public sealed class AlertEvaluatorTests
+{
+    private const string ServerId = "srv1";
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 15, 10, 0, 0, TimeSpan.Zero));
+    private readonly AlertRules _rules = new();
+    private ServerAlertState _state = ServerAlertState.Empty;
+    private DateTimeOffset _lastSeen;
+    private HostMetrics _metrics = new() { CpuPercent = 10, RamUsedMb = 1000, RamTotalMb = 4000, DiskUsedGb = 10, DiskTotalGb = 100 };
+    private List<ContainerInfo>? _containers = [];
+
+    [Fact]
+    public void Server_is_offline_after_three_of_its_own_intervals_once_and_back_online_with_its_next_heartbeat()
+    {
+        Heartbeat();
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(3)));
+
+        var fired = Assert.Single(QuietFor(TimeSpan.FromSeconds(1)));
+        Assert.Equal(new AlertKey(ServerId, AlertKind.ServerOffline), fired.Key);
+        Assert.True(fired.Firing);
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(10)));
+
+        var back = Assert.Single(Heartbeat());
+        Assert.Equal((AlertKind.ServerOffline, false), (back.Key.Kind, back.Firing));
+    }
+
+    [Fact]
+    public void A_five_minute_server_is_not_offline_after_two_minutes()
+    {
+        Heartbeat();
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(14), interval: TimeSpan.FromMinutes(5)));
+        Assert.Equal(AlertKind.ServerOffline, Assert.Single(QuietFor(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1), interval: TimeSpan.FromMinutes(5))).Key.Kind);
+    }
+
+    [Fact]
+    public void A_heartbeat_inside_the_grace_sends_nothing()
+    {
+        Heartbeat();
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(2.5)));
+        Assert.Empty(Heartbeat());
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(2.5)));
+    }
+
+    [Fact]
+    public void Cpu_fires_once_held_for_five_minutes_and_resolves_only_below_the_hysteresis()
+    {
+        _metrics = _metrics with { CpuPercent = 95 };
+        for (var minute = 0; minute < 5; minute++)
+        {
+            Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        }
+
+        var fired = Assert.Single(Heartbeat(TimeSpan.FromMinutes(1)));
+        Assert.Equal((AlertKind.CpuHigh, true), (fired.Key.Kind, fired.Firing));
+        Assert.Contains("95 %", fired.Summary, StringComparison.Ordinal);
+
+        _metrics = _metrics with { CpuPercent = 87 };
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        _metrics = _metrics with { CpuPercent = 91 };
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        _metrics = _metrics with { CpuPercent = 84.9 };
+        var resolved = Assert.Single(Heartbeat(TimeSpan.FromMinutes(1)));
+        Assert.Equal((AlertKind.CpuHigh, false), (resolved.Key.Kind, resolved.Firing));
+    }
+
+    [Fact]
+    public void A_threshold_that_dips_before_its_duration_starts_counting_again()
+    {
+        _metrics = _metrics with { DiskUsedGb = 95 };
+        for (var minute = 0; minute < 4; minute++)
+        {
+            Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        }
+
+        _metrics = _metrics with { DiskUsedGb = 80 };
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        _metrics = _metrics with { DiskUsedGb = 95 };
+        for (var minute = 0; minute < 5; minute++)
+        {
+            Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        }
+
+        Assert.Equal(AlertKind.DiskHigh, Assert.Single(Heartbeat(TimeSpan.FromMinutes(1))).Key.Kind);
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(139, true)]
+    [InlineData(0, false)]
+    [InlineData(143, false)]
+    [InlineData(137, false)]
+    public void A_container_that_stops_alerts_only_for_a_failed_exit(int exitCode, bool alerts)
+    {
+        _containers = [Running("web")];
+        Heartbeat();
+        _containers = [Exited("web", exitCode)];
+
+        var transitions = Heartbeat(TimeSpan.FromSeconds(5));
+
+        if (alerts)
+        {
+            var fired = Assert.Single(transitions);
+            Assert.Equal(new AlertKey(ServerId, AlertKind.ContainerExited, "web"), fired.Key);
+            Assert.Equal($"container web (web:1) exited with code {exitCode}", fired.Summary);
+        }
+        else
+        {
+            Assert.Empty(transitions);
+        }
+    }
+
+    [Fact]
+    public void An_exit_is_sent_once_and_resolved_when_the_container_runs_again()
+    {
+        _containers = [Running("web")];
+        Heartbeat();
+        _containers = [Exited("web", 1)];
+        Assert.Single(Heartbeat());
+        Assert.Empty(Heartbeat());
+        Assert.Empty(Heartbeat());
+
+        _containers = [Running("web")];
+        var resolved = Assert.Single(Heartbeat());
+        Assert.Equal((AlertKind.ContainerExited, false), (resolved.Key.Kind, resolved.Firing));
+    }
+
+    [Fact]
+    public void Containers_already_exited_when_the_panel_first_sees_the_server_are_not_news()
+    {
+        _containers = [Exited("old", 1)];
+        Assert.Empty(Heartbeat());
+    }
+
+    [Fact]
+    public void A_new_container_that_fails_between_two_heartbeats_alerts()
+    {
+        Heartbeat();
+        _containers = [Exited("job", 2)];
+        Assert.Equal(AlertKind.ContainerExited, Assert.Single(Heartbeat()).Key.Kind);
+    }
+
+    [Fact]
+    public void An_oom_kill_is_its_own_alert_not_an_exit()
+    {
+        _containers = [Running("hog")];
+        Heartbeat();
+        _containers = [Exited("hog", 137) with { OomKilled = true }];
+
+        var fired = Assert.Single(Heartbeat());
+        Assert.Equal(new AlertKey(ServerId, AlertKind.ContainerOomKilled, "hog"), fired.Key);
+        Assert.Contains("out of memory", fired.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unhealthy_fires_after_its_duration()
+    {
+        _containers = [Running("api") with { Health = "unhealthy" }];
+        Assert.Empty(Heartbeat());
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        Assert.Equal(AlertKind.ContainerUnhealthy, Assert.Single(Heartbeat(TimeSpan.FromMinutes(1))).Key.Kind);
+        _containers = [Running("api") with { Health = "healthy" }];
+        Assert.False(Assert.Single(Heartbeat()).Firing);
+    }
+
+    [Fact]
+    public void A_restart_loop_fires_once_not_per_restart_and_resolves_after_a_quiet_window()
+    {
+        var fired = new List<AlertTransition>();
+        for (var restarts = 0; restarts < 12; restarts++)
+        {
+            _containers = [Running("loop") with { Status = restarts % 2 == 0 ? "restarting" : "running", RestartCount = restarts, ExitCode = 1 }];
+            fired.AddRange(Heartbeat(TimeSpan.FromSeconds(10)));
+        }
+
+        var loop = Assert.Single(fired);
+        Assert.Equal((new AlertKey(ServerId, AlertKind.ContainerRestartLoop, "loop"), true), (loop.Key, loop.Firing));
+
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(9)));
+        Assert.False(Assert.Single(Heartbeat(TimeSpan.FromMinutes(2))).Firing);
+    }
+
+    [Fact]
+    public void A_running_container_that_disappears_alerts_and_a_removed_stopped_one_does_not()
+    {
+        _containers = [Running("web"), Exited("done", 0)];
+        Heartbeat();
+        _containers = [];
+
+        var gone = Assert.Single(Heartbeat());
+        Assert.Equal(new AlertKey(ServerId, AlertKind.ContainerDisappeared, "web"), gone.Key);
+
+        _containers = [Running("web")];
+        Assert.False(Assert.Single(Heartbeat()).Firing);
+    }
+
+    [Fact]
+    public void Docker_unavailable_keeps_the_container_state()
+    {
+        _containers = [Running("web")];
+        Heartbeat();
+        _containers = null;
+        Assert.Empty(Heartbeat());
+        _containers = [Running("web")];
+        Assert.Empty(Heartbeat());
+    }
+
+    [Fact]
+    public void The_previous_state_is_not_changed()
+    {
+        _containers = [Running("web")];
+        Heartbeat();
+        var before = _state;
+        _containers = [Exited("web", 1)];
+        Heartbeat();
+        Assert.Empty(before.Firing);
+        Assert.Equal("running", before.Containers!["web"].Status);
+    }
+
+    private static ContainerInfo Running(string name) => new()
+    {
+        Id = name + "-id", Name = name, Image = name + ":1", Status = "running", Health = "none", RestartCount = 0,
+    };
+
+    private ContainerInfo Exited(string name, int exitCode) => Running(name) with
+    {
+        Status = "exited", ExitCode = exitCode, OomKilled = false, FinishedAt = _time.GetUtcNow(),
+    };
+
+    private IReadOnlyList<AlertTransition> Heartbeat(TimeSpan? after = null)
+    {
+        _time.Advance(after ?? Interval);
+        _lastSeen = _time.GetUtcNow();
+        return Evaluate(Interval);
+    }
+
+    private IReadOnlyList<AlertTransition> QuietFor(TimeSpan span, TimeSpan? interval = null)
+    {
+        _time.Advance(span);
+        return Evaluate(interval ?? Interval);
+    }
+
+    private IReadOnlyList<AlertTransition> Evaluate(TimeSpan interval)
+    {
+        var snapshot = new ServerSnapshot
+        {
+            ServerId = ServerId, Interval = interval, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
+        };
+        (_state, var transitions) = AlertEvaluator.Evaluate(_state, snapshot, _rules, _time.GetUtcNow());
+        return transitions;
+    }
+}
