@@ -64,6 +64,16 @@ internal static class AlertEvaluator
             Threshold(AlertKind.CpuHigh, "CPU", metrics?.CpuPercent, rules.CpuPercent);
             Threshold(AlertKind.RamHigh, "RAM", Percent(metrics?.RamUsedMb, metrics?.RamTotalMb), rules.RamPercent);
             Threshold(AlertKind.DiskHigh, "disk", Percent(metrics?.DiskUsedGb, metrics?.DiskTotalGb), rules.DiskPercent);
+
+            // Resolves only once the trend gives it twice the warning time, so a forecast at the edge does not flap.
+            var full = DiskForecast.TimeToFull(server.DiskHistory, rules.DiskForecastWindow, now);
+            Hold(
+                Key(AlertKind.DiskFullForecast),
+                full <= rules.DiskFullWithin,
+                full is null || full > rules.DiskFullWithin * 2,
+                TimeSpan.Zero,
+                () => $"at the trend of the last {Minutes(rules.DiskForecastWindow)} the disk is full in {Minutes(full!.Value)}",
+                () => "the disk is no longer filling up that fast");
         }
 
         public void Containers()
@@ -253,8 +263,8 @@ internal static class AlertEvaluator
         private static string Describe(ContainerInfo container) => $"container {container.Name} ({container.Image})";
 
         private static string Minutes(TimeSpan span) =>
-            span.TotalSeconds < 120
-                ? $"{(long)span.TotalSeconds} s"
-                : $"{(long)span.TotalMinutes} min";
+            span.TotalSeconds < 120 ? $"{(long)span.TotalSeconds} s"
+            : span.TotalHours < 3 ? $"{(long)span.TotalMinutes} min"
+            : $"{(long)span.TotalHours} h";
     }
 }

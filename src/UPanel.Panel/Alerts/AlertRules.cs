@@ -18,6 +18,11 @@ internal sealed record AlertRules
     /// <summary>A firing threshold resolves only below threshold minus this many points, so a value hovering at the line does not flap.</summary>
     public double HysteresisPoints { get; init; } = 5;
 
+    /// <summary>Disk-full forecast: fires when the trend over <see cref="DiskForecastWindow"/> fills the disk within this.</summary>
+    public TimeSpan DiskFullWithin { get; init; } = TimeSpan.FromHours(24);
+
+    public TimeSpan DiskForecastWindow { get; init; } = TimeSpan.FromHours(6);
+
     public TimeSpan UnhealthyFor { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Restart loop: the restart count grew at least this many times within <see cref="RestartLoopWindow"/>.</summary>

@@ -14,6 +14,9 @@ internal sealed record ServerSnapshot
 
     public HostMetrics? Metrics { get; init; }
 
+    /// <summary>The root filesystem over at least the forecast window, oldest first; empty turns the forecast off.</summary>
+    public IReadOnlyList<DiskSample> DiskHistory { get; init; } = [];
+
     /// <summary>Null when the agent could not ask Docker: the container rules then keep their state.</summary>
     public IReadOnlyList<ContainerInfo>? Containers { get; init; }
 }

@@ -16,6 +16,7 @@ public sealed class AlertEvaluatorTests
     private DateTimeOffset _lastSeen;
     private HostMetrics _metrics = new() { CpuPercent = 10, RamUsedMb = 1000, RamTotalMb = 4000, DiskUsedGb = 10, DiskTotalGb = 100 };
     private List<ContainerInfo>? _containers = [];
+    private List<DiskSample> _diskHistory = [];
 
     [Fact]
     public void Server_is_offline_after_three_of_its_own_intervals_once_and_back_online_with_its_next_heartbeat()
@@ -89,6 +90,20 @@ public sealed class AlertEvaluatorTests
         }
 
         Assert.Equal(AlertKind.DiskHigh, Assert.Single(Heartbeat(TimeSpan.FromMinutes(1))).Key.Kind);
+    }
+
+    [Fact]
+    public void Disk_full_forecast_fires_within_a_day_once_and_resolves_when_the_trend_gives_two_days()
+    {
+        _diskHistory = Trend(1, 80);
+        var fired = Assert.Single(Heartbeat(TimeSpan.Zero));
+        Assert.Equal((AlertKind.DiskFullForecast, true), (fired.Key.Kind, fired.Firing));
+        Assert.Contains("full in 20 h", fired.Summary, StringComparison.Ordinal);
+
+        _diskHistory = Trend(0.6, 80);
+        Assert.Empty(Heartbeat(TimeSpan.Zero));
+        _diskHistory = Trend(0.4, 80);
+        Assert.False(Assert.Single(Heartbeat(TimeSpan.Zero)).Firing);
     }
 
     [Theory]
@@ -225,6 +240,12 @@ public sealed class AlertEvaluatorTests
         Assert.Equal("running", before.Containers!["web"].Status);
     }
 
+    /// <summary>Six hours of samples, every 10 minutes, growing <paramref name="gbPerHour"/> up to <paramref name="usedNow"/> of 100 GB.</summary>
+    private List<DiskSample> Trend(double gbPerHour, double usedNow) =>
+        Enumerable.Range(0, 37)
+            .Select(i => new DiskSample(_time.GetUtcNow() - TimeSpan.FromMinutes(10 * (36 - i)), usedNow - gbPerHour * (36 - i) / 6.0, 100))
+            .ToList();
+
     private static ContainerInfo Running(string name) => new()
     {
         Id = name + "-id", Name = name, Image = name + ":1", Status = "running", Health = "none", RestartCount = 0,
@@ -253,6 +274,7 @@ public sealed class AlertEvaluatorTests
         var snapshot = new ServerSnapshot
         {
             ServerId = ServerId, Interval = interval, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
+            DiskHistory = _diskHistory,
         };
         (_state, var transitions) = AlertEvaluator.Evaluate(_state, snapshot, _rules, _time.GetUtcNow());
         return transitions;

@@ -1,0 +1,50 @@
+using UPanel.Panel.Alerts;
+
+namespace UPanel.Panel.Tests.Alerts;
+
+public sealed class DiskForecastTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 15, 10, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Window = TimeSpan.FromHours(6);
+
+    /// <summary>Samples every 10 minutes over <paramref name="span"/>, ending now at <paramref name="usedNow"/> of 100 GB.</summary>
+    internal static List<DiskSample> Growing(double gbPerHour, double usedNow, TimeSpan span, double noise = 0) =>
+        Enumerable.Range(0, (int)(span.TotalMinutes / 10) + 1)
+            .Select(i => TimeSpan.FromMinutes(10 * i))
+            .Select((ago, i) => new DiskSample(Now - ago, usedNow - gbPerHour * ago.TotalHours + (i % 2 == 0 ? noise : -noise), 100))
+            .Reverse()
+            .ToList();
+
+    [Fact]
+    public void One_gb_an_hour_with_twenty_left_fills_in_twenty_hours()
+    {
+        var full = DiskForecast.TimeToFull(Growing(1, 80, Window), Window, Now);
+        Assert.NotNull(full);
+        Assert.Equal(20, full.Value.TotalHours, 3);
+    }
+
+    [Fact]
+    public void The_fit_goes_through_noise()
+    {
+        var full = DiskForecast.TimeToFull(Growing(2, 60, Window, noise: 0.5), Window, Now);
+        Assert.NotNull(full);
+        Assert.InRange(full.Value.TotalHours, 19.5, 20.5);
+    }
+
+    [Fact]
+    public void Samples_older_than_the_window_do_not_count()
+    {
+        // Filling fast twelve hours ago, flat for the last six.
+        var samples = Growing(5, 20, TimeSpan.FromHours(12)).Select(s => Now - s.At <= Window ? s with { UsedGb = 50 } : s).ToList();
+        Assert.Null(DiskForecast.TimeToFull(samples, Window, Now));
+    }
+
+    [Fact]
+    public void A_flat_or_shrinking_disk_and_a_too_short_trend_forecast_nothing()
+    {
+        Assert.Null(DiskForecast.TimeToFull(Growing(0, 80, Window), Window, Now));
+        Assert.Null(DiskForecast.TimeToFull(Growing(-1, 80, Window), Window, Now));
+        Assert.Null(DiskForecast.TimeToFull(Growing(10, 80, TimeSpan.FromMinutes(60)), Window, Now));
+        Assert.Null(DiskForecast.TimeToFull([], Window, Now));
+    }
+}
