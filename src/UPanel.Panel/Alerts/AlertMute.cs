@@ -1,0 +1,8 @@
+namespace UPanel.Panel.Alerts;
+
+/// <summary>Maintenance: no notifications for a server (or one of its containers, when named) until <see cref="Until"/>.</summary>
+internal sealed record AlertMute(string ServerId, string? Container, DateTimeOffset Until)
+{
+    public bool Covers(AlertKey key, DateTimeOffset now) =>
+        now < Until && key.ServerId == ServerId && (Container is null || Container == key.Container);
+}
