@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2090, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}; answered 500")]
     public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 2091, Level = LogLevel.Warning, Message = "Database unavailable in {Method} {Path}; answered 503")]
+    public static partial void DatabaseUnavailable(ILogger logger, Exception exception, string method, string path);
 }

@@ -168,7 +168,10 @@ internal static class PanelApp
         return app;
     }
 
-    /// <summary>Any exception that reaches here is a bug: log it, count it, answer a generic 500 that reveals nothing.</summary>
+    /// <summary>
+    /// Any exception that reaches here is a bug (log it, count it, answer a generic 500 that reveals nothing), except the
+    /// database being unreachable, which is answered 503 with Retry-After.
+    /// </summary>
     private static async Task HandleExceptionAsync(HttpContext context)
     {
         var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -177,13 +180,23 @@ internal static class PanelApp
             return;
         }
 
-        context.RequestServices.GetRequiredService<UnhandledErrors>().Add();
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("UPanel.Panel.Api");
-        Api.Log.Unhandled(logger, exception ?? new InvalidOperationException("unknown error"), context.Request.Method, context.Request.Path);
+        // The database down is an outage, not a bug: 503 (agents keep the heartbeat and retry), logged, not counted.
+        var database = Storage.DatabaseUnavailable.Is(exception);
+        if (database)
+        {
+            Api.Log.DatabaseUnavailable(logger, exception!, context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = "30";
+        }
+        else
+        {
+            context.RequestServices.GetRequiredService<UnhandledErrors>().Add();
+            Api.Log.Unhandled(logger, exception ?? new InvalidOperationException("unknown error"), context.Request.Method, context.Request.Path);
+        }
+
         if (!context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/ui"))
         {
             // A person at a page gets a page, not a stack trace or JSON.
-            var database = exception is System.Data.Common.DbException;
             context.Response.StatusCode = database ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
             context.Response.ContentType = "text/html; charset=utf-8";
             await context.Response.WriteAsync(
@@ -195,7 +208,8 @@ internal static class PanelApp
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        await context.Response.WriteAsJsonAsync(new ErrorResponse { Error = "internal error" }, ContractsJsonContext.Default.ErrorResponse);
+        context.Response.StatusCode = database ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+        await context.Response.WriteAsJsonAsync(
+            new ErrorResponse { Error = database ? "database unavailable, retry later" : "internal error" }, ContractsJsonContext.Default.ErrorResponse);
     }
 }

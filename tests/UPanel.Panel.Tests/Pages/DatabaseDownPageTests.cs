@@ -34,6 +34,11 @@ public sealed class DatabaseDownPageTests(PostgresPanelFixture fixture) : IClass
             var text = await page.TextContentAsync("main");
             Assert.DoesNotContain("Exception", text);
             Assert.DoesNotContain(database!, text);
+
+            // The page's own poll is told the same, as an outage to retry (503), not a bug (500).
+            var poll = await page.Context.APIRequest.GetAsync(new Uri(panel.BaseAddress, "/ui/servers.json").ToString());
+            Assert.Equal(503, poll.Status);
+            Assert.Equal("30", poll.Headers["retry-after"]);
         }
     }
 }
