@@ -104,4 +104,24 @@ internal static class ContainerStatusText
             _ when status.Contains("(health: starting)", StringComparison.Ordinal) => "starting",
             _ => "none",
         };
+
+    /// <summary>
+    /// The exit code in "Exited (3) 2 hours ago" or "Restarting (1) 2 seconds ago", or null. It describes the same
+    /// moment as the listed state, whereas an inspection of a restarting container may catch its next run (exit code
+    /// 0 again) and be cached under the "restarting" text.
+    /// </summary>
+    public static int? ExitCodeFromStatus(string? status)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+
+        var open = status.StartsWith("Exited (", StringComparison.Ordinal) ? "Exited (".Length
+            : status.StartsWith("Restarting (", StringComparison.Ordinal) ? "Restarting (".Length
+            : -1;
+        var close = open < 0 ? -1 : status.IndexOf(')', open);
+        return close > open && int.TryParse(status.AsSpan(open, close - open), System.Globalization.NumberStyles.AllowLeadingSign,
+            System.Globalization.CultureInfo.InvariantCulture, out var code) ? code : null;
+    }
 }

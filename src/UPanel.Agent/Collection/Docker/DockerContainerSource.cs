@@ -472,7 +472,7 @@ internal sealed class DockerContainerSource : IContainerSource, IDisposable
             MemoryMb = (long)(memoryBytes / BytesPerMiB),
             RestartCount = inspection?.RestartCount,
             // An exit code and its time mean something only once the process ended.
-            ExitCode = Ended(state) ? inspection?.ExitCode : null,
+            ExitCode = Ended(state) ? ContainerStatusText.ExitCodeFromStatus(container.Status) ?? inspection?.ExitCode : null,
             OomKilled = inspection?.OomKilled,
             FinishedAt = Ended(state) ? inspection?.FinishedAt : null,
         };

@@ -41,4 +41,17 @@ public sealed class ContainerStatusTextTests
     [InlineData("Up 1 minute", "none")]
     public void Health_can_be_read_from_the_text_when_no_inspection_is_at_hand(string status, string health) =>
         Assert.Equal(health, ContainerStatusText.HealthFromStatus(status));
+
+    [Theory]
+    [InlineData("Exited (3) 2 hours ago", 3)]
+    [InlineData("Exited (137) About a minute ago", 137)]
+    [InlineData("Restarting (1) 2 seconds ago", 1)]
+    [InlineData("Exited (-1) 5 seconds ago", -1)]
+    [InlineData("Up 5 minutes (healthy)", null)]
+    [InlineData("Created", null)]
+    [InlineData("Exited (x) 1 second ago", null)]
+    [InlineData("Exited (3", null)]
+    [InlineData(null, null)]
+    public void Exit_code_is_read_from_the_listed_text_of_an_ended_container(string? status, int? code) =>
+        Assert.Equal(code, ContainerStatusText.ExitCodeFromStatus(status));
 }
