@@ -110,18 +110,14 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         var reported = containers.Reported("busy");
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"busy: ours {reported.CpuPercent} %, its process (/proc) {containers.BusyProcessCpuPercent:F1} %, " +
-            $"docker stats {stats.CpuPercent} %, host idle {containers.HostIdleCores:F2} cores");
+            $"docker stats {stats.CpuPercent} %");
 
-        // Same window, independent accounting: holds however busy the host is.
+        // Same window, independent accounting (the kernel's for the loop's process): holds however busy the host is,
+        // and pins the scale (100 = one core). docker stats and the host's idle time are only printed: their windows
+        // merely overlap ours, and on a saturated host (CI's 2 cores) what the loop gets changes from one second to
+        // the next (a guard on host idle time still let 84.5 % through where 85 was asserted).
         Assert.InRange(reported.CpuPercent, containers.BusyProcessCpuPercent - 15, containers.BusyProcessCpuPercent + 15);
-        if (containers.HostIdleCores >= 0.6)
-        {
-            // The host had CPU to spare, so the loop ran on a whole core, and docker stats' own window (which only
-            // overlaps ours) saw the same. On a saturated host (CI's 2 cores under the whole test run) the loop gets
-            // what is left, which changes from one second to the next.
-            Assert.InRange(reported.CpuPercent, 85, 115);
-            Assert.InRange(reported.CpuPercent, stats.CpuPercent - 15, stats.CpuPercent + 15);
-        }
+        Assert.InRange(reported.CpuPercent, 1, 115);
 
         Assert.InRange(containers.Reported("running").CpuPercent, 0, 2);
     }
@@ -159,11 +155,13 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
             var first = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.NotNull(first);
             Assert.Equal(0, first.Single(c => c.Name == containers.NameOf("busy")).CpuPercent); // first sight via the API
-            var idleBefore = TestContainers.HostIdleSeconds();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
+            // The kernel's accounting of the loop's process over the same window as the two one-shot samples.
+            var busyTicks = TestContainers.ProcessCpuTicks(containers.BusyPid);
+            var window = System.Diagnostics.Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
             var second = await source.CollectAsync(TestContext.Current.CancellationToken);
+            var busyProcessPercent = (TestContainers.ProcessCpuTicks(containers.BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
 
             Assert.NotNull(second);
             Assert.StartsWith("engine stats API", source.StatsSource, StringComparison.Ordinal);
@@ -171,11 +169,9 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
             var stats = containers.EngineStats[containers.IdOf("memory")];
             Assert.InRange(memory.MemoryMb, stats.MemoryMiB * 0.9, stats.MemoryMiB * 1.1);
             var busy = second.Single(c => c.Name == containers.NameOf("busy"));
-            Assert.True(busy.CpuPercent > 5, $"busy loop at {busy.CpuPercent}"); // it runs (on a saturated host it gets little)
-            if ((TestContainers.HostIdleSeconds() - idleBefore) / clock.Elapsed.TotalSeconds >= 0.6)
-            {
-                Assert.InRange(busy.CpuPercent, 85, 115);
-            }
+            TestContext.Current.TestOutputHelper?.WriteLine($"busy: ours {busy.CpuPercent} %, its process (/proc) {busyProcessPercent:F1} %");
+            Assert.InRange(busy.CpuPercent, 1, 115); // it runs (on a saturated host it gets little), at most one core
+            Assert.InRange(busy.CpuPercent, busyProcessPercent - 15, busyProcessPercent + 15);
         }
         finally
         {

@@ -102,16 +102,13 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
         var memoryStats = containers.EngineStats[containers.IdOf("memory")];
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"stats from {containers.Source.StatsSource}; busy: ours {busy.CpuPercent} %, its process (/proc) " +
-            $"{containers.BusyProcessCpuPercent:F1} %, podman stats {busyStats.CpuPercent:F1} %, host idle {containers.HostIdleCores:F2} cores; " +
+            $"{containers.BusyProcessCpuPercent:F1} %, podman stats {busyStats.CpuPercent:F1} %; " +
             $"memory: ours {memory.MemoryMb} MiB, podman stats {memoryStats.MemoryMiB:F2} MiB");
 
         Assert.Equal("cgroup files (v1 podman cgroupfs)", containers.Source.StatsSource);
+        // Same window, the kernel's accounting of the loop's process (podman stats' window only overlaps ours).
         Assert.InRange(busy.CpuPercent, containers.BusyProcessCpuPercent - 15, containers.BusyProcessCpuPercent + 15);
-        if (containers.HostIdleCores >= 0.6)
-        {
-            Assert.InRange(busy.CpuPercent, 85, 115);
-            Assert.InRange(busy.CpuPercent, busyStats.CpuPercent - 20, busyStats.CpuPercent + 20);
-        }
+        Assert.InRange(busy.CpuPercent, 1, 115);
 
         Assert.InRange(containers.Reported("running").CpuPercent, 0, 2);
         Assert.InRange(memory.MemoryMb, 64, 70);
@@ -141,11 +138,12 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
                 containers.DockerHost, new HostFiles("/proc", emptySys.FullName, "/"), NullLogger.Instance,
                 TimeProvider.System, RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
             Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
-            var idleBefore = TestContainers.HostIdleSeconds();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var busyTicks = TestContainers.ProcessCpuTicks(containers.BusyPid);
+            var window = System.Diagnostics.Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
             var second = await source.CollectAsync(TestContext.Current.CancellationToken);
+            var busyProcessPercent = (TestContainers.ProcessCpuTicks(containers.BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
 
             Assert.NotNull(second);
             Assert.StartsWith("engine stats API", source.StatsSource, StringComparison.Ordinal);
@@ -153,12 +151,10 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
             Assert.InRange(memory.MemoryMb, containers.EngineStats[containers.IdOf("memory")].MemoryMiB * 0.9,
                 containers.EngineStats[containers.IdOf("memory")].MemoryMiB * 1.1);
             var busy = second.Single(c => c.Name == containers.NameOf("busy"));
-            TestContext.Current.TestOutputHelper?.WriteLine($"via the API: busy {busy.CpuPercent} %, memory {memory.MemoryMb} MiB");
-            Assert.True(busy.CpuPercent > 5, $"busy loop at {busy.CpuPercent}");
-            if ((TestContainers.HostIdleSeconds() - idleBefore) / clock.Elapsed.TotalSeconds >= 0.6)
-            {
-                Assert.InRange(busy.CpuPercent, 85, 115);
-            }
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"via the API: busy {busy.CpuPercent} % (its process {busyProcessPercent:F1} %), memory {memory.MemoryMb} MiB");
+            Assert.InRange(busy.CpuPercent, 1, 115);
+            Assert.InRange(busy.CpuPercent, busyProcessPercent - 15, busyProcessPercent + 15);
         }
         finally
         {

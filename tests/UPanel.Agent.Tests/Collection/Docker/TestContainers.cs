@@ -82,46 +82,35 @@ public sealed partial class TestContainers : IAsyncLifetime
 
         // docker stats runs over the same second as our two collections, so both see the same contention
         // (CI has 2 cores shared with other tests: the busy loop may not get a whole one).
-        var busyPid = int.Parse(await DockerCli.InspectAsync(_ids["busy"], "{{.State.Pid}}"), CultureInfo.InvariantCulture);
+        BusyPid = int.Parse(await DockerCli.InspectAsync(_ids["busy"], "{{.State.Pid}}"), CultureInfo.InvariantCulture);
         var stats = DockerStatsAsync(_ids["busy"], _ids["memory"]);
-        var idleBefore = HostIdleSeconds();
-        var clock = Stopwatch.StartNew();
         _ = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
         FirstCollectionWaits = time.DueTimes;
 
         // The kernel's own accounting of the busy loop's process over the same window as our CPU delta.
-        var busyTicks = ProcessCpuTicks(busyPid);
+        var busyTicks = ProcessCpuTicks(BusyPid);
         var window = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(1));
         Collected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
-        BusyProcessCpuPercent = (ProcessCpuTicks(busyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
-        HostIdleCores = (HostIdleSeconds() - idleBefore) / clock.Elapsed.TotalSeconds;
+        BusyProcessCpuPercent = (ProcessCpuTicks(BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
         EngineStats = await stats;
     }
 
     /// <summary>CPU of the busy loop's process from /proc/PID/stat over the window of the second collection (100 = one core).</summary>
     public double BusyProcessCpuPercent { get; private set; }
 
+    /// <summary>The busy loop's process, to read its CPU time from /proc over a test's own window.</summary>
+    public int BusyPid { get; private set; }
+
     /// <summary>What <c>docker stats --no-stream</c> showed for the busy and memory containers during the collections.</summary>
     public IReadOnlyDictionary<string, (double CpuPercent, double MemoryMiB)> EngineStats { get; private set; } =
         new Dictionary<string, (double, double)>();
-
-    /// <summary>Idle host CPU during the collections, in cores: with ≥ 0.6 idle the busy loop had its full core.</summary>
-    public double HostIdleCores { get; private set; }
 
     internal static long ProcessCpuTicks(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Idle + iowait seconds of all host CPUs since boot.</summary>
-    internal static double HostIdleSeconds()
-    {
-        // /proc/stat "cpu  user nice system idle iowait ..." in USER_HZ (100 per second).
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (double.Parse(fields[4], CultureInfo.InvariantCulture) + double.Parse(fields[5], CultureInfo.InvariantCulture)) / 100;
     }
 
     private static async Task<IReadOnlyDictionary<string, (double CpuPercent, double MemoryMiB)>> DockerStatsAsync(params string[] ids)
