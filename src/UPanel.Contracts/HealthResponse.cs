@@ -16,6 +16,15 @@ public sealed record HealthResponse
 
     public int? QueueLength { get; init; }
 
+    /// <summary>Heartbeats the queue dropped (full during a long outage) since it was created, kept across restarts.</summary>
+    public long? QueueDropped { get; init; }
+
+    /// <summary>Absent while the queue is on disk; otherwise why new heartbeats are kept in memory only.</summary>
+    public string? QueueProblem { get; init; }
+
+    /// <summary>Seconds the agent's clock is off the panel's (positive: the agent is behind), once known.</summary>
+    public int? ClockSkewSeconds { get; init; }
+
     /// <summary>ok, or what is wrong with the panel (unreachable, unauthorized).</summary>
     public string? Panel { get; init; }
 

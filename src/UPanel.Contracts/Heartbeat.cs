@@ -28,4 +28,16 @@ public sealed record Heartbeat
 
     /// <summary>Increases across agent restarts.</summary>
     public long? Seq { get; init; }
+
+    /// <summary>
+    /// Ours, not the seed's: heartbeats the agent's queue has dropped (full during a long outage) since the queue was
+    /// created, as of this sample. The panel shows it; a difference between two heartbeats is what was lost between.
+    /// </summary>
+    public long? DroppedHeartbeats { get; init; }
+
+    /// <summary>
+    /// Ours, not the seed's: how far the agent's clock is off the panel's (the panel's <c>server_time</c> minus the
+    /// agent's clock when the answer arrived), whole seconds, positive when the agent is behind. Absent until known.
+    /// </summary>
+    public int? ClockSkewSeconds { get; init; }
 }

@@ -49,4 +49,21 @@ internal static class RequiredServices
         Assert.Skip(message);
         return null!;
     }
+
+    /// <summary>Mounting a tiny or read-only file system (queue fault tests) needs root, which CI has.</summary>
+    public static void Root()
+    {
+        if (Environment.UserName == "root")
+        {
+            return;
+        }
+
+        const string message = "Not root: the test mounts a tmpfs (run as root, as CI does).";
+        if (Required)
+        {
+            Assert.Fail(message);
+        }
+
+        Assert.Skip(message);
+    }
 }

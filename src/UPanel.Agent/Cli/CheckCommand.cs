@@ -4,6 +4,7 @@ using UPanel.Agent.Collection.Docker;
 using UPanel.Agent.Collection.Host;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Reporting;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Cli;
@@ -108,23 +109,43 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
     }
 
-    /// <summary>STATE_DIR must take a file (the rotated token), or a rotation is lost at the next restart.</summary>
+    /// <summary>
+    /// STATE_DIR must take the heartbeat queue and the rotated token: a probe of one block, synced, catches a missing,
+    /// read-only or full STATE_DIR (an empty file would still fit on a full disk).
+    /// </summary>
     private void CheckStateDir(AgentOptions options)
     {
         var probe = Path.Join(options.StateDir, $".check-{Guid.NewGuid():N}");
         try
         {
             PrivateDirectory.Create(options.StateDir);
+            using (var file = new FileStream(probe, FileMode.CreateNew, FileAccess.Write))
+            {
+                file.Write(new byte[4096]);
+                file.Flush(flushToDisk: true);
+            }
 
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-            Ok("state dir", $"STATE_DIR={options.StateDir} is writable");
+            var queued = Directory.Exists(options.QueueDirectory)
+                ? Directory.EnumerateFiles(options.QueueDirectory, "*" + QueueLog.Extension).Sum(f => new FileInfo(f).Length)
+                : 0;
+            Ok("state dir", $"STATE_DIR={options.StateDir} is writable; heartbeat queue on disk: {queued / 1024} KiB");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Fail("state dir",
-                $"STATE_DIR={options.StateDir} cannot be written ({e.GetType().Name}): mount a volume there " +
-                "(-v upanel-agent-state:/var/lib/upanel-agent), create it writable for the agent's user, or set STATE_DIR");
+                $"STATE_DIR={options.StateDir} cannot be written ({e.GetType().Name}: {e.Message}): heartbeats are queued in memory only " +
+                "(lost on restart) and a rotated token is not kept; mount a volume there (-v upanel-agent-state:/var/lib/upanel-agent), " +
+                "create it writable for the agent's user with free space, or set STATE_DIR");
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 
@@ -155,12 +176,19 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         var token = new AgentToken(options.AgentToken!, options.StateDir, () => null, NullLogger.Instance).Current;
         using var http = PanelHttp.CreateClient(env.Variables);
         var client = new PanelClient(http, options.PanelUrl!, env.Time, NullLogger.Instance);
-        var result = await client.SendHeartbeatAsync(heartbeat, token, env.Stopping);
+        var result = await client.SendHeartbeatAsync(HeartbeatJson.ToUtf8Bytes(heartbeat), token, env.Stopping);
+        var answeredAt = env.Time.GetUtcNow();
         var url = options.PanelUrl;
         switch (result.Outcome)
         {
             case PanelOutcome.Success:
                 Ok("panel", $"{client.HeartbeatUri} accepted a heartbeat (HTTP {(int)result.StatusCode!}) with AGENT_TOKEN for SERVER_ID={options.ServerId}");
+                if (result.Response?.ServerTime is { } serverTime && (serverTime - answeredAt).Duration() > Reporter.ClockSkewLimit)
+                {
+                    Warn("clock", $"this host's clock is {(serverTime - answeredAt).TotalSeconds:0} s off the panel's (positive: the panel is ahead): " +
+                        "heartbeat times and the panel's online status are off by as much; run time sync on this host (systemd-timesyncd, chrony)");
+                }
+
                 if (result.Response is { } answer && UpdateOffer.Of(answer) is { } update)
                 {
                     Warn("update", $"the panel offers {update.Url ?? "an update"} (this agent is {AgentInfo.Version}): " +

@@ -30,12 +30,17 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         var token = new AgentToken(options.AgentToken!, options.StateDir, () => reload().Options.AgentToken, loggers.CreateLogger("UPanel.Agent.Reporting.AgentToken"));
 
         var status = new AgentStatus(env.Time);
+        using var queue = new HeartbeatQueue(
+            options.QueueDirectory,
+            options.QueueMaxHeartbeats ?? AgentOptions.DefaultQueueMaxHeartbeats(TimeSpan.FromSeconds(options.HeartbeatIntervalSeconds)),
+            options.QueueMaxBytes,
+            loggers.CreateLogger("UPanel.Agent.Reporting.HeartbeatQueue"));
         using var collectors = new Collectors(options, loggers, env.Time);
-        var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time, status);
+        var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time, status, queue.LastSeq);
         using var http = PanelHttp.CreateClient(env.Variables);
         var client = new PanelClient(http, options.PanelUrl!, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.PanelClient"));
         var reporter = new Reporter(
-            factory, client, new HeartbeatQueue(), status, options, token, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"));
+            factory, client, queue, status, options, token, env.Time, loggers.CreateLogger("UPanel.Agent.Reporting.Reporter"));
 
         await using var health = StartHealthServer(options, status, loggers);
         if (health is { Started: false })

@@ -11,6 +11,8 @@ internal sealed class AgentOptions
     public const int MinIntervalSeconds = 5;
     public const int MaxIntervalSeconds = 3600;
     public const int DefaultIntervalSeconds = 60;
+    public const long DefaultQueueMaxBytes = 16 * 1024 * 1024;
+    public const long MinQueueMaxBytes = 64 * 1024;
 
     /// <summary>Base URL of the panel; required for <c>run</c>.</summary>
     public Uri? PanelUrl { get; set; }
@@ -42,6 +44,18 @@ internal sealed class AgentOptions
 
     public string StateDir { get; set; } = "/var/lib/upanel-agent";
 
+    /// <summary>QUEUE_MAX_HEARTBEATS; null: a day's worth at the current interval (<see cref="DefaultQueueMaxHeartbeats"/>).</summary>
+    public int? QueueMaxHeartbeats { get; set; }
+
+    /// <summary>QUEUE_MAX_BYTES: the queue's bound in bytes of heartbeats.</summary>
+    public long QueueMaxBytes { get; set; } = DefaultQueueMaxBytes;
+
+    /// <summary>The directory of the durable heartbeat queue.</summary>
+    public string QueueDirectory => Path.Join(StateDir, "queue");
+
+    /// <summary>The queue's count bound for <paramref name="interval"/> when QUEUE_MAX_HEARTBEATS is not set: 24 hours.</summary>
+    public static int DefaultQueueMaxHeartbeats(TimeSpan interval) => (int)Math.Ceiling(TimeSpan.FromDays(1) / interval);
+
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>The env file settings were read from (or that <c>register</c> writes); null when none was used.</summary>
@@ -51,5 +65,6 @@ internal sealed class AgentOptions
         $"PANEL_URL={PanelUrl} SERVER_ID={ServerId} AGENT_TOKEN={(AgentToken is null ? "(unset)" : "(set)")} " +
         $"AGENT_TOKEN_FILE={AgentTokenFile} HEARTBEAT_INTERVAL={HeartbeatIntervalSeconds} HOST_PROC={HostProc} " +
         $"HOST_SYS={HostSys} HOST_ROOT={HostRoot} DOCKER_HOST={DockerHost} HEALTH_LISTEN={HealthListen} " +
-        $"STATE_DIR={StateDir} LOG_LEVEL={LogLevel} ENV_FILE={EnvFile}";
+        $"STATE_DIR={StateDir} QUEUE_MAX_HEARTBEATS={QueueMaxHeartbeats?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(a day)"} " +
+        $"QUEUE_MAX_BYTES={QueueMaxBytes} LOG_LEVEL={LogLevel} ENV_FILE={EnvFile}";
 }

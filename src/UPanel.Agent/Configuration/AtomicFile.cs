@@ -56,7 +56,7 @@ internal static class AtomicFile
     /// .NET cannot open a directory (FileStream refuses), so open(2) it read-only and fsync(2) it. A file system that
     /// cannot sync directories (EINVAL) has nothing more to offer; any other failure is a real I/O error and is thrown.
     /// </summary>
-    private static void SyncDirectory(string directory)
+    internal static void SyncDirectory(string directory)
     {
         const int InvalidArgument = 22; // EINVAL
         var fd = LibC.Open(directory, LibC.OpenReadOnly | LibC.OpenCloseOnExec);

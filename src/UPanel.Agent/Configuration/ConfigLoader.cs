@@ -72,6 +72,36 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         options.HostRoot = ResolvePath(context, Settings.HostRoot, "/host/root", "/", problems);
         options.StateDir = ResolvePath(context, Settings.StateDir, null, options.StateDir, problems);
 
+        if (context.Resolve(Settings.QueueMaxHeartbeats) is { } maxHeartbeats)
+        {
+            if (int.TryParse(maxHeartbeats.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1)
+            {
+                options.QueueMaxHeartbeats = count;
+            }
+            else
+            {
+                problems.Add(new ConfigProblem(
+                    Settings.QueueMaxHeartbeats.Name,
+                    $"QUEUE_MAX_HEARTBEATS {Echo(maxHeartbeats.Text)} from {maxHeartbeats.Source} is not a whole number of at least 1",
+                    "set it to e.g. 1440 (a day at 60 s), or leave it unset for a day's worth at the interval"));
+            }
+        }
+
+        if (context.Resolve(Settings.QueueMaxBytes) is { } maxBytes)
+        {
+            if (long.TryParse(maxBytes.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes >= AgentOptions.MinQueueMaxBytes)
+            {
+                options.QueueMaxBytes = bytes;
+            }
+            else
+            {
+                problems.Add(new ConfigProblem(
+                    Settings.QueueMaxBytes.Name,
+                    $"QUEUE_MAX_BYTES {Echo(maxBytes.Text)} from {maxBytes.Source} is not a whole number of bytes of at least {AgentOptions.MinQueueMaxBytes}",
+                    $"set it to e.g. {AgentOptions.DefaultQueueMaxBytes} (16 MiB), or leave it unset"));
+            }
+        }
+
         if (context.Resolve(Settings.DockerHost) is { } dockerHost)
         {
             // The container source's own parser decides, so what passes here is what it can use.

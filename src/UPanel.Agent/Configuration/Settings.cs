@@ -41,7 +41,15 @@ internal static class Settings
         "HEALTH_LISTEN", "--health-listen", "HOST:PORT|off", "0.0.0.0:8443", "plain-HTTP GET /health endpoint; off disables it");
 
     public static readonly Setting StateDir = new(
-        "STATE_DIR", "--state-dir", "PATH", "/var/lib/upanel-agent", "the rotated agent token (mode 0700)");
+        "STATE_DIR", "--state-dir", "PATH", "/var/lib/upanel-agent", "the heartbeat queue and the rotated agent token (mode 0700)");
+
+    public static readonly Setting QueueMaxHeartbeats = new(
+        "QUEUE_MAX_HEARTBEATS", "--queue-max-heartbeats", "N", "a day's worth at the interval (1440 at 60 s)",
+        "heartbeats kept while the panel is unreachable; the oldest are dropped (and counted) beyond it");
+
+    public static readonly Setting QueueMaxBytes = new(
+        "QUEUE_MAX_BYTES", "--queue-max-bytes", "BYTES", "16777216 (16 MiB)",
+        "bytes of heartbeats kept while the panel is unreachable (at least 65536); the oldest are dropped beyond it");
 
     public static readonly Setting LogLevel = new(
         "LOG_LEVEL", null, "", "Information",
@@ -60,7 +68,7 @@ internal static class Settings
     public static readonly IReadOnlyList<Setting> Agent =
     [
         PanelUrl, ServerId, AgentToken, AgentTokenFile, HeartbeatInterval, HostProc, HostSys, HostRoot, DockerHost,
-        HealthListen, StateDir, LogLevel,
+        HealthListen, StateDir, QueueMaxHeartbeats, QueueMaxBytes, LogLevel,
     ];
 
     /// <summary>Settings only the panel connection needs: <c>collect</c> ignores their problems.</summary>

@@ -115,6 +115,9 @@ internal sealed class HealthServer : IAsyncDisposable
         Version = AgentInfo.Version,
         LastHeartbeatAt = snapshot.LastHeartbeatAt,
         QueueLength = snapshot.QueueLength,
+        QueueDropped = snapshot.DroppedCount,
+        QueueProblem = snapshot.QueueProblem,
+        ClockSkewSeconds = snapshot.ClockSkewSeconds,
         Panel = snapshot.Panel switch
         {
             PanelState.Ok => "ok",

@@ -12,6 +12,8 @@ internal sealed class AgentStatus
     private DateTimeOffset? _lastHeartbeatAt;
     private int _queueLength;
     private long _droppedCount;
+    private string? _queueProblem;
+    private int? _clockSkewSeconds;
     private PanelState _panel = PanelState.Unknown;
     private bool? _dockerAvailable;
     private UpdateOffer? _update;
@@ -39,10 +41,22 @@ internal sealed class AgentStatus
         get { lock (_gate) { return _queueLength; } }
     }
 
-    /// <summary>Heartbeats dropped because the queue was full, since start.</summary>
+    /// <summary>Heartbeats dropped because the queue was full, since the queue was created (kept across restarts).</summary>
     public long DroppedCount
     {
         get { lock (_gate) { return _droppedCount; } }
+    }
+
+    /// <summary>Null while the queue is on disk; otherwise why heartbeats are kept in memory only.</summary>
+    public string? QueueProblem
+    {
+        get { lock (_gate) { return _queueProblem; } }
+    }
+
+    /// <summary>Whole seconds the local clock is off the panel's (positive: behind); null until a panel said its time.</summary>
+    public int? ClockSkewSeconds
+    {
+        get { lock (_gate) { return _clockSkewSeconds; } }
     }
 
     public PanelState Panel
@@ -60,7 +74,8 @@ internal sealed class AgentStatus
     {
         lock (_gate)
         {
-            return new AgentStatusSnapshot(StartedAt, Uptime, _lastHeartbeatAt, _queueLength, _droppedCount, _panel, _dockerAvailable, _update);
+            return new AgentStatusSnapshot(
+                StartedAt, Uptime, _lastHeartbeatAt, _queueLength, _droppedCount, _panel, _dockerAvailable, _update, _queueProblem, _clockSkewSeconds);
         }
     }
 
@@ -78,13 +93,19 @@ internal sealed class AgentStatus
         lock (_gate) { _panel = state; }
     }
 
-    public void SetQueue(int length, long dropped)
+    public void SetQueue(int length, long dropped, string? problem)
     {
         lock (_gate)
         {
             _queueLength = length;
             _droppedCount = dropped;
+            _queueProblem = problem;
         }
+    }
+
+    public void SetClockSkew(int seconds)
+    {
+        lock (_gate) { _clockSkewSeconds = seconds; }
     }
 
     /// <summary>The update the panel's last answer offered; null when it offered none.</summary>

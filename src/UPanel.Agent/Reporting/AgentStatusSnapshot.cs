@@ -9,4 +9,6 @@ internal readonly record struct AgentStatusSnapshot(
     long DroppedCount,
     PanelState Panel,
     bool? DockerAvailable,
-    UpdateOffer? Update = null);
+    UpdateOffer? Update = null,
+    string? QueueProblem = null,
+    int? ClockSkewSeconds = null);

@@ -9,9 +9,9 @@ namespace UPanel.Agent.Reporting;
 /// </summary>
 /// <remarks>
 /// <c>heartbeat_id</c> is a ULID of the sample time (<see cref="HeartbeatId"/>).
-/// <c>seq</c> = max(previous + 1, Unix milliseconds of the sample time). It needs no state file: it increases across
-/// restarts as long as the wall clock does not step back by more than the agent's downtime and fewer than 1000
-/// heartbeats are built per second. Within one process it is strictly increasing whatever the clock does.
+/// <c>seq</c> = max(previous + 1, Unix milliseconds of the sample time), where the first previous is the highest seq in
+/// the durable queue (<see cref="HeartbeatQueue.LastSeq"/>): it increases across restarts whatever the clock does, and
+/// without a queue on disk as long as the wall clock does not step back by more than the agent's downtime.
 /// </remarks>
 internal sealed class HeartbeatFactory
 {
@@ -28,13 +28,15 @@ internal sealed class HeartbeatFactory
         IContainerSource containers,
         AgentOptions options,
         TimeProvider time,
-        AgentStatus? status = null)
+        AgentStatus? status = null,
+        long previousSeq = 0)
     {
         _host = host;
         _containers = containers;
         _serverId = options.ServerId ?? string.Empty;
         _time = time;
         _status = status;
+        _lastSeq = previousSeq;
     }
 
     /// <summary>Takes a sample now. Never throws except on cancellation (the sources do not throw).</summary>
@@ -54,6 +56,8 @@ internal sealed class HeartbeatFactory
             AgentVersion = AgentInfo.Version,
             HeartbeatId = HeartbeatId.New(sampledAt),
             Seq = NextSeq(sampledAt),
+            DroppedHeartbeats = _status?.DroppedCount,
+            ClockSkewSeconds = _status?.ClockSkewSeconds,
         };
     }
 

@@ -27,8 +27,8 @@ internal static partial class Log
     public static partial void RetryScheduled(ILogger logger, string? reason, double delaySeconds);
 
     /// <summary>Warning for the first drop of an outage, Debug for the rest: one a minute for hours says nothing new.</summary>
-    [LoggerMessage(EventId = 1207, Message = "Heartbeat queue full: dropped the oldest (seq {Seq}); {DroppedCount} dropped since start")]
-    public static partial void HeartbeatDropped(ILogger logger, LogLevel level, long? seq, long droppedCount);
+    [LoggerMessage(EventId = 1207, Message = "Heartbeat queue full: dropped the {Dropped} oldest; {DroppedCount} dropped in all")]
+    public static partial void HeartbeatDropped(ILogger logger, LogLevel level, int dropped, long droppedCount);
 
     [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Panel set the heartbeat interval to {IntervalSeconds} s")]
     public static partial void IntervalChanged(ILogger logger, int intervalSeconds);
@@ -62,6 +62,27 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1217, Level = LogLevel.Warning, Message = "Panel sent a rotated agent token that is not a token (empty, over {MaxLength} characters, or not visible ASCII); keeping the current one")]
     public static partial void RotatedTokenRefused(ILogger logger, int maxLength);
+
+    [LoggerMessage(EventId = 1219, Level = LogLevel.Information, Message = "Heartbeat queue in {Directory}: {Count} waiting ({Bytes} bytes), {DroppedCount} dropped so far")]
+    public static partial void QueueOpened(ILogger logger, string directory, int count, long bytes, long droppedCount);
+
+    [LoggerMessage(EventId = 1220, Level = LogLevel.Warning, Message = "Heartbeat queue in {Directory}: skipped {CorruptCount} torn or corrupt records (the rest is kept)")]
+    public static partial void QueueCorrupt(ILogger logger, int corruptCount, string directory);
+
+    [LoggerMessage(EventId = 1221, Level = LogLevel.Warning, Message = "Heartbeat queue in {Directory}: moved {File} aside, untouched: it is not a queue file this agent can read (another format or a newer agent's)")]
+    public static partial void QueueFileSetAside(ILogger logger, string file, string directory);
+
+    [LoggerMessage(EventId = 1222, Level = LogLevel.Error, Message = "Cannot write the heartbeat queue in {Directory} ({Reason}): new heartbeats are kept in memory (at most {MemoryKiB} KiB) and lost on restart until it can be written. Fix: make STATE_DIR writable for the agent's user, with free space (a volume in Docker)")]
+    public static partial void QueueNotDurable(ILogger logger, string directory, string reason, long memoryKiB);
+
+    [LoggerMessage(EventId = 1223, Level = LogLevel.Information, Message = "Heartbeat queue in {Directory} is written again; heartbeats kept in memory were moved there")]
+    public static partial void QueueDurableAgain(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 1224, Level = LogLevel.Warning, Message = "This host's clock is {SkewSeconds:0} s off the panel's (positive: the panel is ahead). Heartbeat times and the panel's online status are off by as much. Fix: run time sync on this host (systemd-timesyncd, chrony)")]
+    public static partial void ClockSkewed(ILogger logger, double skewSeconds);
+
+    [LoggerMessage(EventId = 1225, Level = LogLevel.Information, Message = "This host's clock agrees with the panel's again ({SkewSeconds:0} s)")]
+    public static partial void ClockInSync(ILogger logger, double skewSeconds);
 
     // 1402 and 1403 keep the ids they had when the run command owned the token.
     [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Cannot save the rotated agent token to {Path} ({Reason}): it is used in memory, but after a restart the agent falls back to the configured token, which the panel stops accepting. Fix: make STATE_DIR ({StateDir}) writable for the agent's user (a volume in Docker)")]

@@ -57,24 +57,13 @@ internal sealed class PanelClient
         return builder.Uri;
     }
 
-    public async Task<PanelResult> SendHeartbeatAsync(Heartbeat heartbeat, string token, CancellationToken cancellationToken)
+    /// <summary>Sends one heartbeat body (<see cref="HeartbeatJson"/>, as queued) with <paramref name="token"/>.</summary>
+    public async Task<PanelResult> SendHeartbeatAsync(byte[] body, string token, CancellationToken cancellationToken)
     {
         if (!TokenText.IsValid(token))
         {
             // Sending would fail with a header error; say what is wrong without the value.
             return new PanelResult { Outcome = PanelOutcome.Unauthorized, Reason = $"AGENT_TOKEN is empty, longer than {TokenText.MaxLength} characters or not visible ASCII" };
-        }
-
-        byte[] body;
-        try
-        {
-            body = HeartbeatJson.ToUtf8Bytes(heartbeat);
-        }
-        catch (ArgumentException ex)
-        {
-            // Utf8JsonWriter refuses NaN and infinity (HeartbeatFactory keeps them out; this is the last line). Kept,
-            // such a heartbeat would block the queue's head forever: dropped and said why, like one the panel refuses.
-            return new PanelResult { Outcome = PanelOutcome.Rejected, Reason = $"cannot be written as JSON: {ex.Message}" };
         }
 
         var request = HttpRequest.PostJson(HeartbeatUri, body, "Bearer " + token);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Reporting;
@@ -13,7 +14,9 @@ namespace UPanel.Agent.Reporting;
 /// <remarks>
 /// One loop does both sampling and sending, so at most one request is in flight. A failed send stops the flush:
 /// the next attempt comes with the next sample or after a jittered backoff (5 s doubling, capped at the interval),
-/// whichever is first; a Retry-After from the panel is honoured strictly.
+/// whichever is first; a Retry-After from the panel is honoured strictly. A backlog drains oldest first, one heartbeat
+/// every <see cref="DrainSpacing"/> (jittered), so a fleet coming back after an outage does not flatten the panel.
+/// docs/sending.md states the whole policy.
 /// </remarks>
 internal sealed class Reporter
 {
@@ -23,16 +26,23 @@ internal sealed class Reporter
     /// <summary><see cref="RequestHeartbeat"/> causes at most one extra heartbeat per this period.</summary>
     public static readonly TimeSpan ExtraHeartbeatSpacing = TimeSpan.FromSeconds(5);
 
+    /// <summary>Mean time between two sends of a backlog (±50 % jitter): at most about 4 heartbeats a second per agent.</summary>
+    public static readonly TimeSpan DrainSpacing = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Beyond this the clock is called skewed (in /health, check and the log).</summary>
+    public static readonly TimeSpan ClockSkewLimit = TimeSpan.FromSeconds(60);
+
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MinRetryAfter = TimeSpan.FromSeconds(1);
 
     private readonly HeartbeatFactory _factory;
     private readonly PanelClient _client;
-    private readonly IHeartbeatQueue _queue;
+    private readonly HeartbeatQueue _queue;
     private readonly AgentStatus _status;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AgentToken _token;
+    private readonly bool _queueCountConfigured;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly MemoryTrim _memoryTrim = new();
     private UpdateOffer? _loggedUpdate;
@@ -45,18 +55,21 @@ internal sealed class Reporter
     private int _extraRequested;
     private int _failedAttempts;
     private bool _dropping;
+    private bool _clockSkewed;
     private DateTimeOffset _nextSampleAt;
     private DateTimeOffset _lastRegularSampleAt;
     private DateTimeOffset _extraNotBefore = DateTimeOffset.MinValue;
     private DateTimeOffset _retryAfterUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _drainNotBefore = DateTimeOffset.MinValue;
+    private int _deliveredSinceCheckpoint;
 
     /// <param name="options">HEARTBEAT_INTERVAL (clamped to 5–3600).</param>
     /// <param name="token">Every send uses its current token; rotations and refusals go back to it.</param>
     public Reporter(
         HeartbeatFactory factory,
         PanelClient client,
-        IHeartbeatQueue queue,
+        HeartbeatQueue queue,
         AgentStatus status,
         AgentOptions options,
         AgentToken token,
@@ -70,13 +83,14 @@ internal sealed class Reporter
         _time = time;
         _logger = logger;
         _token = token;
+        _queueCountConfigured = options.QueueMaxHeartbeats is not null;
         Interval = TimeSpan.FromSeconds(ClampInterval(options.HeartbeatIntervalSeconds));
     }
 
     /// <summary>For tests: raised with the time the loop will next wake, after its timer is armed.</summary>
     internal event Action<DateTimeOffset>? Waiting;
 
-    /// <summary>For tests: a number in [0, 1) that sets the backoff jitter (0.5 = none).</summary>
+    /// <summary>For tests: a number in [0, 1) that sets the backoff and drain jitter (0.5 = none).</summary>
     internal Func<double> NextJitter { get; set; } = Random.Shared.NextDouble;
 
     /// <summary>The current sampling interval (HEARTBEAT_INTERVAL until the panel says otherwise).</summary>
@@ -100,6 +114,7 @@ internal sealed class Reporter
         _nextSampleAt = start + FirstHeartbeatDelay;
         _lastRegularSampleAt = start;
         Log.ReporterStarted(_logger, _client.HeartbeatUri, (int)Interval.TotalSeconds);
+        PublishQueue();
         try
         {
             while (true)
@@ -111,6 +126,7 @@ internal sealed class Reporter
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            Checkpoint();
             Log.ReporterStopped(_logger, _queue.Count);
         }
     }
@@ -158,83 +174,116 @@ internal sealed class Reporter
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
         Heartbeat heartbeat;
+        byte[] body;
         try
         {
             heartbeat = await _factory.CreateAsync(cancellationToken).ConfigureAwait(false);
+            body = HeartbeatJson.ToUtf8Bytes(heartbeat);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Utf8JsonWriter refuses NaN and infinity (HeartbeatFactory keeps them out; this is the last line): such a
+            // sample is never queued, where it would block the head.
             Log.SampleFailed(_logger, ex);
             return;
         }
 
-        var dropped = _queue.Enqueue(heartbeat);
-        if (dropped is not null)
+        var dropped = _queue.Enqueue(heartbeat.Seq ?? 0, body);
+        if (dropped > 0)
         {
-            Log.HeartbeatDropped(_logger, _dropping ? LogLevel.Debug : LogLevel.Warning, dropped.Seq, _queue.DroppedCount);
+            Log.HeartbeatDropped(_logger, _dropping ? LogLevel.Debug : LogLevel.Warning, dropped, _queue.DroppedCount);
             _dropping = true;
         }
 
         PublishQueue();
     }
 
-    private bool CanSend(DateTimeOffset now) => now >= _retryAfterUntil && now >= _backoffUntil;
+    private bool CanSend(DateTimeOffset now) => now >= _retryAfterUntil && now >= _backoffUntil && now >= _drainNotBefore;
 
+    /// <summary>Sends the oldest heartbeat; after a success, the next one of a backlog waits its turn (<see cref="DrainSpacing"/>).</summary>
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        while (_queue.TryPeek(out var heartbeat))
+        if (!_queue.TryPeek(out var heartbeat))
         {
-            var token = _token.Current;
-            var result = await _client.SendHeartbeatAsync(heartbeat, token, cancellationToken).ConfigureAwait(false);
-            var now = _time.GetUtcNow();
-            switch (result.Outcome)
-            {
-                case PanelOutcome.Success:
-                    _queue.RemoveOldest();
-                    _dropping = false;
-                    if (_failedAttempts > 0)
-                    {
-                        Log.PanelRecovered(_logger, _failedAttempts, _queue.Count + 1);
-                        _failedAttempts = 0;
-                    }
+            return;
+        }
 
-                    _status.RecordSuccess(now);
-                    PublishQueue();
-                    Log.HeartbeatDelivered(_logger, heartbeat.Seq, (int?)result.StatusCode);
-                    Apply(result.Response);
-                    break;
+        var token = _token.Current;
+        var result = await _client.SendHeartbeatAsync(heartbeat.Body, token, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        switch (result.Outcome)
+        {
+            case PanelOutcome.Success:
+                _queue.RemoveOldest();
+                _deliveredSinceCheckpoint++;
+                _dropping = false;
+                if (_failedAttempts > 0)
+                {
+                    Log.PanelRecovered(_logger, _failedAttempts, _queue.Count + 1);
+                    _failedAttempts = 0;
+                }
 
-                case PanelOutcome.Rejected:
-                    _queue.RemoveOldest();
-                    _status.SetPanel(PanelState.Rejected);
-                    PublishQueue();
-                    Log.HeartbeatRejected(_logger, heartbeat.Seq, result.Reason);
-                    break;
+                _status.RecordSuccess(now);
+                Log.HeartbeatDelivered(_logger, heartbeat.Seq, (int?)result.StatusCode);
+                Apply(result.Response, now);
+                break;
 
-                case PanelOutcome.Unauthorized:
-                    if (_status.Panel != PanelState.Unauthorized)
-                    {
-                        Log.PanelUnauthorized(_logger, result.Reason);
-                    }
+            case PanelOutcome.Rejected:
+                _queue.RemoveOldest();
+                _deliveredSinceCheckpoint++;
+                _status.SetPanel(PanelState.Rejected);
+                Log.HeartbeatRejected(_logger, heartbeat.Seq, result.Reason);
+                break;
 
-                    _status.SetPanel(PanelState.Unauthorized);
-                    _token.Refused(token);
+            case PanelOutcome.Unauthorized:
+                if (_status.Panel != PanelState.Unauthorized)
+                {
+                    Log.PanelUnauthorized(_logger, result.Reason);
+                }
 
-                    // Retrying a refused token every few seconds only fills the panel's log: once per interval.
-                    _failedAttempts++;
-                    _backoffUntil = now + Interval;
-                    return;
+                _status.SetPanel(PanelState.Unauthorized);
+                _token.Refused(token);
 
-                default:
-                    if (_status.Panel != PanelState.Unreachable)
-                    {
-                        Log.PanelUnreachable(_logger, result.Reason, _queue.Count);
-                    }
+                // Retrying a refused token every few seconds only fills the panel's log: once per interval.
+                _failedAttempts++;
+                _backoffUntil = now + Interval;
+                return;
 
-                    _status.SetPanel(PanelState.Unreachable);
-                    BackOff(now, result);
-                    return;
-            }
+            default:
+                if (_status.Panel != PanelState.Unreachable)
+                {
+                    Log.PanelUnreachable(_logger, result.Reason, _queue.Count);
+                }
+
+                _status.SetPanel(PanelState.Unreachable);
+                BackOff(now, result);
+                return;
+        }
+
+        if (_queue.Count > 0)
+        {
+            _drainNotBefore = now + (DrainSpacing * (0.5 + NextJitter()));
+        }
+        else if (_deliveredSinceCheckpoint > 1)
+        {
+            // A drain ended: written down, so a restart does not send the backlog again.
+            Checkpoint();
+        }
+        else
+        {
+            // One heartbeat delivered at once: the next sample's record says so (one write per heartbeat when idle).
+            _deliveredSinceCheckpoint = 0;
+        }
+
+        PublishQueue();
+    }
+
+    private void Checkpoint()
+    {
+        if (_deliveredSinceCheckpoint > 0)
+        {
+            _queue.Checkpoint();
+            _deliveredSinceCheckpoint = 0;
         }
     }
 
@@ -258,11 +307,16 @@ internal sealed class Reporter
         Log.RetryScheduled(_logger, result.Reason, delay.TotalSeconds);
     }
 
-    private void Apply(HeartbeatResponse? response)
+    private void Apply(HeartbeatResponse? response, DateTimeOffset receivedAt)
     {
         if (response is null)
         {
             return;
+        }
+
+        if (response.ServerTime is { } serverTime)
+        {
+            ObserveClock(serverTime - receivedAt);
         }
 
         if (response.NextHeartbeatSeconds is { } seconds)
@@ -271,6 +325,11 @@ internal sealed class Reporter
             if (interval != Interval)
             {
                 Interval = interval;
+                if (!_queueCountConfigured)
+                {
+                    _queue.MaxCount = AgentOptions.DefaultQueueMaxHeartbeats(interval);
+                }
+
                 _nextSampleAt = _lastRegularSampleAt + interval;
                 Log.IntervalChanged(_logger, (int)interval.TotalSeconds);
             }
@@ -291,7 +350,29 @@ internal sealed class Reporter
         }
     }
 
-    private void PublishQueue() => _status.SetQueue(_queue.Count, _queue.DroppedCount);
+    /// <summary>
+    /// The panel's time minus ours when its answer arrived (off by at most the request's duration): logged once when it
+    /// goes beyond <see cref="ClockSkewLimit"/> and once when it comes back; always in /health and the next heartbeat.
+    /// </summary>
+    private void ObserveClock(TimeSpan skew)
+    {
+        _status.SetClockSkew((int)Math.Round(skew.TotalSeconds));
+        var skewed = skew.Duration() > ClockSkewLimit;
+        if (skewed != _clockSkewed)
+        {
+            _clockSkewed = skewed;
+            if (skewed)
+            {
+                Log.ClockSkewed(_logger, skew.TotalSeconds);
+            }
+            else
+            {
+                Log.ClockInSync(_logger, skew.TotalSeconds);
+            }
+        }
+    }
+
+    private void PublishQueue() => _status.SetQueue(_queue.Count, _queue.DroppedCount, _queue.Problem);
 
     private DateTimeOffset NextWake()
     {
@@ -303,7 +384,7 @@ internal sealed class Reporter
 
         if (_queue.Count > 0)
         {
-            var sendAt = _retryAfterUntil > _backoffUntil ? _retryAfterUntil : _backoffUntil;
+            var sendAt = Max(Max(_retryAfterUntil, _backoffUntil), _drainNotBefore);
             if (sendAt < wake)
             {
                 wake = sendAt;
@@ -349,6 +430,8 @@ internal sealed class Reporter
             // Already signalled; the loop will look at the flag.
         }
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static int ClampInterval(int seconds) =>
         Math.Clamp(seconds, AgentOptions.MinIntervalSeconds, AgentOptions.MaxIntervalSeconds);

@@ -23,6 +23,9 @@ internal static class HealthResponseJson
             Version = fields.RequiredString("version"u8),
             LastHeartbeatAt = fields.Timestamp("last_heartbeat_at"u8),
             QueueLength = fields.Int32("queue_length"u8),
+            QueueDropped = fields.Int64("queue_dropped"u8),
+            QueueProblem = fields.String("queue_problem"u8),
+            ClockSkewSeconds = fields.Int32("clock_skew_seconds"u8),
             Panel = fields.String("panel"u8),
             Docker = fields.String("docker"u8),
             UpdateAvailable = fields.Boolean("update_available"u8),
@@ -38,6 +41,9 @@ internal static class HealthResponseJson
         JsonWrite.String(writer, "version"u8, response.Version);
         JsonWrite.Timestamp(writer, "last_heartbeat_at"u8, response.LastHeartbeatAt);
         JsonWrite.Number(writer, "queue_length"u8, response.QueueLength);
+        JsonWrite.Number(writer, "queue_dropped"u8, response.QueueDropped);
+        JsonWrite.String(writer, "queue_problem"u8, response.QueueProblem);
+        JsonWrite.Number(writer, "clock_skew_seconds"u8, response.ClockSkewSeconds);
         JsonWrite.String(writer, "panel"u8, response.Panel);
         JsonWrite.String(writer, "docker"u8, response.Docker);
         JsonWrite.Boolean(writer, "update_available"u8, response.UpdateAvailable);

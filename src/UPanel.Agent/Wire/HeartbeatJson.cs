@@ -42,6 +42,8 @@ internal static class HeartbeatJson
         JsonWrite.String(writer, "agent_version"u8, heartbeat.AgentVersion);
         JsonWrite.String(writer, "heartbeat_id"u8, heartbeat.HeartbeatId);
         JsonWrite.Number(writer, "seq"u8, heartbeat.Seq);
+        JsonWrite.Number(writer, "dropped_heartbeats"u8, heartbeat.DroppedHeartbeats);
+        JsonWrite.Number(writer, "clock_skew_seconds"u8, heartbeat.ClockSkewSeconds);
         writer.WriteEndObject();
     }
 

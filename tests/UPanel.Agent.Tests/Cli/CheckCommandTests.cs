@@ -114,6 +114,56 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_warns_when_this_hosts_clock_is_more_than_a_minute_off_the_panels()
+    {
+        await using var panel = new TestPanelServer(200, """{"status":"ok","server_time":"2020-01-01T00:00:00Z"}""");
+        SetRegistered(panel.BaseUri.ToString());
+
+        var result = await _cli.RunAsync("check");
+
+        var clock = Assert.Single(result.Out.Split('\n'), l => l.StartsWith("warn  clock: ", StringComparison.Ordinal));
+        Assert.Contains("this host's clock is -", clock);
+        Assert.Contains("run time sync on this host", clock);
+    }
+
+    [Fact]
+    public async Task Check_fails_a_full_state_dir_which_an_empty_probe_file_would_pass()
+    {
+        RequiredServices.Root();
+        var mount = Path.Join(_stateDir, "full");
+        Directory.CreateDirectory(mount);
+        Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount);
+        try
+        {
+            using (var filler = File.OpenWrite(Path.Join(mount, "filler")))
+            {
+                try
+                {
+                    while (true)
+                    {
+                        filler.Write(new byte[4096]);
+                        filler.Flush(flushToDisk: true);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+
+            _cli.Environment["STATE_DIR"] = mount;
+            var result = await _cli.RunAsync("check");
+
+            var line = Assert.Single(result.Out.Split('\n'), l => l.Contains(" state dir: ", StringComparison.Ordinal));
+            Assert.StartsWith($"FAIL  state dir: STATE_DIR={mount} cannot be written (IOException: ", line);
+            Assert.Contains("heartbeats are queued in memory only", line);
+        }
+        finally
+        {
+            Run("umount", "-l", mount);
+        }
+    }
+
+    [Fact]
     public async Task Check_says_which_update_the_panel_offers_and_how_to_upgrade()
     {
         await using var panel = new TestPanelServer(200, """{"status":"ok","update_available":true,"update_url":"ghcr.io/inte-team/upanel-agent:1.1.0"}""");
@@ -146,5 +196,12 @@ public sealed class CheckCommandTests : IDisposable
         _cli.Environment["HOST_PROC"] = "/proc";
         _cli.Environment["HOST_SYS"] = "/sys";
         _cli.Environment["HOST_ROOT"] = "/";
+    }
+
+    private static void Run(string command, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(command, arguments);
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
     }
 }

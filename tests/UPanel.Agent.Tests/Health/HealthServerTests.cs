@@ -35,7 +35,8 @@ public sealed class HealthServerTests : IAsyncLifetime
     {
         _time.Advance(TimeSpan.FromSeconds(3600));
         _status.RecordSuccess(Start.AddSeconds(3590));
-        _status.SetQueue(2, 5);
+        _status.SetQueue(2, 5, null);
+        _status.SetClockSkew(-75);
         _status.SetDockerAvailable(true);
 
         var (status, headers, body) = await Request("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -49,6 +50,9 @@ public sealed class HealthServerTests : IAsyncLifetime
         Assert.Equal(AgentInfo.Version, json.GetProperty("version").GetString());
         Assert.Equal("2026-01-15T11:29:50Z", json.GetProperty("last_heartbeat_at").GetString());
         Assert.Equal(2, json.GetProperty("queue_length").GetInt32());
+        Assert.Equal(5, json.GetProperty("queue_dropped").GetInt64());
+        Assert.False(json.TryGetProperty("queue_problem", out _));
+        Assert.Equal(-75, json.GetProperty("clock_skew_seconds").GetInt32());
         Assert.Equal("ok", json.GetProperty("panel").GetString());
         Assert.Equal("ok", json.GetProperty("docker").GetString());
     }
@@ -232,7 +236,7 @@ public sealed class HealthServerTests : IAsyncLifetime
         // The status is what the reporter feeds with a token in hand; make it as busy as possible.
         _status.RecordSuccess(Start);
         _status.SetPanel(PanelState.Unauthorized);
-        _status.SetQueue(10, 3);
+        _status.SetQueue(10, 3, "cannot write /var/lib/upanel-agent/queue (IOException: No space left on device)");
         _status.SetDockerAvailable(true);
 
         var (_, headers, body) = await Request("GET /health HTTP/1.1\r\nAuthorization: Bearer " + Token + "\r\n\r\n");

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Http;
 using UPanel.Agent.Reporting;
 using UPanel.Agent.Tests.Reporting;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Tests.Http;
@@ -21,7 +22,7 @@ public sealed class HttpProxyTests
         using var http = PanelHttp.CreateClient(new Dictionary<string, string> { ["HTTP_PROXY"] = $"http://agent:s3cr%40t@127.0.0.1:{proxy.Port}" });
         var client = new PanelClient(http, new Uri($"http://panel.test:{panel.Port}/"), new FakeTimeProvider(), new FakeLogger());
 
-        var result = await client.SendHeartbeatAsync(Heartbeat(), "token-0123456789", Ct);
+        var result = await client.SendHeartbeatAsync(HeartbeatJson.ToUtf8Bytes(Heartbeat()), "token-0123456789", Ct);
 
         Assert.Equal(PanelOutcome.Success, result.Outcome);
         Assert.Equal([$"POST http://panel.test:{panel.Port}/api/agent/heartbeat HTTP/1.1"], proxy.RequestLines);

@@ -14,9 +14,11 @@ internal sealed record PanelReply
     /// <summary>Read the request, then never answer (until the server stops).</summary>
     public bool Hang { get; init; }
 
-    public static PanelReply Ok(int? nextHeartbeatSeconds = null, string? newAgentToken = null) => new()
+    /// <param name="serverTime">The panel's clock in the answer; none by default (the harness's clock is fake).</param>
+    public static PanelReply Ok(int? nextHeartbeatSeconds = null, string? newAgentToken = null, DateTimeOffset? serverTime = null) => new()
     {
-        Body = "{\"status\":\"ok\",\"server_time\":\"2026-01-15T10:30:01Z\""
+        Body = "{\"status\":\"ok\""
+               + (serverTime is null ? string.Empty : $",\"server_time\":\"{serverTime.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}\"")
                + (nextHeartbeatSeconds is null ? string.Empty : $",\"next_heartbeat_seconds\":{nextHeartbeatSeconds}")
                + (newAgentToken is null ? string.Empty : $",\"new_agent_token\":\"{newAgentToken}\"")
                + "}",

@@ -21,17 +21,33 @@ internal sealed class ReporterHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Http1Client _http = PanelHttp.CreateClient(new Dictionary<string, string>());
     private DateTimeOffset? _pendingWake;
+    private readonly bool _ownsStateDir;
     private Task? _run;
 
     /// <param name="readConfiguredToken">What re-reading the configuration after a 401 finds (default: the same token).</param>
-    public ReporterHarness(int intervalSeconds = 60, TimeSpan? clientTimeout = null, Func<string?>? readConfiguredToken = null, int queueCapacity = HeartbeatQueue.DefaultCapacity)
+    /// <param name="stateDir">STATE_DIR of an earlier harness, to restart the agent on its queue (the caller deletes it).</param>
+    /// <param name="start">The fake clock's start.</param>
+    public ReporterHarness(
+        int intervalSeconds = 60,
+        TimeSpan? clientTimeout = null,
+        Func<string?>? readConfiguredToken = null,
+        int queueMaxHeartbeats = 10,
+        long queueMaxBytes = HeartbeatQueue.DefaultMaxBytes,
+        string? stateDir = null,
+        DateTimeOffset? start = null)
     {
-        Time = new FakeTimeProvider(Start);
+        _ownsStateDir = stateDir is null;
+        StateDir = stateDir ?? Directory.CreateTempSubdirectory("upanel-reporter-").FullName;
+        Time = new FakeTimeProvider(start ?? Start);
         Panel = new TestPanelServer();
         Status = new AgentStatus(Time);
-        Queue = new HeartbeatQueue(queueCapacity);
-        Options = new AgentOptions { PanelUrl = Panel.BaseUrl, ServerId = "01HQSERVER", AgentToken = AgentTokenValue, HeartbeatIntervalSeconds = intervalSeconds };
-        Factory = new HeartbeatFactory(Host, Containers, Options, Time, Status);
+        Queue = new HeartbeatQueue(Path.Join(StateDir, "queue"), queueMaxHeartbeats, queueMaxBytes, Logger);
+        Options = new AgentOptions
+        {
+            PanelUrl = Panel.BaseUrl, ServerId = "01HQSERVER", AgentToken = AgentTokenValue, HeartbeatIntervalSeconds = intervalSeconds,
+            QueueMaxHeartbeats = queueMaxHeartbeats, QueueMaxBytes = queueMaxBytes,
+        };
+        Factory = new HeartbeatFactory(Host, Containers, Options, Time, Status, Queue.LastSeq);
         Client = new PanelClient(_http, Panel.BaseUrl, Time, Logger, clientTimeout ?? TimeSpan.FromSeconds(5));
         Token = new AgentToken(AgentTokenValue, StateDir, readConfiguredToken ?? (() => AgentTokenValue), Logger);
         Reporter = new Reporter(Factory, Client, Queue, Status, Options, Token, Time, Logger);
@@ -64,7 +80,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
     public AgentToken Token { get; }
 
     /// <summary>STATE_DIR of the harness: where a rotated token is kept.</summary>
-    public string StateDir { get; } = Directory.CreateTempSubdirectory("upanel-reporter-").FullName;
+    public string StateDir { get; }
 
     public FakeLogger Logger { get; } = new();
 
@@ -126,6 +142,16 @@ internal sealed class ReporterHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Steps until the queue is empty: a backlog drains one heartbeat per <see cref="Reporter.DrainSpacing"/>.</summary>
+    public async Task StepUntilDrainedAsync()
+    {
+        for (var steps = 0; Queue.Count > 0; steps++)
+        {
+            Assert.True(steps < 100_000, $"the queue did not drain: {Queue.Count} left");
+            await StepAsync();
+        }
+    }
+
     /// <summary>Runs <paramref name="action"/> while the loop is idle and waits for the loop to be idle again.</summary>
     public async Task WhileIdleAsync(Action action)
     {
@@ -145,7 +171,12 @@ internal sealed class ReporterHarness : IAsyncDisposable
 
         await Panel.DisposeAsync();
         _http.Dispose();
-        Directory.Delete(StateDir, recursive: true);
+        Queue.Dispose();
+        if (_ownsStateDir)
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
+
         _stop.Dispose();
     }
 }

@@ -140,6 +140,7 @@ public sealed class ReporterTests
 
         h.Panel.Reply = _ => PanelReply.Ok();
         await h.StepUntilSamplesAsync(4);
+        await h.StepUntilDrainedAsync();
 
         var delivered = h.Panel.Requests.Skip(failed).Select(r => r.Heartbeat).ToList();
         Assert.Equal(4, delivered.Count);
@@ -205,6 +206,7 @@ public sealed class ReporterTests
 
         h.Panel.Restart();
         await h.StepUntilSamplesAsync(4);
+        await h.StepUntilDrainedAsync();
 
         Assert.Equal(
             [Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122), Start.AddSeconds(182)],
@@ -225,6 +227,7 @@ public sealed class ReporterTests
 
         h.Panel.Restart();
         await h.StepUntilSamplesAsync(13);
+        await h.StepUntilDrainedAsync();
 
         // The retry falls on the 13th sample, which is queued before the flush and pushes out one more:
         // samples 4–13 arrive, oldest first.
@@ -244,6 +247,7 @@ public sealed class ReporterTests
         await h.StepUntilSamplesAsync(15);
         h.Panel.Restart();
         await h.StepUntilSamplesAsync(16);
+        await h.StepUntilDrainedAsync();
         h.Panel.Stop();
         await h.StepUntilSamplesAsync(30);
 
@@ -252,6 +256,121 @@ public sealed class ReporterTests
         Assert.Equal(2, drops.Count(r => r.Level == LogLevel.Warning));
         Assert.Equal(drops[0], drops.First(r => r.Level == LogLevel.Warning));
         Assert.Equal(10, h.Status.DroppedCount);
+    }
+
+    [Fact]
+    public async Task A_backlog_drains_oldest_first_one_heartbeat_per_drain_spacing_not_in_one_burst()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.WithStatus(503);
+        await h.StartAsync();
+        await h.AdvanceToAsync(Start.AddSeconds(250)); // 5 samples queued
+        var sentAt = new List<DateTimeOffset>();
+        h.Panel.Reply = _ =>
+        {
+            sentAt.Add(h.Now);
+            return PanelReply.Ok();
+        };
+
+        await h.StepUntilSamplesAsync(6);
+        await h.StepUntilDrainedAsync();
+
+        Assert.Equal(6, sentAt.Count);
+        Assert.All(sentAt.Zip(sentAt.Skip(1)), pair => Assert.Equal(Reporter.DrainSpacing, pair.Second - pair.First));
+        Assert.Equal(
+            Enumerable.Range(0, 6).Select(i => Start.AddSeconds(2 + (60 * i))),
+            h.Panel.Requests.Skip(h.Panel.Requests.Count - 6).Select(r => r.Heartbeat.Timestamp!.Value));
+    }
+
+    [Fact]
+    public async Task Drain_spacing_is_jittered_so_a_fleet_does_not_send_in_step()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Reporter.NextJitter = () => 0.9;
+        h.Panel.Reply = _ => PanelReply.WithStatus(503);
+        await h.StartAsync();
+        await h.AdvanceToAsync(Start.AddSeconds(130));
+        h.Panel.Reply = _ => PanelReply.Ok();
+
+        await h.StepUntilSamplesAsync(4);
+        var first = h.Now;
+        Assert.Equal(first + (Reporter.DrainSpacing * 1.4), await h.StepAsync());
+    }
+
+    [Fact]
+    public async Task A_restarted_agent_sends_what_the_previous_run_queued_in_order_once_and_its_seq_goes_on()
+    {
+        var stateDir = Directory.CreateTempSubdirectory("upanel-restart-").FullName;
+        try
+        {
+            await using (var first = new ReporterHarness(intervalSeconds: 60, stateDir: stateDir))
+            {
+                first.Panel.Reply = _ => PanelReply.WithStatus(503);
+                await first.StartAsync();
+                await first.AdvanceToAsync(Start.AddSeconds(150));
+                Assert.Equal(3, first.Status.QueueLength);
+            }
+
+            // The clock stepped back an hour across the restart: seq must still go on from the queue's last.
+            await using var second = new ReporterHarness(intervalSeconds: 60, stateDir: stateDir, start: Start.AddHours(-1));
+            Assert.Equal(3, second.Queue.Count);
+            await second.StartAsync();
+            await second.StepUntilSamplesAsync(1);
+            await second.StepUntilDrainedAsync();
+
+            var seqs = second.Panel.Requests.Select(r => r.Heartbeat.Seq!.Value).ToList();
+            Assert.Equal(4, seqs.Count);
+            Assert.Equal(seqs.Order(), seqs);
+            Assert.Equal(seqs.Distinct(), seqs);
+            Assert.Equal(
+                [Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122), Start.AddHours(-1).AddSeconds(2)],
+                second.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value));
+        }
+        finally
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Dropped_heartbeats_are_reported_in_the_next_heartbeat_and_in_status()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 5, queueMaxHeartbeats: 3);
+        await h.StartAsync();
+        h.Panel.Stop();
+        await h.StepUntilSamplesAsync(5);
+        Assert.Equal(2, h.Status.DroppedCount);
+
+        h.Panel.Restart();
+        await h.StepUntilSamplesAsync(6);
+        await h.StepUntilDrainedAsync();
+
+        // Samples 4, 5, 6 arrive. Each made room for itself (dropping 1, 2, 3) after it was taken, so each carries
+        // the total dropped before it: the panel learns of a drop with the next heartbeat.
+        var delivered = h.Panel.Requests.Select(r => r.Heartbeat).Where(b => b.Timestamp >= Start.AddSeconds(17)).ToList();
+        Assert.Equal([Start.AddSeconds(17), Start.AddSeconds(22), Start.AddSeconds(27)], delivered.Select(b => b.Timestamp!.Value));
+        Assert.Equal([0L, 1L, 2L], delivered.Select(b => b.DroppedHeartbeats!.Value));
+        Assert.Equal(3, h.Status.DroppedCount);
+    }
+
+    [Fact]
+    public async Task Clock_skew_beyond_a_minute_is_logged_once_shown_and_sent_and_its_end_logged_once()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        h.Panel.Reply = _ => PanelReply.Ok(serverTime: h.Now.AddSeconds(95));
+        await h.StartAsync();
+        await h.AdvanceToAsync(Start.AddSeconds(130));
+
+        Assert.Equal(95, h.Status.ClockSkewSeconds);
+        Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1224);
+        Assert.Equal([null, 95, 95], h.Panel.Requests.Select(r => r.Heartbeat.ClockSkewSeconds));
+
+        h.Panel.Reply = _ => PanelReply.Ok(serverTime: h.Now.AddSeconds(-1));
+        await h.AdvanceToAsync(Start.AddSeconds(250));
+
+        Assert.Equal(-1, h.Status.ClockSkewSeconds);
+        Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1225);
+        Assert.Single(h.Logger.Collector.GetSnapshot(), r => r.Id.Id == 1224);
     }
 
     [Fact]
@@ -296,6 +415,7 @@ public sealed class ReporterTests
 
         h.Panel.Reply = _ => PanelReply.Ok();
         await h.StepUntilSamplesAsync(3);
+        await h.StepUntilDrainedAsync();
 
         Assert.Equal(0, h.Status.QueueLength);
         Assert.Equal(PanelState.Ok, h.Status.Panel);
@@ -328,6 +448,7 @@ public sealed class ReporterTests
         Assert.Equal(PanelState.Unauthorized, h.Status.Panel);
 
         Assert.Equal(Start.AddSeconds(62), await h.StepAsync());
+        await h.StepUntilDrainedAsync();
 
         var requests = h.Panel.Requests;
         Assert.Equal(3, requests.Count);
@@ -372,6 +493,7 @@ public sealed class ReporterTests
         Assert.Equal(6, h.Status.QueueLength);
 
         await h.AdvanceToAsync(Start.AddSeconds(32));
+        await h.StepUntilDrainedAsync();
 
         var delivered = h.Panel.Requests.Skip(1).Select(r => r.Heartbeat.Timestamp!.Value);
         Assert.Equal(Enumerable.Range(0, 7).Select(i => Start.AddSeconds(2 + (5 * i))), delivered);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Http;
 using UPanel.Agent.Reporting;
 using UPanel.Agent.Tests.Wire;
+using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Tests.Reporting;
@@ -173,7 +174,7 @@ public sealed class SeedPanelAnswersTests : IAsyncLifetime
     {
         var client = new PanelClient(_http, _panel.BaseUrl, _time, _logger, TimeSpan.FromSeconds(5));
         return client.SendHeartbeatAsync(
-            new Heartbeat
+            HeartbeatJson.ToUtf8Bytes(new Heartbeat
             {
                 ServerId = "01HQXYZ3NDEKTSV4RRFFQ69G5F",
                 Timestamp = Now,
@@ -182,7 +183,7 @@ public sealed class SeedPanelAnswersTests : IAsyncLifetime
                 AgentVersion = "1.0.0",
                 HeartbeatId = "01JAAAAAAAAAAAAAAAAAAAAAAA",
                 Seq = 1,
-            },
+            }),
             token,
             TestContext.Current.CancellationToken);
     }
