@@ -80,6 +80,13 @@ internal sealed class AgentProcess : IDisposable
         return await WaitForExitAsync(TimeSpan.FromSeconds(15));
     }
 
+    /// <summary>kill -9: no chance to finish a write or say goodbye.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await WaitForExitAsync(TimeSpan.FromSeconds(15));
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
