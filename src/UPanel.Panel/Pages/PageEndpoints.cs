@@ -236,6 +236,19 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ins
             .Append(view.RamMb).Append(" MiB RAM · ").Append(view.DiskGb).Append(" GiB disk · heartbeat every ").Append(view.NextHeartbeatSeconds).Append(" s · id <code>")
             .Append(E(view.Id)).Append("</code></p>");
 
+        // What the agent itself reported about its queue and clock (docs/sending.md).
+        if (latest?.ClockSkewSeconds is { } skew && Math.Abs(skew) > 60)
+        {
+            html.Append("<p class=\"error\" id=\"clock-skew\">This server's clock is ").Append(Math.Abs(skew))
+                .Append(" s ").Append(skew > 0 ? "behind" : "ahead of").Append(" the panel's: its heartbeat times are off by as much. Run time sync on it (systemd-timesyncd, chrony).</p>");
+        }
+
+        if (latest?.DroppedHeartbeats is > 0 and var dropped)
+        {
+            html.Append("<p class=\"hint\" id=\"dropped\">Its agent has dropped ").Append(dropped)
+                .Append(" heartbeats in all (its queue was full during a long outage): the history has gaps there.</p>");
+        }
+
         if (view.Status == "never_seen")
         {
             html.Append("<p class=\"empty\" id=\"never-seen\">This server registered but has not sent a heartbeat yet. Check the agent on it: <code>upanel-agent check</code>.</p>");

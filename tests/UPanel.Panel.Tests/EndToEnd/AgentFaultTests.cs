@@ -65,14 +65,13 @@ public sealed partial class AgentFaultTests : IDisposable
         var panel = await PanelHost.StartAsync(options, url: url);
         var server = await NewServerAsync(panel, "restart-host");
         var healthPort = AgentEndToEndTests<SqlitePanelFixture>.FreePort();
-        var first = await StartAgentAsync(new Uri(url), server.ServerId, server.AgentToken, healthPort);
+        using var first = await StartAgentAsync(new Uri(url), server.ServerId, server.AgentToken, healthPort);
         await WaitUntilAsync(async () => (await StoredAsync(panel, server.ServerId)).Count >= 1, "the first heartbeat");
         await panel.DisposeAsync();
 
         await WaitUntilAsync(async () => await QueueLengthAsync(healthPort) >= 2, "two heartbeats queued", diagnostics: () => first.Output);
         Assert.Equal(0, await first.TerminateAsync());
         var queuedAtStop = int.Parse(StoppedWithQueued().Match(first.Output).Groups[1].Value, CultureInfo.InvariantCulture);
-        first.Dispose();
 
         using var second = await StartAgentAsync(new Uri(url), server.ServerId, server.AgentToken, healthPort);
         await WaitUntilAsync(() => Task.FromResult(QueueOpened().IsMatch(second.Output)), "the queue reopened");
