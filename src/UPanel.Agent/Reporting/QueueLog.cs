@@ -11,7 +11,7 @@ namespace UPanel.Agent.Reporting;
 /// </summary>
 /// <remarks>
 /// <para>Each segment (<c>0000000001.queue</c>, …) is a 16-byte file header ("UPQUEUE", format version) followed by
-/// <see cref="QueueRecord"/>s. Appending is one write and one <c>fdatasync</c>: a heartbeat is on disk before the loop
+/// <see cref="QueueRecord"/>s. Appending is one write and one <c>fsync</c>: a heartbeat is on disk before the loop
 /// moves on, and an idle agent writes once per heartbeat. Taking a record off the queue writes nothing: the next
 /// record (or a marker at the end of a drain and at shutdown) carries the new first live seq. After a <c>kill -9</c>
 /// the few heartbeats delivered since the last write are sent again with their own <c>heartbeat_id</c>, which the panel

@@ -53,8 +53,11 @@ public sealed partial class AgentFaultTests : IDisposable
             Assert.Single(stored, h => h.HeartbeatId == lost.HeartbeatId);
         }
 
+        // The token in no log line (the agent's, the panel's) and no file the run left (queue, panel data but the database).
         Assert.DoesNotContain(server.AgentToken, agent.Output);
-        Assert.All(QueueFiles(), f => Assert.DoesNotContain(server.AgentToken, File.ReadAllText(f)));
+        Assert.DoesNotContain(panel.Logs.GetSnapshot(), r => r.Message.Contains(server.AgentToken, StringComparison.Ordinal));
+        var files = Directory.GetFiles(_dir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".env", StringComparison.Ordinal));
+        Assert.All(files, f => Assert.DoesNotContain(server.AgentToken, File.ReadAllText(f)));
     }
 
     [Fact]
