@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Cli;
 using UPanel.Agent.Tests.Configuration;
 
@@ -116,13 +117,22 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public async Task Check_warns_when_this_hosts_clock_is_more_than_a_minute_off_the_panels()
     {
-        await using var panel = new TestPanelServer(200, """{"status":"ok","server_time":"2020-01-01T00:00:00Z"}""");
-        SetRegistered(panel.BaseUri.ToString());
+        // This host's clock is at 10:30:00; the panel says 10:28:25 (it is 95 s behind us).
+        await using var panel = new TestPanelServer(200, """{"status":"ok","server_time":"2026-01-15T10:28:25Z"}""");
+        var cli = new CliRunner { Files = new FakeConfigFileSystem(), Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero)) };
+        foreach (var (name, value) in _cli.Environment)
+        {
+            cli.Environment[name] = value;
+        }
 
-        var result = await _cli.RunAsync("check");
+        cli.Environment["PANEL_URL"] = panel.BaseUri.ToString();
+        cli.Environment["SERVER_ID"] = "01JCHECK";
+        cli.Environment["AGENT_TOKEN"] = "check-token-0123456789";
+
+        var result = await cli.RunAsync("check");
 
         var clock = Assert.Single(result.Out.Split('\n'), l => l.StartsWith("warn  clock: ", StringComparison.Ordinal));
-        Assert.Contains("this host's clock is -", clock);
+        Assert.StartsWith("warn  clock: this host's clock is -95 s off the panel's", clock);
         Assert.Contains("run time sync on this host", clock);
     }
 

@@ -14,6 +14,9 @@ internal sealed class CliRunner
 
     public Func<IHostFiles, RegisterRequest>? ReadHostFacts { get; init; } = _ => SampleFacts;
 
+    /// <summary>The commands' clock, as the rest of the agent's tests take it (a FakeTimeProvider where time matters).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public static RegisterRequest SampleFacts { get; } = new()
     {
         Hostname = "test-host",
@@ -38,6 +41,7 @@ internal sealed class CliRunner
             Variables = Environment,
             Files = Files,
             ReadHostFacts = ReadHostFacts,
+            Time = Time,
             Stopping = stopping,
         };
         var exitCode = await AgentCli.RunAsync(args, env);
