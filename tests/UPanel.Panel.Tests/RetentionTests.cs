@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace UPanel.Panel.Tests;
 

@@ -253,7 +253,10 @@ public sealed class AlertEvaluatorTests
 
     private ContainerInfo Exited(string name, int exitCode) => Running(name) with
     {
-        Status = "exited", ExitCode = exitCode, OomKilled = false, FinishedAt = _time.GetUtcNow(),
+        Status = "exited",
+        ExitCode = exitCode,
+        OomKilled = false,
+        FinishedAt = _time.GetUtcNow(),
     };
 
     private IReadOnlyList<AlertTransition> Heartbeat(TimeSpan? after = null)

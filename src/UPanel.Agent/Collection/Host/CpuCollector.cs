@@ -1,7 +1,7 @@
 namespace UPanel.Agent.Collection.Host;
 
 /// <summary>
-/// cpu_percent: busy share of all host CPUs since the previous <see cref="Collect"/>, from <c>/proc/stat</c> deltas.
+/// cpu_percent: busy share of all host CPUs since the _previous <see cref="Collect"/>, from <c>/proc/stat</c> deltas.
 /// Never blocks to sample. The first sample is read at construction, so the agent's first heartbeat (a few seconds
 /// after start) already covers a real interval instead of the average since boot.
 /// </summary>
@@ -9,16 +9,16 @@ internal sealed class CpuCollector
 {
     public const string RelativePath = "stat";
 
-    private readonly IHostFiles files;
-    private char[] buffer = new char[4096];
-    private CpuTimes? previous;
+    private readonly IHostFiles _files;
+    private char[] _buffer = new char[4096];
+    private CpuTimes? _previous;
 
     public CpuCollector(IHostFiles files)
     {
-        this.files = files;
+        _files = files;
         try
         {
-            previous = Read().AllCpus;
+            _previous = Read().AllCpus;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
@@ -30,10 +30,10 @@ internal sealed class CpuCollector
     public double Collect()
     {
         var current = Read();
-        var percent = Percent(previous, current.AllCpus, current.CpuCount, out var keepPrevious);
+        var percent = Percent(_previous, current.AllCpus, current.CpuCount, out var keepPrevious);
         if (!keepPrevious)
         {
-            previous = current.AllCpus;
+            _previous = current.AllCpus;
         }
 
         return percent;
@@ -69,5 +69,5 @@ internal sealed class CpuCollector
 
     private static double Share(ulong busy, ulong total) => Math.Clamp(Math.Round(100.0 * busy / total, 2), 0, 100);
 
-    private ProcStat Read() => ProcStatParser.Parse(files.ReadText(HostRootKind.Proc, RelativePath, ref buffer));
+    private ProcStat Read() => ProcStatParser.Parse(_files.ReadText(HostRootKind.Proc, RelativePath, ref _buffer));
 }

@@ -8,12 +8,12 @@ namespace UPanel.Agent.Collection.Host;
 /// </summary>
 internal sealed class DiskCollector(IHostFiles files)
 {
-    private readonly string path = files.PathOf(HostRootKind.Root, "");
+    private readonly string _path = files.PathOf(HostRootKind.Root, "");
 
     /// <summary>Throws <see cref="IOException"/> (statvfs failed) or <see cref="FormatException"/>.</summary>
     public (long UsedGb, long TotalGb) Collect()
     {
-        var usage = Read(path);
+        var usage = Read(_path);
         return ((long)(usage.UsedBytes >> 30), (long)(usage.TotalBytes >> 30));
     }
 

@@ -12,34 +12,34 @@ namespace UPanel.Agent.Collection.Host;
 /// </summary>
 internal sealed class HostMetricsCollector : IHostMetricsSource
 {
-    private readonly ILogger logger;
-    private readonly CpuCollector cpu;
-    private readonly MemoryCollector memory;
-    private readonly DiskCollector disk;
-    private readonly LoadCollector load;
-    private readonly NetworkCollector network;
-    private readonly HostSourceState cpuState;
-    private readonly HostSourceState memoryState;
-    private readonly HostSourceState diskState;
-    private readonly HostSourceState loadState;
-    private readonly HostSourceState networkState;
-    private readonly string classNetDir;
-    private bool guessingVirtualInterfaces;
+    private readonly ILogger _logger;
+    private readonly CpuCollector _cpu;
+    private readonly MemoryCollector _memory;
+    private readonly DiskCollector _disk;
+    private readonly LoadCollector _load;
+    private readonly NetworkCollector _network;
+    private readonly HostSourceState _cpuState;
+    private readonly HostSourceState _memoryState;
+    private readonly HostSourceState _diskState;
+    private readonly HostSourceState _loadState;
+    private readonly HostSourceState _networkState;
+    private readonly string _classNetDir;
+    private bool _guessingVirtualInterfaces;
 
     public HostMetricsCollector(IHostFiles files, ILogger logger)
     {
-        this.logger = logger;
-        cpu = new CpuCollector(files);
-        memory = new MemoryCollector(files);
-        disk = new DiskCollector(files);
-        load = new LoadCollector(files);
-        network = new NetworkCollector(files);
-        cpuState = new HostSourceState(files.PathOf(HostRootKind.Proc, CpuCollector.RelativePath), logger);
-        memoryState = new HostSourceState(files.PathOf(HostRootKind.Proc, MemoryCollector.RelativePath), logger);
-        diskState = new HostSourceState("filesystem " + files.PathOf(HostRootKind.Root, ""), logger);
-        loadState = new HostSourceState(files.PathOf(HostRootKind.Proc, LoadCollector.RelativePath), logger);
-        networkState = new HostSourceState(files.PathOf(HostRootKind.Proc, NetworkCollector.RelativePath), logger);
-        classNetDir = files.PathOf(HostRootKind.Sys, NetworkCollector.ClassNetDir);
+        _logger = logger;
+        _cpu = new CpuCollector(files);
+        _memory = new MemoryCollector(files);
+        _disk = new DiskCollector(files);
+        _load = new LoadCollector(files);
+        _network = new NetworkCollector(files);
+        _cpuState = new HostSourceState(files.PathOf(HostRootKind.Proc, CpuCollector.RelativePath), logger);
+        _memoryState = new HostSourceState(files.PathOf(HostRootKind.Proc, MemoryCollector.RelativePath), logger);
+        _diskState = new HostSourceState("filesystem " + files.PathOf(HostRootKind.Root, ""), logger);
+        _loadState = new HostSourceState(files.PathOf(HostRootKind.Proc, LoadCollector.RelativePath), logger);
+        _networkState = new HostSourceState(files.PathOf(HostRootKind.Proc, NetworkCollector.RelativePath), logger);
+        _classNetDir = files.PathOf(HostRootKind.Sys, NetworkCollector.ClassNetDir);
     }
 
     public HostMetrics Collect()
@@ -50,54 +50,54 @@ internal sealed class HostMetricsCollector : IHostMetricsSource
 
         try
         {
-            cpuPercent = cpu.Collect();
-            cpuState.Succeeded();
+            cpuPercent = _cpu.Collect();
+            _cpuState.Succeeded();
         }
         catch (Exception e)
         {
-            cpuState.Failed(e);
+            _cpuState.Failed(e);
         }
 
         try
         {
-            (ramUsed, ramTotal) = memory.Collect();
-            memoryState.Succeeded();
+            (ramUsed, ramTotal) = _memory.Collect();
+            _memoryState.Succeeded();
         }
         catch (Exception e)
         {
-            memoryState.Failed(e);
+            _memoryState.Failed(e);
         }
 
         try
         {
-            (diskUsed, diskTotal) = disk.Collect();
-            diskState.Succeeded();
+            (diskUsed, diskTotal) = _disk.Collect();
+            _diskState.Succeeded();
         }
         catch (Exception e)
         {
-            diskState.Failed(e);
+            _diskState.Failed(e);
         }
 
         try
         {
-            var averages = load.Collect();
+            var averages = _load.Collect();
             loadAverage = [averages.OneMinute, averages.FiveMinutes, averages.FifteenMinutes];
-            loadState.Succeeded();
+            _loadState.Succeeded();
         }
         catch (Exception e)
         {
-            loadState.Failed(e);
+            _loadState.Failed(e);
         }
 
         try
         {
-            (netIn, netOut) = network.Collect();
-            networkState.Succeeded();
-            NoteVirtualInterfaceSource(network.GuessedFromNames);
+            (netIn, netOut) = _network.Collect();
+            _networkState.Succeeded();
+            NoteVirtualInterfaceSource(_network.GuessedFromNames);
         }
         catch (Exception e)
         {
-            networkState.Failed(e);
+            _networkState.Failed(e);
         }
 
         return new HostMetrics
@@ -115,19 +115,19 @@ internal sealed class HostMetricsCollector : IHostMetricsSource
 
     private void NoteVirtualInterfaceSource(bool guessing)
     {
-        if (guessing == guessingVirtualInterfaces)
+        if (guessing == _guessingVirtualInterfaces)
         {
             return;
         }
 
-        guessingVirtualInterfaces = guessing;
+        _guessingVirtualInterfaces = guessing;
         if (guessing)
         {
-            Log.VirtualInterfacesGuessedByName(logger, classNetDir);
+            Log.VirtualInterfacesGuessedByName(_logger, _classNetDir);
         }
         else
         {
-            Log.VirtualInterfacesFromSysfs(logger, classNetDir);
+            Log.VirtualInterfacesFromSysfs(_logger, _classNetDir);
         }
     }
 }

@@ -5,8 +5,8 @@ internal sealed class LoadCollector(IHostFiles files)
 {
     public const string RelativePath = "loadavg";
 
-    private char[] buffer = new char[256];
+    private char[] _buffer = new char[256];
 
     /// <summary>Throws <see cref="IOException"/>, <see cref="UnauthorizedAccessException"/> or <see cref="FormatException"/>.</summary>
-    public LoadAverage Collect() => LoadAvgParser.Parse(files.ReadText(HostRootKind.Proc, RelativePath, ref buffer));
+    public LoadAverage Collect() => LoadAvgParser.Parse(files.ReadText(HostRootKind.Proc, RelativePath, ref _buffer));
 }

@@ -22,9 +22,9 @@ internal sealed class NetworkCollector(IHostFiles files)
         ["lo", "docker", "veth", "br-", "virbr", "cni", "flannel", "cali", "vxlan", "tun", "tap", "kube", "cilium", "weave", "lxc", "ifb", "dummy"];
 
     // Whether a name is virtual cannot change while the interface exists: ask sysfs once per new name, not per heartbeat.
-    private readonly Dictionary<string, (bool Virtual, bool Guessed, int Seen)> verdicts = new(StringComparer.Ordinal);
-    private int generation;
-    private char[] buffer = new char[4096];
+    private readonly Dictionary<string, (bool Virtual, bool Guessed, int Seen)> _verdicts = new(StringComparer.Ordinal);
+    private int _generation;
+    private char[] _buffer = new char[4096];
 
     /// <summary>
     /// True when the last <see cref="Collect"/> met an interface that HOST_SYS does not know (sysfs not mounted, or
@@ -35,8 +35,8 @@ internal sealed class NetworkCollector(IHostFiles files)
     /// <summary>Throws <see cref="IOException"/>, <see cref="UnauthorizedAccessException"/> or <see cref="FormatException"/>.</summary>
     public (long InBytes, long OutBytes) Collect()
     {
-        var interfaces = NetDevParser.Parse(files.ReadText(HostRootKind.Proc, RelativePath, ref buffer));
-        generation++;
+        var interfaces = NetDevParser.Parse(files.ReadText(HostRootKind.Proc, RelativePath, ref _buffer));
+        _generation++;
         var guessed = false;
         ulong received = 0;
         ulong transmitted = 0;
@@ -70,7 +70,7 @@ internal sealed class NetworkCollector(IHostFiles files)
 
     private ref (bool Virtual, bool Guessed, int Seen) Judge(string name)
     {
-        ref var verdict = ref CollectionsMarshal.GetValueRefOrAddDefault(verdicts, name, out var known);
+        ref var verdict = ref CollectionsMarshal.GetValueRefOrAddDefault(_verdicts, name, out var known);
         if (!known)
         {
             if (files.Exists(HostRootKind.Sys, VirtualNetDir + "/" + name))
@@ -85,7 +85,7 @@ internal sealed class NetworkCollector(IHostFiles files)
             }
         }
 
-        verdict.Seen = generation;
+        verdict.Seen = _generation;
         return ref verdict;
     }
 
@@ -107,9 +107,9 @@ internal sealed class NetworkCollector(IHostFiles files)
     private void ForgetVanished()
     {
         List<string>? vanished = null;
-        foreach (var (name, verdict) in verdicts)
+        foreach (var (name, verdict) in _verdicts)
         {
-            if (verdict.Seen != generation)
+            if (verdict.Seen != _generation)
             {
                 (vanished ??= []).Add(name);
             }
@@ -119,7 +119,7 @@ internal sealed class NetworkCollector(IHostFiles files)
         {
             foreach (var name in vanished)
             {
-                verdicts.Remove(name);
+                _verdicts.Remove(name);
             }
         }
     }

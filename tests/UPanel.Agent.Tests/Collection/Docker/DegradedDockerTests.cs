@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
 

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging.Testing;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
 
