@@ -129,6 +129,9 @@ public sealed class CheckCommandTests : IDisposable
         cli.Environment["SERVER_ID"] = "01JCHECK";
         cli.Environment["AGENT_TOKEN"] = "check-token-0123456789";
 
+        // No Docker: its CPU baseline waits on the (fake, unmoving) clock whenever a container runs on the engine.
+        cli.Environment["DOCKER_HOST"] = $"unix://{_stateDir}/no-docker.sock";
+
         var result = await cli.RunAsync("check");
 
         var clock = Assert.Single(result.Out.Split('\n'), l => l.StartsWith("warn  clock: ", StringComparison.Ordinal));
