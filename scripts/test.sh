@@ -36,7 +36,7 @@ status=0
 # One test project at a time (-m:1): the Docker, PostgreSQL and end-to-end tests share one engine and two cores.
 # A test that hangs (an await nothing completes) is stopped after 10 minutes and named in the output, instead of
 # holding CI until its 90-minute limit.
-dotnet test UPanel.slnx -c Release -m:1 --blame-hang-timeout 10m --logger "trx" --results-directory "$results" "$@" || status=$?
+dotnet test UPanel.slnx -c Release -m:1 --blame-hang-timeout 10m --blame-hang-dump-type none --logger "trx" --results-directory "$results" "$@" || status=$?
 
 # dotnet test prints one summary per test project; add them up from the trx files.
 read -r passed failed skipped < <(
