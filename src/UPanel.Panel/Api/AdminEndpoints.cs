@@ -240,10 +240,14 @@ internal sealed class AdminEndpoints(
     private async Task<ServerRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
         id is { Length: > 0 and <= 64 } ? await store.GetServerAsync(id, cancellationToken) : null;
 
-    private async Task<(T? Value, ApiError? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+    private Task<(T? Value, ApiError? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+        where T : class => ReadAsync(context, typeInfo, options.MaxBodyBytes);
+
+    /// <summary>An admin request's JSON body: a clear 400 for what is not one (size, encoding, shape).</summary>
+    internal static async Task<(T? Value, ApiError? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, long maxBodyBytes)
         where T : class
     {
-        var (body, error) = await RequestBody.ReadJsonAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
+        var (body, error) = await RequestBody.ReadJsonAsync(context.Request, maxBodyBytes, context.RequestAborted);
         if (error is not null)
         {
             return (null, error);

@@ -16,6 +16,7 @@ namespace UPanel.Panel.Api;
 /// <summary>The agent API: <c>POST /api/agent/register</c> and <c>POST /api/agent/heartbeat</c>.</summary>
 internal sealed class AgentEndpoints(
     IPanelStore store,
+    Alerts.AlertService alerts,
     PanelOptions options,
     TimeProvider time,
     ILogger<AgentEndpoints> logger)
@@ -190,6 +191,11 @@ internal sealed class AgentEndpoints(
         {
             // Revoked or deleted between the token lookup and the write: the same answer as any dead token.
             return ErrorResult.Unauthorized;
+        }
+
+        if (outcome == IngestOutcome.StoredAsLatest)
+        {
+            alerts.HeartbeatStored(server.ServerId);
         }
 
         if (identity.PromoteTokenHash is not null)

@@ -18,4 +18,8 @@ namespace UPanel.Panel.Api;
 [JsonSerializable(typeof(InstallTokenResponse))]
 [JsonSerializable(typeof(RotateTokenResponse))]
 [JsonSerializable(typeof(ServerSettingsRequest))]
+[JsonSerializable(typeof(AlertChannelRequest))]
+[JsonSerializable(typeof(AlertChannelView))]
+[JsonSerializable(typeof(AlertChannelList))]
+[JsonSerializable(typeof(AlertEventList))]
 internal sealed partial class PanelJsonContext : JsonSerializerContext;

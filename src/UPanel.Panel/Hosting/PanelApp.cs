@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
+using UPanel.Panel.Alerts;
 using UPanel.Panel.Api;
 using UPanel.Panel.Api.Auth;
 using UPanel.Panel.Pages;
@@ -123,6 +124,12 @@ internal static class PanelApp
             .AddPolicy(AuthSchemes.Pages, policy => policy.AddAuthenticationSchemes(AuthSchemes.Cookie).RequireAuthenticatedUser());
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());
+        builder.Services.AddSingleton(_ => new AlertStore(dialect));
+        builder.Services.AddSingleton<NotificationSender>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<NotificationSender>());
+        builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AlertService>());
+        builder.Services.AddSingleton<AlertEndpoints>();
         builder.Services.AddOpenApi(OpenApiDocument, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == AgentEndpoints.GroupName;
@@ -162,6 +169,7 @@ internal static class PanelApp
         app.MapOpenApi("/openapi/{documentName}.json");
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        AlertEndpoints.Map(app);
         PageEndpoints.Map(app);
         InstallScriptEndpoint.Map(app);
         app.MapGet("/healthz", (RequestDelegate)(context => context.Response.WriteAsync("ok", context.RequestAborted))).ExcludeFromDescription();

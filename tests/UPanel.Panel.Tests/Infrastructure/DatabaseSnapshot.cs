@@ -22,7 +22,10 @@ internal static class DatabaseSnapshot
 
         Assert.Contains("servers", tables);
         var rows = new List<string>();
-        foreach (var table in tables)
+
+        // The alert tables are written by the panel's alert service in the background, after a heartbeat was stored
+        // (its evaluation may land between two snapshots), never by the request under test.
+        foreach (var table in tables.Where(t => !t.StartsWith("alert_", StringComparison.Ordinal)))
         {
             await using var select = connection.CreateCommand();
             select.CommandText = $"SELECT * FROM {table}";

@@ -1,0 +1,4 @@
+namespace UPanel.Panel.Alerts;
+
+/// <summary>An alert that fired (<see cref="Firing"/>) or resolved.</summary>
+internal sealed record AlertEvent(long Id, string ServerId, string Hostname, string Kind, string? Container, bool Firing, string Summary, DateTimeOffset At);

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using UPanel.Contracts;
+using UPanel.Panel.Storage;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>
+/// Runs the rules (<see cref="AlertEvaluator"/>) inside the panel: for a server as soon as a heartbeat became its latest
+/// state, and for every server each <see cref="SweepInterval"/> (a server that went quiet sends nothing to evaluate).
+/// One evaluation at a time; the state, the events and their notifications are committed together
+/// (<see cref="AlertStore.CommitAsync"/>), so a panel restart neither repeats nor loses one.
+/// </summary>
+internal sealed class AlertService(
+    IPanelStore store, AlertStore alerts, NotificationSender sender, TimeProvider time, ILogger<AlertService> logger) : BackgroundService
+{
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
+    private readonly Channel<string> _heartbeats = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly AlertRules _rules = new();
+    private TaskCompletionSource _evaluated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes after the next evaluation (tests wait on it instead of sleeping).</summary>
+    public Task NextEvaluation => Volatile.Read(ref _evaluated).Task;
+
+    /// <summary>A heartbeat became <paramref name="serverId"/>'s latest state. Non-blocking.</summary>
+    public void HeartbeatStored(string serverId) => _heartbeats.Writer.TryWrite(serverId);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var nextSweep = time.GetUtcNow() + SweepInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Heartbeats queued meanwhile name a server once however many arrived.
+                var due = new HashSet<string>(StringComparer.Ordinal);
+                while (_heartbeats.Reader.TryRead(out var serverId))
+                {
+                    due.Add(serverId);
+                }
+
+                if (time.GetUtcNow() >= nextSweep)
+                {
+                    nextSweep = time.GetUtcNow() + SweepInterval;
+                    foreach (var server in await store.ListServersAsync(stoppingToken))
+                    {
+                        due.Add(server.Id);
+                    }
+                }
+
+                foreach (var serverId in due)
+                {
+                    await EvaluateAsync(serverId, stoppingToken);
+                }
+
+                if (due.Count > 0)
+                {
+                    Interlocked.Exchange(ref _evaluated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                }
+
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var delay = nextSweep - time.GetUtcNow();
+                await Task.WhenAny(
+                    _heartbeats.Reader.WaitToReadAsync(wait.Token).AsTask(),
+                    Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time, wait.Token));
+                await wait.CancelAsync();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task EvaluateAsync(string serverId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var server = await store.GetServerAsync(serverId, cancellationToken);
+            if (server is null || server.RevokedAt is not null)
+            {
+                return;
+            }
+
+            var now = time.GetUtcNow();
+            var latest = server.LatestHeartbeatJson is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat) : null;
+            var history = await store.GetSamplesAsync(serverId, now - _rules.DiskForecastWindow, now, cancellationToken);
+            var snapshot = new ServerSnapshot
+            {
+                ServerId = serverId,
+                Interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds),
+                LastSeenAt = server.LastSeenAt,
+                Metrics = latest?.Metrics,
+                Containers = latest?.Containers,
+                DiskHistory = [.. history
+                    .Where(s => s.DiskUsedGb is not null && s.DiskTotalGb is > 0)
+                    .Select(s => new DiskSample(DateTimeOffset.FromUnixTimeMilliseconds(s.AtMs), s.DiskUsedGb!.Value, s.DiskTotalGb!.Value))],
+            };
+
+            var (state, version, storedJson) = await alerts.LoadStateAsync(serverId, cancellationToken);
+            var (next, transitions) = AlertEvaluator.Evaluate(state, snapshot, _rules, now);
+            var nextJson = AlertStateJson.Write(next);
+            if (transitions.Count == 0 && nextJson == storedJson)
+            {
+                return;
+            }
+
+            if (!await alerts.CommitAsync(serverId, version, nextJson, transitions, now, cancellationToken))
+            {
+                Log.EvaluationRaced(logger, serverId);
+                return;
+            }
+
+            foreach (var transition in transitions)
+            {
+                Log.Transition(logger, transition.Firing ? "firing" : "resolved", serverId, AlertNames.Of(transition.Key.Kind), transition.Key.Container, transition.Summary);
+            }
+
+            if (transitions.Count > 0)
+            {
+                sender.Wake();
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.EvaluationFailed(logger, serverId, exception);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System.Data.Common;
+using UPanel.Panel.Storage;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>
+/// The alert tables (migration 004) over either engine: evaluator state, events, channels and the outbox. A state, its
+/// events and their outbox rows are written in one transaction, so a crash never leaves an alert without its
+/// notifications nor a notification without its alert.
+/// </summary>
+internal sealed class AlertStore(SqlDialect dialect)
+{
+    /// <summary>The stored state and its version (0: none yet).</summary>
+    public async Task<(ServerAlertState State, long Version, string? Json)> LoadStateAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, state FROM alert_state WHERE server_id = @server";
+        Db.Add(command, "server", serverId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return (ServerAlertState.Empty, 0, null);
+        }
+
+        var json = reader.GetString(1);
+        return (AlertStateJson.Read(serverId, json), reader.GetInt64(0), json);
+    }
+
+    /// <summary>
+    /// Stores the new state (when <paramref name="version"/> is still the stored one), its transitions as events, and one
+    /// outbox row per event and channel. False, with nothing written, when another evaluation got there first.
+    /// </summary>
+    public async Task<bool> CommitAsync(
+        string serverId, long version, string stateJson, IReadOnlyList<AlertTransition> transitions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var state = Command(connection, transaction, version == 0
+            ? "INSERT INTO alert_state (server_id, version, state) VALUES (@server, 1, @state) ON CONFLICT (server_id) DO NOTHING"
+            : "UPDATE alert_state SET version = version + 1, state = @state WHERE server_id = @server AND version = @version"))
+        {
+            Db.Add(state, "server", serverId);
+            Db.Add(state, "state", stateJson);
+            Db.Add(state, "version", version);
+            if (await state.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return false;
+            }
+        }
+
+        foreach (var transition in transitions)
+        {
+            long eventId;
+            await using (var insert = Command(connection, transaction, """
+                INSERT INTO alert_events (server_id, kind, container, firing, summary, at)
+                VALUES (@server, @kind, @container, @firing, @summary, @at) RETURNING id
+                """))
+            {
+                Db.Add(insert, "server", serverId);
+                Db.Add(insert, "kind", AlertNames.Of(transition.Key.Kind));
+                Db.Add(insert, "container", transition.Key.Container);
+                Db.Add(insert, "firing", transition.Firing);
+                Db.Add(insert, "summary", transition.Summary);
+                Db.Add(insert, "at", transition.At);
+                eventId = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            }
+
+            await using var outbox = Command(connection, transaction, """
+                INSERT INTO alert_outbox (event_id, channel_id, next_attempt_at) SELECT @event, id, @now FROM alert_channels
+                """);
+            Db.Add(outbox, "event", eventId);
+            Db.Add(outbox, "now", now);
+            await outbox.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task AddChannelAsync(AlertChannel channel, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "INSERT INTO alert_channels (id, kind, url, secret, created_at) VALUES (@id, @kind, @url, @secret, @now)");
+        Db.Add(command, "id", channel.Id);
+        Db.Add(command, "kind", channel.Kind);
+        Db.Add(command, "url", channel.Url);
+        Db.Add(command, "secret", channel.Secret);
+        Db.Add(command, "now", now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AlertChannel>> ListChannelsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT id, kind, url, secret, created_at FROM alert_channels ORDER BY created_at, id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var channels = new List<AlertChannel>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            channels.Add(new AlertChannel(reader.GetString(0), reader.GetString(1), reader.GetString(2), Db.String(reader, 3), Db.Time(reader, 4)!.Value));
+        }
+
+        return channels;
+    }
+
+    /// <summary>False when there is no such channel. Its undelivered notifications go with it.</summary>
+    public async Task<bool> DeleteChannelAsync(string id, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "DELETE FROM alert_channels WHERE id = @id");
+        Db.Add(command, "id", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Newest first.</summary>
+    public async Task<IReadOnlyList<AlertEvent>> ListEventsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at
+            FROM alert_events e JOIN servers s ON s.id = e.server_id ORDER BY e.id DESC LIMIT @limit
+            """);
+        Db.Add(command, "limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<AlertEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(ReadEvent(reader, 0));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> notifications due at <paramref name="now"/> until <paramref name="leaseUntil"/>:
+    /// a row leased by one panel is not taken by another (the lease is checked again on the row being updated).
+    /// </summary>
+    public async Task<IReadOnlyList<Notification>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken)
+    {
+        var claimed = new List<long>();
+        using (await dialect.WriteTurnAsync(cancellationToken))
+        {
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            await using var claim = Command(connection, null, """
+                UPDATE alert_outbox SET lease_until = @lease, attempts = attempts + 1
+                WHERE id IN (SELECT id FROM alert_outbox WHERE delivered_at IS NULL AND next_attempt_at <= @now AND lease_until <= @now ORDER BY id LIMIT @max)
+                  AND delivered_at IS NULL AND lease_until <= @now
+                RETURNING id
+                """);
+            Db.Add(claim, "lease", leaseUntil);
+            Db.Add(claim, "now", now);
+            Db.Add(claim, "max", max);
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(reader.GetInt64(0));
+            }
+        }
+
+        var notifications = new List<Notification>();
+        foreach (var id in claimed.Order())
+        {
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, """
+                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, o.id, o.attempts, c.id, c.kind, c.url, c.secret
+                FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id JOIN servers s ON s.id = e.server_id
+                JOIN alert_channels c ON c.id = o.channel_id WHERE o.id = @id
+                """);
+            Db.Add(command, "id", id);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                notifications.Add(new Notification(
+                    reader.GetInt64(8),
+                    (int)reader.GetInt64(9),
+                    ReadEvent(reader, 0),
+                    new AlertChannel(reader.GetString(10), reader.GetString(11), reader.GetString(12), Db.String(reader, 13), default)));
+            }
+        }
+
+        return notifications;
+    }
+
+    public Task DeliveredAsync(long outboxId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        UpdateOutboxAsync("UPDATE alert_outbox SET delivered_at = @now, last_error = NULL WHERE id = @id", outboxId, now, null, cancellationToken);
+
+    /// <summary>Not delivered: tried again at <paramref name="nextAttemptAt"/> (by whichever panel is there first).</summary>
+    public Task FailedAsync(long outboxId, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
+        UpdateOutboxAsync("UPDATE alert_outbox SET next_attempt_at = @now, lease_until = 0, last_error = @error WHERE id = @id", outboxId, nextAttemptAt, error, cancellationToken);
+
+    private async Task UpdateOutboxAsync(string sql, long outboxId, DateTimeOffset now, string? error, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, sql);
+        Db.Add(command, "id", outboxId);
+        Db.Add(command, "now", now);
+        Db.Add(command, "error", error);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static AlertEvent ReadEvent(DbDataReader reader, int first) => new(
+        reader.GetInt64(first),
+        reader.GetString(first + 1),
+        reader.GetString(first + 2),
+        reader.GetString(first + 3),
+        Db.String(reader, first + 4),
+        reader.GetBoolean(first + 5),
+        reader.GetString(first + 6),
+        Db.Time(reader, first + 7)!.Value);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>What each kind of channel receives for an alert event: the request body, its content type and headers.</summary>
+internal static class NotificationPayload
+{
+    public const string SignatureHeader = "X-UPanel-Signature";
+    public const string EventHeader = "X-UPanel-Event";
+
+    public static readonly IReadOnlySet<string> Kinds = new HashSet<string>(StringComparer.Ordinal) { "webhook", "slack", "discord", "ntfy" };
+
+    public static HttpRequestMessage Request(Notification notification)
+    {
+        var e = notification.Event;
+        var channel = notification.Channel;
+        var request = new HttpRequestMessage(HttpMethod.Post, channel.Url);
+        var line = $"{(e.Firing ? "FIRING" : "RESOLVED")} {e.Hostname}{(e.Container is null ? "" : "/" + e.Container)}: {e.Summary}";
+        byte[] body;
+        string contentType = "application/json";
+        switch (channel.Kind)
+        {
+            case "slack":
+                body = Json(w => w.WriteString("text", line));
+                break;
+            case "discord":
+                body = Json(w => w.WriteString("content", line));
+                break;
+            case "ntfy":
+                // ntfy takes the message as the body and the rest as headers (https://docs.ntfy.sh/publish/).
+                body = Encoding.UTF8.GetBytes(e.Summary);
+                contentType = "text/plain; charset=utf-8";
+                request.Headers.TryAddWithoutValidation("Title", $"{(e.Firing ? "FIRING" : "RESOLVED")} {e.Hostname}{(e.Container is null ? "" : "/" + e.Container)}: {e.Kind}");
+                request.Headers.TryAddWithoutValidation("Priority", e.Firing ? "high" : "default");
+                request.Headers.TryAddWithoutValidation("Tags", e.Firing ? "rotating_light" : "white_check_mark");
+                break;
+            default:
+                body = Json(w =>
+                {
+                    w.WriteString("event", e.Firing ? "alert.firing" : "alert.resolved");
+                    w.WriteNumber("id", e.Id);
+                    w.WriteString("kind", e.Kind);
+                    w.WriteString("server_id", e.ServerId);
+                    w.WriteString("hostname", e.Hostname);
+                    if (e.Container is { } container)
+                    {
+                        w.WriteString("container", container);
+                    }
+
+                    w.WriteString("summary", e.Summary);
+                    w.WriteString("at", e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+                });
+                if (channel.Secret is { } secret)
+                {
+                    request.Headers.TryAddWithoutValidation(SignatureHeader, Signature(secret, body));
+                }
+
+                break;
+        }
+
+        // The receiver's key for deduplication: the same event to the same channel is one notification, even resent.
+        request.Headers.TryAddWithoutValidation(EventHeader, $"{e.Id}");
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return request;
+    }
+
+    /// <summary><c>sha256=</c> and the lowercase hex HMAC-SHA256 of the body with the channel's secret (as GitHub signs webhooks).</summary>
+    public static string Signature(string secret, byte[] body) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    private static byte[] Json(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace UPanel.Panel.Alerts;
+
+/// <summary>
+/// Delivers the outbox: leases what is due, posts it, and marks it delivered, or schedules the next attempt (10 s
+/// doubling to an hour, at most <see cref="MaxAttempts"/>). Woken at once when an evaluation wrote notifications, and
+/// every <see cref="PollInterval"/> for retries and for what another panel wrote. A dead channel delays only itself.
+/// </summary>
+internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, ILogger<NotificationSender> logger) : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
+    public const int MaxAttempts = 12;
+
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = RequestTimeout };
+
+    /// <summary>Something is due now (an evaluation just wrote notifications).</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await SendDueAsync(stoppingToken) > 0)
+                {
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                Log.SenderFailed(logger, exception);
+            }
+
+            try
+            {
+                using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var woken = _wake.WaitAsync(poll.Token);
+                await Task.WhenAny(woken, Task.Delay(PollInterval, time, poll.Token));
+                await poll.CancelAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var due = await alerts.ClaimAsync(now, now + Lease, 16, cancellationToken);
+        foreach (var notification in due)
+        {
+            await SendAsync(notification, cancellationToken);
+        }
+
+        return due.Count;
+    }
+
+    private async Task SendAsync(Notification notification, CancellationToken cancellationToken)
+    {
+        string error;
+        try
+        {
+            using var request = NotificationPayload.Request(notification);
+            using var response = await _http.SendAsync(request, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                await alerts.DeliveredAsync(notification.OutboxId, time.GetUtcNow(), cancellationToken);
+                Log.Delivered(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt);
+                return;
+            }
+
+            error = $"HTTP {(int)response.StatusCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            error = e is TaskCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : e.Message;
+        }
+
+        if (notification.Attempt >= MaxAttempts)
+        {
+            Log.GaveUp(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt, error);
+            await alerts.FailedAsync(notification.OutboxId, DateTimeOffset.MaxValue.AddYears(-1), $"gave up: {error}", cancellationToken);
+            return;
+        }
+
+        var delay = RetryDelay(notification.Attempt);
+        Log.DeliveryFailed(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt, error, (long)delay.TotalSeconds);
+        await alerts.FailedAsync(notification.OutboxId, time.GetUtcNow() + delay, error, cancellationToken);
+    }
+
+    /// <summary>After attempt n: 10 s × 2^(n−1), at most an hour.</summary>
+    public static TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks << Math.Min(attempt - 1, 20), TimeSpan.FromHours(1).Ticks));
+}

@@ -1,0 +1,3 @@
+namespace UPanel.Panel.Api.Admin;
+
+internal sealed record AlertChannelList(IReadOnlyList<AlertChannelView> Channels);

@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+using UPanel.Contracts;
+
+namespace UPanel.Panel.Api.Admin;
+
+/// <summary>
+/// A notification channel. <see cref="Url"/> is shown up to its host only (Slack and Discord put their secret in the
+/// path); <see cref="Secret"/> only in the answer that created it.
+/// </summary>
+internal sealed record AlertChannelView
+{
+    public required string Id { get; init; }
+    public required string Kind { get; init; }
+    public required string Url { get; init; }
+    [JsonConverter(typeof(UtcTimestampConverter))]
+    public required DateTimeOffset CreatedAt { get; init; }
+    public string? Secret { get; init; }
+}

@@ -1,0 +1,115 @@
+using System.ComponentModel;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using UPanel.Contracts;
+using UPanel.Panel.Alerts;
+using UPanel.Panel.Api.Admin;
+using UPanel.Panel.Api.Auth;
+using UPanel.Panel.Hosting;
+
+namespace UPanel.Panel.Api;
+
+/// <summary>The alerts under <c>/api/admin</c>: where notifications go (channels) and what fired or resolved.</summary>
+internal sealed class AlertEndpoints(AlertStore alerts, PanelOptions options, TimeProvider time)
+{
+    public const int MaxEventsPage = 1000;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin")
+            .RequireAuthorization(AuthSchemes.AdminApi)
+            .WithGroupName(AdminEndpoints.GroupName)
+            .WithTags("alerts")
+            .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound);
+        admin.MapPost("/alert-channels", ([FromServices] AlertEndpoints e, HttpContext context) => e.AddChannelAsync(context))
+            .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 in X-UPanel-Signature), Slack, Discord or ntfy")
+            .AcceptsJson<AlertChannelRequest>();
+        admin.MapGet("/alert-channels", ([FromServices] AlertEndpoints e, CancellationToken cancellationToken) => e.ListChannelsAsync(cancellationToken))
+            .WithName("ListAlertChannels").WithSummary("The notification channels (URLs up to their host, no secrets)");
+        admin.MapDelete("/alert-channels/{id}", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.DeleteChannelAsync(id, cancellationToken))
+            .WithName("DeleteAlertChannel").WithSummary("Remove a channel and what it has not delivered yet");
+        admin.MapGet(
+                "/alerts",
+                ([FromServices] AlertEndpoints e, [FromQuery, Description("how many, 1 to 1000 (default 100)")] string? limit, CancellationToken cancellationToken) =>
+                    e.ListEventsAsync(limit, cancellationToken))
+            .WithName("ListAlerts").WithSummary("Alerts that fired or resolved, newest first");
+    }
+
+    private async Task<Results<Created<AlertChannelView>, ErrorResult>> AddChannelAsync(HttpContext context)
+    {
+        var (request, error) = await AdminEndpoints.ReadAsync(context, PanelJsonContext.Default.AlertChannelRequest, options.MaxBodyBytes);
+        if (error is not null || request is null)
+        {
+            return new ErrorResult(error ?? ApiError.BadField("kind", "required"));
+        }
+
+        if (request.Kind is not { } kind || !NotificationPayload.Kinds.Contains(kind))
+        {
+            return new ErrorResult(ApiError.BadField("kind", "must be webhook, slack, discord or ntfy"));
+        }
+
+        if (request.Url is not { Length: > 0 and <= 2048 } text
+            || !Uri.TryCreate(text, UriKind.Absolute, out var url)
+            || url.Scheme is not ("https" or "http")
+            || url.UserInfo.Length > 0)
+        {
+            return new ErrorResult(ApiError.BadField("url", "must be an absolute http(s) URL of at most 2048 characters, without user:password@"));
+        }
+
+        if (request.Secret is { } given && (kind != "webhook" || !TokenText.IsValid(given) || given.Length < 16 || given.Length > 256))
+        {
+            return new ErrorResult(ApiError.BadField("secret", kind == "webhook"
+                ? "must be 16 to 256 visible ASCII characters (or left out: one is made)"
+                : "only a webhook channel has a secret"));
+        }
+
+        var secret = kind == "webhook" ? request.Secret ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) : null;
+        var channel = new AlertChannel(Ulid.NewUlid().ToString(), kind, url.AbsoluteUri, secret, time.GetUtcNow());
+        await alerts.AddChannelAsync(channel, channel.CreatedAt, context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Created($"/api/admin/alert-channels/{channel.Id}", View(channel) with { Secret = secret });
+    }
+
+    private async Task<Ok<AlertChannelList>> ListChannelsAsync(CancellationToken cancellationToken) =>
+        TypedResults.Ok(new AlertChannelList([.. (await alerts.ListChannelsAsync(cancellationToken)).Select(View)]));
+
+    private async Task<Results<NoContent, ErrorResult>> DeleteChannelAsync(string id, CancellationToken cancellationToken) =>
+        id.Length <= 64 && await alerts.DeleteChannelAsync(id, cancellationToken)
+            ? TypedResults.NoContent()
+            : new ErrorResult(new ApiError(StatusCodes.Status404NotFound, "no such alert channel", "id"));
+
+    private async Task<Results<Ok<AlertEventList>, ErrorResult>> ListEventsAsync(string? limitText, CancellationToken cancellationToken)
+    {
+        var limit = 100L;
+        if (limitText is { Length: > 0 } && (!WireText.TryParseDigits(limitText, out limit) || limit < 1 || limit > MaxEventsPage))
+        {
+            return new ErrorResult(ApiError.BadField("limit", $"must be a whole number from 1 to {MaxEventsPage}"));
+        }
+
+        var events = await alerts.ListEventsAsync((int)limit, cancellationToken);
+        return TypedResults.Ok(new AlertEventList([.. events.Select(e => new AlertEventView
+        {
+            Id = e.Id,
+            ServerId = e.ServerId,
+            Hostname = e.Hostname,
+            Kind = e.Kind,
+            Container = e.Container,
+            State = e.Firing ? "firing" : "resolved",
+            Summary = e.Summary,
+            At = e.At,
+        })]));
+    }
+
+    /// <summary>The URL up to its host: Slack's and Discord's webhook URLs carry their secret in the path.</summary>
+    private static AlertChannelView View(AlertChannel channel) => new()
+    {
+        Id = channel.Id,
+        Kind = channel.Kind,
+        Url = new Uri(channel.Url).GetLeftPart(UriPartial.Authority) + "/…",
+        CreatedAt = channel.CreatedAt,
+    };
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using UPanel.Contracts;
+using UPanel.Panel.Alerts;
+using UPanel.Panel.Hosting;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Alerts;
+
+/// <summary>
+/// Alerts end to end in the real panel: heartbeats over HTTP, the rules run by the alert service, state and outbox in
+/// the database, notifications posted to a real HTTP receiver on 127.0.0.1. The panel's clock is fake: retries and
+/// offline detection happen when the test moves it.
+/// </summary>
+public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PanelFixture
+{
+    private PanelHost Panel => fixture.Host;
+
+    [Fact]
+    public async Task A_container_that_exits_with_an_error_is_sent_once_signed_and_its_recovery_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, secret) = await AddChannelAsync("webhook", receiver.Url);
+        var server = await Panel.NewServerAsync("exit-host");
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running")));
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 1)));
+        var fired = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
+
+        Assert.Equal(NotificationPayload.Signature(secret!, Encoding.UTF8.GetBytes(fired.Body)), fired.Headers[NotificationPayload.SignatureHeader]);
+        var body = fired.Json;
+        Assert.Equal("alert.firing", body.GetProperty("event").GetString());
+        Assert.Equal("container_exited", body.GetProperty("kind").GetString());
+        Assert.Equal(server.ServerId, body.GetProperty("server_id").GetString());
+        Assert.Equal("exit-host", body.GetProperty("hostname").GetString());
+        Assert.Equal("web", body.GetProperty("container").GetString());
+        Assert.Contains("exited with code 1", body.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        // The same exited container in the next heartbeat is not news; running again resolves it.
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 3, Web("exited", exitCode: 1)));
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 4, Web("running")));
+        var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
+        Assert.Equal(["alert.firing", "alert.resolved"], both.Select(r => r.Json.GetProperty("event").GetString()));
+
+        var listed = await Panel.AdminGetAsync("/api/admin/alerts");
+        Assert.Equal(["resolved", "firing"], listed.GetProperty("alerts").EnumerateArray()
+            .Where(a => a.GetProperty("server_id").GetString() == server.ServerId).Select(a => a.GetProperty("state").GetString()));
+        await DeleteChannelAsync(channelId);
+    }
+
+    [Fact]
+    public async Task A_channel_answering_500_gets_the_notification_again_later_exactly_once_and_a_stop_by_the_user_is_no_alert()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = n => n == 1 ? 500 : 200;
+        var (channelId, _) = await AddChannelAsync("slack", receiver.Url);
+        var server = await Panel.NewServerAsync("oom-host");
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running"), Worker("running")));
+
+        // docker stop (143) is no alert; an OOM kill is.
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 137, oomKilled: true), Worker("exited", exitCode: 143)));
+        await receiver.WaitForAsync(r => r.IsFor(server.ServerId) || r.Body.Contains("oom-host", StringComparison.Ordinal), 1);
+
+        Panel.Time.Advance(NotificationSender.FirstRetry + NotificationSender.PollInterval);
+        var sent = await receiver.WaitForAsync(r => r.Body.Contains("oom-host", StringComparison.Ordinal), 2);
+
+        Assert.All(sent, r => Assert.StartsWith("FIRING oom-host/web: ", r.Json.GetProperty("text").GetString(), StringComparison.Ordinal));
+        Assert.All(sent, r => Assert.Contains("running out of memory", r.Body, StringComparison.Ordinal));
+        Assert.Equal(sent[0].Headers[NotificationPayload.EventHeader], sent[1].Headers[NotificationPayload.EventHeader]);
+
+        // Delivered: not sent again at the next polls (well before the server would count as offline).
+        Panel.Time.Advance(NotificationSender.PollInterval * 4);
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.Equal(2, receiver.Received.Count(r => r.Body.Contains("oom-host", StringComparison.Ordinal)));
+        Assert.DoesNotContain(receiver.Received, r => r.Body.Contains("oom-host/worker", StringComparison.Ordinal));
+        await DeleteChannelAsync(channelId);
+    }
+
+    [Fact]
+    public async Task A_server_that_goes_quiet_is_offline_after_three_intervals_and_online_again_with_its_next_heartbeat()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, _) = await AddChannelAsync("webhook", receiver.Url);
+        var server = await Panel.NewServerAsync("quiet-host");
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running")));
+        var service = Panel.App.Services.GetRequiredService<AlertService>();
+
+        // Two intervals and a half (60 s each) is not offline yet; past three is.
+        var evaluated = service.NextEvaluation;
+        Panel.Time.Advance(TimeSpan.FromSeconds(150));
+        await evaluated.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Panel.Time.Advance(TimeSpan.FromSeconds(40));
+        var offline = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
+        Assert.Equal("server_offline", offline.Json.GetProperty("kind").GetString());
+        Assert.StartsWith("no heartbeat for 3 min (offline after 3 intervals", offline.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("running")));
+        var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
+        Assert.Equal("alert.resolved", both[1].Json.GetProperty("event").GetString());
+        await DeleteChannelAsync(channelId);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"email","url":"https://example.com/x"}""", "kind")]
+    [InlineData("""{"kind":"webhook","url":"ftp://example.com/x"}""", "url")]
+    [InlineData("""{"kind":"webhook","url":"https://user:pw@example.com/x"}""", "url")]
+    [InlineData("""{"kind":"webhook","url":"https://example.com/x","secret":"short"}""", "secret")]
+    [InlineData("""{"kind":"slack","url":"https://hooks.slack.com/services/x","secret":"0123456789abcdef0"}""", "secret")]
+    [InlineData("""{"kind":"webhook","url":42}""", "url")]
+    public async Task A_bad_channel_is_refused_naming_the_field_and_nothing_is_stored(string body, string field)
+    {
+        var before = await Panel.AdminGetAsync("/api/admin/alert-channels");
+
+        using var response = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, body);
+
+        var error = await PanelHost.ReadJsonAsync(response, 400);
+        Assert.StartsWith(field, error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before.ToString(), (await Panel.AdminGetAsync("/api/admin/alert-channels")).ToString());
+    }
+
+    [Fact]
+    public async Task The_channel_list_shows_no_secret_and_no_url_path()
+    {
+        var (channelId, secret) = await AddChannelAsync("discord", new Uri("https://discord.example/api/webhooks/123/token-in-the-path"));
+
+        var list = await Panel.AdminGetAsync("/api/admin/alert-channels");
+
+        var channel = Assert.Single(list.GetProperty("channels").EnumerateArray(), c => c.GetProperty("id").GetString() == channelId);
+        Assert.Equal("https://discord.example/…", channel.GetProperty("url").GetString());
+        Assert.False(channel.TryGetProperty("secret", out _));
+        Assert.Null(secret);
+        Assert.DoesNotContain("token-in-the-path", list.ToString(), StringComparison.Ordinal);
+        await DeleteChannelAsync(channelId);
+        using var again = await Panel.SendAsync(HttpMethod.Delete, $"/api/admin/alert-channels/{channelId}", Panel.AdminKey);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    private async Task<(string Id, string? Secret)> AddChannelAsync(string kind, Uri url)
+    {
+        using var response = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, $$"""{"kind":"{{kind}}","url":"{{url}}"}""");
+        var created = await PanelHost.ReadJsonAsync(response, 201);
+        return (created.GetProperty("id").GetString()!, created.TryGetProperty("secret", out var s) ? s.GetString() : null);
+    }
+
+    private async Task DeleteChannelAsync(string id)
+    {
+        using var response = await Panel.SendAsync(HttpMethod.Delete, $"/api/admin/alert-channels/{id}", Panel.AdminKey);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    private Heartbeat Heartbeat(string serverId, long seq, params ContainerInfo[] containers) =>
+        Panel.NewHeartbeat(serverId, seq) with { Containers = containers };
+
+    private ContainerInfo Web(string status, int? exitCode = null, bool oomKilled = false) => Container("web", status, exitCode, oomKilled);
+
+    private ContainerInfo Worker(string status, int? exitCode = null) => Container("worker", status, exitCode, false);
+
+    private ContainerInfo Container(string name, string status, int? exitCode, bool oomKilled) => new()
+    {
+        Id = name + "00000001",
+        Name = name,
+        Image = name + ":1",
+        Status = status,
+        Health = "none",
+        UptimeSeconds = status == "running" ? 60 : 0,
+        CpuPercent = 0,
+        MemoryMb = 10,
+        RestartCount = 0,
+        ExitCode = exitCode,
+        OomKilled = oomKilled,
+        FinishedAt = status == "running" ? null : Panel.Time.GetUtcNow(),
+    };
+}
+
+public sealed class AlertDeliveryTestsOnSqlite(SqlitePanelFixture fixture) : AlertDeliveryTests<SqlitePanelFixture>(fixture);
+
+public sealed class AlertDeliveryTestsOnPostgres(PostgresPanelFixture fixture) : AlertDeliveryTests<PostgresPanelFixture>(fixture);
