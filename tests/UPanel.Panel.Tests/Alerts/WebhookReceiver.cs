@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -77,11 +76,4 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
         context.Response.StatusCode = Status(number);
     }
-}
-
-internal sealed record Received(string Path, IReadOnlyDictionary<string, string> Headers, string Body)
-{
-    public JsonElement Json => JsonDocument.Parse(Body).RootElement;
-
-    public bool IsFor(string serverId) => Body.Contains(serverId, StringComparison.Ordinal);
 }
