@@ -51,20 +51,10 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
 
         LoadToken(context, options, problems, warnings);
 
-        if (context.Resolve(Settings.HeartbeatInterval) is { } interval)
+        if (WholeNumber(context, Settings.HeartbeatInterval, AgentOptions.MinIntervalSeconds, AgentOptions.MaxIntervalSeconds,
+                "a whole number of seconds from 5 to 3600", "set HEARTBEAT_INTERVAL to e.g. 60", problems) is { } seconds)
         {
-            if (int.TryParse(interval.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) &&
-                seconds is >= AgentOptions.MinIntervalSeconds and <= AgentOptions.MaxIntervalSeconds)
-            {
-                options.HeartbeatIntervalSeconds = seconds;
-            }
-            else
-            {
-                problems.Add(new ConfigProblem(
-                    Settings.HeartbeatInterval.Name,
-                    $"HEARTBEAT_INTERVAL {Echo(interval.Text)} from {interval.Source} is not a whole number of seconds from 5 to 3600",
-                    "set HEARTBEAT_INTERVAL to e.g. 60"));
-            }
+            options.HeartbeatIntervalSeconds = (int)seconds;
         }
 
         options.HostProc = ResolvePath(context, Settings.HostProc, "/host/proc", "/proc", problems);
@@ -72,34 +62,17 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         options.HostRoot = ResolvePath(context, Settings.HostRoot, "/host/root", "/", problems);
         options.StateDir = ResolvePath(context, Settings.StateDir, null, options.StateDir, problems);
 
-        if (context.Resolve(Settings.QueueMaxHeartbeats) is { } maxHeartbeats)
+        if (WholeNumber(context, Settings.QueueMaxHeartbeats, 1, int.MaxValue, "a whole number of at least 1",
+                "set it to e.g. 1440 (a day at 60 s), or leave it unset for a day's worth at the interval", problems) is { } count)
         {
-            if (int.TryParse(maxHeartbeats.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1)
-            {
-                options.QueueMaxHeartbeats = count;
-            }
-            else
-            {
-                problems.Add(new ConfigProblem(
-                    Settings.QueueMaxHeartbeats.Name,
-                    $"QUEUE_MAX_HEARTBEATS {Echo(maxHeartbeats.Text)} from {maxHeartbeats.Source} is not a whole number of at least 1",
-                    "set it to e.g. 1440 (a day at 60 s), or leave it unset for a day's worth at the interval"));
-            }
+            options.QueueMaxHeartbeats = (int)count;
         }
 
-        if (context.Resolve(Settings.QueueMaxBytes) is { } maxBytes)
+        if (WholeNumber(context, Settings.QueueMaxBytes, AgentOptions.MinQueueMaxBytes, long.MaxValue,
+                $"a whole number of bytes of at least {AgentOptions.MinQueueMaxBytes}",
+                $"set it to e.g. {AgentOptions.DefaultQueueMaxBytes} (16 MiB), or leave it unset", problems) is { } bytes)
         {
-            if (long.TryParse(maxBytes.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes >= AgentOptions.MinQueueMaxBytes)
-            {
-                options.QueueMaxBytes = bytes;
-            }
-            else
-            {
-                problems.Add(new ConfigProblem(
-                    Settings.QueueMaxBytes.Name,
-                    $"QUEUE_MAX_BYTES {Echo(maxBytes.Text)} from {maxBytes.Source} is not a whole number of bytes of at least {AgentOptions.MinQueueMaxBytes}",
-                    $"set it to e.g. {AgentOptions.DefaultQueueMaxBytes} (16 MiB), or leave it unset"));
-            }
+            options.QueueMaxBytes = bytes;
         }
 
         if (context.Resolve(Settings.DockerHost) is { } dockerHost)
@@ -380,6 +353,26 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         }
 
         return value.Text.Length > 1 ? value.Text.TrimEnd('/') : value.Text;
+    }
+
+    /// <summary>
+    /// A setting that is a whole number in [<paramref name="min"/>, <paramref name="max"/>]: its value, or null when unset
+    /// or when it is not one (then a problem says "{NAME} 'value' from source is not {what}", with the fix).
+    /// </summary>
+    private static long? WholeNumber(Layers context, Setting setting, long min, long max, string what, string fix, List<ConfigProblem> problems)
+    {
+        if (context.Resolve(setting) is not { } value)
+        {
+            return null;
+        }
+
+        if (long.TryParse(value.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        problems.Add(new ConfigProblem(setting.Name, $"{setting.Name} {Echo(value.Text)} from {value.Source} is not {what}", fix));
+        return null;
     }
 
     /// <summary>A value quoted for a message: bounded and without control characters (never used for tokens).</summary>

@@ -132,14 +132,20 @@ internal sealed class HeartbeatQueue : IDisposable
     }
 
     /// <summary>
-    /// Writes what was taken off since the last write (after a drain, at shutdown), so a restart does not send those
-    /// heartbeats again. Best effort: if it cannot be written they are resent, and the panel stores them once.
+    /// Writes down that at least <paramref name="removed"/> heartbeats were taken off since the last write (after a
+    /// drain: 2; at shutdown: 1), so a restart does not send them again. Nothing is written below that. Best effort:
+    /// if it cannot be written they are resent, and the panel stores them once.
     /// </summary>
-    public void Checkpoint()
+    public void Checkpoint(int removed = 1)
     {
+        if (_log is not { } log || log.RemovedSinceWrite < removed)
+        {
+            return;
+        }
+
         try
         {
-            _log?.Mark(DroppedCount);
+            log.Mark(DroppedCount);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -60,6 +60,9 @@ internal sealed class QueueLog : IDisposable
     /// <summary>Dropped heartbeats as of the last record written (the owner adds to it and passes it back).</summary>
     public long DroppedTotal { get; private set; }
 
+    /// <summary>Heartbeats taken off since the last record was written: what a <see cref="Mark"/> would write down.</summary>
+    public int RemovedSinceWrite { get; private set; }
+
     /// <summary>Corrupt or torn records found when opening (skipped).</summary>
     public int CorruptRecords { get; private set; }
 
@@ -145,10 +148,13 @@ internal sealed class QueueLog : IDisposable
 
         Count--;
         Bytes -= _headSize;
+        RemovedSinceWrite++;
         _peeked = null;
         if (Count > 0 && NextLive(_headSegment, _headOffset + _headSize) is { } next)
         {
+            // Its body was read to check it: it is the next one to send.
             (_headSegment, _headOffset, _headSeq, _headSize) = (next.Segment, next.Offset, next.Record.Seq, next.Record.Size);
+            _peeked = (next.Record.Seq, next.Payload);
         }
         else
         {
@@ -203,6 +209,7 @@ internal sealed class QueueLog : IDisposable
         }
 
         tail.Length += record.Length;
+        RemovedSinceWrite = 0;
     }
 
     private void Load()
@@ -335,7 +342,7 @@ internal sealed class QueueLog : IDisposable
     }
 
     /// <summary>The first live record at or after the position (skipping markers, delivered records and corruption).</summary>
-    private (int Segment, long Offset, QueueRecord Record)? NextLive(int segment, long offset)
+    private (int Segment, long Offset, QueueRecord Record, byte[] Payload)? NextLive(int segment, long offset)
     {
         var ignored = 0;
         for (var s = segment; s < _segments.Count; s++, offset = FileHeaderSize)
@@ -344,7 +351,7 @@ internal sealed class QueueLog : IDisposable
             {
                 if (!found.Record.IsMarker)
                 {
-                    return (s, found.Offset, found.Record);
+                    return (s, found.Offset, found.Record, found.Payload);
                 }
 
                 offset = found.Offset + found.Record.Size;
@@ -355,14 +362,14 @@ internal sealed class QueueLog : IDisposable
     }
 
     /// <summary>
-    /// The first valid record at or after <paramref name="offset"/> in <paramref name="segment"/>; each stretch of
-    /// bytes that is not one (torn, overwritten, bit rot) adds one to <paramref name="corrupt"/>.
+    /// The first valid record at or after <paramref name="offset"/> in <paramref name="segment"/>, with its body; each
+    /// stretch of bytes that is not one (torn, overwritten, bit rot) adds one to <paramref name="corrupt"/>.
     /// </summary>
-    private (long Offset, QueueRecord Record)? NextValid(Segment segment, long offset, ref int corrupt)
+    private (long Offset, QueueRecord Record, byte[] Payload)? NextValid(Segment segment, long offset, ref int corrupt)
     {
-        if (IsValidAt(segment, offset, out var record))
+        if (IsValidAt(segment, offset, out var record, out var payload))
         {
-            return (offset, record);
+            return (offset, record, payload);
         }
 
         if (offset >= segment.Length)
@@ -379,9 +386,9 @@ internal sealed class QueueLog : IDisposable
             var read = RandomAccess.Read(segment.Handle, buffer, start);
             for (var i = 0; i + 4 <= read; i++)
             {
-                if (BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(i)) == QueueRecord.Magic && IsValidAt(segment, start + i, out record))
+                if (BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(i)) == QueueRecord.Magic && IsValidAt(segment, start + i, out record, out payload))
                 {
-                    return (start + i, record);
+                    return (start + i, record, payload);
                 }
             }
 
@@ -394,9 +401,10 @@ internal sealed class QueueLog : IDisposable
         return null;
     }
 
-    private bool IsValidAt(Segment segment, long offset, out QueueRecord record)
+    private bool IsValidAt(Segment segment, long offset, out QueueRecord record, out byte[] payload)
     {
         record = default;
+        payload = [];
         if (offset + QueueRecord.HeaderSize > segment.Length
             || RandomAccess.Read(segment.Handle, _header, offset) < QueueRecord.HeaderSize
             || !QueueRecord.TryReadHeader(_header, out record, out var checksum)
@@ -405,15 +413,13 @@ internal sealed class QueueLog : IDisposable
             return false;
         }
 
-        var headerStart = _header.AsSpan(0, 36).ToArray();
-        if (record.PayloadLength == 0)
+        if (record.PayloadLength > 0)
         {
-            return QueueRecord.Checksum(headerStart, []) == checksum;
+            payload = new byte[record.PayloadLength];
+            ReadExactly(segment, payload, offset + QueueRecord.HeaderSize);
         }
 
-        var payload = new byte[record.PayloadLength];
-        ReadExactly(segment, payload, offset + QueueRecord.HeaderSize);
-        return QueueRecord.Checksum(headerStart, payload) == checksum;
+        return QueueRecord.Checksum(_header.AsSpan(0, 36), payload) == checksum;
     }
 
     private void AddSegment(long index)

@@ -62,7 +62,6 @@ internal sealed class Reporter
     private DateTimeOffset _retryAfterUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _drainNotBefore = DateTimeOffset.MinValue;
-    private int _deliveredSinceCheckpoint;
 
     /// <param name="options">HEARTBEAT_INTERVAL (clamped to 5–3600).</param>
     /// <param name="token">Every send uses its current token; rotations and refusals go back to it.</param>
@@ -126,7 +125,7 @@ internal sealed class Reporter
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Checkpoint();
+            _queue.Checkpoint();
             Log.ReporterStopped(_logger, _queue.Count);
         }
     }
@@ -215,7 +214,6 @@ internal sealed class Reporter
         {
             case PanelOutcome.Success:
                 _queue.RemoveOldest();
-                _deliveredSinceCheckpoint++;
                 _dropping = false;
                 if (_failedAttempts > 0)
                 {
@@ -230,7 +228,6 @@ internal sealed class Reporter
 
             case PanelOutcome.Rejected:
                 _queue.RemoveOldest();
-                _deliveredSinceCheckpoint++;
                 _status.SetPanel(PanelState.Rejected);
                 Log.HeartbeatRejected(_logger, heartbeat.Seq, result.Reason);
                 break;
@@ -264,27 +261,14 @@ internal sealed class Reporter
         {
             _drainNotBefore = now + (DrainSpacing * (0.5 + NextJitter()));
         }
-        else if (_deliveredSinceCheckpoint > 1)
-        {
-            // A drain ended: written down, so a restart does not send the backlog again.
-            Checkpoint();
-        }
         else
         {
-            // One heartbeat delivered at once: the next sample's record says so (one write per heartbeat when idle).
-            _deliveredSinceCheckpoint = 0;
+            // A drain ended: written down, so a restart does not send the backlog again. One heartbeat delivered at
+            // once is left to the next sample's record (one write per heartbeat when idle).
+            _queue.Checkpoint(removed: 2);
         }
 
         PublishQueue();
-    }
-
-    private void Checkpoint()
-    {
-        if (_deliveredSinceCheckpoint > 0)
-        {
-            _queue.Checkpoint();
-            _deliveredSinceCheckpoint = 0;
-        }
     }
 
     private void BackOff(DateTimeOffset now, PanelResult result)

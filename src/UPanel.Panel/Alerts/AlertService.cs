@@ -1,8 +1,6 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using UPanel.Contracts;
 using UPanel.Panel.Storage;
 
 namespace UPanel.Panel.Alerts;
@@ -86,7 +84,7 @@ internal sealed class AlertService(
             }
 
             var now = time.GetUtcNow();
-            var latest = server.LatestHeartbeatJson is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat) : null;
+            var latest = Api.AdminEndpoints.Latest(server);
             var history = await store.GetSamplesAsync(serverId, now - _rules.DiskForecastWindow, now, cancellationToken);
             var snapshot = new ServerSnapshot
             {

@@ -163,10 +163,10 @@ internal sealed class AlertStore(SqlDialect dialect)
         }
 
         var notifications = new List<Notification>();
+        await using var details = await dialect.OpenAsync(cancellationToken);
         foreach (var id in claimed.Order())
         {
-            await using var connection = await dialect.OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, """
+            await using var command = Command(details, null, """
                 SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, o.id, o.attempts, c.id, c.kind, c.url, c.secret
                 FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id JOIN servers s ON s.id = e.server_id
                 JOIN alert_channels c ON c.id = o.channel_id WHERE o.id = @id

@@ -22,15 +22,13 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
     /// <summary>Something is due now (an evaluation just wrote notifications).</summary>
     public void Wake()
     {
-        if (_wake.CurrentCount == 0)
+        try
         {
-            try
-            {
-                _wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
         }
     }
 

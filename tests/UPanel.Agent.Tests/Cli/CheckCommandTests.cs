@@ -143,37 +143,15 @@ public sealed class CheckCommandTests : IDisposable
     public async Task Check_fails_a_full_state_dir_which_an_empty_probe_file_would_pass()
     {
         RequiredServices.Root();
-        var mount = Path.Join(_stateDir, "full");
-        Directory.CreateDirectory(mount);
-        Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount);
-        try
-        {
-            using (var filler = File.OpenWrite(Path.Join(mount, "filler")))
-            {
-                try
-                {
-                    while (true)
-                    {
-                        filler.Write(new byte[4096]);
-                        filler.Flush(flushToDisk: true);
-                    }
-                }
-                catch (IOException)
-                {
-                }
-            }
+        using var disk = TinyTmpfs.Mount(_stateDir, "64k");
+        TinyTmpfs.FillUp(Path.Join(disk.Path, "filler"));
+        _cli.Environment["STATE_DIR"] = disk.Path;
 
-            _cli.Environment["STATE_DIR"] = mount;
-            var result = await _cli.RunAsync("check");
+        var result = await _cli.RunAsync("check");
 
-            var line = Assert.Single(result.Out.Split('\n'), l => l.Contains(" state dir: ", StringComparison.Ordinal));
-            Assert.StartsWith($"FAIL  state dir: STATE_DIR={mount} cannot be written (IOException: ", line);
-            Assert.Contains("heartbeats are queued in memory only", line);
-        }
-        finally
-        {
-            Run("umount", "-l", mount);
-        }
+        var line = Assert.Single(result.Out.Split('\n'), l => l.Contains(" state dir: ", StringComparison.Ordinal));
+        Assert.StartsWith($"FAIL  state dir: STATE_DIR={disk.Path} cannot be written (IOException: ", line);
+        Assert.Contains("heartbeats are queued in memory only", line);
     }
 
     [Fact]
@@ -209,12 +187,5 @@ public sealed class CheckCommandTests : IDisposable
         _cli.Environment["HOST_PROC"] = "/proc";
         _cli.Environment["HOST_SYS"] = "/sys";
         _cli.Environment["HOST_ROOT"] = "/";
-    }
-
-    private static void Run(string command, params string[] arguments)
-    {
-        using var process = System.Diagnostics.Process.Start(command, arguments);
-        process.WaitForExit();
-        Assert.Equal(0, process.ExitCode);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging.Testing;
 using UPanel.Agent.Reporting;
@@ -111,6 +110,28 @@ public sealed class HeartbeatQueueTests : IDisposable
         using var last = Open();
         Assert.Equal(0, last.Count);
         Assert.Equal(3, last.LastSeq);
+    }
+
+    [Fact]
+    public void A_checkpoint_writes_only_when_enough_was_taken_off_and_then_a_reopen_does_not_resend_it()
+    {
+        using (var queue = Open())
+        {
+            queue.Enqueue(1, Body(1));
+            queue.Enqueue(2, Body(2));
+            queue.RemoveOldest();
+            var before = SegmentBytes();
+
+            queue.Checkpoint(removed: 2); // one taken off: left to the next record
+            Assert.Equal(before, SegmentBytes());
+            queue.Checkpoint();
+            Assert.Equal(before + QueueRecord.HeaderSize, SegmentBytes());
+            queue.Checkpoint(); // nothing more taken off since
+            Assert.Equal(before + QueueRecord.HeaderSize, SegmentBytes());
+        }
+
+        using var reopened = Open();
+        Assert.Equal([2L], Drain(reopened).Select(h => h.Seq));
     }
 
     [Fact]
@@ -245,7 +266,7 @@ public sealed class HeartbeatQueueTests : IDisposable
         {
             queue.Enqueue(1, Body(1, size: 30_000));
             var filler = Path.Join(disk.Path, "filler");
-            FillUp(filler);
+            TinyTmpfs.FillUp(filler);
 
             queue.Enqueue(2, Body(2, size: 30_000));
             queue.Enqueue(3, Body(3, size: 30_000));
@@ -328,50 +349,4 @@ public sealed class HeartbeatQueueTests : IDisposable
     private string[] Segments() => [.. Directory.GetFiles(QueueDir, "*.queue").Order(StringComparer.Ordinal)];
 
     private long SegmentBytes() => Segments().Sum(f => new FileInfo(f).Length);
-
-    private static void FillUp(string path)
-    {
-        using var file = File.OpenWrite(path);
-        var block = new byte[4096];
-        try
-        {
-            while (true)
-            {
-                file.Write(block);
-                file.Flush(flushToDisk: true);
-            }
-        }
-        catch (IOException)
-        {
-            // ENOSPC: full.
-        }
-    }
-
-    /// <summary>A tmpfs of a given size mounted under a test's directory (needs root).</summary>
-    private sealed class TinyTmpfs : IDisposable
-    {
-        private TinyTmpfs(string path) => Path = path;
-
-        public string Path { get; }
-
-        public static TinyTmpfs Mount(string parent, string size)
-        {
-            var path = System.IO.Path.Join(parent, "tmpfs");
-            Directory.CreateDirectory(path);
-            Run("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700", "tmpfs", path);
-            return new TinyTmpfs(path);
-        }
-
-        public void RemountReadOnly() => Run("mount", "-o", "remount,ro", Path);
-
-        public void Dispose() => Run("umount", "-l", Path);
-
-        private static void Run(string command, params string[] arguments)
-        {
-            using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)}: {error}");
-        }
-    }
 }

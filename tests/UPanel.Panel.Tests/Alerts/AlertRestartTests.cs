@@ -14,7 +14,7 @@ public sealed class AlertRestartTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public async Task After_a_restart_a_firing_alert_is_not_sent_again_and_its_resolution_still_is()
+    public async Task After_a_restart_the_firing_alert_is_remembered_so_its_resolution_is_sent_and_the_alert_is_not_repeated()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var options = new PanelOptions { DataDirectory = _dir };
@@ -35,6 +35,8 @@ public sealed class AlertRestartTests : IDisposable
         await restarted.HeartbeatOkAsync(server.AgentToken, restarted.NewHeartbeat(server.ServerId, 3) with { Containers = [Web(restarted, "exited")] });
         await evaluated.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.Single(receiver.Received, r => r.IsFor(server.ServerId));
+
+        // Only a state read back from the database knows the alert fires: a resolution needs it.
 
         await restarted.HeartbeatOkAsync(server.AgentToken, restarted.NewHeartbeat(server.ServerId, 4) with { Containers = [Web(restarted, "running")] });
         var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
