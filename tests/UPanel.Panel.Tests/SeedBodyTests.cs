@@ -81,6 +81,32 @@ public abstract class SeedBodyTests<TFixture>(TFixture fixture) : IClassFixture<
         Assert.Equal("online", state.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_heartbeat_without_its_version_keeps_the_last_known_one_and_is_not_told_to_update()
+    {
+        var server = await Panel.NewServerAsync();
+        using (var settings = await Panel.SendAsync(
+            HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/settings", Panel.AdminKey, """{"target_agent_version":"2.0.0"}"""))
+        {
+            await PanelHost.ReadJsonAsync(settings, 200);
+        }
+
+        var versioned = await Panel.HeartbeatOkAsync(
+            server.AgentToken, Panel.NewHeartbeat(server.ServerId, timestamp: Panel.Time.GetUtcNow().AddSeconds(-10), agentVersion: "1.5.0"));
+        Assert.True(versioned.UpdateAvailable);
+
+        using var response = await Panel.SendAsync(
+            HttpMethod.Post, "/api/agent/heartbeat", server.AgentToken, SeedBody("heartbeat-curl.json", server.ServerId, Panel.Time.GetUtcNow()));
+        var answer = await PanelHost.ReadJsonAsync(response, 200);
+
+        Assert.False(answer.TryGetProperty("update_available", out _), answer.ToString());
+        Assert.False(answer.TryGetProperty("update_url", out _), answer.ToString());
+        Assert.True((await LatestAsync(server.ServerId)).GetProperty("timestamp_from_receipt").GetBoolean());
+        var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
+        Assert.Equal("1.5.0", state.GetProperty("agent_version").GetString());
+        Assert.True(state.GetProperty("update_available").GetBoolean());
+    }
+
     [Theory]
     [InlineData("""{"metrics":{"cpu_percent":1}}""", "server_id: required")]
     [InlineData("""{"server_id":"{id}"}""", "metrics: required")]

@@ -1,16 +1,38 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using UPanel.Contracts;
 
 namespace UPanel.Panel.Hosting;
 
 /// <summary>
 /// Makes the served document stable and self-describing: no per-request server URL (so the committed copy in
 /// docs/openapi.json can be compared as is), a title, the bearer scheme, and timestamps typed as strings
-/// (they are read by a custom converter the schema generator cannot see through).
+/// (they are read by a custom converter the schema generator cannot see through), and on each wire type the fields
+/// that are the seed's (<c>x-seed-fields</c>) apart from ours.
 /// </summary>
 internal static class OpenApiDocumentTransformer
 {
     public const string BearerScheme = "bearer";
+
+    /// <summary>
+    /// The fields each wire type has in the seed's examples (agent-spec.md); OpenApiContractTests compares them with the
+    /// seed's bodies in tests/UPanel.Panel.Tests/Fixtures/seed. The seed defines no error body.
+    /// </summary>
+    private static readonly Dictionary<Type, string[]> SeedFields = new()
+    {
+        [typeof(Heartbeat)] = ["server_id", "timestamp", "metrics", "containers", "agent_version"],
+        [typeof(HostMetrics)] =
+        [
+            "cpu_percent", "ram_used_mb", "ram_total_mb", "disk_used_gb", "disk_total_gb", "load_average", "network_in_bytes",
+            "network_out_bytes",
+        ],
+        [typeof(ContainerInfo)] = ["id", "name", "image", "status", "health", "uptime_seconds", "cpu_percent", "memory_mb"],
+        [typeof(HeartbeatResponse)] = ["status", "server_time", "next_heartbeat_seconds"],
+        [typeof(RegisterRequest)] = ["hostname", "os_version", "cpu_cores", "ram_mb", "disk_gb", "agent_version"],
+        [typeof(RegisterResponse)] = ["status", "server_id", "agent_token", "panel_url"],
+        [typeof(ErrorResponse)] = [],
+    };
 
     public static Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
@@ -74,6 +96,14 @@ internal static class OpenApiDocumentTransformer
         {
             schema.Type = type == typeof(DateTimeOffset) ? JsonSchemaType.String : JsonSchemaType.String | JsonSchemaType.Null;
             schema.Format = "date-time";
+        }
+
+        if (SeedFields.TryGetValue(type, out var seedFields))
+        {
+            schema.Description = "Fields in x-seed-fields are the seed's (agent-spec.md); the others are UPanel's: optional, and a "
+                + "panel written from the seed alone may ignore them (docs/compatibility.md).";
+            schema.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+            schema.Extensions["x-seed-fields"] = new JsonNodeExtension(new JsonArray([.. seedFields.Select(f => JsonValue.Create(f))]));
         }
 
         return Task.CompletedTask;

@@ -307,7 +307,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             // the panel's clock is not trusted to be newer than what arrives: otherwise a sample from the future
             // (a bad clock, or a stolen token) would pin the latest state until that time.
             await using var latest = Command(connection, transaction, """
-                UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = @version,
+                UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = COALESCE(@version, latest_agent_version),
                     latest_container_count = @container_count, latest_heartbeat = @json, last_seen_at = @received
                 WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample OR latest_sample_at > @received
                     OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
