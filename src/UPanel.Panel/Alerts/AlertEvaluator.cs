@@ -15,6 +15,7 @@ internal static class AlertEvaluator
         ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now)
     {
         var evaluation = new Evaluation(previous, server, rules, now);
+        evaluation.SwitchedOff();
         if (!evaluation.Offline())
         {
             // Figures of a server that has gone quiet are stale: its other alerts keep their state until it returns.
@@ -44,6 +45,20 @@ internal static class AlertEvaluator
         private readonly List<AlertTransition> _transitions = [];
         private ImmutableDictionary<string, ContainerInfo>? _containers = previous.Containers;
 
+        /// <summary>An alert whose rule was switched off resolves: it will not be evaluated again to end it.</summary>
+        public void SwitchedOff()
+        {
+            foreach (var key in _firing.Keys.Where(k => !rules.Enabled(k.Kind)).ToList())
+            {
+                Resolve(key, "its rule was switched off");
+            }
+
+            foreach (var key in _pending.Keys.Where(k => !rules.Enabled(k.Kind)).ToList())
+            {
+                _pending.Remove(key);
+            }
+        }
+
         public bool Offline()
         {
             var grace = server.Interval * rules.OfflineAfterIntervals;
@@ -61,9 +76,10 @@ internal static class AlertEvaluator
         public void Thresholds()
         {
             var metrics = server.Metrics;
-            Threshold(AlertKind.CpuHigh, "CPU", metrics?.CpuPercent, rules.CpuPercent);
-            Threshold(AlertKind.RamHigh, "RAM", Percent(metrics?.RamUsedMb, metrics?.RamTotalMb), rules.RamPercent);
-            Threshold(AlertKind.DiskHigh, "disk", Percent(metrics?.DiskUsedGb, metrics?.DiskTotalGb), rules.DiskPercent);
+            Threshold(AlertKind.CpuHigh, "CPU", metrics?.CpuPercent, rules.CpuPercent, rules.CpuFor);
+            Threshold(AlertKind.RamHigh, "RAM", Percent(metrics?.RamUsedMb, metrics?.RamTotalMb), rules.RamPercent, rules.RamFor);
+            Threshold(AlertKind.DiskHigh, "disk", Percent(metrics?.DiskUsedGb, metrics?.DiskTotalGb), rules.DiskPercent, rules.DiskFor);
+            Load(metrics?.LoadAverage is [var load, ..] ? load : null);
 
             // Resolves only once the trend gives it twice the warning time, so a forecast at the edge does not flap.
             var full = DiskForecast.TimeToFull(server.DiskHistory, rules.DiskForecastWindow, now);
@@ -113,7 +129,7 @@ internal static class AlertEvaluator
             },
             _transitions);
 
-        private void Threshold(AlertKind kind, string what, double? value, double threshold)
+        private void Threshold(AlertKind kind, string what, double? value, double threshold, TimeSpan duration)
         {
             if (value is not { } v)
             {
@@ -124,9 +140,27 @@ internal static class AlertEvaluator
                 Key(kind),
                 v >= threshold,
                 v < threshold - rules.HysteresisPoints,
-                rules.ThresholdFor,
-                () => $"{what} at {v:0.#} % (at or above {threshold:0.#} % for {Minutes(rules.ThresholdFor)})",
+                duration,
+                () => $"{what} at {v:0.#} % (at or above {threshold:0.#} % for {Minutes(duration)})",
                 () => $"{what} back to {v:0.#} %");
+        }
+
+        /// <summary>The 1-minute load above cores × factor; resolves below <see cref="AlertRules.LoadHysteresis"/> of that.</summary>
+        private void Load(double? value)
+        {
+            if (value is not { } v || server.CpuCores is not { } cores || cores <= 0)
+            {
+                return;
+            }
+
+            var limit = cores * rules.LoadPerCore;
+            Hold(
+                Key(AlertKind.LoadHigh),
+                v > limit,
+                v < limit * rules.LoadHysteresis,
+                rules.LoadFor,
+                () => $"load {v:0.##} above {limit:0.##} ({cores} cores × {rules.LoadPerCore:0.##}) for {Minutes(rules.LoadFor)}",
+                () => $"load back to {v:0.##}");
         }
 
         /// <param name="before">The container in the previous heartbeat (null when new).</param>
@@ -214,6 +248,11 @@ internal static class AlertEvaluator
         /// </summary>
         private void Hold(AlertKey key, bool holds, bool clears, TimeSpan duration, Func<string> firing, Func<string> resolved)
         {
+            if (!rules.Enabled(key.Kind))
+            {
+                return;
+            }
+
             if (_firing.ContainsKey(key))
             {
                 if (clears)
@@ -244,7 +283,7 @@ internal static class AlertEvaluator
 
         private void Fire(AlertKey key, string summary)
         {
-            if (_firing.TryAdd(key, now))
+            if (rules.Enabled(key.Kind) && _firing.TryAdd(key, now))
             {
                 _transitions.Add(new AlertTransition(key, true, now, summary));
             }

@@ -7,6 +7,7 @@ internal enum AlertKind
     CpuHigh,
     RamHigh,
     DiskHigh,
+    LoadHigh,
     DiskFullForecast,
     ContainerExited,
     ContainerOomKilled,

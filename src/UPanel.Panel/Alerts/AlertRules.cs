@@ -1,22 +1,42 @@
+using System.Collections.Immutable;
+
 namespace UPanel.Panel.Alerts;
 
-/// <summary>The rules' settings, with the defaults every server gets; a server's own settings replace them field by field.</summary>
+/// <summary>
+/// The rules' settings in effect for one server: the defaults, then the panel-wide settings, then the server's own,
+/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window,
+/// restart-loop counts) keeps its default.
+/// </summary>
 internal sealed record AlertRules
 {
+    /// <summary>Rules switched off: they neither fire nor stay firing (one firing when switched off resolves).</summary>
+    public ImmutableHashSet<AlertKind> Disabled { get; init; } = [];
+
     /// <summary>Offline after this many of the server's own heartbeat intervals without a heartbeat.</summary>
     public int OfflineAfterIntervals { get; init; } = 3;
 
     public double CpuPercent { get; init; } = 90;
 
+    public TimeSpan CpuFor { get; init; } = TimeSpan.FromMinutes(5);
+
     public double RamPercent { get; init; } = 90;
+
+    public TimeSpan RamFor { get; init; } = TimeSpan.FromMinutes(5);
 
     public double DiskPercent { get; init; } = 90;
 
-    /// <summary>How long a threshold must be exceeded before it fires.</summary>
-    public TimeSpan ThresholdFor { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan DiskFor { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Load: the 1-minute load average above the server's CPU cores times this.</summary>
+    public double LoadPerCore { get; init; } = 2;
+
+    public TimeSpan LoadFor { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A firing threshold resolves only below threshold minus this many points, so a value hovering at the line does not flap.</summary>
     public double HysteresisPoints { get; init; } = 5;
+
+    /// <summary>A firing load alert resolves only below this share of its limit.</summary>
+    public double LoadHysteresis { get; init; } = 0.9;
 
     /// <summary>Disk-full forecast: fires when the trend over <see cref="DiskForecastWindow"/> fills the disk within this.</summary>
     public TimeSpan DiskFullWithin { get; init; } = TimeSpan.FromHours(24);
@@ -29,4 +49,9 @@ internal sealed record AlertRules
     public int RestartLoopRestarts { get; init; } = 3;
 
     public TimeSpan RestartLoopWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A firing alert is sent again this often while it fires; null: once.</summary>
+    public TimeSpan? RepeatEvery { get; init; }
+
+    public bool Enabled(AlertKind kind) => !Disabled.Contains(kind);
 }

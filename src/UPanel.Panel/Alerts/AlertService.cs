@@ -17,14 +17,13 @@ internal sealed class AlertService(
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
 
     private readonly Channel<string> _heartbeats = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly AlertRules _rules = new();
     private TaskCompletionSource _evaluated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes after the next evaluation (tests wait on it instead of sleeping).</summary>
     public Task NextEvaluation => Volatile.Read(ref _evaluated).Task;
 
-    /// <summary>A heartbeat became <paramref name="serverId"/>'s latest state. Non-blocking.</summary>
-    public void HeartbeatStored(string serverId) => _heartbeats.Writer.TryWrite(serverId);
+    /// <summary>A heartbeat became <paramref name="serverId"/>'s latest state, or its settings changed: evaluate it now. Non-blocking.</summary>
+    public void EvaluateSoon(string serverId) => _heartbeats.Writer.TryWrite(serverId);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -84,12 +83,14 @@ internal sealed class AlertService(
             }
 
             var now = time.GetUtcNow();
+            var rules = await alerts.RulesForAsync(serverId, cancellationToken);
             var latest = Api.AdminEndpoints.Latest(server);
-            var history = await store.GetSamplesAsync(serverId, now - _rules.DiskForecastWindow, now, cancellationToken);
+            var history = await store.GetSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken);
             var snapshot = new ServerSnapshot
             {
                 ServerId = serverId,
                 Interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds),
+                CpuCores = server.CpuCores,
                 LastSeenAt = server.LastSeenAt,
                 Metrics = latest?.Metrics,
                 Containers = latest?.Containers,
@@ -99,7 +100,7 @@ internal sealed class AlertService(
             };
 
             var (state, version, storedJson) = await alerts.LoadStateAsync(serverId, cancellationToken);
-            var (next, transitions) = AlertEvaluator.Evaluate(state, snapshot, _rules, now);
+            var (next, transitions) = AlertEvaluator.Evaluate(state, snapshot, rules, now);
             var nextJson = AlertStateJson.Write(next);
             if (transitions.Count == 0 && nextJson == storedJson)
             {

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Text.Json;
+using UPanel.Panel.Api;
 using UPanel.Panel.Storage;
 
 namespace UPanel.Panel.Alerts;
@@ -78,6 +80,42 @@ internal sealed class AlertStore(SqlDialect dialect)
 
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>The <c>alert_rules</c> scope of the panel-wide settings (any other scope is a server id).</summary>
+    public const string PanelScope = "*";
+
+    /// <summary>The settings stored for <paramref name="scope"/> (<see cref="PanelScope"/> or a server id); empty when none.</summary>
+    public async Task<AlertRuleSettings> GetRuleSettingsAsync(string scope, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT settings FROM alert_rules WHERE scope = @scope");
+        Db.Add(command, "scope", scope);
+        return await command.ExecuteScalarAsync(cancellationToken) is string json
+            ? JsonSerializer.Deserialize(json, PanelJsonContext.Default.AlertRuleSettings) ?? new()
+            : new();
+    }
+
+    public async Task SetRuleSettingsAsync(string scope, AlertRuleSettings settings, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            INSERT INTO alert_rules (scope, settings, updated_at) VALUES (@scope, @settings, @now)
+            ON CONFLICT (scope) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
+            """);
+        Db.Add(command, "scope", scope);
+        Db.Add(command, "settings", JsonSerializer.Serialize(settings, PanelJsonContext.Default.AlertRuleSettings));
+        Db.Add(command, "now", now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The rules in effect for a server: the defaults, then the panel-wide settings, then the server's own.</summary>
+    public async Task<AlertRules> RulesForAsync(string serverId, CancellationToken cancellationToken)
+    {
+        var panel = await GetRuleSettingsAsync(PanelScope, cancellationToken);
+        var server = await GetRuleSettingsAsync(serverId, cancellationToken);
+        return server.Apply(panel.Apply(new AlertRules()));
     }
 
     public async Task AddChannelAsync(AlertChannel channel, DateTimeOffset now, CancellationToken cancellationToken)

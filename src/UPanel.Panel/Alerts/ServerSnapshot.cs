@@ -9,6 +9,9 @@ internal sealed record ServerSnapshot
 
     public required TimeSpan Interval { get; init; }
 
+    /// <summary>The CPU cores the agent registered with (the load rule's scale); null turns the load rule off.</summary>
+    public long? CpuCores { get; init; }
+
     /// <summary>When the panel received the last heartbeat; null before the first.</summary>
     public DateTimeOffset? LastSeenAt { get; init; }
 

@@ -195,7 +195,7 @@ internal sealed class AgentEndpoints(
 
         if (outcome == IngestOutcome.StoredAsLatest)
         {
-            alerts.HeartbeatStored(server.ServerId);
+            alerts.EvaluateSoon(server.ServerId);
         }
 
         if (identity.PromoteTokenHash is not null)

@@ -10,11 +10,12 @@ using UPanel.Panel.Alerts;
 using UPanel.Panel.Api.Admin;
 using UPanel.Panel.Api.Auth;
 using UPanel.Panel.Hosting;
+using UPanel.Panel.Storage;
 
 namespace UPanel.Panel.Api;
 
-/// <summary>The alerts under <c>/api/admin</c>: where notifications go (channels) and what fired or resolved.</summary>
-internal sealed class AlertEndpoints(AlertStore alerts, PanelOptions options, TimeProvider time)
+/// <summary>The alerts under <c>/api/admin</c>: the rules' settings, where notifications go (channels) and what fired or resolved.</summary>
+internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IPanelStore store, PanelOptions options, TimeProvider time)
 {
     public const int MaxEventsPage = 1000;
 
@@ -25,6 +26,16 @@ internal sealed class AlertEndpoints(AlertStore alerts, PanelOptions options, Ti
             .WithGroupName(AdminEndpoints.GroupName)
             .WithTags("alerts")
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound);
+        admin.MapGet("/alert-rules", ([FromServices] AlertEndpoints e, CancellationToken cancellationToken) => e.GetPanelRulesAsync(cancellationToken))
+            .WithName("GetAlertRules").WithSummary("The panel-wide rule settings in effect (defaults where none are set)");
+        admin.MapPut("/alert-rules", ([FromServices] AlertEndpoints e, HttpContext context) => e.SetPanelRulesAsync(context))
+            .WithName("SetAlertRules").WithSummary("Replace the panel-wide rule settings: fields left out take their defaults")
+            .AcceptsJson<AlertRuleSettings>();
+        admin.MapGet("/servers/{id}/alert-rules", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.GetServerRulesAsync(id, cancellationToken))
+            .WithName("GetServerAlertRules").WithSummary("A server's own rule settings and those in effect for it");
+        admin.MapPut("/servers/{id}/alert-rules", ([FromServices] AlertEndpoints e, string id, HttpContext context) => e.SetServerRulesAsync(id, context))
+            .WithName("SetServerAlertRules").WithSummary("Replace a server's own rule settings: fields left out follow the panel-wide settings")
+            .AcceptsJson<AlertRuleSettings>();
         admin.MapPost("/alert-channels", ([FromServices] AlertEndpoints e, HttpContext context) => e.AddChannelAsync(context))
             .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 in X-UPanel-Signature), Slack, Discord or ntfy")
             .AcceptsJson<AlertChannelRequest>();
@@ -38,6 +49,61 @@ internal sealed class AlertEndpoints(AlertStore alerts, PanelOptions options, Ti
                     e.ListEventsAsync(limit, cancellationToken))
             .WithName("ListAlerts").WithSummary("Alerts that fired or resolved, newest first");
     }
+
+    private async Task<Ok<AlertRuleSettings>> GetPanelRulesAsync(CancellationToken cancellationToken) =>
+        TypedResults.Ok(AlertRuleSettings.Of((await alerts.GetRuleSettingsAsync(AlertStore.PanelScope, cancellationToken)).Apply(new AlertRules())));
+
+    private async Task<Results<Ok<AlertRuleSettings>, ErrorResult>> SetPanelRulesAsync(HttpContext context)
+    {
+        var (settings, error) = await ReadRulesAsync(context);
+        if (settings is null)
+        {
+            return new ErrorResult(error!);
+        }
+
+        await alerts.SetRuleSettingsAsync(AlertStore.PanelScope, settings, time.GetUtcNow(), context.RequestAborted);
+        return TypedResults.Ok(AlertRuleSettings.Of(settings.Apply(new AlertRules())));
+    }
+
+    private async Task<Results<Ok<ServerAlertRules>, ErrorResult>> GetServerRulesAsync(string id, CancellationToken cancellationToken) =>
+        await FindServerAsync(id, cancellationToken) is { } serverId
+            ? TypedResults.Ok(await ServerRulesAsync(serverId, cancellationToken))
+            : ErrorResult.NoSuchServer;
+
+    private async Task<Results<Ok<ServerAlertRules>, ErrorResult>> SetServerRulesAsync(string id, HttpContext context)
+    {
+        var (settings, error) = await ReadRulesAsync(context);
+        if (settings is null)
+        {
+            return new ErrorResult(error!);
+        }
+
+        if (await FindServerAsync(id, context.RequestAborted) is not { } serverId)
+        {
+            return ErrorResult.NoSuchServer;
+        }
+
+        await alerts.SetRuleSettingsAsync(serverId, settings, time.GetUtcNow(), context.RequestAborted);
+        service.EvaluateSoon(serverId);
+        return TypedResults.Ok(await ServerRulesAsync(serverId, context.RequestAborted));
+    }
+
+    /// <summary>Also used by the pages.</summary>
+    internal async Task<ServerAlertRules> ServerRulesAsync(string serverId, CancellationToken cancellationToken) => new(
+        serverId,
+        await alerts.GetRuleSettingsAsync(serverId, cancellationToken),
+        AlertRuleSettings.Of(await alerts.RulesForAsync(serverId, cancellationToken)));
+
+    /// <summary>A valid settings body, or the error naming the field (nothing is stored then).</summary>
+    private async Task<(AlertRuleSettings? Settings, ApiError? Error)> ReadRulesAsync(HttpContext context)
+    {
+        var (settings, error) = await AdminEndpoints.ReadAsync(context, PanelJsonContext.Default.AlertRuleSettings, options.MaxBodyBytes);
+        error ??= settings is null ? new ApiError(400, "the body must be a JSON object") : settings.Validate();
+        return error is null ? (settings, null) : (null, error);
+    }
+
+    private async Task<string?> FindServerAsync(string id, CancellationToken cancellationToken) =>
+        id is { Length: > 0 and <= 64 } && await store.GetServerAsync(id, cancellationToken) is { } server ? server.Id : null;
 
     private async Task<Results<Created<AlertChannelView>, ErrorResult>> AddChannelAsync(HttpContext context)
     {

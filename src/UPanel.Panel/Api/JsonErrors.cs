@@ -20,6 +20,14 @@ internal static class JsonErrors
             return new ApiError(400, $"{name}: required", name);
         }
 
+        // JsonUnmappedMemberHandling.Disallow: "The JSON property 'name' could not be mapped to any .NET member ...".
+        const string unmapped = "could not be mapped to any .NET member";
+        if (message.Contains(unmapped, StringComparison.Ordinal) && message.Split('\'') is [_, var property, ..])
+        {
+            var name = Clean(property);
+            return new ApiError(400, $"{name}: unknown field", name);
+        }
+
         if (message.Contains("maximum configured depth", StringComparison.Ordinal))
         {
             return new ApiError(400, "JSON is nested too deeply", field);

@@ -22,4 +22,6 @@ namespace UPanel.Panel.Api;
 [JsonSerializable(typeof(AlertChannelView))]
 [JsonSerializable(typeof(AlertChannelList))]
 [JsonSerializable(typeof(AlertEventList))]
+[JsonSerializable(typeof(Alerts.AlertRuleSettings))]
+[JsonSerializable(typeof(ServerAlertRules))]
 internal sealed partial class PanelJsonContext : JsonSerializerContext;

@@ -23,7 +23,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
     public async Task A_container_that_exits_with_an_error_is_sent_once_signed_and_its_recovery_once()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var (channelId, secret) = await AddChannelAsync("webhook", receiver.Url);
+        var (channelId, secret) = await Panel.AddChannelAsync("webhook", receiver.Url);
         var server = await Panel.NewServerAsync("exit-host");
         await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running")));
 
@@ -48,7 +48,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         var listed = await Panel.AdminGetAsync("/api/admin/alerts");
         Assert.Equal(["resolved", "firing"], listed.GetProperty("alerts").EnumerateArray()
             .Where(a => a.GetProperty("server_id").GetString() == server.ServerId).Select(a => a.GetProperty("state").GetString()));
-        await DeleteChannelAsync(channelId);
+        await Panel.DeleteChannelAsync(channelId);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Status = n => n == 1 ? 500 : 200;
-        var (channelId, _) = await AddChannelAsync("slack", receiver.Url);
+        var (channelId, _) = await Panel.AddChannelAsync("slack", receiver.Url);
         var server = await Panel.NewServerAsync("oom-host");
         await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running"), Worker("running")));
 
@@ -76,14 +76,14 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
         Assert.Equal(2, receiver.Received.Count(r => r.Body.Contains("oom-host", StringComparison.Ordinal)));
         Assert.DoesNotContain(receiver.Received, r => r.Body.Contains("oom-host/worker", StringComparison.Ordinal));
-        await DeleteChannelAsync(channelId);
+        await Panel.DeleteChannelAsync(channelId);
     }
 
     [Fact]
     public async Task A_server_that_goes_quiet_is_offline_after_three_intervals_and_online_again_with_its_next_heartbeat()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var (channelId, _) = await AddChannelAsync("webhook", receiver.Url);
+        var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
         var server = await Panel.NewServerAsync("quiet-host");
         await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running")));
         var service = Panel.App.Services.GetRequiredService<AlertService>();
@@ -100,7 +100,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("running")));
         var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
         Assert.Equal("alert.resolved", both[1].Json.GetProperty("event").GetString());
-        await DeleteChannelAsync(channelId);
+        await Panel.DeleteChannelAsync(channelId);
     }
 
     [Theory]
@@ -124,7 +124,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
     [Fact]
     public async Task The_channel_list_shows_no_secret_and_no_url_path()
     {
-        var (channelId, secret) = await AddChannelAsync("discord", new Uri("https://discord.example/api/webhooks/123/token-in-the-path"));
+        var (channelId, secret) = await Panel.AddChannelAsync("discord", new Uri("https://discord.example/api/webhooks/123/token-in-the-path"));
 
         var list = await Panel.AdminGetAsync("/api/admin/alert-channels");
 
@@ -133,46 +133,16 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         Assert.False(channel.TryGetProperty("secret", out _));
         Assert.Null(secret);
         Assert.DoesNotContain("token-in-the-path", list.ToString(), StringComparison.Ordinal);
-        await DeleteChannelAsync(channelId);
+        await Panel.DeleteChannelAsync(channelId);
         using var again = await Panel.SendAsync(HttpMethod.Delete, $"/api/admin/alert-channels/{channelId}", Panel.AdminKey);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
     }
 
-    private async Task<(string Id, string? Secret)> AddChannelAsync(string kind, Uri url)
-    {
-        using var response = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, $$"""{"kind":"{{kind}}","url":"{{url}}"}""");
-        var created = await PanelHost.ReadJsonAsync(response, 201);
-        return (created.GetProperty("id").GetString()!, created.TryGetProperty("secret", out var s) ? s.GetString() : null);
-    }
+    private Heartbeat Heartbeat(string serverId, long seq, params ContainerInfo[] containers) => Panel.Heartbeat(serverId, seq, containers);
 
-    private async Task DeleteChannelAsync(string id)
-    {
-        using var response = await Panel.SendAsync(HttpMethod.Delete, $"/api/admin/alert-channels/{id}", Panel.AdminKey);
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-    }
+    private ContainerInfo Web(string status, int? exitCode = null, bool oomKilled = false) => Panel.Container("web", status, exitCode, oomKilled);
 
-    private Heartbeat Heartbeat(string serverId, long seq, params ContainerInfo[] containers) =>
-        Panel.NewHeartbeat(serverId, seq) with { Containers = containers };
-
-    private ContainerInfo Web(string status, int? exitCode = null, bool oomKilled = false) => Container("web", status, exitCode, oomKilled);
-
-    private ContainerInfo Worker(string status, int? exitCode = null) => Container("worker", status, exitCode, false);
-
-    private ContainerInfo Container(string name, string status, int? exitCode, bool oomKilled) => new()
-    {
-        Id = name + "00000001",
-        Name = name,
-        Image = name + ":1",
-        Status = status,
-        Health = "none",
-        UptimeSeconds = status == "running" ? 60 : 0,
-        CpuPercent = 0,
-        MemoryMb = 10,
-        RestartCount = 0,
-        ExitCode = exitCode,
-        OomKilled = oomKilled,
-        FinishedAt = status == "running" ? null : Panel.Time.GetUtcNow(),
-    };
+    private ContainerInfo Worker(string status, int? exitCode = null) => Panel.Container("worker", status, exitCode);
 }
 
 public sealed class AlertDeliveryTestsOnSqlite(SqlitePanelFixture fixture) : AlertDeliveryTests<SqlitePanelFixture>(fixture);

@@ -11,7 +11,8 @@ public sealed class AlertEvaluatorTests
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 15, 10, 0, 0, TimeSpan.Zero));
-    private readonly AlertRules _rules = new();
+    private AlertRules _rules = new();
+    private long? _cpuCores = 4;
     private ServerAlertState _state = ServerAlertState.Empty;
     private DateTimeOffset _lastSeen;
     private HostMetrics _metrics = new() { CpuPercent = 10, RamUsedMb = 1000, RamTotalMb = 4000, DiskUsedGb = 10, DiskTotalGb = 100 };
@@ -229,6 +230,103 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void Load_fires_above_cores_times_the_factor_held_for_its_duration_and_resolves_below_nine_tenths_of_it()
+    {
+        // 4 cores × 2 = 8.
+        _metrics = _metrics with { LoadAverage = [8.5, 6, 4] };
+        for (var minute = 0; minute < 5; minute++)
+        {
+            Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        }
+
+        var fired = Assert.Single(Heartbeat(TimeSpan.FromMinutes(1)));
+        Assert.Equal((AlertKind.LoadHigh, true), (fired.Key.Kind, fired.Firing));
+        Assert.Equal("load 8.5 above 8 (4 cores × 2) for 5 min", fired.Summary);
+
+        _metrics = _metrics with { LoadAverage = [7.5, 6, 4] };
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        _metrics = _metrics with { LoadAverage = [7.1, 6, 4] };
+        Assert.Equal((AlertKind.LoadHigh, false), Kind(Assert.Single(Heartbeat(TimeSpan.FromMinutes(1)))));
+    }
+
+    [Fact]
+    public void Load_without_known_cores_is_not_judged()
+    {
+        _cpuCores = null;
+        _metrics = _metrics with { LoadAverage = [100, 100, 100] };
+        for (var minute = 0; minute < 10; minute++)
+        {
+            Assert.Empty(Heartbeat(TimeSpan.FromMinutes(1)));
+        }
+    }
+
+    [Fact]
+    public void Each_threshold_has_its_own_level_and_duration()
+    {
+        _rules = new AlertRuleSettings { CpuPercent = 50, CpuForSeconds = 0, RamPercent = 20, RamForSeconds = 120 }.Apply(new AlertRules());
+        _metrics = _metrics with { CpuPercent = 55 };
+
+        // RAM is at 25 %: pending from the first heartbeat, firing two minutes later.
+        Assert.Equal((AlertKind.CpuHigh, true), Kind(Assert.Single(Heartbeat())));
+        Assert.Empty(Heartbeat());
+        Assert.Equal((AlertKind.RamHigh, true), Kind(Assert.Single(Heartbeat())));
+    }
+
+    [Fact]
+    public void A_rule_switched_off_does_not_fire_and_one_firing_resolves()
+    {
+        _containers = [Running("web")];
+        Heartbeat();
+        _containers = [Exited("web", 1)];
+        Assert.Equal((AlertKind.ContainerExited, true), Kind(Assert.Single(Heartbeat())));
+
+        _rules = new AlertRuleSettings { ContainerExited = false, ServerOffline = false }.Apply(_rules);
+        var resolved = Assert.Single(Heartbeat());
+        Assert.Equal((AlertKind.ContainerExited, false), Kind(resolved));
+        Assert.Equal("its rule was switched off", resolved.Summary);
+
+        _containers = [Running("web")];
+        Heartbeat();
+        _containers = [Exited("web", 1)];
+        Assert.Empty(Heartbeat());
+        Assert.Empty(QuietFor(TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
+    public void The_offline_grace_is_the_number_of_intervals_set()
+    {
+        _rules = new AlertRuleSettings { OfflineAfterIntervals = 5 }.Apply(_rules);
+        Heartbeat();
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(5)));
+        Assert.Equal((AlertKind.ServerOffline, true), Kind(Assert.Single(QuietFor(TimeSpan.FromSeconds(1)))));
+    }
+
+    [Fact]
+    public void Settings_replace_field_by_field_and_a_server_can_switch_back_on_what_the_panel_switched_off()
+    {
+        var panel = new AlertRuleSettings { CpuPercent = 70, CpuHigh = false, RepeatEverySeconds = 3600 };
+        var server = new AlertRuleSettings { CpuHigh = true, RamPercent = 60, RepeatEverySeconds = 0 };
+
+        var rules = server.Apply(panel.Apply(new AlertRules()));
+
+        Assert.True(rules.Enabled(AlertKind.CpuHigh));
+        Assert.Equal((70, 60, 90), (rules.CpuPercent, rules.RamPercent, rules.DiskPercent));
+        Assert.Null(rules.RepeatEvery);
+        Assert.Equal(TimeSpan.FromHours(1), panel.Apply(new AlertRules()).RepeatEvery);
+        Assert.False(panel.Apply(new AlertRules()).Enabled(AlertKind.CpuHigh));
+    }
+
+    [Fact]
+    public void Every_alert_kind_can_be_switched_off()
+    {
+        var shown = AlertRuleSettings.Of(new AlertRules { Disabled = [.. Enum.GetValues<AlertKind>()] });
+        var off = System.Text.Json.JsonSerializer.SerializeToElement(shown, UPanel.Panel.Api.PanelJsonContext.Default.AlertRuleSettings);
+
+        Assert.All(Enum.GetValues<AlertKind>(), kind => Assert.False(off.GetProperty(AlertNames.Of(kind)).GetBoolean()));
+        Assert.Equal(Enum.GetValues<AlertKind>().ToHashSet(), shown.Apply(new AlertRules()).Disabled);
+    }
+
+    [Fact]
     public void The_previous_state_is_not_changed()
     {
         _containers = [Running("web")];
@@ -239,6 +337,8 @@ public sealed class AlertEvaluatorTests
         Assert.Empty(before.Firing);
         Assert.Equal("running", before.Containers!["web"].Status);
     }
+
+    private static (AlertKind, bool) Kind(AlertTransition transition) => (transition.Key.Kind, transition.Firing);
 
     /// <summary>Six hours of samples, every 10 minutes, growing <paramref name="gbPerHour"/> up to <paramref name="usedNow"/> of 100 GB.</summary>
     private List<DiskSample> Trend(double gbPerHour, double usedNow) =>
@@ -276,7 +376,7 @@ public sealed class AlertEvaluatorTests
     {
         var snapshot = new ServerSnapshot
         {
-            ServerId = ServerId, Interval = interval, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
+            ServerId = ServerId, Interval = interval, CpuCores = _cpuCores, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
             DiskHistory = _diskHistory,
         };
         (_state, var transitions) = AlertEvaluator.Evaluate(_state, snapshot, _rules, _time.GetUtcNow());

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text.Json;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Alerts;
+
+/// <summary>Rule settings through the admin API, panel-wide and per server, stored and used by the running evaluator.</summary>
+public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PanelFixture
+{
+    private PanelHost Panel => fixture.Host;
+
+    [Fact]
+    public async Task The_panel_wide_rules_start_at_their_defaults_all_on()
+    {
+        var rules = await Panel.AdminGetAsync("/api/admin/alert-rules");
+
+        Assert.Equal(3, rules.GetProperty("offline_after_intervals").GetInt32());
+        Assert.Equal((90, 300), (rules.GetProperty("cpu_percent").GetDouble(), rules.GetProperty("cpu_for_seconds").GetInt32()));
+        Assert.Equal((90, 300), (rules.GetProperty("ram_percent").GetDouble(), rules.GetProperty("ram_for_seconds").GetInt32()));
+        Assert.Equal((90, 300), (rules.GetProperty("disk_percent").GetDouble(), rules.GetProperty("disk_for_seconds").GetInt32()));
+        Assert.Equal((2, 300), (rules.GetProperty("load_per_core").GetDouble(), rules.GetProperty("load_for_seconds").GetInt32()));
+        Assert.Equal(120, rules.GetProperty("unhealthy_for_seconds").GetInt32());
+        Assert.Equal(0, rules.GetProperty("repeat_every_seconds").GetInt32());
+        string[] switches =
+        [
+            "server_offline", "cpu_high", "ram_high", "disk_high", "load_high", "disk_full_forecast", "container_exited",
+            "container_oom_killed", "container_unhealthy", "container_restart_loop", "container_disappeared",
+        ];
+        Assert.All(switches, name => Assert.True(rules.GetProperty(name).GetBoolean(), name));
+    }
+
+    [Theory]
+    [InlineData("""{"offline_after_intervals":1}""", "offline_after_intervals")]
+    [InlineData("""{"cpu_percent":101}""", "cpu_percent")]
+    [InlineData("""{"cpu_percent":"90"}""", "cpu_percent")]
+    [InlineData("""{"cpu_percent":50,"ram_percent":5}""", "ram_percent")]
+    [InlineData("""{"ram_for_seconds":-1}""", "ram_for_seconds")]
+    [InlineData("""{"disk_for_seconds":86401}""", "disk_for_seconds")]
+    [InlineData("""{"load_per_core":0}""", "load_per_core")]
+    [InlineData("""{"unhealthy_for_seconds":1.5}""", "unhealthy_for_seconds")]
+    [InlineData("""{"repeat_every_seconds":30}""", "repeat_every_seconds")]
+    [InlineData("""{"disk_high":"yes"}""", "disk_high")]
+    [InlineData("""{"cpu_percnt":50}""", "cpu_percnt")]
+    public async Task A_bad_setting_is_refused_naming_the_field_and_nothing_is_stored(string body, string field)
+    {
+        var server = await Panel.NewServerAsync("bad-rules-host");
+        foreach (var path in (string[])["/api/admin/alert-rules", $"/api/admin/servers/{server.ServerId}/alert-rules"])
+        {
+            var before = await Panel.AdminGetAsync(path);
+
+            using var response = await Panel.SendAsync(HttpMethod.Put, path, Panel.AdminKey, body);
+
+            var error = await PanelHost.ReadJsonAsync(response, 400);
+            Assert.StartsWith(field + ": ", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(field, error.GetProperty("field").GetString());
+            Assert.Equal(before.ToString(), (await Panel.AdminGetAsync(path)).ToString());
+        }
+    }
+
+    [Fact]
+    public async Task A_servers_own_settings_replace_the_panel_wide_ones_field_by_field()
+    {
+        var own = await Panel.NewServerAsync("own-rules-host");
+        var other = await Panel.NewServerAsync("panel-rules-host");
+        try
+        {
+            var panel = await Panel.AdminPutAsync("/api/admin/alert-rules", """{"cpu_percent":70,"ram_high":false,"repeat_every_seconds":3600}""");
+            Assert.Equal((70, false, 3600, 90), (panel.GetProperty("cpu_percent").GetDouble(), panel.GetProperty("ram_high").GetBoolean(), panel.GetProperty("repeat_every_seconds").GetInt32(), panel.GetProperty("disk_percent").GetDouble()));
+
+            var changed = await Panel.AdminPutAsync($"/api/admin/servers/{own.ServerId}/alert-rules", """{"cpu_percent":80.5,"repeat_every_seconds":0}""");
+
+            Assert.Equal(own.ServerId, changed.GetProperty("server_id").GetString());
+            Assert.Equal("""{"cpu_percent":80.5,"repeat_every_seconds":0}""", changed.GetProperty("own").GetRawText());
+            var effective = changed.GetProperty("effective");
+            Assert.Equal((80.5, false, 0), (effective.GetProperty("cpu_percent").GetDouble(), effective.GetProperty("ram_high").GetBoolean(), effective.GetProperty("repeat_every_seconds").GetInt32()));
+            Assert.Equal(changed.ToString(), (await Panel.AdminGetAsync($"/api/admin/servers/{own.ServerId}/alert-rules")).ToString());
+            var inherited = (await Panel.AdminGetAsync($"/api/admin/servers/{other.ServerId}/alert-rules")).GetProperty("effective");
+            Assert.Equal((70, 3600), (inherited.GetProperty("cpu_percent").GetDouble(), inherited.GetProperty("repeat_every_seconds").GetInt32()));
+
+            // An empty object sets nothing: the server follows the panel-wide settings again.
+            var cleared = await Panel.AdminPutAsync($"/api/admin/servers/{own.ServerId}/alert-rules", "{}");
+            Assert.Equal("{}", cleared.GetProperty("own").GetRawText());
+            Assert.Equal(70, cleared.GetProperty("effective").GetProperty("cpu_percent").GetDouble());
+        }
+        finally
+        {
+            await Panel.AdminPutAsync("/api/admin/alert-rules", "{}");
+        }
+
+        Assert.Equal(90, (await Panel.AdminGetAsync("/api/admin/alert-rules")).GetProperty("cpu_percent").GetDouble());
+    }
+
+    [Fact]
+    public async Task The_rules_of_an_unknown_server_are_404()
+    {
+        using var get = await Panel.SendAsync(HttpMethod.Get, "/api/admin/servers/no-such-server/alert-rules", Panel.AdminKey);
+        using var put = await Panel.SendAsync(HttpMethod.Put, "/api/admin/servers/no-such-server/alert-rules", Panel.AdminKey, """{"cpu_percent":50}""");
+
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (get.StatusCode, put.StatusCode));
+    }
+
+    [Fact]
+    public async Task The_running_panel_fires_at_a_servers_own_threshold_and_not_for_a_rule_it_switched_off()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
+        var tuned = await Panel.NewServerAsync("tuned-host");
+        var plain = await Panel.NewServerAsync("plain-host");
+        await Panel.AdminPutAsync($"/api/admin/servers/{tuned.ServerId}/alert-rules", """{"cpu_percent":50,"cpu_for_seconds":0,"container_exited":false}""");
+
+        foreach (var server in (UPanel.Contracts.RegisterResponse[])[tuned, plain])
+        {
+            var heartbeat = Panel.Heartbeat(server.ServerId, 1, Panel.Container("web", "running"));
+            await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat with { Metrics = heartbeat.Metrics! with { CpuPercent = 60 } });
+            heartbeat = Panel.Heartbeat(server.ServerId, 2, Panel.Container("web", "exited", exitCode: 1));
+            await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat with { Metrics = heartbeat.Metrics! with { CpuPercent = 60 } });
+        }
+
+        var tunedSent = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(tuned.ServerId), 1));
+        var plainSent = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(plain.ServerId), 1));
+        Assert.Equal("cpu_high", tunedSent.Json.GetProperty("kind").GetString());
+        Assert.Equal("CPU at 60 % (at or above 50 % for 0 s)", tunedSent.Json.GetProperty("summary").GetString());
+        Assert.Equal("container_exited", plainSent.Json.GetProperty("kind").GetString());
+
+        // What fired is what the evaluator committed: nothing else for either server.
+        var alerts = (await Panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray().ToList();
+        Assert.Equal(["cpu_high"], Kinds(alerts, tuned.ServerId));
+        Assert.Equal(["container_exited"], Kinds(alerts, plain.ServerId));
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
+    private static List<string?> Kinds(List<JsonElement> alerts, string serverId) =>
+        [.. alerts.Where(a => a.GetProperty("server_id").GetString() == serverId).Select(a => a.GetProperty("kind").GetString())];
+}
+
+public sealed class AlertRuleTestsOnSqlite(SqlitePanelFixture fixture) : AlertRuleTests<SqlitePanelFixture>(fixture);
+
+public sealed class AlertRuleTestsOnPostgres(PostgresPanelFixture fixture) : AlertRuleTests<PostgresPanelFixture>(fixture);
