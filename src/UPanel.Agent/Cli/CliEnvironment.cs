@@ -26,7 +26,7 @@ internal sealed class CliEnvironment
     public CancellationToken Stopping { get; init; }
 
     /// <summary>Reads the facts <c>register</c> sends; tests may replace it.</summary>
-    public Func<IHostFiles, RegisterRequest>? ReadHostFacts { get; init; } = files => new HostFactsReader(files).Read();
+    public Func<IHostFiles, RegisterRequest> ReadHostFacts { get; init; } = files => new HostFactsReader(files).Read();
 
     public static CliEnvironment FromProcess(CancellationToken stopping)
     {

@@ -20,12 +20,6 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
     public async Task<int> RunAsync()
     {
-        if (env.ReadHostFacts is null)
-        {
-            env.Err.WriteLine("upanel-agent: register is not yet available in this build (the host facts reader is missing)");
-            return ExitCodes.Failure;
-        }
-
         var options = config.Options;
         var panelUrl = options.PanelUrl!;
         var path = config.EnvFilePath;

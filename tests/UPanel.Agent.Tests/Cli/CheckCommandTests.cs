@@ -2,6 +2,8 @@ using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Cli;
 using UPanel.Agent.Tests.Configuration;
 
+using UPanel.Agent.Tests.Reporting;
+
 namespace UPanel.Agent.Tests.Cli;
 
 public sealed class CheckCommandTests : IDisposable
@@ -98,12 +100,12 @@ public sealed class CheckCommandTests : IDisposable
     [InlineData(503, "FAIL  panel: PANEL_URL={0} answered HTTP 503: check that PANEL_URL is the panel's base URL")]
     public async Task Check_sends_one_real_heartbeat_to_test_the_panel_and_the_token(int status, string line)
     {
-        await using var panel = new TestPanelServer(status, """{"status":"ok"}""");
-        SetRegistered(panel.BaseUri.ToString());
+        await using var panel = new TestPanelServer { Reply = _ => PanelReply.WithStatus(status, """{"status":"ok"}""") };
+        SetRegistered(panel.BaseUrl.ToString());
 
         var result = await _cli.RunAsync("check");
 
-        Assert.Contains("\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, line, panel.BaseUri), "\n" + result.Out);
+        Assert.Contains("\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, line, panel.BaseUrl), "\n" + result.Out);
         var request = Assert.Single(panel.Requests);
         Assert.Equal("/api/agent/heartbeat", request.Path);
         Assert.Equal("Bearer check-token-0123456789", request.Headers["Authorization"]);
@@ -118,14 +120,14 @@ public sealed class CheckCommandTests : IDisposable
     public async Task Check_warns_when_this_hosts_clock_is_more_than_a_minute_off_the_panels()
     {
         // This host's clock is at 10:30:00; the panel says 10:28:25 (it is 95 s behind us).
-        await using var panel = new TestPanelServer(200, """{"status":"ok","server_time":"2026-01-15T10:28:25Z"}""");
+        await using var panel = new TestPanelServer { Reply = _ => PanelReply.WithStatus(200, """{"status":"ok","server_time":"2026-01-15T10:28:25Z"}""") };
         var cli = new CliRunner { Files = new FakeConfigFileSystem(), Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero)) };
         foreach (var (name, value) in _cli.Environment)
         {
             cli.Environment[name] = value;
         }
 
-        cli.Environment["PANEL_URL"] = panel.BaseUri.ToString();
+        cli.Environment["PANEL_URL"] = panel.BaseUrl.ToString();
         cli.Environment["SERVER_ID"] = "01JCHECK";
         cli.Environment["AGENT_TOKEN"] = "check-token-0123456789";
 
@@ -157,8 +159,8 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public async Task Check_says_which_update_the_panel_offers_and_how_to_upgrade()
     {
-        await using var panel = new TestPanelServer(200, """{"status":"ok","update_available":true,"update_url":"ghcr.io/inte-team/upanel-agent:1.1.0"}""");
-        SetRegistered(panel.BaseUri.ToString());
+        await using var panel = new TestPanelServer { Reply = _ => PanelReply.WithStatus(200, """{"status":"ok","update_available":true,"update_url":"ghcr.io/inte-team/upanel-agent:1.1.0"}""") };
+        SetRegistered(panel.BaseUrl.ToString());
 
         var result = await _cli.RunAsync("check");
 

@@ -12,7 +12,7 @@ internal sealed class CliRunner
 
     public IConfigFileSystem Files { get; init; } = ConfigFileSystem.Instance;
 
-    public Func<IHostFiles, RegisterRequest>? ReadHostFacts { get; init; } = _ => SampleFacts;
+    public Func<IHostFiles, RegisterRequest> ReadHostFacts { get; init; } = _ => SampleFacts;
 
     /// <summary>The commands' clock, as the rest of the agent's tests take it (a FakeTimeProvider where time matters).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using UPanel.Agent.Cli;
 using UPanel.Agent.Tests.Configuration;
+using UPanel.Agent.Tests.Reporting;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Tests.Cli;
@@ -19,7 +20,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        _panel = new TestPanelServer(200, RegisterResponseJson(nextHeartbeat: null));
+        _panel = new TestPanelServer { Reply = _ => PanelReply.WithStatus(200, RegisterResponseJson(nextHeartbeat: null)) };
         return ValueTask.CompletedTask;
     }
 
@@ -42,7 +43,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.StartsWith("application/json", request.Headers["Content-Type"]);
         var sent = JsonSerializer.Deserialize(request.Body, ContractsJsonContext.Default.RegisterRequest);
         Assert.Equal(CliRunner.SampleFacts, sent);
-        Assert.Contains("\"hostname\":\"test-host\"", request.Body);
+        Assert.Contains("\"hostname\":\"test-host\"", request.Text);
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(
             $"# install.sh\nCOMPOSE_PROJECT_NAME=upanel\nSERVER_ID={ServerId}\nAGENT_TOKEN={AgentToken}\n" +
-            $"PANEL_URL={_panel.BaseUri.ToString().TrimEnd('/')}\nHEARTBEAT_INTERVAL=60\n",
+            $"PANEL_URL={_panel.BaseUrl.ToString().TrimEnd('/')}\nHEARTBEAT_INTERVAL=60\n",
             File.ReadAllText(EnvFile));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, EnvFileWriterTests.ModeOf(EnvFile));
         Assert.Equal([EnvFile], Directory.GetFileSystemEntries(_dir));
@@ -81,7 +82,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
             .Load(new Dictionary<string, string> { ["ENV_FILE"] = EnvFile });
 
         Assert.Empty(config.ProblemsFor(UPanel.Agent.Configuration.ConfigNeeds.Panel));
-        Assert.Equal(_panel.BaseUri, config.Options.PanelUrl);
+        Assert.Equal(_panel.BaseUrl, config.Options.PanelUrl);
         Assert.Equal(ServerId, config.Options.ServerId);
         Assert.Equal(AgentToken, config.Options.AgentToken);
     }
@@ -89,7 +90,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     [Fact]
     public async Task The_panels_next_heartbeat_seconds_becomes_the_interval_clamped()
     {
-        _panel.Body = RegisterResponseJson(nextHeartbeat: 2);
+        _panel.Reply = _ => PanelReply.WithStatus(200, RegisterResponseJson(nextHeartbeat: 2));
 
         await RegisterAsync();
 
@@ -101,7 +102,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     {
         _cli.Environment["INSTALL_TOKEN"] = InstallToken;
 
-        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--env-file", EnvFile);
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--env-file", EnvFile);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal($"Bearer {InstallToken}", Assert.Single(_panel.Requests).Headers["Authorization"]);
@@ -112,7 +113,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     {
         var path = Path.Join(_dir, "opt", "upanel-agent", ".env");
 
-        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", path);
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--install-token", InstallToken, "--env-file", path);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains($"SERVER_ID={ServerId}", File.ReadAllText(path));
@@ -121,7 +122,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     [Fact]
     public async Task Without_an_install_token_register_says_where_to_get_one()
     {
-        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--env-file", EnvFile);
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--env-file", EnvFile);
 
         Assert.Equal(ExitCodes.Config, result.ExitCode);
         Assert.Contains("INSTALL_TOKEN is not set: create one on the panel (`install-token create`)", result.Err);
@@ -148,8 +149,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         const string existing = "PANEL_URL=https://old.example.com\nSERVER_ID=old\nAGENT_TOKEN=old-token\n";
         File.WriteAllText(EnvFile, existing);
         var modeBefore = EnvFileWriterTests.ModeOf(EnvFile);
-        _panel.Status = status;
-        _panel.Body = """{"status":"error","error":"hostname is required","field":"hostname"}""";
+        _panel.Reply = _ => PanelReply.WithStatus(status, """{"status":"error","error":"hostname is required","field":"hostname"}""");
 
         var result = await RegisterAsync();
 
@@ -168,8 +168,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     [InlineData("""{"status":"ok","server_id":"","agent_token":"x","panel_url":"x"}""", "application/json")]
     public async Task A_success_status_without_a_registration_is_an_error(string body, string contentType)
     {
-        _panel.Body = body;
-        _panel.ContentType = contentType;
+        _panel.Reply = _ => new PanelReply { Body = body, ContentType = contentType };
 
         var result = await RegisterAsync();
 
@@ -197,7 +196,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         File.WriteAllText(blocker, "");
         var envFile = Path.Join(blocker, ".env");
 
-        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", envFile);
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--install-token", InstallToken, "--env-file", envFile);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"upanel-agent: register failed: cannot write {envFile} (", result.Err);
@@ -211,7 +210,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     {
         var envFile = Path.Join(_dir, "opt", "upanel-agent", ".env");
 
-        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", envFile);
+        var result = await _cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--install-token", InstallToken, "--env-file", envFile);
 
         Assert.Equal(0, result.ExitCode);
         var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -239,7 +238,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         cli.Environment["HOST_PROC"] = "/proc";
         cli.Environment["HOST_ROOT"] = "/";
 
-        var result = await cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
+        var result = await cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
 
         Assert.Equal(0, result.ExitCode);
         var sent = JsonSerializer.Deserialize(Assert.Single(_panel.Requests).Body, ContractsJsonContext.Default.RegisterRequest)!;
@@ -252,8 +251,9 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     [Fact]
     public async Task A_seed_panels_answer_without_panel_url_and_with_a_jwt_token_is_written_whole()
     {
-        _panel.Body = UPanel.Agent.Tests.Wire.WireSamples.SeedPanel("register-200-jwt-no-panel-url.json");
-        var jwt = JsonDocument.Parse(_panel.Body).RootElement.GetProperty("agent_token").GetString()!;
+        var answer = UPanel.Agent.Tests.Wire.WireSamples.SeedPanel("register-200-jwt-no-panel-url.json");
+        _panel.Reply = _ => PanelReply.WithStatus(200, answer);
+        var jwt = JsonDocument.Parse(answer).RootElement.GetProperty("agent_token").GetString()!;
 
         var result = await RegisterAsync();
 
@@ -262,14 +262,14 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         var config = new UPanel.Agent.Configuration.ConfigLoader(new Dictionary<string, string>(), UPanel.Agent.Configuration.ConfigFileSystem.Instance)
             .Load(new Dictionary<string, string> { ["ENV_FILE"] = EnvFile });
         Assert.Empty(config.ProblemsFor(UPanel.Agent.Configuration.ConfigNeeds.Panel));
-        Assert.Equal(_panel.BaseUri, config.Options.PanelUrl);
+        Assert.Equal(_panel.BaseUrl, config.Options.PanelUrl);
         Assert.Equal("01HQXYZ3NDEKTSV4RRFFQ69G5F", config.Options.ServerId);
         Assert.Equal(jwt, config.Options.AgentToken);
         Assert.DoesNotContain(jwt, result.Out + result.Err);
     }
 
     [Theory]
-    [InlineData(302, "text/html", "<html><title>Redirecting to /login</title></html>", "Location: /login\r\n",
+    [InlineData(302, "text/html", "<html><title>Redirecting to /login</title></html>", "/login",
         "the panel sent register to its sign-in page (HTTP 302 to /login), so it did not accept the install token")]
     [InlineData(419, "text/html", "<html><head><title>Page Expired</title></head><body>419</body></html>", "",
         "the panel's CSRF check refused the registration (HTTP 419: an HTML page titled \"Page Expired\")")]
@@ -277,12 +277,15 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         "the panel refused the registration (HTTP 422: The hostname field is required. (field hostname))")]
     [InlineData(500, "text/html", "<!DOCTYPE html><html><head><title>Server Error</title></head><body><pre>#0 /var/www/vendor/laravel</pre></body></html>", "",
         "failed (HTTP 500: an HTML page titled \"Server Error\")")]
-    public async Task A_seed_panels_refusal_is_named_in_words_never_as_html(int status, string contentType, string body, string headers, string message)
+    public async Task A_seed_panels_refusal_is_named_in_words_never_as_html(int status, string contentType, string body, string location, string message)
     {
-        _panel.Status = status;
-        _panel.ContentType = contentType;
-        _panel.Body = body;
-        _panel.ExtraHeaders = headers;
+        _panel.Reply = _ => new PanelReply
+        {
+            Status = status,
+            ContentType = contentType,
+            Body = body,
+            Headers = location.Length > 0 ? [new("Location", location)] : [],
+        };
 
         var result = await RegisterAsync();
 
@@ -293,7 +296,7 @@ public sealed class RegisterCommandTests : IAsyncLifetime
     }
 
     private Task<CliResult> RegisterAsync() =>
-        _cli.RunAsync("register", "--panel-url", _panel.BaseUri.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
+        _cli.RunAsync("register", "--panel-url", _panel.BaseUrl.ToString(), "--install-token", InstallToken, "--env-file", EnvFile);
 
     private string RegisterResponseJson(int? nextHeartbeat) =>
         JsonSerializer.Serialize(

@@ -6,6 +6,7 @@ using System.Text.Json;
 using UPanel.Agent.Cli;
 using UPanel.Agent.Configuration;
 using UPanel.Agent.Tests.Configuration;
+using UPanel.Agent.Tests.Reporting;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Tests.Cli;
@@ -20,8 +21,8 @@ public sealed class RunCommandTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        _panel = new TestPanelServer(200, """{"status":"ok","next_heartbeat_seconds":60}""");
-        _cli.Environment["PANEL_URL"] = _panel.BaseUri.ToString();
+        _panel = new TestPanelServer { Reply = _ => PanelReply.WithStatus(200, """{"status":"ok","next_heartbeat_seconds":60}""") };
+        _cli.Environment["PANEL_URL"] = _panel.BaseUrl.ToString();
         _cli.Environment["SERVER_ID"] = "01JRUNTEST";
         _cli.Environment["AGENT_TOKEN"] = Token;
         _cli.Environment["STATE_DIR"] = _stateDir;
@@ -46,7 +47,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = _cli.RunAsync(stop.Token, "run");
-        await WaitForAsync(() => !_panel.Requests.IsEmpty);
+        await WaitForAsync(() => _panel.Requests.Count > 0);
         var health = await new CliRunner { Files = new FakeConfigFileSystem() }.RunAsync("health", "--verbose", "--health-listen", $"127.0.0.1:{port}");
         await stop.CancelAsync();
         var result = await run;
@@ -54,8 +55,8 @@ public sealed class RunCommandTests : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(0, health.ExitCode);
         Assert.StartsWith($"healthy: http://127.0.0.1:{port}/health answered ok", health.Out);
-        _panel.Requests.TryPeek(out var request);
-        Assert.Equal("POST", request!.Method);
+        var request = _panel.Requests[0];
+        Assert.Equal("POST", request.Method);
         Assert.Equal("/api/agent/heartbeat", request.Path);
         Assert.Equal($"Bearer {Token}", request.Headers["Authorization"]);
         var heartbeat = JsonSerializer.Deserialize(request.Body, ContractsJsonContext.Default.Heartbeat)!;
@@ -69,7 +70,7 @@ public sealed class RunCommandTests : IAsyncLifetime
     [Fact]
     public async Task A_rotated_token_is_kept_in_the_state_dir_and_used_after_a_restart()
     {
-        _panel.Body = """{"status":"ok","new_agent_token":"rotated-token-fedcba9876543210"}""";
+        _panel.Reply = _ => PanelReply.WithStatus(200, """{"status":"ok","new_agent_token":"rotated-token-fedcba9876543210"}""");
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
             var first = _cli.RunAsync(stop.Token, "run");
@@ -78,20 +79,18 @@ public sealed class RunCommandTests : IAsyncLifetime
             Assert.Equal(0, (await first).ExitCode);
         }
 
-        _panel.Body = """{"status":"ok"}""";
-        while (_panel.Requests.TryDequeue(out _))
-        {
-        }
+        _panel.Reply = _ => PanelReply.WithStatus(200, """{"status":"ok"}""");
+        _panel.ClearRequests();
 
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
             var second = _cli.RunAsync(stop.Token, "run");
-            await WaitForAsync(() => !_panel.Requests.IsEmpty);
+            await WaitForAsync(() => _panel.Requests.Count > 0);
             await stop.CancelAsync();
             var result = await second;
 
-            _panel.Requests.TryPeek(out var request);
-            Assert.Equal("Bearer rotated-token-fedcba9876543210", request!.Headers["Authorization"]);
+            var request = _panel.Requests[0];
+            Assert.Equal("Bearer rotated-token-fedcba9876543210", request.Headers["Authorization"]);
             Assert.DoesNotContain("rotated-token-fedcba9876543210", result.Err);
         }
     }
@@ -105,7 +104,7 @@ public sealed class RunCommandTests : IAsyncLifetime
     {
         // x repeated past the bound: the same check as a configured token (visible ASCII, at most 4096 characters).
         var rotation = hostile == "x" ? new string('x', 4097) : hostile;
-        _panel.Body = $$"""{"status":"ok","new_agent_token":"{{rotation}}"}""";
+        _panel.Reply = _ => PanelReply.WithStatus(200, $$"""{"status":"ok","new_agent_token":"{{rotation}}"}""");
         _cli.Environment["HEARTBEAT_INTERVAL"] = "5";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
@@ -128,14 +127,13 @@ public sealed class RunCommandTests : IAsyncLifetime
         var stateDir = Path.Join(blocker, "state");
         _cli.Environment["STATE_DIR"] = stateDir;
         _cli.Environment["HEARTBEAT_INTERVAL"] = "5";
-        _panel.Body = $$"""{"status":"ok","new_agent_token":"{{Rotated}}"}""";
         var seen = 0;
-        _panel.StatusFor = r =>
+        _panel.Reply = r => ++seen switch
         {
-            var n = Interlocked.Increment(ref seen);
-            _panel.Body = n == 1 ? _panel.Body : """{"status":"ok"}""";
             // 1: hands out the rotation; 2: one refusal (a proxy, a panel hiccup); then only the rotated token works.
-            return n == 1 ? 200 : n == 2 ? 401 : r.Headers["Authorization"] == $"Bearer {Rotated}" ? 200 : 401;
+            1 => PanelReply.Ok(newAgentToken: Rotated),
+            2 => PanelReply.WithStatus(401),
+            _ => r.Authorization == $"Bearer {Rotated}" ? PanelReply.Ok() : PanelReply.WithStatus(401),
         };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
@@ -161,11 +159,11 @@ public sealed class RunCommandTests : IAsyncLifetime
         var handedOutFirst = 0;
         // The panel's view: the configured token stays valid until a new one is used; the admin rotated again right
         // after the first new token went out, so that one is superseded before the agent ever used it.
-        _panel.StatusFor = r => r.Headers["Authorization"] switch
+        _panel.Reply = r => r.Authorization switch
         {
-            $"Bearer {Token}" => Respond(Interlocked.Increment(ref handedOutFirst) == 1 ? First : Second),
-            $"Bearer {Second}" => Respond(null),
-            _ => 401,
+            $"Bearer {Token}" => PanelReply.Ok(newAgentToken: ++handedOutFirst == 1 ? First : Second),
+            $"Bearer {Second}" => PanelReply.Ok(),
+            _ => PanelReply.WithStatus(401),
         };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
@@ -179,12 +177,6 @@ public sealed class RunCommandTests : IAsyncLifetime
         Assert.Equal(Second, new RotatedTokenStore(_stateDir).Resolve(Token));
         Assert.DoesNotContain(First, result.Err);
         Assert.DoesNotContain(Second, result.Err);
-
-        int Respond(string? rotation)
-        {
-            _panel.Body = rotation is null ? """{"status":"ok"}""" : $$"""{"status":"ok","new_agent_token":"{{rotation}}"}""";
-            return 200;
-        }
     }
 
     [Fact]
@@ -199,11 +191,11 @@ public sealed class RunCommandTests : IAsyncLifetime
         }
 
         cli.Environment["HEARTBEAT_INTERVAL"] = "5";
-        _panel.StatusFor = r => r.Headers["Authorization"] == "Bearer new-token-9876543210" ? 200 : 401;
+        _panel.Reply = r => r.Authorization == "Bearer new-token-9876543210" ? PanelReply.Ok() : PanelReply.WithStatus(401);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = cli.RunAsync(stop.Token, "run", "--env-file", envFile);
-        await WaitForAsync(() => !_panel.Requests.IsEmpty);
+        await WaitForAsync(() => _panel.Requests.Count > 0);
         EnvFileWriter.Update(envFile, [new("AGENT_TOKEN", "new-token-9876543210")]);
         await WaitForAsync(() => _panel.Requests.Any(r => r.Headers["Authorization"] == "Bearer new-token-9876543210"));
         await stop.CancelAsync();

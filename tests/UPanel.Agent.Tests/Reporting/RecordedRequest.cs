@@ -8,6 +8,8 @@ internal sealed record RecordedRequest(string Method, string Path, IReadOnlyDict
 {
     public string? Authorization => Headers.GetValueOrDefault("authorization");
 
+    public string Text => System.Text.Encoding.UTF8.GetString(Body);
+
     public Heartbeat Heartbeat => JsonSerializer.Deserialize(Body, ContractsJsonContext.Default.Heartbeat)
                                   ?? throw new InvalidOperationException("empty heartbeat body");
 

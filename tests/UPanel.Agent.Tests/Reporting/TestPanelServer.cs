@@ -7,6 +7,7 @@ namespace UPanel.Agent.Tests.Reporting;
 /// <summary>
 /// A small real HTTP/1.1 server on 127.0.0.1 standing in for the panel: records every request and answers what the
 /// test says (<see cref="Reply"/>), can hang, and can be stopped (connection refused) and restarted on the same port.
+/// The one fake panel of the agent's tests (reporter, commands, health probe); small on purpose: no ASP.NET Core here.
 /// </summary>
 internal sealed class TestPanelServer : IAsyncDisposable
 {
@@ -52,6 +53,15 @@ internal sealed class TestPanelServer : IAsyncDisposable
             }
 
             await changed.WaitAsync(timeout.Token);
+        }
+    }
+
+    /// <summary>Forgets the requests received so far (a second run against the same server).</summary>
+    public void ClearRequests()
+    {
+        lock (_gate)
+        {
+            _requests.Clear();
         }
     }
 

@@ -31,9 +31,9 @@ public sealed class JsonReadersFuzzTests
     public void Mutated_answers_give_a_value_or_a_JsonException()
     {
         var seeds = Directory.GetFiles(Path.GetDirectoryName(WireSamples.PanelPath("heartbeat-200.json"))!, "*.json")
-            .Concat(Directory.GetFiles(Path.GetDirectoryName(FixtureTree.EngineApi("version.json"))!, "*.json"))
+            .Concat(Directory.GetFiles(Path.GetDirectoryName(DockerFixtures.EngineApi("version.json"))!, "*.json"))
             .Select(File.ReadAllBytes)
-            .Concat(File.ReadAllLines(FixtureTree.EngineApi("events.jsonl")).Take(5).Select(line => System.Text.Encoding.UTF8.GetBytes(line)))
+            .Concat(File.ReadAllLines(DockerFixtures.EngineApi("events.jsonl")).Take(5).Select(line => System.Text.Encoding.UTF8.GetBytes(line)))
             .ToArray();
         Assert.True(seeds.Length >= 15, $"{seeds.Length} seeds");
         var random = new Random(27112026);

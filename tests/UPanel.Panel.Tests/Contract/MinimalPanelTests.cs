@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using UPanel.Agent.Tests.Collection.Docker;
 using UPanel.Panel.Tests.EndToEnd;
 using UPanel.Panel.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using UPanel.Agent.Tests.Collection.Docker;
 using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.Deployment;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using UPanel.Agent.Tests.Collection.Docker;
 using UPanel.Panel.Hosting;
 using UPanel.Panel.Tests.EndToEnd;
 using UPanel.Panel.Tests.Infrastructure;

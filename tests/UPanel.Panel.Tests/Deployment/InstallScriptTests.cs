@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using UPanel.Agent.Tests.Collection.Docker;
 using UPanel.Panel.Api;
 using UPanel.Panel.Hosting;
 using UPanel.Panel.Tests.EndToEnd;

@@ -10,7 +10,7 @@ public sealed class CgroupParserTests
     [Fact]
     public void Cpuacct_usage_is_read_as_nanoseconds()
     {
-        var text = FixtureTree.Read("v1-cgroupfs", $"sys/fs/cgroup/cpuacct/docker/{V1Id}/cpuacct.usage");
+        var text = DockerFixtures.Read("v1-cgroupfs", $"sys/fs/cgroup/cpuacct/docker/{V1Id}/cpuacct.usage");
         Assert.Equal(59851365UL, CgroupCounterParser.Parse(text));
     }
 
@@ -24,7 +24,7 @@ public sealed class CgroupParserTests
     [Fact]
     public void Cpu_stat_v2_gives_usage_user_and_system_microseconds()
     {
-        var stat = CgroupCpuStatParser.Parse(FixtureTree.Read("v2-systemd", V2Scope + "/cpu.stat"));
+        var stat = CgroupCpuStatParser.Parse(DockerFixtures.Read("v2-systemd", V2Scope + "/cpu.stat"));
         Assert.Equal(new CgroupCpuStat(48213907, 40117003, 8096904), stat);
     }
 
@@ -43,14 +43,14 @@ public sealed class CgroupParserTests
     [Fact]
     public void Memory_stat_v1_captured_from_a_container_holding_64_MiB_of_tmpfs()
     {
-        var stat = CgroupMemoryStatParser.Parse(FixtureTree.Read("v1-cgroupfs", $"sys/fs/cgroup/memory/docker/{V1Id}/memory.stat"));
+        var stat = CgroupMemoryStatParser.Parse(DockerFixtures.Read("v1-cgroupfs", $"sys/fs/cgroup/memory/docker/{V1Id}/memory.stat"));
         Assert.Equal(new CgroupMemoryStat(0, 0), stat);
     }
 
     [Fact]
     public void Memory_stat_v2_has_inactive_file_only()
     {
-        var stat = CgroupMemoryStatParser.Parse(FixtureTree.Read("v2-systemd", V2Scope + "/memory.stat"));
+        var stat = CgroupMemoryStatParser.Parse(DockerFixtures.Read("v2-systemd", V2Scope + "/memory.stat"));
         Assert.Equal(new CgroupMemoryStat(52428800, null), stat);
         Assert.Equal(52428800UL, stat.CacheToSubtract);
     }

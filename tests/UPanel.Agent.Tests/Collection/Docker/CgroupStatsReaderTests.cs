@@ -9,7 +9,7 @@ public sealed class CgroupStatsReaderTests
     [Fact]
     public void V1_cgroupfs_layout_is_detected_and_read_from_the_captured_tree()
     {
-        var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v1-cgroupfs"));
+        var reader = new CgroupStatsReader(DockerFixtures.HostFilesFor("v1-cgroupfs"));
 
         var sample = reader.TryRead("6faf4cb251ba683ab1aa1d5e4a9c90a94a80aa6a1a67407d131e420e8f608a05");
 
@@ -21,7 +21,7 @@ public sealed class CgroupStatsReaderTests
     [Fact]
     public void V1_podman_cgroupfs_layout_is_detected_and_read_from_the_captured_tree()
     {
-        var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v1-podman-cgroupfs"));
+        var reader = new CgroupStatsReader(DockerFixtures.HostFilesFor("v1-podman-cgroupfs"));
 
         var sample = reader.TryRead("449f9bdfea34f3ca98f08280ac1094f288d03bfd76ef2ffd283d038336a96186");
 
@@ -32,7 +32,7 @@ public sealed class CgroupStatsReaderTests
     [Fact]
     public void V2_systemd_layout_is_detected_and_cpu_converted_to_nanoseconds()
     {
-        var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v2-systemd"));
+        var reader = new CgroupStatsReader(DockerFixtures.HostFilesFor("v2-systemd"));
 
         var sample = reader.TryRead("3f1c0e2a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e");
 
@@ -43,7 +43,7 @@ public sealed class CgroupStatsReaderTests
     [Fact]
     public void Container_whose_files_are_not_visible_gives_null_so_the_api_is_asked()
     {
-        var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v1-cgroupfs"));
+        var reader = new CgroupStatsReader(DockerFixtures.HostFilesFor("v1-cgroupfs"));
         reader.StartRound();
 
         Assert.Null(reader.TryRead("0000000000000000000000000000000000000000000000000000000000000000"));
@@ -53,7 +53,7 @@ public sealed class CgroupStatsReaderTests
     [Fact]
     public void Once_detected_a_missing_container_directory_is_null_not_an_exception()
     {
-        var reader = new CgroupStatsReader(FixtureTree.HostFilesFor("v1-cgroupfs"));
+        var reader = new CgroupStatsReader(DockerFixtures.HostFilesFor("v1-cgroupfs"));
         Assert.NotNull(reader.TryRead("6faf4cb251ba683ab1aa1d5e4a9c90a94a80aa6a1a67407d131e420e8f608a05"));
 
         Assert.Null(reader.TryRead("1111111111111111111111111111111111111111111111111111111111111111"));

@@ -13,7 +13,7 @@ public sealed class DockerApiClientEventsTests
     [Fact]
     public async Task Events_split_anywhere_across_chunks_are_read_and_odd_lines_skipped()
     {
-        var lines = File.ReadAllLines(FixtureTree.EngineApi("events.jsonl")).Take(6).ToList();
+        var lines = File.ReadAllLines(DockerFixtures.EngineApi("events.jsonl")).Take(6).ToList();
         var stream = string.Join("\n", lines.Take(3)) + "\n\n{\"Type\":42}\n\r\n" + string.Join("\n", lines.Skip(3)) + "\n";
         await using var engine = Engine.Start(async (c, ct) =>
         {

@@ -193,5 +193,5 @@ public sealed class DockerApiRecordsTests
 
     private static byte[] Captured(string name) => File.ReadAllBytes(CapturedPath(name));
 
-    private static string CapturedPath(string name) => FixtureTree.EngineApi(name);
+    private static string CapturedPath(string name) => DockerFixtures.EngineApi(name);
 }

@@ -1,4 +1,4 @@
-namespace UPanel.Agent.Tests.Collection.Docker;
+namespace UPanel.Tests.Shared;
 
 /// <summary>The real docker CLI, to create test containers and to read the engine's own view to compare against.</summary>
 internal static class DockerCli

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace UPanel.Agent.Tests.Collection.Docker;
+namespace UPanel.Tests.Shared;
 
 /// <summary>An engine's own command line (docker, or podman talking to the test API service), to create test containers
 /// and to read the engine's own view to compare against.</summary>

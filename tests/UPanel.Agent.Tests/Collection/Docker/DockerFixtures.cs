@@ -4,7 +4,7 @@ using UPanel.Agent.Collection;
 namespace UPanel.Agent.Tests.Collection.Docker;
 
 /// <summary>The cgroup fixture trees and Engine API answers beside this file (read from the source tree, see Fixtures/README.md).</summary>
-internal static class FixtureTree
+internal static class DockerFixtures
 {
     public static string Root([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "Fixtures");
 
