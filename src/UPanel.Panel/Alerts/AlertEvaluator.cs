@@ -120,7 +120,7 @@ internal static class AlertEvaluator
         }
 
         public (ServerAlertState, IReadOnlyList<AlertTransition>) Result() => (
-            new ServerAlertState
+            previous with
             {
                 Firing = _firing.ToImmutable(),
                 Pending = _pending.ToImmutable(),

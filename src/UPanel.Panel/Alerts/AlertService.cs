@@ -100,14 +100,16 @@ internal sealed class AlertService(
             };
 
             var (state, version, storedJson) = await alerts.LoadStateAsync(serverId, cancellationToken);
-            var (next, transitions) = AlertEvaluator.Evaluate(state, snapshot, rules, now);
+            var (evaluated, transitions) = AlertEvaluator.Evaluate(state, snapshot, rules, now);
+            var mutes = (await alerts.ListMutesAsync(now, serverId, cancellationToken)).Select(m => m.Mute).ToList();
+            var (next, sent, resends) = NotificationPolicy.Decide(evaluated, transitions, rules.RepeatEvery, mutes, now);
             var nextJson = AlertStateJson.Write(next);
             if (transitions.Count == 0 && nextJson == storedJson)
             {
                 return;
             }
 
-            if (!await alerts.CommitAsync(serverId, version, nextJson, transitions, now, cancellationToken))
+            if (!await alerts.CommitAsync(serverId, version, nextJson, transitions, sent, resends, now, cancellationToken))
             {
                 Log.EvaluationRaced(logger, serverId);
                 return;
@@ -118,7 +120,7 @@ internal sealed class AlertService(
                 Log.Transition(logger, transition.Firing ? "firing" : "resolved", serverId, AlertNames.Of(transition.Key.Kind), transition.Key.Container, transition.Summary);
             }
 
-            if (transitions.Count > 0)
+            if (sent.Count > 0 || resends.Count > 0)
             {
                 sender.Wake();
             }

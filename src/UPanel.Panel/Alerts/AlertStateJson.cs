@@ -6,7 +6,8 @@ namespace UPanel.Panel.Alerts;
 
 /// <summary>
 /// <see cref="ServerAlertState"/> as stored in <c>alert_state.state</c>: alerts firing and pending with since when, the
-/// containers of the last heartbeat, and when each container's restart count grew. Times are Unix milliseconds.
+/// firing alerts sent (when last, how often), the containers of the last heartbeat, and when each container's restart
+/// count grew. Times are Unix milliseconds.
 /// </summary>
 internal static class AlertStateJson
 {
@@ -18,6 +19,17 @@ internal static class AlertStateJson
             writer.WriteStartObject();
             WriteKeys(writer, "firing", state.Firing);
             WriteKeys(writer, "pending", state.Pending);
+            writer.WriteStartArray("notified");
+            foreach (var (key, notice) in Ordered(state.Notified))
+            {
+                writer.WriteStartObject();
+                WriteKey(writer, key);
+                writer.WriteNumber("last_sent", notice.LastSentAt.ToUnixTimeMilliseconds());
+                writer.WriteNumber("sent", notice.Sent);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             if (state.Containers is { } containers)
             {
                 writer.WriteStartArray("containers");
@@ -62,9 +74,18 @@ internal static class AlertStateJson
                 .ToImmutableDictionary(c => c.Name, StringComparer.Ordinal);
         }
 
+        var firing = ReadKeys(serverId, root.GetProperty("firing"));
+
+        // A state written before mutes existed: everything firing was sent when it fired.
+        var notified = root.TryGetProperty("notified", out var sent)
+            ? sent.EnumerateArray().ToImmutableDictionary(
+                e => ReadKey(serverId, e),
+                e => new AlertNotice(DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("last_sent").GetInt64()), e.GetProperty("sent").GetInt32()))
+            : firing.ToImmutableDictionary(p => p.Key, p => new AlertNotice(p.Value, 1));
         return new ServerAlertState
         {
-            Firing = ReadKeys(serverId, root.GetProperty("firing")),
+            Firing = firing,
+            Notified = notified,
             Pending = ReadKeys(serverId, root.GetProperty("pending")),
             Containers = containers,
             Restarts = root.GetProperty("restarts").EnumerateObject().ToImmutableDictionary(
@@ -77,15 +98,10 @@ internal static class AlertStateJson
     private static void WriteKeys(Utf8JsonWriter writer, string name, ImmutableDictionary<AlertKey, DateTimeOffset> keys)
     {
         writer.WriteStartArray(name);
-        foreach (var (key, since) in keys.OrderBy(k => k.Key.Kind).ThenBy(k => k.Key.Container, StringComparer.Ordinal))
+        foreach (var (key, since) in Ordered(keys))
         {
             writer.WriteStartObject();
-            writer.WriteString("kind", AlertNames.Of(key.Kind));
-            if (key.Container is { } container)
-            {
-                writer.WriteString("container", container);
-            }
-
+            WriteKey(writer, key);
             writer.WriteNumber("since", since.ToUnixTimeMilliseconds());
             writer.WriteEndObject();
         }
@@ -93,11 +109,25 @@ internal static class AlertStateJson
         writer.WriteEndArray();
     }
 
+    private static IEnumerable<KeyValuePair<AlertKey, T>> Ordered<T>(ImmutableDictionary<AlertKey, T> keys) =>
+        keys.OrderBy(k => k.Key.Kind).ThenBy(k => k.Key.Container, StringComparer.Ordinal);
+
+    private static void WriteKey(Utf8JsonWriter writer, AlertKey key)
+    {
+        writer.WriteString("kind", AlertNames.Of(key.Kind));
+        if (key.Container is { } container)
+        {
+            writer.WriteString("container", container);
+        }
+    }
+
+    private static AlertKey ReadKey(string serverId, JsonElement e) => new(
+        serverId,
+        AlertNames.Parse(e.GetProperty("kind").GetString()) ?? throw new JsonException("an unknown alert kind"),
+        e.TryGetProperty("container", out var container) ? container.GetString() : null);
+
     private static ImmutableDictionary<AlertKey, DateTimeOffset> ReadKeys(string serverId, JsonElement array) =>
         array.EnumerateArray().ToImmutableDictionary(
-            e => new AlertKey(
-                serverId,
-                AlertNames.Parse(e.GetProperty("kind").GetString()) ?? throw new JsonException("an unknown alert kind"),
-                e.TryGetProperty("container", out var container) ? container.GetString() : null),
+            e => ReadKey(serverId, e),
             e => DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("since").GetInt64()));
 }

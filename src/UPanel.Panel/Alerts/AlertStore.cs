@@ -30,11 +30,20 @@ internal sealed class AlertStore(SqlDialect dialect)
     }
 
     /// <summary>
-    /// Stores the new state (when <paramref name="version"/> is still the stored one), its transitions as events, and one
-    /// outbox row per event and channel. False, with nothing written, when another evaluation got there first.
+    /// Stores the new state (when <paramref name="version"/> is still the stored one), its transitions as events, one
+    /// outbox row per channel for each transition in <paramref name="sent"/> (the others were muted), and for each
+    /// resend one per channel for the alert's latest firing event. False, with nothing written, when another evaluation
+    /// got there first.
     /// </summary>
     public async Task<bool> CommitAsync(
-        string serverId, long version, string stateJson, IReadOnlyList<AlertTransition> transitions, DateTimeOffset now, CancellationToken cancellationToken)
+        string serverId,
+        long version,
+        string stateJson,
+        IReadOnlyList<AlertTransition> transitions,
+        IReadOnlySet<AlertTransition> sent,
+        IReadOnlyList<Resend> resends,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var connection = await dialect.OpenAsync(cancellationToken);
@@ -57,8 +66,8 @@ internal sealed class AlertStore(SqlDialect dialect)
         {
             long eventId;
             await using (var insert = Command(connection, transaction, """
-                INSERT INTO alert_events (server_id, kind, container, firing, summary, at)
-                VALUES (@server, @kind, @container, @firing, @summary, @at) RETURNING id
+                INSERT INTO alert_events (server_id, kind, container, firing, summary, at, muted)
+                VALUES (@server, @kind, @container, @firing, @summary, @at, @muted) RETURNING id
                 """))
             {
                 Db.Add(insert, "server", serverId);
@@ -67,19 +76,93 @@ internal sealed class AlertStore(SqlDialect dialect)
                 Db.Add(insert, "firing", transition.Firing);
                 Db.Add(insert, "summary", transition.Summary);
                 Db.Add(insert, "at", transition.At);
+                Db.Add(insert, "muted", !sent.Contains(transition));
                 eventId = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
             }
 
-            await using var outbox = Command(connection, transaction, """
-                INSERT INTO alert_outbox (event_id, channel_id, next_attempt_at) SELECT @event, id, @now FROM alert_channels
+            if (sent.Contains(transition))
+            {
+                await EnqueueAsync(connection, transaction, eventId, 0, now, cancellationToken);
+            }
+        }
+
+        foreach (var resend in resends)
+        {
+            await using var latest = Command(connection, transaction, """
+                SELECT id FROM alert_events
+                WHERE server_id = @server AND kind = @kind AND (container = @container OR (container IS NULL AND @container IS NULL)) AND firing
+                ORDER BY id DESC LIMIT 1
                 """);
-            Db.Add(outbox, "event", eventId);
-            Db.Add(outbox, "now", now);
-            await outbox.ExecuteNonQueryAsync(cancellationToken);
+            Db.Add(latest, "server", serverId);
+            Db.Add(latest, "kind", AlertNames.Of(resend.Key.Kind));
+            Db.Add(latest, "container", resend.Key.Container);
+            if (await latest.ExecuteScalarAsync(cancellationToken) is { } eventId)
+            {
+                await EnqueueAsync(connection, transaction, Convert.ToInt64(eventId, System.Globalization.CultureInfo.InvariantCulture), resend.Repeat, now, cancellationToken);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    private static async Task EnqueueAsync(DbConnection connection, DbTransaction transaction, long eventId, int repeat, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var outbox = Command(connection, transaction, """
+            INSERT INTO alert_outbox (event_id, channel_id, next_attempt_at, repeat_number) SELECT @event, id, @now, @repeat FROM alert_channels
+            """);
+        Db.Add(outbox, "event", eventId);
+        Db.Add(outbox, "now", now);
+        Db.Add(outbox, "repeat", repeat);
+        await outbox.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task AddMuteAsync(string id, AlertMute mute, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "INSERT INTO alert_mutes (id, server_id, container, until, created_at) VALUES (@id, @server, @container, @until, @now)");
+        Db.Add(command, "id", id);
+        Db.Add(command, "server", mute.ServerId);
+        Db.Add(command, "container", mute.Container);
+        Db.Add(command, "until", mute.Until);
+        Db.Add(command, "now", now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The mutes not yet ended at <paramref name="now"/> (of one server when named), soonest end first.</summary>
+    public async Task<IReadOnlyList<StoredMute>> ListMutesAsync(DateTimeOffset now, string? serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT m.id, s.hostname, m.server_id, m.container, m.until, m.created_at
+            FROM alert_mutes m JOIN servers s ON s.id = m.server_id
+            WHERE m.until > @now AND (@server IS NULL OR m.server_id = @server) ORDER BY m.until, m.id
+            """);
+        Db.Add(command, "now", now);
+        Db.Add(command, "server", serverId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var mutes = new List<StoredMute>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            mutes.Add(new StoredMute(
+                reader.GetString(0),
+                reader.GetString(1),
+                new AlertMute(reader.GetString(2), Db.String(reader, 3), Db.Time(reader, 4)!.Value),
+                Db.Time(reader, 5)!.Value));
+        }
+
+        return mutes;
+    }
+
+    /// <summary>The server the mute was for; null when there is no such mute.</summary>
+    public async Task<string?> DeleteMuteAsync(string id, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "DELETE FROM alert_mutes WHERE id = @id RETURNING server_id");
+        Db.Add(command, "id", id);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>The <c>alert_rules</c> scope of the panel-wide settings (any other scope is a server id).</summary>
@@ -160,7 +243,7 @@ internal sealed class AlertStore(SqlDialect dialect)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
-            SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at
+            SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted
             FROM alert_events e JOIN servers s ON s.id = e.server_id ORDER BY e.id DESC LIMIT @limit
             """);
         Db.Add(command, "limit", limit);
@@ -205,7 +288,7 @@ internal sealed class AlertStore(SqlDialect dialect)
         foreach (var id in claimed.Order())
         {
             await using var command = Command(details, null, """
-                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, o.id, o.attempts, c.id, c.kind, c.url, c.secret
+                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted, o.id, o.attempts, o.repeat_number, c.id, c.kind, c.url, c.secret
                 FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id JOIN servers s ON s.id = e.server_id
                 JOIN alert_channels c ON c.id = o.channel_id WHERE o.id = @id
                 """);
@@ -214,10 +297,11 @@ internal sealed class AlertStore(SqlDialect dialect)
             if (await reader.ReadAsync(cancellationToken))
             {
                 notifications.Add(new Notification(
-                    reader.GetInt64(8),
-                    (int)reader.GetInt64(9),
+                    reader.GetInt64(9),
+                    (int)reader.GetInt64(10),
+                    (int)reader.GetInt64(11),
                     ReadEvent(reader, 0),
-                    new AlertChannel(reader.GetString(10), reader.GetString(11), reader.GetString(12), Db.String(reader, 13), default)));
+                    new AlertChannel(reader.GetString(12), reader.GetString(13), reader.GetString(14), Db.String(reader, 15), default)));
             }
         }
 
@@ -250,7 +334,8 @@ internal sealed class AlertStore(SqlDialect dialect)
         Db.String(reader, first + 4),
         reader.GetBoolean(first + 5),
         reader.GetString(first + 6),
-        Db.Time(reader, first + 7)!.Value);
+        Db.Time(reader, first + 7)!.Value,
+        reader.GetBoolean(first + 8));
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

@@ -17,7 +17,8 @@ internal static class NotificationPayload
         var e = notification.Event;
         var channel = notification.Channel;
         var request = new HttpRequestMessage(HttpMethod.Post, channel.Url);
-        var line = $"{(e.Firing ? "FIRING" : "RESOLVED")} {e.Hostname}{(e.Container is null ? "" : "/" + e.Container)}: {e.Summary}";
+        var state = !e.Firing ? "RESOLVED" : notification.Repeat > 0 ? "STILL FIRING" : "FIRING";
+        var line = $"{state} {e.Hostname}{(e.Container is null ? "" : "/" + e.Container)}: {e.Summary}";
         byte[] body;
         string contentType = "application/json";
         switch (channel.Kind)
@@ -32,7 +33,7 @@ internal static class NotificationPayload
                 // ntfy takes the message as the body and the rest as headers (https://docs.ntfy.sh/publish/).
                 body = Encoding.UTF8.GetBytes(e.Summary);
                 contentType = "text/plain; charset=utf-8";
-                request.Headers.TryAddWithoutValidation("Title", $"{(e.Firing ? "FIRING" : "RESOLVED")} {e.Hostname}{(e.Container is null ? "" : "/" + e.Container)}: {e.Kind}");
+                request.Headers.TryAddWithoutValidation("Title", $"{state} {e.Hostname}{(e.Container is null ? "" : "/" + e.Container)}: {e.Kind}");
                 request.Headers.TryAddWithoutValidation("Priority", e.Firing ? "high" : "default");
                 request.Headers.TryAddWithoutValidation("Tags", e.Firing ? "rotating_light" : "white_check_mark");
                 break;
@@ -50,6 +51,11 @@ internal static class NotificationPayload
                     }
 
                     w.WriteString("summary", e.Summary);
+                    if (notification.Repeat > 0)
+                    {
+                        w.WriteNumber("repeat", notification.Repeat);
+                    }
+
                     w.WriteString("at", e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
                 });
                 if (channel.Secret is { } secret)
@@ -60,8 +66,9 @@ internal static class NotificationPayload
                 break;
         }
 
-        // The receiver's key for deduplication: the same event to the same channel is one notification, even resent.
-        request.Headers.TryAddWithoutValidation(EventHeader, $"{e.Id}");
+        // The receiver's key for deduplication: the same event to the same channel is one notification, even resent;
+        // a repeat is a notification of its own.
+        request.Headers.TryAddWithoutValidation(EventHeader, notification.Repeat > 0 ? $"{e.Id}.{notification.Repeat}" : $"{e.Id}");
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         return request;

@@ -17,6 +17,12 @@ internal sealed record ServerAlertState
     /// <summary>The containers of the last evaluated heartbeat by name; null before the first one with containers.</summary>
     public ImmutableDictionary<string, ContainerInfo>? Containers { get; init; }
 
+    /// <summary>
+    /// Firing alerts that were sent (not muted): when last and how often. Kept by <see cref="NotificationPolicy.Decide"/>,
+    /// not by the evaluator.
+    /// </summary>
+    public ImmutableDictionary<AlertKey, AlertNotice> Notified { get; init; } = ImmutableDictionary<AlertKey, AlertNotice>.Empty;
+
     /// <summary>Per container, when its restart count was seen to grow (within the restart-loop window).</summary>
     public ImmutableDictionary<string, ImmutableList<DateTimeOffset>> Restarts { get; init; } =
         ImmutableDictionary<string, ImmutableList<DateTimeOffset>>.Empty;

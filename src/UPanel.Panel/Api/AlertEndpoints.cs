@@ -19,6 +19,8 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
 {
     public const int MaxEventsPage = 1000;
 
+    public static readonly TimeSpan MaxMute = TimeSpan.FromDays(90);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/admin")
@@ -36,6 +38,13 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
         admin.MapPut("/servers/{id}/alert-rules", ([FromServices] AlertEndpoints e, string id, HttpContext context) => e.SetServerRulesAsync(id, context))
             .WithName("SetServerAlertRules").WithSummary("Replace a server's own rule settings: fields left out follow the panel-wide settings")
             .AcceptsJson<AlertRuleSettings>();
+        admin.MapPost("/servers/{id}/mutes", ([FromServices] AlertEndpoints e, string id, HttpContext context) => e.AddMuteAsync(id, context))
+            .WithName("MuteServer").WithSummary("Maintenance: no notifications for the server, or one container by name, until a time (alerts are still recorded)")
+            .AcceptsJson<MuteRequest>();
+        admin.MapGet("/mutes", ([FromServices] AlertEndpoints e, CancellationToken cancellationToken) => e.ListMutesAsync(cancellationToken))
+            .WithName("ListMutes").WithSummary("The mutes not yet ended, soonest end first");
+        admin.MapDelete("/mutes/{id}", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.DeleteMuteAsync(id, cancellationToken))
+            .WithName("DeleteMute").WithSummary("End a mute now: an alert still firing that it held back is sent");
         admin.MapPost("/alert-channels", ([FromServices] AlertEndpoints e, HttpContext context) => e.AddChannelAsync(context))
             .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 in X-UPanel-Signature), Slack, Discord or ntfy")
             .AcceptsJson<AlertChannelRequest>();
@@ -105,6 +114,79 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
     private async Task<string?> FindServerAsync(string id, CancellationToken cancellationToken) =>
         id is { Length: > 0 and <= 64 } && await store.GetServerAsync(id, cancellationToken) is { } server ? server.Id : null;
 
+    private async Task<Results<Created<MuteView>, ErrorResult>> AddMuteAsync(string id, HttpContext context)
+    {
+        var (request, error) = await AdminEndpoints.ReadAsync(context, PanelJsonContext.Default.MuteRequest, options.MaxBodyBytes);
+        error ??= request is null ? new ApiError(400, "the body must be a JSON object") : null;
+        if (error is not null)
+        {
+            return new ErrorResult(error);
+        }
+
+        return await MuteAsync(id, request!.Container, request.Until, context.RequestAborted) switch
+        {
+            (_, { } invalid) => new ErrorResult(invalid),
+            ({ } mute, null) => TypedResults.Created($"/api/admin/mutes/{mute.Id}", mute),
+            _ => ErrorResult.NoSuchServer,
+        };
+    }
+
+    /// <summary>Validates and stores a mute (also used by the pages); (null, null) when there is no such server.</summary>
+    internal async Task<(MuteView? Mute, ApiError? Error)> MuteAsync(string id, string? container, DateTimeOffset? until, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var error = Checks.Text("container", container, 128, required: false)
+            ?? (container is "" ? ApiError.BadField("container", "must not be empty (leave it out to mute the whole server)") : null)
+            ?? (until is not { } end ? ApiError.BadField("until", "required (RFC 3339 time, e.g. 2026-01-15T12:00:00Z)")
+                : end <= now ? ApiError.BadField("until", "must be in the future")
+                : end > now + MaxMute ? ApiError.BadField("until", $"must be within {MaxMute.TotalDays:0} days")
+                : null);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        if (await FindServerAsync(id, cancellationToken) is not { } serverId)
+        {
+            return (null, null);
+        }
+
+        var muteId = Ulid.NewUlid().ToString();
+        await alerts.AddMuteAsync(muteId, new AlertMute(serverId, container, until!.Value), now, cancellationToken);
+        var stored = (await alerts.ListMutesAsync(now, serverId, cancellationToken)).Single(m => m.Id == muteId);
+        return (View(stored), null);
+    }
+
+    private async Task<Ok<MuteList>> ListMutesAsync(CancellationToken cancellationToken) =>
+        TypedResults.Ok(new MuteList([.. (await alerts.ListMutesAsync(time.GetUtcNow(), null, cancellationToken)).Select(View)]));
+
+    /// <summary>Also used by the pages: false when there is no such mute.</summary>
+    internal async Task<bool> EndMuteAsync(string id, CancellationToken cancellationToken)
+    {
+        if (id.Length > 64 || await alerts.DeleteMuteAsync(id, cancellationToken) is not { } serverId)
+        {
+            return false;
+        }
+
+        service.EvaluateSoon(serverId);
+        return true;
+    }
+
+    private async Task<Results<NoContent, ErrorResult>> DeleteMuteAsync(string id, CancellationToken cancellationToken) =>
+        await EndMuteAsync(id, cancellationToken)
+            ? TypedResults.NoContent()
+            : new ErrorResult(new ApiError(StatusCodes.Status404NotFound, "no such mute", "id"));
+
+    internal static MuteView View(StoredMute stored) => new()
+    {
+        Id = stored.Id,
+        ServerId = stored.Mute.ServerId,
+        Hostname = stored.Hostname,
+        Container = stored.Mute.Container,
+        Until = stored.Mute.Until,
+        CreatedAt = stored.CreatedAt,
+    };
+
     private async Task<Results<Created<AlertChannelView>, ErrorResult>> AddChannelAsync(HttpContext context)
     {
         var (request, error) = await AdminEndpoints.ReadAsync(context, PanelJsonContext.Default.AlertChannelRequest, options.MaxBodyBytes);
@@ -167,6 +249,7 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
             State = e.Firing ? "firing" : "resolved",
             Summary = e.Summary,
             At = e.At,
+            Muted = e.Muted,
         })]));
     }
 

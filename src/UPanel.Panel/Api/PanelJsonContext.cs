@@ -24,4 +24,7 @@ namespace UPanel.Panel.Api;
 [JsonSerializable(typeof(AlertEventList))]
 [JsonSerializable(typeof(Alerts.AlertRuleSettings))]
 [JsonSerializable(typeof(ServerAlertRules))]
+[JsonSerializable(typeof(MuteRequest))]
+[JsonSerializable(typeof(MuteView))]
+[JsonSerializable(typeof(MuteList))]
 internal sealed partial class PanelJsonContext : JsonSerializerContext;

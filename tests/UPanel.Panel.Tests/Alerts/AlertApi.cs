@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using UPanel.Contracts;
+using UPanel.Panel.Alerts;
 using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.Alerts;
@@ -25,6 +27,58 @@ internal static class AlertApi
     {
         using var response = await panel.SendAsync(HttpMethod.Put, path, panel.AdminKey, body);
         return await PanelHost.ReadJsonAsync(response, 200);
+    }
+
+    /// <summary>Polls <c>GET /api/admin/alerts</c> until <paramref name="count"/> of the server's alerts are recorded (30 s at most); oldest first.</summary>
+    public static async Task<IReadOnlyList<System.Text.Json.JsonElement>> WaitForAlertsAsync(this PanelHost panel, string serverId, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var alerts = (await panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray()
+                .Where(a => a.GetProperty("server_id").GetString() == serverId).Reverse().ToList();
+            if (alerts.Count >= count)
+            {
+                return alerts;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} alerts of {serverId}; got {alerts.Count}");
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<string> MuteAsync(this PanelHost panel, string serverId, string? container, DateTimeOffset until)
+    {
+        var body = container is null
+            ? $$"""{"until":"{{until:yyyy-MM-ddTHH:mm:ssZ}}"}"""
+            : $$"""{"container":"{{container}}","until":"{{until:yyyy-MM-ddTHH:mm:ssZ}}"}""";
+        using var response = await panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{serverId}/mutes", panel.AdminKey, body);
+        return (await PanelHost.ReadJsonAsync(response, 201)).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>
+    /// Sends a heartbeat and waits until the alert service evaluated its containers (30 s at most). Heartbeats that
+    /// arrive while one evaluation runs are evaluated once, as the latest state: a test that needs each one judged in
+    /// turn (running, then exited) sends them through this.
+    /// </summary>
+    public static async Task HeartbeatEvaluatedAsync(this PanelHost panel, RegisterResponse server, Heartbeat heartbeat)
+    {
+        await panel.HeartbeatOkAsync(server.AgentToken, heartbeat);
+        var store = panel.App.Services.GetRequiredService<AlertStore>();
+        var expected = (heartbeat.Containers ?? []).OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var (state, _, _) = await store.LoadStateAsync(server.ServerId, CancellationToken.None);
+            var seen = state.Containers?.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).ToList();
+            if (seen is not null && seen.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the heartbeat of {server.ServerId} was not evaluated within 30 s");
+            await Task.Delay(50);
+        }
     }
 
     public static Heartbeat Heartbeat(this PanelHost panel, string serverId, long seq, params ContainerInfo[] containers) =>

@@ -25,9 +25,9 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await using var receiver = await WebhookReceiver.StartAsync();
         var (channelId, secret) = await Panel.AddChannelAsync("webhook", receiver.Url);
         var server = await Panel.NewServerAsync("exit-host");
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running")));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running")));
 
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 1)));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 1)));
         var fired = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
 
         Assert.Equal(NotificationPayload.Signature(secret!, Encoding.UTF8.GetBytes(fired.Body)), fired.Headers[NotificationPayload.SignatureHeader]);
@@ -40,8 +40,8 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Contains("exited with code 1", body.GetProperty("summary").GetString(), StringComparison.Ordinal);
 
         // The same exited container in the next heartbeat is not news; running again resolves it.
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 3, Web("exited", exitCode: 1)));
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 4, Web("running")));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 3, Web("exited", exitCode: 1)));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 4, Web("running")));
         var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
         Assert.Equal(["alert.firing", "alert.resolved"], both.Select(r => r.Json.GetProperty("event").GetString()));
 
@@ -58,10 +58,10 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         receiver.Status = n => n == 1 ? 500 : 200;
         var (channelId, _) = await Panel.AddChannelAsync("slack", receiver.Url);
         var server = await Panel.NewServerAsync("oom-host");
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running"), Worker("running")));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running"), Worker("running")));
 
         // docker stop (143) is no alert; an OOM kill is.
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 137, oomKilled: true), Worker("exited", exitCode: 143)));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 137, oomKilled: true), Worker("exited", exitCode: 143)));
         await receiver.WaitForAsync(r => r.IsFor(server.ServerId) || r.Body.Contains("oom-host", StringComparison.Ordinal), 1);
 
         Panel.Time.Advance(NotificationSender.FirstRetry + NotificationSender.PollInterval);
@@ -85,7 +85,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await using var receiver = await WebhookReceiver.StartAsync();
         var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
         var server = await Panel.NewServerAsync("quiet-host");
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 1, Web("running")));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running")));
         var service = Panel.App.Services.GetRequiredService<AlertService>();
 
         // Two intervals and a half (60 s each) is not offline yet; past three is.
@@ -97,7 +97,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal("server_offline", offline.Json.GetProperty("kind").GetString());
         Assert.StartsWith("no heartbeat for 3 min (offline after 3 intervals", offline.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);
 
-        await Panel.HeartbeatOkAsync(server.AgentToken, Heartbeat(server.ServerId, 2, Web("running")));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 2, Web("running")));
         var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
         Assert.Equal("alert.resolved", both[1].Json.GetProperty("event").GetString());
         await Panel.DeleteChannelAsync(channelId);

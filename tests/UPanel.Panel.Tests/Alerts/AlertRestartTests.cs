@@ -24,8 +24,8 @@ public sealed class AlertRestartTests : IDisposable
             using var channel = await panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", panel.AdminKey, $$"""{"kind":"webhook","url":"{{receiver.Url}}"}""");
             await PanelHost.ReadJsonAsync(channel, 201);
             server = await panel.NewServerAsync("restart-host");
-            await panel.HeartbeatOkAsync(server.AgentToken, panel.NewHeartbeat(server.ServerId, 1) with { Containers = [Web(panel, "running")] });
-            await panel.HeartbeatOkAsync(server.AgentToken, panel.NewHeartbeat(server.ServerId, 2) with { Containers = [Web(panel, "exited")] });
+            await panel.HeartbeatEvaluatedAsync(server, panel.NewHeartbeat(server.ServerId, 1) with { Containers = [Web(panel, "running")] });
+            await panel.HeartbeatEvaluatedAsync(server, panel.NewHeartbeat(server.ServerId, 2) with { Containers = [Web(panel, "exited")] });
             await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1);
         }
 

@@ -112,9 +112,9 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         foreach (var server in (UPanel.Contracts.RegisterResponse[])[tuned, plain])
         {
             var heartbeat = Panel.Heartbeat(server.ServerId, 1, Panel.Container("web", "running"));
-            await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat with { Metrics = heartbeat.Metrics! with { CpuPercent = 60 } });
+            await Panel.HeartbeatEvaluatedAsync(server, heartbeat with { Metrics = heartbeat.Metrics! with { CpuPercent = 60 } });
             heartbeat = Panel.Heartbeat(server.ServerId, 2, Panel.Container("web", "exited", exitCode: 1));
-            await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat with { Metrics = heartbeat.Metrics! with { CpuPercent = 60 } });
+            await Panel.HeartbeatEvaluatedAsync(server, heartbeat with { Metrics = heartbeat.Metrics! with { CpuPercent = 60 } });
         }
 
         var tunedSent = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(tuned.ServerId), 1));

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Time.Testing;
 using UPanel.Panel.Alerts;
 
@@ -48,5 +49,58 @@ public sealed class NotificationPolicyTests
         Assert.True(NotificationPolicy.IsMuted(WebExited, mutes, _time.GetUtcNow()));
         Assert.False(NotificationPolicy.IsMuted(WebExited with { Container = "db" }, mutes, _time.GetUtcNow()));
         Assert.False(NotificationPolicy.IsMuted(Offline, mutes, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_muted_alert_is_kept_back_and_its_resolution_too_and_an_unmuted_one_is_sent_with_its_resolution()
+    {
+        var now = _time.GetUtcNow();
+        AlertMute[] mutes = [new("srv1", "web", now.AddHours(1))];
+        var db = new AlertKey("srv1", AlertKind.ContainerExited, "db");
+        AlertTransition[] fired = [new(WebExited, true, now, "web exited"), new(db, true, now, "db exited")];
+        var state = ServerAlertState.Empty with { Firing = fired.ToImmutableDictionary(t => t.Key, _ => now) };
+
+        var (afterFiring, sent, resends) = NotificationPolicy.Decide(state, fired, null, mutes, now);
+
+        Assert.Equal([fired[1]], sent);
+        Assert.Empty(resends);
+        Assert.Equal([db], afterFiring.Notified.Keys);
+
+        AlertTransition[] resolved = [new(WebExited, false, now, "running"), new(db, false, now, "running")];
+        var (afterResolved, sentResolved, _) = NotificationPolicy.Decide(afterFiring with { Firing = afterFiring.Firing.Clear() }, resolved, null, mutes, now);
+        Assert.Equal([resolved[1]], sentResolved);
+        Assert.Empty(afterResolved.Notified);
+    }
+
+    [Fact]
+    public void An_alert_kept_back_by_a_mute_is_sent_once_the_mute_ends_and_then_repeats_at_its_interval()
+    {
+        var start = _time.GetUtcNow();
+        AlertMute[] mutes = [new("srv1", null, start.AddMinutes(30))];
+        var state = ServerAlertState.Empty with { Firing = ImmutableDictionary<AlertKey, DateTimeOffset>.Empty.Add(Offline, start) };
+        (state, _, var resends) = NotificationPolicy.Decide(state, [], TimeSpan.FromHours(1), mutes, start.AddMinutes(29));
+        Assert.Empty(resends);
+
+        (state, _, resends) = NotificationPolicy.Decide(state, [], TimeSpan.FromHours(1), mutes, start.AddMinutes(30));
+        Assert.Equal([new Resend(Offline, 0)], resends);
+        (state, _, resends) = NotificationPolicy.Decide(state, [], TimeSpan.FromHours(1), mutes, start.AddMinutes(89));
+        Assert.Empty(resends);
+        (state, _, resends) = NotificationPolicy.Decide(state, [], TimeSpan.FromHours(1), mutes, start.AddMinutes(90));
+        Assert.Equal([new Resend(Offline, 1)], resends);
+        Assert.Equal(new AlertNotice(start.AddMinutes(90), 2), state.Notified[Offline]);
+    }
+
+    [Fact]
+    public void A_state_stored_before_mutes_existed_counts_what_fires_as_sent()
+    {
+        var at = _time.GetUtcNow();
+        var json = $$$"""{"firing":[{"kind":"server_offline","since":{{{at.ToUnixTimeMilliseconds()}}}}],"pending":[],"restarts":{}}""";
+
+        var state = AlertStateJson.Read("srv1", json);
+
+        Assert.Equal(new AlertNotice(at, 1), state.Notified[Offline]);
+        Assert.Equal(state.Notified, AlertStateJson.Read("srv1", AlertStateJson.Write(state)).Notified);
+        var (_, _, resends) = NotificationPolicy.Decide(state, [], null, [], at.AddDays(1));
+        Assert.Empty(resends);
     }
 }

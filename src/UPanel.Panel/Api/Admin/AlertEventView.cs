@@ -3,7 +3,7 @@ using UPanel.Contracts;
 
 namespace UPanel.Panel.Api.Admin;
 
-/// <summary>An alert that fired (<c>state: firing</c>) or resolved.</summary>
+/// <summary>An alert that fired (<c>state: firing</c>) or resolved; <see cref="Muted"/>: a mute held its notification back when it was recorded.</summary>
 internal sealed record AlertEventView
 {
     public required long Id { get; init; }
@@ -15,4 +15,5 @@ internal sealed record AlertEventView
     public required string Summary { get; init; }
     [JsonConverter(typeof(UtcTimestampConverter))]
     public required DateTimeOffset At { get; init; }
+    public required bool Muted { get; init; }
 }

@@ -1,0 +1,16 @@
+-- Maintenance: no notifications for a server, or one of its containers, until a time. Alerts are still recorded
+-- (alert_events.muted: a mute held it back when it was recorded); a repeat of a firing alert is an outbox row with its
+-- repeat_number (0: the first send).
+CREATE TABLE alert_mutes (
+    id TEXT PRIMARY KEY,
+    server_id TEXT NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+    container TEXT,
+    until INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX ix_alert_mutes_server ON alert_mutes (server_id, until);
+
+ALTER TABLE alert_events ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE alert_outbox ADD COLUMN repeat_number INTEGER NOT NULL DEFAULT 0;
