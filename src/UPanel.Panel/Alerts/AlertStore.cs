@@ -238,15 +238,45 @@ internal sealed class AlertStore(SqlDialect dialect)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Newest first.</summary>
-    public async Task<IReadOnlyList<AlertEvent>> ListEventsAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>Newest first; of one server and one kind (its storage name) when given.</summary>
+    public async Task<IReadOnlyList<AlertEvent>> ListEventsAsync(int limit, CancellationToken cancellationToken, string? serverId = null, string? kind = null)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
             SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted
-            FROM alert_events e JOIN servers s ON s.id = e.server_id ORDER BY e.id DESC LIMIT @limit
+            FROM alert_events e JOIN servers s ON s.id = e.server_id
+            WHERE (@server IS NULL OR e.server_id = @server) AND (@kind IS NULL OR e.kind = @kind)
+            ORDER BY e.id DESC LIMIT @limit
             """);
         Db.Add(command, "limit", limit);
+        Db.Add(command, "server", serverId);
+        Db.Add(command, "kind", kind);
+        return await ReadEventsAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// The alerts firing now (an alert's latest event fired), of one server when named, oldest first; revoked servers
+    /// are no longer evaluated and left out.
+    /// </summary>
+    public async Task<IReadOnlyList<AlertEvent>> ListFiringAsync(string? serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted
+            FROM alert_events e JOIN servers s ON s.id = e.server_id
+            WHERE e.firing AND s.revoked_at IS NULL AND (@server IS NULL OR e.server_id = @server)
+              AND NOT EXISTS (
+                SELECT 1 FROM alert_events later
+                WHERE later.server_id = e.server_id AND later.kind = e.kind AND later.id > e.id
+                  AND (later.container = e.container OR (later.container IS NULL AND e.container IS NULL)))
+            ORDER BY e.id
+            """);
+        Db.Add(command, "server", serverId);
+        return await ReadEventsAsync(command, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<AlertEvent>> ReadEventsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<AlertEvent>();
         while (await reader.ReadAsync(cancellationToken))

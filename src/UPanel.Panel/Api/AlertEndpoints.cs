@@ -254,7 +254,7 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
     }
 
     /// <summary>The URL up to its host: Slack's and Discord's webhook URLs carry their secret in the path.</summary>
-    private static AlertChannelView View(AlertChannel channel) => new()
+    internal static AlertChannelView View(AlertChannel channel) => new()
     {
         Id = channel.Id,
         Kind = channel.Kind,

@@ -130,6 +130,7 @@ internal static class PanelApp
         builder.Services.AddSingleton<AlertService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertService>());
         builder.Services.AddSingleton<AlertEndpoints>();
+        builder.Services.AddSingleton<Pages.AlertPages>();
         builder.Services.AddOpenApi(OpenApiDocument, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == AgentEndpoints.GroupName;
@@ -166,6 +167,7 @@ internal static class PanelApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.Use(PageEndpoints.RejectForgedFormsAsync);
         app.MapOpenApi("/openapi/{documentName}.json");
         AgentEndpoints.Map(app);
         AdminEndpoints.Map(app);

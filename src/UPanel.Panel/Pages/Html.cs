@@ -21,7 +21,7 @@ internal static class Html
             .Append("<header><a class=\"brand\" href=\"/\">UPanel</a>");
         if (signedIn)
         {
-            html.Append("<nav><a href=\"/\">Servers</a><a href=\"/servers/new\">Add a server</a>")
+            html.Append("<nav><a href=\"/\">Servers</a><a href=\"/alerts\">Alerts</a><a href=\"/servers/new\">Add a server</a>")
                 .Append("<form method=\"post\" action=\"/signout\" class=\"inline\">").Append(Antiforgery(context))
                 .Append("<button type=\"submit\" class=\"link\" id=\"signout\">Sign out</button></form></nav>");
         }

@@ -23,7 +23,7 @@ namespace UPanel.Panel.Pages;
 /// The pages a person opens: sign-in, the fleet overview, one server (facts, charts, containers, admin actions) and
 /// add-a-server. Rendered here as HTML; the overview and the charts poll small JSON endpoints under <c>/ui</c>.
 /// </summary>
-internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, InstallTokenIssuer installTokens, PanelOptions options, TimeProvider time)
+internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, AlertPages alertPages, InstallTokenIssuer installTokens, PanelOptions options, TimeProvider time)
 {
     public static readonly IReadOnlyDictionary<string, TimeSpan> Ranges = new Dictionary<string, TimeSpan>
     {
@@ -45,7 +45,6 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ins
         var pages = app.MapGroup("")
             .RequireAuthorization(AuthSchemes.Pages)
             .WithMetadata(new RequireAntiforgeryTokenAttribute())
-            .AddEndpointFilter(RejectForgedPostsAsync)
             .ExcludeFromDescription();
         pages.MapPost("/signout", async (HttpContext context) =>
         {
@@ -63,19 +62,23 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ins
         pages.MapPost("/servers/{id}/revoke", ([FromServices] PageEndpoints e, HttpContext context, string id) => e.RevokeAsync(context, id));
         pages.MapPost("/servers/{id}/settings", ([FromServices] PageEndpoints e, HttpContext context, string id, [FromForm] string? interval, [FromForm] string? target) =>
             e.SettingsAsync(context, id, interval, target));
+        AlertPages.Map(pages);
     }
 
-    /// <summary>The anti-forgery middleware only marks a bad token; a form post that carries none or a wrong one stops here.</summary>
-    private static async ValueTask<object?> RejectForgedPostsAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
-    {
-        var context = invocation.HttpContext;
-        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
-        {
-            return Page(context, "Form expired", "<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>", status: StatusCodes.Status400BadRequest);
-        }
-
-        return await next(invocation);
-    }
+    /// <summary>
+    /// Middleware after <c>UseAntiforgery</c>, which only marks a bad token: a form post that carries none or a wrong one
+    /// stops here. It cannot be an endpoint filter: binding a handler's <c>[FromForm]</c> parameters comes first and
+    /// throws on a marked request (a 500).
+    /// </summary>
+    public static Task RejectForgedFormsAsync(HttpContext context, RequestDelegate next) =>
+        context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
+            ? Page(
+                context,
+                "Form expired",
+                "<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>",
+                signedIn: context.User.Identity?.IsAuthenticated == true,
+                status: StatusCodes.Status400BadRequest).ExecuteAsync(context)
+            : next(context);
 
     private static IResult SignInPage(HttpContext context, string? returnUrl, string? error, int status = StatusCodes.Status200OK)
     {
@@ -117,7 +120,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ins
     }
 
     /// <summary>Only a path on this panel: a return URL elsewhere would make the sign-in page an open redirect.</summary>
-    private static string LocalUrl(string? url) =>
+    internal static string LocalUrl(string? url) =>
         url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
 
     private async Task<IResult> OverviewAsync(HttpContext context)
@@ -271,6 +274,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ins
         }
 
         html.Append("</section>");
+        await alertPages.AppendServerAsync(html, context, view.Id, latest?.Containers);
         AppendContainers(html, latest);
         AppendAdmin(html, context, view);
         return Page(context, view.Hostname, html.ToString());

@@ -1,0 +1,237 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using UPanel.Contracts;
+using UPanel.Panel.Alerts;
+using UPanel.Panel.Api;
+using UPanel.Panel.Storage;
+using static UPanel.Panel.Pages.Html;
+
+namespace UPanel.Panel.Pages;
+
+/// <summary>
+/// The alerts page (firing first, then the history with filters, mutes and channels), a server page's alerts section
+/// with its mute buttons, and the forms behind them. The rules and channels are set through the admin API.
+/// </summary>
+internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelStore store, TimeProvider time)
+{
+    public const int HistoryLength = 100;
+
+    /// <summary>The mute lengths the pages offer.</summary>
+    public static readonly IReadOnlyDictionary<string, TimeSpan> MuteLengths = new Dictionary<string, TimeSpan>
+    {
+        ["1h"] = TimeSpan.FromHours(1),
+        ["4h"] = TimeSpan.FromHours(4),
+        ["24h"] = TimeSpan.FromHours(24),
+        ["7d"] = TimeSpan.FromDays(7),
+    };
+
+    public static void Map(RouteGroupBuilder pages)
+    {
+        pages.MapGet("/alerts", ([FromServices] AlertPages e, HttpContext context, [FromQuery] string? server, [FromQuery] string? kind) => e.AlertsAsync(context, server, kind));
+        pages.MapPost("/servers/{id}/mutes", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm] string? container, [FromForm(Name = "for")] string? length) =>
+            e.MuteAsync(context, id, container, length));
+        pages.MapPost("/mutes/{id}/end", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm(Name = "return")] string? returnUrl) =>
+            e.EndMuteAsync(context, id, returnUrl));
+    }
+
+    private async Task<IResult> AlertsAsync(HttpContext context, string? serverFilter, string? kindFilter)
+    {
+        var cancellationToken = context.RequestAborted;
+        var now = time.GetUtcNow();
+        serverFilter = serverFilter is { Length: > 0 and <= 64 } ? serverFilter : null;
+        kindFilter = AlertNames.Parse(kindFilter) is { } kind ? AlertNames.Of(kind) : null;
+        var firing = await alerts.ListFiringAsync(null, cancellationToken);
+        var mutes = await alerts.ListMutesAsync(now, null, cancellationToken);
+        var history = await alerts.ListEventsAsync(HistoryLength, cancellationToken, serverFilter, kindFilter);
+        var channels = await alerts.ListChannelsAsync(cancellationToken);
+        var servers = await store.ListServersAsync(cancellationToken);
+
+        var html = new StringBuilder("<h1>Alerts</h1>");
+        html.Append("<section><h2>Firing <span class=\"status").Append(firing.Count > 0 ? " offline" : " online").Append("\" id=\"firing-count\">").Append(firing.Count).Append("</span></h2>");
+        if (firing.Count == 0)
+        {
+            html.Append("<p class=\"empty\" id=\"no-firing\">Nothing is firing.</p>");
+        }
+        else
+        {
+            html.Append("<table id=\"firing\"><thead><tr><th>Server</th><th>Alert</th><th>Container</th><th>Since</th><th>What</th></tr></thead><tbody>");
+            foreach (var alert in firing)
+            {
+                html.Append("<tr><td>").Append(ServerLink(alert)).Append("</td><td>").Append(E(Label(alert.Kind)))
+                    .Append(MutedTag(mutes, alert, now)).Append("</td><td>").Append(E(alert.Container ?? "—"))
+                    .Append("</td><td>").Append(E(Ago(alert.At, now))).Append("<span class=\"ago\">").Append(E(Time(alert.At))).Append("</span></td><td>")
+                    .Append(E(alert.Summary)).Append("</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
+        html.Append("</section><section><h2>History</h2><form method=\"get\" action=\"/alerts\" class=\"controls\" id=\"history-filter\">")
+            .Append("<select name=\"server\" aria-label=\"Server\"><option value=\"\">All servers</option>");
+        foreach (var server in servers.OrderBy(s => s.Hostname, StringComparer.OrdinalIgnoreCase))
+        {
+            html.Append("<option value=\"").Append(E(server.Id)).Append('"').Append(server.Id == serverFilter ? " selected" : "").Append('>').Append(E(server.Hostname)).Append("</option>");
+        }
+
+        html.Append("</select><select name=\"kind\" aria-label=\"Alert\"><option value=\"\">All alerts</option>");
+        foreach (var name in Enum.GetValues<AlertKind>().Select(AlertNames.Of))
+        {
+            html.Append("<option value=\"").Append(name).Append('"').Append(name == kindFilter ? " selected" : "").Append('>').Append(E(Label(name))).Append("</option>");
+        }
+
+        html.Append("</select><button type=\"submit\">Filter</button><span class=\"hint\">the latest ").Append(HistoryLength).Append("</span></form>");
+        if (history.Count == 0)
+        {
+            html.Append("<p class=\"empty\" id=\"no-history\">No alerts").Append(serverFilter is null && kindFilter is null ? " yet" : " match").Append(".</p>");
+        }
+        else
+        {
+            html.Append("<table id=\"history\"><thead><tr><th>When</th><th>Server</th><th>Alert</th><th>Container</th><th>State</th><th>What</th></tr></thead><tbody>");
+            foreach (var e in history)
+            {
+                html.Append("<tr class=\"").Append(e.Firing ? "firing" : "resolved").Append("\"><td>").Append(E(Time(e.At))).Append("</td><td>").Append(ServerLink(e))
+                    .Append("</td><td>").Append(E(Label(e.Kind))).Append("</td><td>").Append(E(e.Container ?? "—")).Append("</td><td>")
+                    .Append(e.Firing ? "firing" : "resolved").Append(e.Muted ? "<span class=\"tag warn\">muted: not sent</span>" : "")
+                    .Append("</td><td>").Append(E(e.Summary)).Append("</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
+        html.Append("</section><section><h2>Mutes</h2>");
+        AppendMutes(html, context, mutes, "/alerts", withServer: true);
+        html.Append("<p class=\"hint\">Mute a server or one of its containers on its page. A muted alert is recorded here but not sent; if it still fires when the mute ends, it is sent then.</p></section>");
+
+        html.Append("<section><h2>Channels</h2>");
+        if (channels.Count == 0)
+        {
+            html.Append("<p class=\"empty\" id=\"no-channels\">No channels: alerts are recorded but sent nowhere. Add one with <code>POST /api/admin/alert-channels</code> (docs/panel.md).</p>");
+        }
+        else
+        {
+            html.Append("<table id=\"channels\"><thead><tr><th>Kind</th><th>Where</th><th>Added</th></tr></thead><tbody>");
+            foreach (var channel in channels)
+            {
+                html.Append("<tr><td>").Append(E(channel.Kind)).Append("</td><td>").Append(E(AlertEndpoints.View(channel).Url))
+                    .Append("</td><td>").Append(E(Time(channel.CreatedAt))).Append("</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
+        html.Append("</section>");
+        return Page(context, "Alerts", html.ToString());
+    }
+
+    /// <summary>A server page's alerts: what fires on it, its mutes, and the form to mute it or one of its containers.</summary>
+    public async Task AppendServerAsync(StringBuilder html, HttpContext context, string serverId, IReadOnlyList<ContainerInfo>? containers)
+    {
+        var now = time.GetUtcNow();
+        var firing = await alerts.ListFiringAsync(serverId, context.RequestAborted);
+        var mutes = await alerts.ListMutesAsync(now, serverId, context.RequestAborted);
+        html.Append("<section id=\"alerts\"><h2>Alerts</h2>");
+        if (firing.Count == 0)
+        {
+            html.Append("<p class=\"hint\" id=\"server-no-firing\">Nothing is firing on this server.</p>");
+        }
+        else
+        {
+            html.Append("<ul id=\"server-firing\">");
+            foreach (var alert in firing)
+            {
+                html.Append("<li><strong>").Append(E(Label(alert.Kind))).Append("</strong>").Append(MutedTag(mutes, alert, now)).Append(" · ")
+                    .Append(E(alert.Summary)).Append(" <span class=\"hint\">since ").Append(E(Time(alert.At))).Append("</span></li>");
+            }
+
+            html.Append("</ul>");
+        }
+
+        AppendMutes(html, context, mutes, $"/servers/{serverId}#alerts", withServer: false);
+        html.Append("<form method=\"post\" action=\"/servers/").Append(E(serverId)).Append("/mutes\" id=\"mute\" class=\"controls\">").Append(Antiforgery(context))
+            .Append("<select name=\"container\" aria-label=\"What to mute\"><option value=\"\">The whole server</option>");
+        foreach (var name in (containers ?? []).Select(c => c.Name).Order(StringComparer.OrdinalIgnoreCase))
+        {
+            html.Append("<option value=\"").Append(E(name)).Append("\">Container ").Append(E(name)).Append("</option>");
+        }
+
+        html.Append("</select><select name=\"for\" aria-label=\"For how long\">");
+        foreach (var length in MuteLengths.Keys)
+        {
+            html.Append("<option value=\"").Append(length).Append("\">for ").Append(length).Append("</option>");
+        }
+
+        html.Append("</select><button type=\"submit\">Mute</button><span class=\"hint\">Maintenance: alerts are recorded, not sent.</span></form>")
+            .Append("<p class=\"hint\"><a href=\"/alerts?server=").Append(E(serverId)).Append("\">This server's alert history</a></p></section>");
+    }
+
+    private async Task<IResult> MuteAsync(HttpContext context, string id, string? container, string? length)
+    {
+        if (length is null || !MuteLengths.TryGetValue(length, out var span))
+        {
+            return NotMuted(context, id, "Choose how long: 1h, 4h, 24h or 7d.");
+        }
+
+        var (mute, error) = await api.MuteAsync(id, container is { Length: > 0 } ? container : null, time.GetUtcNow() + span, context.RequestAborted);
+        return mute is not null
+            ? TypedResults.Redirect($"/servers/{Uri.EscapeDataString(mute.ServerId)}#alerts")
+            : NotMuted(context, id, error?.Message ?? "There is no such server.");
+    }
+
+    private static IResult NotMuted(HttpContext context, string id, string message) =>
+        Page(
+            context,
+            "Not muted",
+            $"<h1>Not muted</h1><p class=\"error\" id=\"mute-error\">{E(message)}</p><p><a href=\"/servers/{E(Uri.EscapeDataString(id))}\">Back to the server</a></p>",
+            status: StatusCodes.Status400BadRequest);
+
+    private async Task<IResult> EndMuteAsync(HttpContext context, string id, string? returnUrl)
+    {
+        await api.EndMuteAsync(id, context.RequestAborted);
+        return TypedResults.Redirect(PageEndpoints.LocalUrl(returnUrl));
+    }
+
+    private static void AppendMutes(StringBuilder html, HttpContext context, IReadOnlyList<StoredMute> mutes, string returnUrl, bool withServer)
+    {
+        if (mutes.Count == 0)
+        {
+            html.Append("<p class=\"hint\" id=\"no-mutes\">No mutes.</p>");
+            return;
+        }
+
+        var antiforgery = Antiforgery(context);
+        html.Append("<table id=\"mutes\"><thead><tr>").Append(withServer ? "<th>Server</th>" : "").Append("<th>Muted</th><th>Until</th><th></th></tr></thead><tbody>");
+        foreach (var stored in mutes)
+        {
+            html.Append("<tr>");
+            if (withServer)
+            {
+                html.Append("<td><a href=\"/servers/").Append(E(stored.Mute.ServerId)).Append("\">").Append(E(stored.Hostname)).Append("</a></td>");
+            }
+
+            html.Append("<td>").Append(stored.Mute.Container is { } container ? $"container {E(container)}" : "the whole server").Append("</td><td>")
+                .Append(E(Time(stored.Mute.Until))).Append("</td><td><form method=\"post\" action=\"/mutes/").Append(E(stored.Id)).Append("/end\" class=\"inline\">")
+                .Append(antiforgery).Append("<input type=\"hidden\" name=\"return\" value=\"").Append(E(returnUrl)).Append("\">")
+                .Append("<button type=\"submit\">End now</button></form></td></tr>");
+        }
+
+        html.Append("</tbody></table>");
+    }
+
+    private static string MutedTag(IReadOnlyList<StoredMute> mutes, AlertEvent alert, DateTimeOffset now) =>
+        mutes.FirstOrDefault(m => m.Mute.Covers(alert.ServerId, alert.Container, now)) is { } mute
+            ? $"<span class=\"tag warn\">muted until {E(Time(mute.Mute.Until))}</span>"
+            : "";
+
+    private static string ServerLink(AlertEvent alert) => $"<a href=\"/servers/{E(alert.ServerId)}\">{E(alert.Hostname)}</a>";
+
+    /// <summary><c>container_oom_killed</c> → "Container OOM killed".</summary>
+    internal static string Label(string kind)
+    {
+        var words = kind.Split('_').Select(w => w is "cpu" or "ram" or "oom" ? w.ToUpperInvariant() : w).ToArray();
+        var text = string.Join(' ', words);
+        return text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+    }
+}

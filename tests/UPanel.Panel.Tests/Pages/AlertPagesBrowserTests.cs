@@ -1,0 +1,120 @@
+using Microsoft.Playwright;
+using UPanel.Panel.Pages;
+using UPanel.Panel.Tests.Alerts;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Pages;
+
+/// <summary>The alerts page and a server page's alerts section in headless Chromium, against alerts the running panel evaluated.</summary>
+public sealed class AlertPagesBrowserTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-pages-").FullName;
+    private PanelHost _panel = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        (_playwright, _browser) = await Browser.LaunchAsync();
+        _panel = await PanelHost.StartAsync(new() { DataDirectory = _dir });
+    }
+
+    [Fact]
+    public async Task The_alerts_page_shows_firing_first_then_the_history_the_channels_and_mutes_set_from_the_server_page()
+    {
+        await _panel.AddChannelAsync("slack", new Uri("https://hooks.slack.example/services/T0/B0/secret-part"));
+        var web = await _panel.NewServerAsync("web-host");
+        await _panel.HeartbeatEvaluatedAsync(web, _panel.Heartbeat(web.ServerId, 1, _panel.Container("web", "running"), _panel.Container("cache", "running")));
+        await _panel.HeartbeatEvaluatedAsync(web, _panel.Heartbeat(web.ServerId, 2, _panel.Container("web", "exited", exitCode: 1), _panel.Container("cache", "running")));
+        var db = await _panel.NewServerAsync("db-host");
+        await _panel.HeartbeatEvaluatedAsync(db, _panel.Heartbeat(db.ServerId, 1, _panel.Container("db", "running")));
+        await _panel.HeartbeatEvaluatedAsync(db, _panel.Heartbeat(db.ServerId, 2, _panel.Container("db", "exited", exitCode: 2)));
+        await _panel.HeartbeatEvaluatedAsync(db, _panel.Heartbeat(db.ServerId, 3, _panel.Container("db", "running")));
+        var page = await _browser.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+
+        Assert.Equal("1", await page.TextContentAsync("#firing-count"));
+        Assert.Equal(
+            [["web-host", "Container exited", "web", "container web (web:1) exited with code 1"]],
+            await RowsAsync(page, "#firing", [0, 1, 2, 4]));
+        Assert.Equal(
+            [["db-host", "Container exited", "db", "resolved"], ["db-host", "Container exited", "db", "firing"], ["web-host", "Container exited", "web", "firing"]],
+            await RowsAsync(page, "#history", [1, 2, 3, 4]));
+        Assert.Equal([["slack", "https://hooks.slack.example/…"]], await RowsAsync(page, "#channels", [0, 1]));
+        Assert.DoesNotContain("secret-part", await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await page.Locator("#no-mutes").CountAsync());
+        await page.ScreenshotAsync(new() { Path = Browser.ArtifactPath("alerts.png"), FullPage = true });
+
+        // The history's filter.
+        await page.SelectOptionAsync("#history-filter select[name=server]", web.ServerId);
+        await page.ClickAsync("#history-filter button[type=submit]");
+        Assert.Equal([["web-host", "firing"]], await RowsAsync(page, "#history", [1, 4]));
+
+        // Mute one container from the server page: the firing alert says so, the alerts page lists the mute.
+        await page.GotoAsync(new Uri(_panel.BaseAddress, $"/servers/{web.ServerId}").ToString());
+        Assert.StartsWith("Container exited · container web (web:1) exited with code 1", await page.TextContentAsync("#server-firing li"));
+        Assert.Equal(["The whole server", "Container cache", "Container web"], await page.Locator("#mute select[name=container] option").AllTextContentsAsync());
+        await page.SelectOptionAsync("#mute select[name=container]", "web");
+        await page.SelectOptionAsync("#mute select[name=for]", "4h");
+        await page.ClickAsync("#mute button[type=submit]");
+
+        var until = Html.Time(_panel.Time.GetUtcNow().AddHours(4));
+        Assert.EndsWith($"/servers/{web.ServerId}#alerts", page.Url);
+        Assert.Equal([["container web", until]], await RowsAsync(page, "#mutes", [0, 1]));
+        Assert.Contains($"muted until {until}", await page.TextContentAsync("#server-firing li"), StringComparison.Ordinal);
+        var mute = Assert.Single((await _panel.AdminGetAsync("/api/admin/mutes")).GetProperty("mutes").EnumerateArray());
+        Assert.Equal(("web", web.ServerId), (mute.GetProperty("container").GetString(), mute.GetProperty("server_id").GetString()));
+
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        Assert.Equal([["web-host", "container web", until]], await RowsAsync(page, "#mutes", [0, 1, 2]));
+        await page.ClickAsync("#mutes button[type=submit]");
+        Assert.EndsWith("/alerts", page.Url);
+        Assert.Equal(1, await page.Locator("#no-mutes").CountAsync());
+        Assert.Empty((await _panel.AdminGetAsync("/api/admin/mutes")).GetProperty("mutes").EnumerateArray());
+    }
+
+    /// <remarks>Forms bind their fields before any endpoint filter runs: a forged post once answered 500 there.</remarks>
+    [Fact]
+    public async Task Forms_posted_without_their_anti_forgery_token_are_refused_and_change_nothing()
+    {
+        var server = await _panel.NewServerAsync("forged-host");
+        var page = await _browser.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+
+        var mute = await page.APIRequest.PostAsync(
+            new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}/mutes").ToString(),
+            new() { Form = page.APIRequest.CreateFormData().Set("container", "").Set("for", "1h") });
+        var settings = await page.APIRequest.PostAsync(
+            new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}/settings").ToString(),
+            new() { Form = page.APIRequest.CreateFormData().Set("interval", "30").Set("target", "") });
+
+        Assert.Equal((400, 400), (mute.Status, settings.Status));
+        Assert.Contains("This form has expired", await mute.TextAsync(), StringComparison.Ordinal);
+        Assert.Empty((await _panel.AdminGetAsync("/api/admin/mutes")).GetProperty("mutes").EnumerateArray());
+        Assert.Equal(60, (await _panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}")).GetProperty("next_heartbeat_seconds").GetInt32());
+        Assert.Equal(0, _panel.UnhandledErrors);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _panel.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>The text of the given cells of each body row of a table.</summary>
+    private static async Task<List<List<string>>> RowsAsync(IPage page, string table, int[] cells)
+    {
+        var rows = new List<List<string>>();
+        foreach (var row in await page.Locator($"{table} tbody tr").AllAsync())
+        {
+            var texts = await row.Locator("td").AllInnerTextsAsync();
+            rows.Add([.. cells.Select(i => texts[i].Trim())]);
+        }
+
+        return rows;
+    }
+}
