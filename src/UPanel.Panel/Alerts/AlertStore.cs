@@ -275,6 +275,49 @@ internal sealed class AlertStore(SqlDialect dialect)
         return await ReadEventsAsync(command, cancellationToken);
     }
 
+    /// <summary>
+    /// The delivery log of alert <paramref name="eventId"/>, or, with <paramref name="fromEventId"/>, of every alert
+    /// from that id on (for a page of alerts); by alert, then channel order. Null when there is no such alert.
+    /// </summary>
+    public async Task<IReadOnlyList<Delivery>?> ListDeliveriesAsync(long? eventId, long? fromEventId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        if (eventId is not null)
+        {
+            await using var exists = Command(connection, null, "SELECT COUNT(*) FROM alert_events WHERE id = @id");
+            Db.Add(exists, "id", eventId);
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return null;
+            }
+        }
+
+        await using var command = Command(connection, null, """
+            SELECT o.event_id, o.channel_id, c.kind, o.repeat_number, o.attempts, o.next_attempt_at, o.delivered_at, o.last_error
+            FROM alert_outbox o JOIN alert_channels c ON c.id = o.channel_id
+            WHERE (@event IS NULL OR o.event_id = @event) AND (@from IS NULL OR o.event_id >= @from)
+            ORDER BY o.event_id, o.id
+            """);
+        Db.Add(command, "event", eventId);
+        Db.Add(command, "from", fromEventId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var deliveries = new List<Delivery>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            deliveries.Add(new Delivery(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                (int)reader.GetInt64(3),
+                (int)reader.GetInt64(4),
+                Db.Time(reader, 5)!.Value,
+                Db.Time(reader, 6),
+                Db.String(reader, 7)));
+        }
+
+        return deliveries;
+    }
+
     private static async Task<IReadOnlyList<AlertEvent>> ReadEventsAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

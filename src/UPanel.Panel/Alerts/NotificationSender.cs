@@ -86,23 +86,11 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
 
     private async Task SendAsync(Notification notification, CancellationToken cancellationToken)
     {
-        string error;
-        try
+        if (await PostAsync(notification, cancellationToken) is not { } error)
         {
-            using var request = NotificationPayload.Request(notification);
-            using var response = await _http.SendAsync(request, cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                await alerts.DeliveredAsync(notification.OutboxId, time.GetUtcNow(), cancellationToken);
-                Log.Delivered(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt);
-                return;
-            }
-
-            error = $"HTTP {(int)response.StatusCode}";
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            error = e is TaskCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : e.Message;
+            await alerts.DeliveredAsync(notification.OutboxId, time.GetUtcNow(), cancellationToken);
+            Log.Delivered(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt);
+            return;
         }
 
         if (notification.Attempt >= MaxAttempts)
@@ -115,6 +103,21 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
         var delay = RetryDelay(notification.Attempt);
         Log.DeliveryFailed(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt, error, (long)delay.TotalSeconds);
         await alerts.FailedAsync(notification.OutboxId, time.GetUtcNow() + delay, error, cancellationToken);
+    }
+
+    /// <summary>Posts one notification: null when the channel took it (2xx), else why not, as the delivery log shows it.</summary>
+    public async Task<string?> PostAsync(Notification notification, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = NotificationPayload.Request(notification);
+            using var response = await _http.SendAsync(request, cancellationToken);
+            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return e is TaskCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : e.Message;
+        }
     }
 
     /// <summary>After attempt n: 10 s × 2^(n−1), at most an hour.</summary>

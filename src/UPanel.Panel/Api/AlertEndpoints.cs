@@ -15,7 +15,7 @@ using UPanel.Panel.Storage;
 namespace UPanel.Panel.Api;
 
 /// <summary>The alerts under <c>/api/admin</c>: the rules' settings, where notifications go (channels) and what fired or resolved.</summary>
-internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IPanelStore store, PanelOptions options, TimeProvider time)
+internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, NotificationSender sender, IPanelStore store, PanelOptions options, TimeProvider time)
 {
     public const int MaxEventsPage = 1000;
 
@@ -52,11 +52,15 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
             .WithName("ListAlertChannels").WithSummary("The notification channels (URLs up to their host, no secrets)");
         admin.MapDelete("/alert-channels/{id}", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.DeleteChannelAsync(id, cancellationToken))
             .WithName("DeleteAlertChannel").WithSummary("Remove a channel and what it has not delivered yet");
+        admin.MapPost("/alert-channels/{id}/test", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.TestChannelAsync(id, cancellationToken))
+            .WithName("TestAlertChannel").WithSummary("Send a test notification (kind test, id 0, not recorded) now and say whether the channel took it");
         admin.MapGet(
                 "/alerts",
                 ([FromServices] AlertEndpoints e, [FromQuery, Description("how many, 1 to 1000 (default 100)")] string? limit, CancellationToken cancellationToken) =>
                     e.ListEventsAsync(limit, cancellationToken))
             .WithName("ListAlerts").WithSummary("Alerts that fired or resolved, newest first");
+        admin.MapGet("/alerts/{id}/deliveries", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.ListDeliveriesAsync(id, cancellationToken))
+            .WithName("ListAlertDeliveries").WithSummary("An alert's delivery log: per channel and repeat, delivered, retrying (with the channel's answer), failed or pending");
     }
 
     private async Task<Ok<AlertRuleSettings>> GetPanelRulesAsync(CancellationToken cancellationToken) =>
@@ -229,6 +233,41 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, IP
         id.Length <= 64 && await alerts.DeleteChannelAsync(id, cancellationToken)
             ? TypedResults.NoContent()
             : new ErrorResult(new ApiError(StatusCodes.Status404NotFound, "no such alert channel", "id"));
+
+    private async Task<Results<Ok<DeliveryList>, ErrorResult>> ListDeliveriesAsync(string id, CancellationToken cancellationToken) =>
+        WireText.TryParseDigits(id, out var eventId) && await alerts.ListDeliveriesAsync(eventId, null, cancellationToken) is { } deliveries
+            ? TypedResults.Ok(new DeliveryList(eventId, [.. deliveries.Select(View)]))
+            : new ErrorResult(new ApiError(StatusCodes.Status404NotFound, "no such alert", "id"));
+
+    internal static DeliveryView View(Delivery delivery) => new()
+    {
+        ChannelId = delivery.ChannelId,
+        ChannelKind = delivery.ChannelKind,
+        Repeat = delivery.Repeat,
+        State = delivery.State,
+        Attempts = delivery.Attempts,
+        DeliveredAt = delivery.DeliveredAt,
+        NextAttemptAt = delivery.State == "retrying" || delivery.State == "pending" ? delivery.NextAttemptAt : null,
+        LastError = delivery.DeliveredAt is null ? delivery.LastError : null,
+    };
+
+    private async Task<Results<Ok<ChannelTestResult>, ErrorResult>> TestChannelAsync(string id, CancellationToken cancellationToken) =>
+        await SendTestAsync(id, cancellationToken) is { } result
+            ? TypedResults.Ok(result)
+            : new ErrorResult(new ApiError(StatusCodes.Status404NotFound, "no such alert channel", "id"));
+
+    /// <summary>Also used by the pages: null when there is no such channel.</summary>
+    internal async Task<ChannelTestResult?> SendTestAsync(string id, CancellationToken cancellationToken)
+    {
+        if ((await alerts.ListChannelsAsync(cancellationToken)).FirstOrDefault(c => c.Id == id) is not { } channel)
+        {
+            return null;
+        }
+
+        var test = new AlertEvent(0, "", "UPanel", "test", null, true, "Test notification from UPanel: this channel works", time.GetUtcNow(), false);
+        var error = await sender.PostAsync(new Notification(0, 1, 0, test, channel), cancellationToken);
+        return new ChannelTestResult(error is null, error);
+    }
 
     private async Task<Results<Ok<AlertEventList>, ErrorResult>> ListEventsAsync(string? limitText, CancellationToken cancellationToken)
     {

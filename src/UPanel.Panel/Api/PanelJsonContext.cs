@@ -27,4 +27,6 @@ namespace UPanel.Panel.Api;
 [JsonSerializable(typeof(MuteRequest))]
 [JsonSerializable(typeof(MuteView))]
 [JsonSerializable(typeof(MuteList))]
+[JsonSerializable(typeof(ChannelTestResult))]
+[JsonSerializable(typeof(DeliveryList))]
 internal sealed partial class PanelJsonContext : JsonSerializerContext;

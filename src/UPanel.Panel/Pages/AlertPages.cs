@@ -30,14 +30,15 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
 
     public static void Map(RouteGroupBuilder pages)
     {
-        pages.MapGet("/alerts", ([FromServices] AlertPages e, HttpContext context, [FromQuery] string? server, [FromQuery] string? kind) => e.AlertsAsync(context, server, kind));
+        pages.MapGet("/alerts", ([FromServices] AlertPages e, HttpContext context, [FromQuery] string? server, [FromQuery] string? kind) => e.AlertsAsync(context, server, kind, null));
+        pages.MapPost("/alert-channels/{id}/test", ([FromServices] AlertPages e, HttpContext context, string id) => e.TestChannelAsync(context, id));
         pages.MapPost("/servers/{id}/mutes", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm] string? container, [FromForm(Name = "for")] string? length) =>
             e.MuteAsync(context, id, container, length));
         pages.MapPost("/mutes/{id}/end", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm(Name = "return")] string? returnUrl) =>
             e.EndMuteAsync(context, id, returnUrl));
     }
 
-    private async Task<IResult> AlertsAsync(HttpContext context, string? serverFilter, string? kindFilter)
+    private async Task<IResult> AlertsAsync(HttpContext context, string? serverFilter, string? kindFilter, string? notice)
     {
         var cancellationToken = context.RequestAborted;
         var now = time.GetUtcNow();
@@ -49,7 +50,10 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         var channels = await alerts.ListChannelsAsync(cancellationToken);
         var servers = await store.ListServersAsync(cancellationToken);
 
-        var html = new StringBuilder("<h1>Alerts</h1>");
+        var deliveries = history.Count == 0 ? [] : await alerts.ListDeliveriesAsync(null, history.Min(e => e.Id), cancellationToken) ?? [];
+        var sent = deliveries.ToLookup(d => d.EventId);
+
+        var html = new StringBuilder("<h1>Alerts</h1>").Append(notice);
         html.Append("<section><h2>Firing <span class=\"status").Append(firing.Count > 0 ? " offline" : " online").Append("\" id=\"firing-count\">").Append(firing.Count).Append("</span></h2>");
         if (firing.Count == 0)
         {
@@ -89,13 +93,13 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         }
         else
         {
-            html.Append("<table id=\"history\"><thead><tr><th>When</th><th>Server</th><th>Alert</th><th>Container</th><th>State</th><th>What</th></tr></thead><tbody>");
+            html.Append("<table id=\"history\"><thead><tr><th>When</th><th>Server</th><th>Alert</th><th>Container</th><th>State</th><th>What</th><th>Sent</th></tr></thead><tbody>");
             foreach (var e in history)
             {
                 html.Append("<tr class=\"").Append(e.Firing ? "firing" : "resolved").Append("\"><td>").Append(E(Time(e.At))).Append("</td><td>").Append(ServerLink(e))
                     .Append("</td><td>").Append(E(Label(e.Kind))).Append("</td><td>").Append(E(e.Container ?? "—")).Append("</td><td>")
                     .Append(e.Firing ? "firing" : "resolved").Append(e.Muted ? "<span class=\"tag warn\">muted: not sent</span>" : "")
-                    .Append("</td><td>").Append(E(e.Summary)).Append("</td></tr>");
+                    .Append("</td><td>").Append(E(e.Summary)).Append("</td><td>").Append(E(SentSummary([.. sent[e.Id]]))).Append("</td></tr>");
             }
 
             html.Append("</tbody></table>");
@@ -112,11 +116,14 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         }
         else
         {
-            html.Append("<table id=\"channels\"><thead><tr><th>Kind</th><th>Where</th><th>Added</th></tr></thead><tbody>");
+            var antiforgery = Antiforgery(context);
+            html.Append("<table id=\"channels\"><thead><tr><th>Kind</th><th>Where</th><th>Added</th><th></th></tr></thead><tbody>");
             foreach (var channel in channels)
             {
                 html.Append("<tr><td>").Append(E(channel.Kind)).Append("</td><td>").Append(E(AlertEndpoints.View(channel).Url))
-                    .Append("</td><td>").Append(E(Time(channel.CreatedAt))).Append("</td></tr>");
+                    .Append("</td><td>").Append(E(Time(channel.CreatedAt))).Append("</td><td><form method=\"post\" action=\"/alert-channels/")
+                    .Append(E(channel.Id)).Append("/test\" class=\"inline\">").Append(antiforgery)
+                    .Append("<button type=\"submit\">Send test notification</button></form></td></tr>");
             }
 
             html.Append("</tbody></table>");
@@ -165,6 +172,35 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
 
         html.Append("</select><button type=\"submit\">Mute</button><span class=\"hint\">Maintenance: alerts are recorded, not sent.</span></form>")
             .Append("<p class=\"hint\"><a href=\"/alerts?server=").Append(E(serverId)).Append("\">This server's alert history</a></p></section>");
+    }
+
+    private async Task<IResult> TestChannelAsync(HttpContext context, string id)
+    {
+        var result = await api.SendTestAsync(id, context.RequestAborted);
+        var notice = result switch
+        {
+            null => "<div class=\"notice error\" id=\"test-result\"><p>There is no such channel (any more).</p></div>",
+            { Delivered: true } => "<div class=\"notice\" id=\"test-result\"><p>Test notification delivered: the channel answered with success.</p></div>",
+            { Error: var error } => $"<div class=\"notice error\" id=\"test-result\"><p>Test notification not delivered: {E(error)}.</p></div>",
+        };
+        return await AlertsAsync(context, null, null, notice);
+    }
+
+    /// <summary>An alert's notifications in a few words: <c>delivered</c>, or the worst state with the channel's last answer.</summary>
+    internal static string SentSummary(IReadOnlyList<Delivery> deliveries)
+    {
+        if (deliveries.Count == 0)
+        {
+            return "—";
+        }
+
+        if (deliveries.All(d => d.State == "delivered"))
+        {
+            return deliveries.Count == 1 ? "delivered" : $"delivered ({deliveries.Count})";
+        }
+
+        var worst = deliveries.OrderBy(d => d.State switch { "failed" => 0, "retrying" => 1, "pending" => 2, _ => 3 }).First();
+        return worst.LastError is { } error ? $"{worst.State}: {error}" : worst.State;
     }
 
     private async Task<IResult> MuteAsync(HttpContext context, string id, string? container, string? length)

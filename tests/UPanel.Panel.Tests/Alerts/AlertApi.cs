@@ -47,6 +47,23 @@ internal static class AlertApi
         }
     }
 
+    /// <summary>Polls an alert's delivery log until <paramref name="done"/> holds (30 s at most); the log.</summary>
+    public static async Task<List<System.Text.Json.JsonElement>> WaitForDeliveriesAsync(this PanelHost panel, long alertId, Func<List<System.Text.Json.JsonElement>, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var log = (await panel.AdminGetAsync($"/api/admin/alerts/{alertId}/deliveries")).GetProperty("deliveries").EnumerateArray().ToList();
+            if (done(log))
+            {
+                return log;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"alert {alertId}'s delivery log did not get there within 30 s: {string.Join(", ", log)}");
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<string> MuteAsync(this PanelHost panel, string serverId, string? container, DateTimeOffset until)
     {
         var body = container is null

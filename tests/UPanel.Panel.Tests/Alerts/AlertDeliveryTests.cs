@@ -103,6 +103,68 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await Panel.DeleteChannelAsync(channelId);
     }
 
+    [Fact]
+    public async Task The_delivery_log_shows_a_retry_with_the_channels_answer_and_then_the_delivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = _ => 503;
+        var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
+        var server = await Panel.NewServerAsync("log-host");
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running")));
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 1)));
+        var alertId = Assert.Single(await Panel.WaitForAlertsAsync(server.ServerId, 1)).GetProperty("id").GetInt64();
+
+        var retrying = Assert.Single(await Panel.WaitForDeliveriesAsync(alertId, log => log is [var d] && d.GetProperty("state").GetString() == "retrying"));
+        Assert.Equal((channelId, "webhook", 0, 1), (retrying.GetProperty("channel_id").GetString(), retrying.GetProperty("channel_kind").GetString(), retrying.GetProperty("repeat").GetInt32(), retrying.GetProperty("attempts").GetInt32()));
+        Assert.Equal("HTTP 503", retrying.GetProperty("last_error").GetString());
+        Assert.Equal(Panel.Time.GetUtcNow() + NotificationSender.FirstRetry, retrying.GetProperty("next_attempt_at").GetDateTimeOffset());
+        Assert.False(retrying.TryGetProperty("delivered_at", out _));
+
+        receiver.Status = _ => 200;
+        Panel.Time.Advance(NotificationSender.FirstRetry + NotificationSender.PollInterval);
+        var delivered = Assert.Single(await Panel.WaitForDeliveriesAsync(alertId, log => log is [var d] && d.GetProperty("state").GetString() == "delivered"));
+        Assert.Equal(2, delivered.GetProperty("attempts").GetInt32());
+        Assert.Equal(Panel.Time.GetUtcNow(), delivered.GetProperty("delivered_at").GetDateTimeOffset());
+        Assert.False(delivered.TryGetProperty("last_error", out _));
+        Assert.False(delivered.TryGetProperty("next_attempt_at", out _));
+
+        using var unknown = await Panel.SendAsync(HttpMethod.Get, "/api/admin/alerts/999999999/deliveries", Panel.AdminKey);
+        using var garbage = await Panel.SendAsync(HttpMethod.Get, "/api/admin/alerts/abc/deliveries", Panel.AdminKey);
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (unknown.StatusCode, garbage.StatusCode));
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
+    [Fact]
+    public async Task A_test_notification_says_what_the_channel_answered_and_records_no_alert()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, secret) = await Panel.AddChannelAsync("webhook", receiver.Url);
+
+        receiver.Status = _ => 500;
+        using (var failed = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/alert-channels/{channelId}/test", Panel.AdminKey))
+        {
+            var result = await PanelHost.ReadJsonAsync(failed, 200);
+            Assert.Equal((false, "HTTP 500"), (result.GetProperty("delivered").GetBoolean(), result.GetProperty("error").GetString()));
+        }
+
+        receiver.Status = _ => 200;
+        using (var delivered = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/alert-channels/{channelId}/test", Panel.AdminKey))
+        {
+            var result = await PanelHost.ReadJsonAsync(delivered, 200);
+            Assert.True(result.GetProperty("delivered").GetBoolean());
+            Assert.False(result.TryGetProperty("error", out _));
+        }
+
+        var tests = receiver.Received.Where(r => r.Json.TryGetProperty("kind", out var kind) && kind.GetString() == "test").ToList();
+        Assert.Equal(2, tests.Count);
+        Assert.Equal(NotificationPayload.Signature(secret!, Encoding.UTF8.GetBytes(tests[1].Body)), tests[1].Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal("Test notification from UPanel: this channel works", tests[1].Json.GetProperty("summary").GetString());
+        Assert.DoesNotContain((await Panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray(), a => a.GetProperty("kind").GetString() == "test");
+        using var unknown = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels/no-such-channel/test", Panel.AdminKey);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
     [Theory]
     [InlineData("""{"kind":"email","url":"https://example.com/x"}""", "kind")]
     [InlineData("""{"kind":"webhook","url":"ftp://example.com/x"}""", "url")]

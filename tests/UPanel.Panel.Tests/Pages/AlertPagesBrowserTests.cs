@@ -22,7 +22,8 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
     [Fact]
     public async Task The_alerts_page_shows_firing_first_then_the_history_the_channels_and_mutes_set_from_the_server_page()
     {
-        await _panel.AddChannelAsync("slack", new Uri("https://hooks.slack.example/services/T0/B0/secret-part"));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await _panel.AddChannelAsync("slack", receiver.Url);
         var web = await _panel.NewServerAsync("web-host");
         await _panel.HeartbeatEvaluatedAsync(web, _panel.Heartbeat(web.ServerId, 1, _panel.Container("web", "running"), _panel.Container("cache", "running")));
         await _panel.HeartbeatEvaluatedAsync(web, _panel.Heartbeat(web.ServerId, 2, _panel.Container("web", "exited", exitCode: 1), _panel.Container("cache", "running")));
@@ -30,6 +31,11 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
         await _panel.HeartbeatEvaluatedAsync(db, _panel.Heartbeat(db.ServerId, 1, _panel.Container("db", "running")));
         await _panel.HeartbeatEvaluatedAsync(db, _panel.Heartbeat(db.ServerId, 2, _panel.Container("db", "exited", exitCode: 2)));
         await _panel.HeartbeatEvaluatedAsync(db, _panel.Heartbeat(db.ServerId, 3, _panel.Container("db", "running")));
+        foreach (var alert in (await _panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray())
+        {
+            await _panel.WaitForDeliveriesAsync(alert.GetProperty("id").GetInt64(), log => log is [var d] && d.GetProperty("state").GetString() == "delivered");
+        }
+
         var page = await _browser.NewPageAsync();
         await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
 
@@ -40,12 +46,24 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
             [["web-host", "Container exited", "web", "container web (web:1) exited with code 1"]],
             await RowsAsync(page, "#firing", [0, 1, 2, 4]));
         Assert.Equal(
-            [["db-host", "Container exited", "db", "resolved"], ["db-host", "Container exited", "db", "firing"], ["web-host", "Container exited", "web", "firing"]],
-            await RowsAsync(page, "#history", [1, 2, 3, 4]));
-        Assert.Equal([["slack", "https://hooks.slack.example/…"]], await RowsAsync(page, "#channels", [0, 1]));
-        Assert.DoesNotContain("secret-part", await page.ContentAsync(), StringComparison.Ordinal);
+            [
+                ["db-host", "Container exited", "db", "resolved", "delivered"],
+                ["db-host", "Container exited", "db", "firing", "delivered"],
+                ["web-host", "Container exited", "web", "firing", "delivered"],
+            ],
+            await RowsAsync(page, "#history", [1, 2, 3, 4, 6]));
+        Assert.Equal([["slack", $"{receiver.Url.GetLeftPart(UriPartial.Authority)}/…"]], await RowsAsync(page, "#channels", [0, 1]));
+        Assert.DoesNotContain("secret-path-part", await page.ContentAsync(), StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("#no-mutes").CountAsync());
         await page.ScreenshotAsync(new() { Path = Browser.ArtifactPath("alerts.png"), FullPage = true });
+
+        await page.ClickAsync("#channels button[type=submit]");
+        Assert.Equal("Test notification delivered: the channel answered with success.", await page.TextContentAsync("#test-result"));
+        Assert.Single(receiver.Received, r => r.Body.Contains("Test notification from UPanel", StringComparison.Ordinal));
+        receiver.Status = _ => 502;
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        await page.ClickAsync("#channels button[type=submit]");
+        Assert.Equal("Test notification not delivered: HTTP 502.", await page.TextContentAsync("#test-result"));
 
         // The history's filter.
         await page.SelectOptionAsync("#history-filter select[name=server]", web.ServerId);
