@@ -43,6 +43,8 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Absolute, not "PollInterval after the sends": time that passed while sending counts toward the next poll.
+            var nextPoll = time.GetUtcNow() + PollInterval;
             try
             {
                 while (await SendDueAsync(stoppingToken) > 0)
@@ -62,7 +64,8 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
             {
                 using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var woken = _wake.WaitAsync(poll.Token);
-                await Task.WhenAny(woken, Task.Delay(PollInterval, time, poll.Token));
+                var delay = nextPoll - time.GetUtcNow();
+                await Task.WhenAny(woken, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time, poll.Token));
                 await poll.CancelAsync();
             }
             catch (OperationCanceledException)
@@ -78,13 +81,14 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
         var due = await alerts.ClaimAsync(now, now + Lease, 16, cancellationToken);
         foreach (var notification in due)
         {
-            await SendAsync(notification, cancellationToken);
+            await SendAsync(notification, now, cancellationToken);
         }
 
         return due.Count;
     }
 
-    private async Task SendAsync(Notification notification, CancellationToken cancellationToken)
+    /// <param name="claimedAt">When this attempt was leased: the next one is due a retry delay after it, however long this one took.</param>
+    private async Task SendAsync(Notification notification, DateTimeOffset claimedAt, CancellationToken cancellationToken)
     {
         if (await PostAsync(notification, cancellationToken) is not { } error)
         {
@@ -102,7 +106,7 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
 
         var delay = RetryDelay(notification.Attempt);
         Log.DeliveryFailed(logger, notification.Event.Id, notification.Channel.Kind, notification.Channel.Id, notification.Attempt, error, (long)delay.TotalSeconds);
-        await alerts.FailedAsync(notification.OutboxId, time.GetUtcNow() + delay, error, cancellationToken);
+        await alerts.FailedAsync(notification.OutboxId, claimedAt + delay, error, cancellationToken);
     }
 
     /// <summary>Posts one notification: null when the channel took it (2xx), else why not, as the delivery log shows it.</summary>
