@@ -38,3 +38,36 @@ internal static class Db
     public static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 }
+
+/// <summary>
+/// The current row of a reader, read by the query's own column names, so a column added to or moved in a SELECT cannot
+/// shift what another one reads. Names are resolved once per reader; a name the query does not have is an error naming it.
+/// </summary>
+internal sealed class Row(DbDataReader reader)
+{
+    private readonly Dictionary<string, int> _ordinals =
+        Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, StringComparer.OrdinalIgnoreCase);
+
+    public bool IsNull(string column) => reader.IsDBNull(Ordinal(column));
+
+    public string RequiredString(string column) => reader.GetString(Ordinal(column));
+
+    public long RequiredInt64(string column) => reader.GetInt64(Ordinal(column));
+
+    public double RequiredDouble(string column) => reader.GetDouble(Ordinal(column));
+
+    public bool RequiredBool(string column) => reader.GetBoolean(Ordinal(column));
+
+    public DateTimeOffset RequiredTime(string column) => DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(Ordinal(column)));
+
+    public string? String(string column) => Db.String(reader, Ordinal(column));
+
+    public long? Int64(string column) => Db.Int64(reader, Ordinal(column));
+
+    public double? Double(string column) => Db.Double(reader, Ordinal(column));
+
+    public DateTimeOffset? Time(string column) => Db.Time(reader, Ordinal(column));
+
+    private int Ordinal(string column) =>
+        _ordinals.TryGetValue(column, out var ordinal) ? ordinal : throw new InvalidOperationException($"the query has no column {column}");
+}

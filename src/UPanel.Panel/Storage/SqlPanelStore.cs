@@ -89,11 +89,12 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
                     return rejected;
                 }
 
-                storedHash = reader.GetString(0);
-                expiresAt = Db.Time(reader, 1)!.Value;
-                usedAt = Db.Time(reader, 2);
-                usedBy = Db.String(reader, 3);
-                usedFrom = Db.String(reader, 4);
+                var row = new Row(reader);
+                storedHash = row.RequiredString("token_hash");
+                expiresAt = row.RequiredTime("expires_at");
+                usedAt = row.Time("used_at");
+                usedBy = row.String("server_id");
+                usedFrom = row.String("machine_key");
             }
 
             if (!Secrets.HashesEqual(storedHash, registration.InstallTokenHash) || expiresAt <= registration.Now)
@@ -196,15 +197,16 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             return null;
         }
 
+        var row = new Row(reader);
         return new ServerCredentials(
-            reader.GetString(0),
-            Db.String(reader, 1),
-            Db.String(reader, 2),
-            Db.Time(reader, 3),
-            Db.String(reader, 4),
-            (int)reader.GetInt64(5),
-            Db.String(reader, 6),
-            Db.String(reader, 7));
+            row.RequiredString("id"),
+            row.String("token_hash"),
+            row.String("token_hash_prev"),
+            row.Time("prev_expires_at"),
+            row.String("pending_token_sealed"),
+            (int)row.RequiredInt64("next_heartbeat_seconds"),
+            row.String("target_agent_version"),
+            row.String("update_url"));
     }
 
     public async Task<TimeSpan?> ChargeAsync(string serverId, long bytes, DateTimeOffset now, HeartbeatQuota quota, CancellationToken cancellationToken)
@@ -243,8 +245,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        var requestWait = Math.Max(reader.GetInt64(0), nowMs) + requestCost - nowMs - requestLimit;
-        var byteWait = Math.Max(reader.GetInt64(1), nowMs) + byteCost - nowMs - byteLimit;
+        var row = new Row(reader);
+        var requestWait = Math.Max(row.RequiredInt64("rate_tat"), nowMs) + requestCost - nowMs - requestLimit;
+        var byteWait = Math.Max(row.RequiredInt64("quota_tat"), nowMs) + byteCost - nowMs - byteLimit;
         return TimeSpan.FromMilliseconds(Math.Max(1, Math.Max(requestWait, byteWait)));
     }
 
@@ -344,9 +347,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         await using var command = Command(connection, null, $"SELECT {ServerColumns} FROM servers ORDER BY created_at, id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var servers = new List<ServerRecord>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            servers.Add(ReadServer(reader));
+            servers.Add(ReadServer(row));
         }
 
         return servers;
@@ -366,18 +370,19 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "to", to);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var samples = new List<Pages.Charts.MetricSample>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
             samples.Add(new Pages.Charts.MetricSample(
-                reader.GetInt64(0),
-                Db.Double(reader, 1),
-                Db.Int64(reader, 2),
-                Db.Int64(reader, 3),
-                Db.Int64(reader, 4),
-                Db.Int64(reader, 5),
-                Db.Double(reader, 6),
-                Db.Int64(reader, 7),
-                Db.Int64(reader, 8)));
+                row.RequiredInt64("sample_at"),
+                row.Double("cpu_percent"),
+                row.Int64("ram_used_mb"),
+                row.Int64("ram_total_mb"),
+                row.Int64("disk_used_gb"),
+                row.Int64("disk_total_gb"),
+                row.Double("load_1"),
+                row.Int64("network_in_bytes"),
+                row.Int64("network_out_bytes")));
         }
 
         return samples;
@@ -389,32 +394,32 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         await using var command = Command(connection, null, $"SELECT {ServerColumns} FROM servers WHERE id = @id");
         Db.Add(command, "id", serverId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadServer(reader) : null;
+        return await reader.ReadAsync(cancellationToken) ? ReadServer(new Row(reader)) : null;
     }
 
-    private static ServerRecord ReadServer(DbDataReader reader) => new()
+    private static ServerRecord ReadServer(Row row) => new()
     {
-        Id = reader.GetString(0),
-        Hostname = reader.GetString(1),
-        OsVersion = reader.GetString(2),
-        CpuCores = reader.GetInt64(3),
-        RamMb = reader.GetInt64(4),
-        DiskGb = reader.GetInt64(5),
-        RegisteredAgentVersion = reader.GetString(6),
-        MachineId = Db.String(reader, 7),
-        NextHeartbeatSeconds = (int)reader.GetInt64(8),
-        TargetAgentVersion = Db.String(reader, 9),
-        UpdateUrl = Db.String(reader, 10),
-        CreatedAt = Db.Time(reader, 11)!.Value,
-        LastSeenAt = Db.Time(reader, 12),
-        RevokedAt = Db.Time(reader, 13),
-        RotationPending = !reader.IsDBNull(14),
-        PreviousTokenExpiresAt = Db.Time(reader, 15),
-        LatestSampleAt = Db.Time(reader, 16),
-        LatestSeq = Db.Int64(reader, 17),
-        LatestAgentVersion = Db.String(reader, 18),
-        LatestContainerCount = Db.Int64(reader, 19),
-        LatestHeartbeatJson = Db.String(reader, 20),
+        Id = row.RequiredString("id"),
+        Hostname = row.RequiredString("hostname"),
+        OsVersion = row.RequiredString("os_version"),
+        CpuCores = row.RequiredInt64("cpu_cores"),
+        RamMb = row.RequiredInt64("ram_mb"),
+        DiskGb = row.RequiredInt64("disk_gb"),
+        RegisteredAgentVersion = row.RequiredString("registered_agent_version"),
+        MachineId = row.String("machine_id"),
+        NextHeartbeatSeconds = (int)row.RequiredInt64("next_heartbeat_seconds"),
+        TargetAgentVersion = row.String("target_agent_version"),
+        UpdateUrl = row.String("update_url"),
+        CreatedAt = row.RequiredTime("created_at"),
+        LastSeenAt = row.Time("last_seen_at"),
+        RevokedAt = row.Time("revoked_at"),
+        RotationPending = !row.IsNull("pending_token_sealed"),
+        PreviousTokenExpiresAt = row.Time("prev_expires_at"),
+        LatestSampleAt = row.Time("latest_sample_at"),
+        LatestSeq = row.Int64("latest_seq"),
+        LatestAgentVersion = row.String("latest_agent_version"),
+        LatestContainerCount = row.Int64("latest_container_count"),
+        LatestHeartbeatJson = row.String("latest_heartbeat"),
     };
 
     public async Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken)
@@ -434,30 +439,31 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<HeartbeatRecord>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var load = reader.IsDBNull(11) ? null : new[] { reader.GetDouble(11), reader.GetDouble(12), reader.GetDouble(13) };
+            var load = row.IsNull("load_1") ? null : new[] { row.RequiredDouble("load_1"), row.RequiredDouble("load_5"), row.RequiredDouble("load_15") };
             rows.Add(new HeartbeatRecord
             {
-                Id = reader.GetInt64(0),
-                HeartbeatId = Db.String(reader, 1),
-                Seq = Db.Int64(reader, 2),
-                SampleAt = Db.Time(reader, 3)!.Value,
-                ReceivedAt = Db.Time(reader, 4)!.Value,
-                TimestampFromReceipt = reader.GetBoolean(17),
-                AgentVersion = reader.GetString(5) is { Length: > 0 } version ? version : null,
+                Id = row.RequiredInt64("id"),
+                HeartbeatId = row.String("heartbeat_id"),
+                Seq = row.Int64("seq"),
+                SampleAt = row.RequiredTime("sample_at"),
+                ReceivedAt = row.RequiredTime("received_at"),
+                TimestampFromReceipt = row.RequiredBool("timestamp_from_receipt"),
+                AgentVersion = row.RequiredString("agent_version") is { Length: > 0 } version ? version : null,
                 Metrics = new HostMetrics
                 {
-                    CpuPercent = Db.Double(reader, 6),
-                    RamUsedMb = Db.Int64(reader, 7),
-                    RamTotalMb = Db.Int64(reader, 8),
-                    DiskUsedGb = Db.Int64(reader, 9),
-                    DiskTotalGb = Db.Int64(reader, 10),
+                    CpuPercent = row.Double("cpu_percent"),
+                    RamUsedMb = row.Int64("ram_used_mb"),
+                    RamTotalMb = row.Int64("ram_total_mb"),
+                    DiskUsedGb = row.Int64("disk_used_gb"),
+                    DiskTotalGb = row.Int64("disk_total_gb"),
                     LoadAverage = load,
-                    NetworkInBytes = Db.Int64(reader, 14),
-                    NetworkOutBytes = Db.Int64(reader, 15),
+                    NetworkInBytes = row.Int64("network_in_bytes"),
+                    NetworkOutBytes = row.Int64("network_out_bytes"),
                 },
-                ContainerCount = Db.Int64(reader, 16),
+                ContainerCount = row.Int64("container_count"),
             });
         }
 
