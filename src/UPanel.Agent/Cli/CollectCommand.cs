@@ -26,8 +26,7 @@ internal sealed class CollectCommand(CliEnvironment env, AgentOptions options)
         using var collectors = new Collectors(options, loggers, env.Time);
 
         // collect needs no registration: an unregistered agent still shows what it would send.
-        options.ServerId ??= "unregistered";
-        var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options, env.Time);
+        var factory = new HeartbeatFactory(collectors.Host, collectors.Containers, options with { ServerId = options.ServerId ?? "unregistered" }, env.Time);
         await Task.Delay(CpuSampleWindow, env.Time, env.Stopping);
         var heartbeat = await factory.CreateAsync(env.Stopping);
         // The wire's JSON, only indented.

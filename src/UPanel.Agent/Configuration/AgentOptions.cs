@@ -4,9 +4,10 @@ namespace UPanel.Agent.Configuration;
 
 /// <summary>
 /// Every setting of the agent with its default, in one place (DESIGN.md, "Configuration").
-/// Built by <see cref="ConfigLoader"/> (flag &gt; environment &gt; env file &gt; default) and validated at start.
+/// Built by <see cref="ConfigLoader"/> (flag &gt; environment &gt; env file &gt; default) and validated at start; immutable
+/// from then on (a changed setting is a new instance: <c>with</c>).
 /// </summary>
-internal sealed class AgentOptions
+internal sealed record AgentOptions
 {
     public const int MinIntervalSeconds = 5;
     public const int MaxIntervalSeconds = 3600;
@@ -15,40 +16,40 @@ internal sealed class AgentOptions
     public const long MinQueueMaxBytes = 64 * 1024;
 
     /// <summary>Base URL of the panel; required for <c>run</c>.</summary>
-    public Uri? PanelUrl { get; set; }
+    public Uri? PanelUrl { get; init; }
 
-    public string? ServerId { get; set; }
+    public string? ServerId { get; init; }
 
     /// <summary>The agent token. Never printed, logged or echoed: <see cref="ToString"/> leaves it out.</summary>
-    public string? AgentToken { get; set; }
+    public string? AgentToken { get; init; }
 
     /// <summary>Where <see cref="AgentToken"/> was read from, when it came from AGENT_TOKEN_FILE (re-read it after a 401).</summary>
-    public string? AgentTokenFile { get; set; }
+    public string? AgentTokenFile { get; init; }
 
     /// <summary>Seconds between heartbeats (5–3600) until the panel says otherwise.</summary>
-    public int HeartbeatIntervalSeconds { get; set; } = DefaultIntervalSeconds;
+    public int HeartbeatIntervalSeconds { get; init; } = DefaultIntervalSeconds;
 
-    public string HostProc { get; set; } = "/proc";
+    public string HostProc { get; init; } = "/proc";
 
-    public string HostSys { get; set; } = "/sys";
+    public string HostSys { get; init; } = "/sys";
 
-    public string HostRoot { get; set; } = "/";
+    public string HostRoot { get; init; } = "/";
 
-    public string DockerHost { get; set; } = "unix:///var/run/docker.sock";
+    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
 
     /// <summary>Where the health endpoint listens; null when HEALTH_LISTEN is <c>off</c>.</summary>
-    public HealthListenAddress? HealthListenAddress { get; set; } = new("0.0.0.0", 8443);
+    public HealthListenAddress? HealthListenAddress { get; init; } = new("0.0.0.0", 8443);
 
     /// <summary>HEALTH_LISTEN as written: <c>host:port</c> or <c>off</c>.</summary>
     public string HealthListen => HealthListenAddress?.ToString() ?? HealthListenAddress.Off;
 
-    public string StateDir { get; set; } = "/var/lib/upanel-agent";
+    public string StateDir { get; init; } = "/var/lib/upanel-agent";
 
     /// <summary>QUEUE_MAX_HEARTBEATS; null: a day's worth at the current interval (<see cref="DefaultQueueMaxHeartbeats"/>).</summary>
-    public int? QueueMaxHeartbeats { get; set; }
+    public int? QueueMaxHeartbeats { get; init; }
 
     /// <summary>QUEUE_MAX_BYTES: the queue's bound in bytes of heartbeats.</summary>
-    public long QueueMaxBytes { get; set; } = DefaultQueueMaxBytes;
+    public long QueueMaxBytes { get; init; } = DefaultQueueMaxBytes;
 
     /// <summary>The directory of the durable heartbeat queue.</summary>
     public string QueueDirectory => Path.Join(StateDir, "queue");
@@ -56,10 +57,10 @@ internal sealed class AgentOptions
     /// <summary>The queue's count bound for <paramref name="interval"/> when QUEUE_MAX_HEARTBEATS is not set: 24 hours.</summary>
     public static int DefaultQueueMaxHeartbeats(TimeSpan interval) => (int)Math.Ceiling(TimeSpan.FromDays(1) / interval);
 
-    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>The env file settings were read from (or that <c>register</c> writes); null when none was used.</summary>
-    public string? EnvFile { get; set; }
+    public string? EnvFile { get; init; }
 
     public override string ToString() =>
         $"PANEL_URL={PanelUrl} SERVER_ID={ServerId} AGENT_TOKEN={(AgentToken is null ? "(unset)" : "(set)")} " +

@@ -31,7 +31,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
 
         if (context.Resolve(Settings.PanelUrl) is { } panelUrl)
         {
-            options.PanelUrl = ParsePanelUrl(panelUrl, problems);
+            options = options with { PanelUrl = ParsePanelUrl(panelUrl, problems) };
         }
 
         if (context.Resolve(Settings.ServerId) is { } serverId)
@@ -45,34 +45,34 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
             }
             else
             {
-                options.ServerId = serverId.Text;
+                options = options with { ServerId = serverId.Text };
             }
         }
 
-        LoadToken(context, options, problems, warnings);
+        options = LoadToken(context, options, problems, warnings);
 
         if (WholeNumber(context, Settings.HeartbeatInterval, AgentOptions.MinIntervalSeconds, AgentOptions.MaxIntervalSeconds,
                 "a whole number of seconds from 5 to 3600", "set HEARTBEAT_INTERVAL to e.g. 60", problems) is { } seconds)
         {
-            options.HeartbeatIntervalSeconds = (int)seconds;
+            options = options with { HeartbeatIntervalSeconds = (int)seconds };
         }
 
-        options.HostProc = ResolvePath(context, Settings.HostProc, "/host/proc", "/proc", problems);
-        options.HostSys = ResolvePath(context, Settings.HostSys, "/host/sys", "/sys", problems);
-        options.HostRoot = ResolvePath(context, Settings.HostRoot, "/host/root", "/", problems);
-        options.StateDir = ResolvePath(context, Settings.StateDir, null, options.StateDir, problems);
+        options = options with { HostProc = ResolvePath(context, Settings.HostProc, "/host/proc", "/proc", problems) };
+        options = options with { HostSys = ResolvePath(context, Settings.HostSys, "/host/sys", "/sys", problems) };
+        options = options with { HostRoot = ResolvePath(context, Settings.HostRoot, "/host/root", "/", problems) };
+        options = options with { StateDir = ResolvePath(context, Settings.StateDir, null, options.StateDir, problems) };
 
         if (WholeNumber(context, Settings.QueueMaxHeartbeats, 1, int.MaxValue, "a whole number of at least 1",
                 "set it to e.g. 1440 (a day at 60 s), or leave it unset for a day's worth at the interval", problems) is { } count)
         {
-            options.QueueMaxHeartbeats = (int)count;
+            options = options with { QueueMaxHeartbeats = (int)count };
         }
 
         if (WholeNumber(context, Settings.QueueMaxBytes, AgentOptions.MinQueueMaxBytes, long.MaxValue,
                 $"a whole number of bytes of at least {AgentOptions.MinQueueMaxBytes}",
                 $"set it to e.g. {AgentOptions.DefaultQueueMaxBytes} (16 MiB), or leave it unset", problems) is { } bytes)
         {
-            options.QueueMaxBytes = bytes;
+            options = options with { QueueMaxBytes = bytes };
         }
 
         if (context.Resolve(Settings.DockerHost) is { } dockerHost)
@@ -80,7 +80,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
             // The container source's own parser decides, so what passes here is what it can use.
             if (DockerEndpoint.TryParse(dockerHost.Text, out _, out _))
             {
-                options.DockerHost = dockerHost.Text;
+                options = options with { DockerHost = dockerHost.Text };
             }
             else
             {
@@ -95,7 +95,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         {
             if (HealthListenAddress.TryParse(health.Text, out var address))
             {
-                options.HealthListenAddress = address;
+                options = options with { HealthListenAddress = address };
             }
             else
             {
@@ -110,7 +110,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         {
             if (TryParseLogLevel(level.Text, out var parsed))
             {
-                options.LogLevel = parsed;
+                options = options with { LogLevel = parsed };
             }
             else
             {
@@ -209,7 +209,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         return (path, document.ToDictionary(), true);
     }
 
-    private void LoadToken(Layers context, AgentOptions options, List<ConfigProblem> problems, List<string> warnings)
+    private AgentOptions LoadToken(Layers context, AgentOptions options, List<ConfigProblem> problems, List<string> warnings)
     {
         var token = context.Resolve(Settings.AgentToken);
         var tokenFile = context.Resolve(Settings.AgentTokenFile);
@@ -222,7 +222,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
                     Settings.AgentToken.Name,
                     $"AGENT_TOKEN (from {token.Source}) and AGENT_TOKEN_FILE (from {tokenFile.Source}) are both set",
                     "keep only one of them"));
-                return;
+                return options;
             }
 
             if (token.Layer < tokenFile.Layer)
@@ -240,14 +240,14 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         if (tokenFile is not null)
         {
             var path = tokenFile.Text;
-            options.AgentTokenFile = path;
+            options = options with { AgentTokenFile = path };
             if (files.DirectoryExists(path))
             {
                 problems.Add(new ConfigProblem(
                     Settings.AgentTokenFile.Name,
                     $"AGENT_TOKEN_FILE {path} from {tokenFile.Source} is a directory",
                     "point it at the file holding the token (a bind mount of a file that does not exist creates a directory)"));
-                return;
+                return options;
             }
 
             try
@@ -260,7 +260,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
                     Settings.AgentTokenFile.Name,
                     $"AGENT_TOKEN_FILE {path} from {tokenFile.Source} cannot be read ({Describe(e)})",
                     "check the path and that the agent's user may read the file"));
-                return;
+                return options;
             }
 
             if (value.Length == 0)
@@ -269,7 +269,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
                     Settings.AgentTokenFile.Name,
                     $"AGENT_TOKEN_FILE {path} from {tokenFile.Source} is empty",
                     "put the agent token (from register) in it"));
-                return;
+                return options;
             }
 
             source = $"AGENT_TOKEN_FILE {path}";
@@ -285,7 +285,7 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
         }
         else
         {
-            return;
+            return options;
         }
 
         // The token goes into an HTTP header: anything but visible ASCII would break or smuggle the header.
@@ -295,10 +295,10 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
                 Settings.AgentToken.Name,
                 $"AGENT_TOKEN from {source} is longer than {TokenText.MaxLength} characters or contains whitespace, control or non-ASCII characters",
                 "copy the token again exactly as register wrote it, or register again"));
-            return;
+            return options;
         }
 
-        options.AgentToken = value;
+        return options with { AgentToken = value };
     }
 
     private static Uri? ParsePanelUrl(Layers.Value value, List<ConfigProblem> problems)
