@@ -74,7 +74,7 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
             return new ErrorResult(error!);
         }
 
-        await alerts.SetRuleSettingsAsync(AlertStore.PanelScope, settings, time.GetUtcNow(), context.RequestAborted);
+        await SaveRulesAsync(null, settings, context.RequestAborted);
         return TypedResults.Ok(AlertRuleSettings.Of(settings.Apply(new AlertRules())));
     }
 
@@ -91,15 +91,34 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
             return new ErrorResult(error!);
         }
 
-        if (await FindServerAsync(id, context.RequestAborted) is not { } serverId)
+        return await SaveRulesAsync(id, settings, context.RequestAborted) is { } serverId
+            ? TypedResults.Ok(await ServerRulesAsync(serverId, context.RequestAborted))
+            : ErrorResult.NoSuchServer;
+    }
+
+    /// <summary>
+    /// Stores valid settings, panel-wide (<paramref name="serverId"/> null) or a server's own, which is evaluated at
+    /// once; also used by the pages. The scope stored, or null when there is no such server.
+    /// </summary>
+    internal async Task<string?> SaveRulesAsync(string? serverId, AlertRuleSettings settings, CancellationToken cancellationToken)
+    {
+        var scope = serverId is null ? AlertStore.PanelScope : await FindServerAsync(serverId, cancellationToken);
+        if (scope is null)
         {
-            return ErrorResult.NoSuchServer;
+            return null;
         }
 
-        await alerts.SetRuleSettingsAsync(serverId, settings, time.GetUtcNow(), context.RequestAborted);
-        service.EvaluateSoon(serverId);
-        return TypedResults.Ok(await ServerRulesAsync(serverId, context.RequestAborted));
+        await alerts.SetRuleSettingsAsync(scope, settings, time.GetUtcNow(), cancellationToken);
+        if (serverId is not null)
+        {
+            service.EvaluateSoon(scope);
+        }
+
+        return scope;
     }
+
+    internal async Task<string?> FindServerAsync(string id, CancellationToken cancellationToken) =>
+        id is { Length: > 0 and <= 64 } && await store.GetServerAsync(id, cancellationToken) is { } server ? server.Id : null;
 
     /// <summary>Also used by the pages.</summary>
     internal async Task<ServerAlertRules> ServerRulesAsync(string serverId, CancellationToken cancellationToken) => new(
@@ -114,9 +133,6 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
         error ??= settings is null ? new ApiError(400, "the body must be a JSON object") : settings.Validate();
         return error is null ? (settings, null) : (null, error);
     }
-
-    private async Task<string?> FindServerAsync(string id, CancellationToken cancellationToken) =>
-        id is { Length: > 0 and <= 64 } && await store.GetServerAsync(id, cancellationToken) is { } server ? server.Id : null;
 
     private async Task<Results<Created<MuteView>, ErrorResult>> AddMuteAsync(string id, HttpContext context)
     {

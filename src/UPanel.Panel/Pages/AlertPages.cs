@@ -31,6 +31,10 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
     public static void Map(RouteGroupBuilder pages)
     {
         pages.MapGet("/alerts", ([FromServices] AlertPages e, HttpContext context, [FromQuery] string? server, [FromQuery] string? kind) => e.AlertsAsync(context, server, kind, null));
+        pages.MapGet("/alerts/rules", ([FromServices] AlertPages e, HttpContext context) => e.RulesPageAsync(context, null, null, null, null));
+        pages.MapPost("/alerts/rules", ([FromServices] AlertPages e, HttpContext context) => e.SaveRulesAsync(context, null));
+        pages.MapGet("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.RulesPageAsync(context, id, null, null, null));
+        pages.MapPost("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.SaveRulesAsync(context, id));
         pages.MapPost("/alert-channels/{id}/test", ([FromServices] AlertPages e, HttpContext context, string id) => e.TestChannelAsync(context, id));
         pages.MapPost("/servers/{id}/mutes", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm] string? container, [FromForm(Name = "for")] string? length) =>
             e.MuteAsync(context, id, container, length));
@@ -53,7 +57,8 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         var deliveries = history.Count == 0 ? [] : await alerts.ListDeliveriesAsync(null, history.Min(e => e.Id), cancellationToken) ?? [];
         var sent = deliveries.ToLookup(d => d.EventId);
 
-        var html = new StringBuilder("<h1>Alerts</h1>").Append(notice);
+        var html = new StringBuilder("<h1>Alerts</h1>").Append(notice)
+            .Append("<p class=\"hint\"><a href=\"/alerts/rules\" id=\"rules-link\">Alert rules</a>: what fires, when, and how often it is sent again.</p>");
         html.Append("<section><h2>Firing <span class=\"status").Append(firing.Count > 0 ? " offline" : " online").Append("\" id=\"firing-count\">").Append(firing.Count).Append("</span></h2>");
         if (firing.Count == 0)
         {
@@ -171,7 +176,51 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         }
 
         html.Append("</select><button type=\"submit\">Mute</button><span class=\"hint\">Maintenance: alerts are recorded, not sent.</span></form>")
-            .Append("<p class=\"hint\"><a href=\"/alerts?server=").Append(E(serverId)).Append("\">This server's alert history</a></p></section>");
+            .Append("<p class=\"hint\"><a href=\"/alerts?server=").Append(E(serverId)).Append("\">This server's alert history</a> · <a href=\"/servers/")
+            .Append(E(serverId)).Append("/rules\" id=\"server-rules-link\">Its alert rules</a></p></section>");
+    }
+
+    /// <summary>The panel-wide rules (<paramref name="serverId"/> null) or a server's own, as a form.</summary>
+    private async Task<IResult> RulesPageAsync(HttpContext context, string? serverId, IFormCollection? typed, ApiError? error, string? notice)
+    {
+        var cancellationToken = context.RequestAborted;
+        var panel = await alerts.GetRuleSettingsAsync(AlertStore.PanelScope, cancellationToken);
+        var html = new StringBuilder();
+        string form;
+        if (serverId is null)
+        {
+            html.Append("<p class=\"crumbs\"><a href=\"/alerts\">Alerts</a> ›</p><h1>Alert rules</h1>")
+                .Append("<p class=\"hint\">For every server, unless its own rules (on its page) say otherwise.</p>");
+            form = RulesForm.Render(context, "/alerts/rules", "default", panel, AlertRuleSettings.Of(new AlertRules()), typed, error);
+        }
+        else if (serverId.Length <= 64 && await store.GetServerAsync(serverId, cancellationToken) is { } server)
+        {
+            html.Append("<p class=\"crumbs\"><a href=\"/\">Servers</a> › <a href=\"/servers/").Append(E(server.Id)).Append("\">").Append(E(server.Hostname))
+                .Append("</a> ›</p><h1>Alert rules of ").Append(E(server.Hostname)).Append("</h1><p class=\"hint\">Blank fields follow the <a href=\"/alerts/rules\">panel-wide rules</a>.</p>");
+            form = RulesForm.Render(
+                context, $"/servers/{server.Id}/rules", "panel-wide", await alerts.GetRuleSettingsAsync(server.Id, cancellationToken), AlertRuleSettings.Of(panel.Apply(new AlertRules())), typed, error);
+        }
+        else
+        {
+            return Page(context, "No such server", "<h1>No such server</h1><p><a href=\"/\">Back to the servers</a>.</p>", status: StatusCodes.Status404NotFound);
+        }
+
+        html.Append(notice).Append(form);
+        return Page(context, "Alert rules", html.ToString(), status: error is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+    }
+
+    private async Task<IResult> SaveRulesAsync(HttpContext context, string? serverId)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var (settings, error) = RulesForm.Read(form);
+        if (settings is null)
+        {
+            return await RulesPageAsync(context, serverId, form, error, null);
+        }
+
+        return await api.SaveRulesAsync(serverId, settings, context.RequestAborted) is null
+            ? await RulesPageAsync(context, serverId, null, null, null)
+            : await RulesPageAsync(context, serverId, null, null, "<div class=\"notice\" id=\"rules-result\"><p>Saved.</p></div>");
     }
 
     private async Task<IResult> TestChannelAsync(HttpContext context, string id)

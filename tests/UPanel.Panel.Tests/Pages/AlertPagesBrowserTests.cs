@@ -93,6 +93,47 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
         Assert.Empty((await _panel.AdminGetAsync("/api/admin/mutes")).GetProperty("mutes").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Rule_settings_are_set_on_the_pages_with_the_field_named_when_refused()
+    {
+        var server = await _panel.NewServerAsync("rules-host");
+        var page = await _browser.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        await page.ClickAsync("#rules-link");
+
+        Assert.Equal("90", await page.GetAttributeAsync("input[name=cpu_percent]", "placeholder"));
+        Assert.Equal("default (on)", await page.TextContentAsync("select[name=ram_high] option[value='']"));
+
+        await page.FillAsync("input[name=cpu_percent]", "101");
+        await page.FillAsync("input[name=repeat_every_seconds]", "3600");
+        await page.ClickAsync("#rules button[type=submit]");
+        Assert.Equal("Not saved: cpu_percent: must be a finite number between 10 and 100", await page.TextContentAsync("#rules-result"));
+        Assert.Equal(("101", "true", "3600"), (await page.InputValueAsync("input[name=cpu_percent]"), await page.GetAttributeAsync("input[name=cpu_percent]", "aria-invalid"), await page.InputValueAsync("input[name=repeat_every_seconds]")));
+        Assert.Equal(0, (await _panel.AdminGetAsync("/api/admin/alert-rules")).GetProperty("repeat_every_seconds").GetInt32());
+
+        await page.FillAsync("input[name=cpu_percent]", "70");
+        await page.SelectOptionAsync("select[name=ram_high]", "false");
+        await page.ClickAsync("#rules button[type=submit]");
+        Assert.Equal("Saved.", await page.TextContentAsync("#rules-result"));
+        var panel = await _panel.AdminGetAsync("/api/admin/alert-rules");
+        Assert.Equal((70, false, 3600), (panel.GetProperty("cpu_percent").GetDouble(), panel.GetProperty("ram_high").GetBoolean(), panel.GetProperty("repeat_every_seconds").GetInt32()));
+
+        // A server's own rules: blank follows the panel-wide ones, shown as placeholders.
+        await page.GotoAsync(new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}").ToString());
+        await page.ClickAsync("#server-rules-link");
+        Assert.Equal(("70", "panel-wide (off)"), (await page.GetAttributeAsync("input[name=cpu_percent]", "placeholder"), await page.TextContentAsync("select[name=ram_high] option[value='']")));
+        await page.FillAsync("input[name=cpu_percent]", "abc");
+        await page.ClickAsync("#rules button[type=submit]");
+        Assert.Equal("Not saved: cpu_percent: must be a number (a dot for decimals) or blank", await page.TextContentAsync("#rules-result"));
+        await page.FillAsync("input[name=cpu_percent]", "80.5");
+        await page.ClickAsync("#rules button[type=submit]");
+        Assert.Equal("Saved.", await page.TextContentAsync("#rules-result"));
+        var own = await _panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}/alert-rules");
+        Assert.Equal("""{"cpu_percent":80.5}""", own.GetProperty("own").GetRawText());
+        Assert.Equal(3600, own.GetProperty("effective").GetProperty("repeat_every_seconds").GetInt32());
+    }
+
     /// <remarks>Forms bind their fields before any endpoint filter runs: a forged post once answered 500 there.</remarks>
     [Fact]
     public async Task Forms_posted_without_their_anti_forgery_token_are_refused_and_change_nothing()
