@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using UPanel.Contracts;
+
+// ingest URL PANEL_PID SERVERS CONNECTIONS SECONDS (admin key in UPANEL_ADMIN_KEY)
+// Registers SERVERS servers through the API, then for SECONDS each: the ceiling (GET /healthz, no body, no database)
+// and heartbeats (real bodies with 20 containers, fresh heartbeat_id, increasing seq, one server after another), from
+// CONNECTIONS concurrent connections. Prints one line per phase: requests/s, p50, p99, errors, and the panel's CPU
+// (utime + stime of PANEL_PID over the phase) and RSS at its end.
+var url = new Uri(args[0]);
+var panelPid = int.Parse(args[1], CultureInfo.InvariantCulture);
+var serverCount = int.Parse(args[2], CultureInfo.InvariantCulture);
+var connections = int.Parse(args[3], CultureInfo.InvariantCulture);
+var seconds = int.Parse(args[4], CultureInfo.InvariantCulture);
+var adminKey = Environment.GetEnvironmentVariable("UPANEL_ADMIN_KEY") ?? throw new InvalidOperationException("set UPANEL_ADMIN_KEY");
+
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseCookies = false }) { BaseAddress = url };
+var servers = new List<(string Id, string Token)>();
+for (var i = 0; i < serverCount; i++)
+{
+    var install = await PostAsync("/api/admin/install-tokens", adminKey, "{}");
+    var registration = await PostAsync("/api/agent/register", install.GetProperty("install_token").GetString()!, JsonSerializer.Serialize(
+        new RegisterRequest { Hostname = $"ingest-{i:D4}", OsVersion = "Debian 12", CpuCores = 2, RamMb = 4096, DiskGb = 100, AgentVersion = "1.0.0", MachineId = Guid.NewGuid().ToString("N") },
+        ContractsJsonContext.Default.RegisterRequest));
+    servers.Add((registration.GetProperty("server_id").GetString()!, registration.GetProperty("agent_token").GetString()!));
+}
+
+var containers = Enumerable.Range(0, 20).Select(i => new ContainerInfo
+{
+    Id = $"{i:x12}",
+    Name = $"app_{i}",
+    Image = "registry.example.com/app:1.2.3",
+    Status = "running",
+    Health = i % 5 == 0 ? "healthy" : "none",
+    UptimeSeconds = 86400,
+    CpuPercent = 1.5,
+    MemoryMb = 128,
+    RestartCount = 0,
+}).ToList();
+var seqs = new long[serverCount];
+var next = -1;
+
+Console.WriteLine($"{"phase",-10} {"requests/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"panel CPU ms/req",17} {"panel RSS MB",13}");
+var (ceiling, _) = await RunAsync("ceiling", () => new HttpRequestMessage(HttpMethod.Get, "/healthz"));
+var (ingest, accepted) = await RunAsync("heartbeat", () =>
+{
+    var n = Interlocked.Increment(ref next);
+    var server = n % serverCount;
+    var (id, token) = servers[server];
+    var heartbeat = new Heartbeat
+    {
+        ServerId = id,
+        Timestamp = DateTimeOffset.UtcNow,
+        Metrics = new HostMetrics { CpuPercent = 12.5, RamUsedMb = 1024, RamTotalMb = 4096, DiskUsedGb = 45, DiskTotalGb = 100, LoadAverage = [0.5, 0.4, 0.3], NetworkInBytes = n, NetworkOutBytes = n },
+        Containers = containers,
+        AgentVersion = "1.0.0",
+        HeartbeatId = Guid.NewGuid().ToString("N"),
+        Seq = Interlocked.Increment(ref seqs[server]),
+    };
+    var request = new HttpRequestMessage(HttpMethod.Post, "/api/agent/heartbeat")
+    {
+        Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(heartbeat, ContractsJsonContext.Default.Heartbeat)),
+    };
+    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    return request;
+});
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"heartbeats/s as a share of the ceiling: {ingest / ceiling:P0}"));
+Console.WriteLine($"heartbeats accepted: {accepted}");
+
+async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequestMessage> make)
+{
+    var latencies = new List<double>[connections];
+    var errors = 0L;
+    var cpuBefore = CpuMilliseconds(panelPid);
+    var clock = Stopwatch.StartNew();
+    var end = TimeSpan.FromSeconds(seconds);
+    await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
+    {
+        var mine = latencies[worker] = [];
+        while (clock.Elapsed < end)
+        {
+            using var request = make();
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                using var response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref errors);
+            }
+
+            mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+    }));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var cpu = CpuMilliseconds(panelPid) - cpuBefore;
+    var all = latencies.SelectMany(l => l).Order().ToArray();
+    var rate = all.Length / elapsed;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {RssMegabytes(panelPid),13:F1}"));
+    return (rate, all.Length - errors);
+}
+
+async Task<JsonElement> PostAsync(string path, string bearer, string body)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+    using var response = await http.SendAsync(request);
+    var text = await response.Content.ReadAsStringAsync();
+    return response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement.Clone() : throw new InvalidOperationException($"{path}: HTTP {(int)response.StatusCode} {text}");
+}
+
+// Nearest rank: the smallest value with at least p of the samples at or below it.
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+// utime + stime of the whole process (fields 14 and 15 of /proc/PID/stat, after the command's closing parenthesis).
+static double CpuMilliseconds(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000.0 / 100;
+}
+
+static double RssMegabytes(int pid) =>
+    File.ReadLines($"/proc/{pid}/smaps_rollup").Where(l => l.StartsWith("Rss:", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0).First();
