@@ -28,4 +28,7 @@ internal sealed record OverviewRow
     public long? DiskUsedGb { get; init; }
     public long? DiskTotalGb { get; init; }
     public double? Load1 { get; init; }
+
+    /// <summary>Alerts firing on the server now.</summary>
+    public required int Firing { get; init; }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using UPanel.Contracts;
+using UPanel.Panel.Alerts;
 using UPanel.Panel.Api;
 using UPanel.Panel.Api.Admin;
 using UPanel.Panel.Api.Auth;
@@ -23,7 +24,7 @@ namespace UPanel.Panel.Pages;
 /// The pages a person opens: sign-in, the fleet overview, one server (facts, charts, containers, admin actions) and
 /// add-a-server. Rendered here as HTML; the overview and the charts poll small JSON endpoints under <c>/ui</c>.
 /// </summary>
-internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, AlertPages alertPages, InstallTokenIssuer installTokens, PanelOptions options, TimeProvider time)
+internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, AlertStore alerts, AlertPages alertPages, InstallTokenIssuer installTokens, PanelOptions options, TimeProvider time)
 {
     public static readonly IReadOnlyDictionary<string, TimeSpan> Ranges = new Dictionary<string, TimeSpan>
     {
@@ -152,11 +153,13 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
     {
         var now = time.GetUtcNow();
         var servers = await store.ListServersAsync(cancellationToken);
-        IReadOnlyList<OverviewRow> rows = [.. servers.Select(s => Row(s, now)).OrderBy(r => r.Rank).ThenBy(r => r.Hostname, StringComparer.OrdinalIgnoreCase)];
+        var firing = (await alerts.ListFiringAsync(null, cancellationToken)).CountBy(a => a.ServerId).ToDictionary();
+        IReadOnlyList<OverviewRow> rows = [.. servers.Select(s => Row(s, now, firing.GetValueOrDefault(s.Id))).OrderBy(r => r.Rank).ThenBy(r => r.Hostname, StringComparer.OrdinalIgnoreCase)];
         return TypedResults.Ok(rows);
     }
 
-    internal static OverviewRow Row(ServerRecord server, DateTimeOffset now)
+    /// <param name="firing">How many alerts fire on the server.</param>
+    internal static OverviewRow Row(ServerRecord server, DateTimeOffset now, int firing)
     {
         var view = AdminEndpoints.View(server, now);
         var latest = AdminEndpoints.Latest(server);
@@ -175,7 +178,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             {
                 "offline" => 0,
                 "stale" => 1,
-                "online" when unhealthy + restarting > 0 => 2,
+                "online" when unhealthy + restarting + firing > 0 => 2,
                 "online" when exited > 0 => 3,
                 "never_seen" => 4,
                 "online" => 5,
@@ -196,6 +199,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             DiskUsedGb = metrics?.DiskUsedGb,
             DiskTotalGb = metrics?.DiskTotalGb,
             Load1 = metrics?.LoadAverage is [var load1, ..] ? load1 : null,
+            Firing = firing,
         };
     }
 

@@ -39,6 +39,13 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
         var page = await _browser.NewPageAsync();
         await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
 
+        // The overview marks a server with alerts firing, linked to its history, and puts it first.
+        await page.GotoAsync(_panel.BaseAddress.ToString());
+        Assert.Equal("1 firing", await page.TextContentAsync($"#servers tr[data-id='{web.ServerId}'] a.firing"));
+        Assert.Equal($"/alerts?server={web.ServerId}", await page.GetAttributeAsync($"#servers tr[data-id='{web.ServerId}'] a.firing", "href"));
+        Assert.Equal(0, await page.Locator($"#servers tr[data-id='{db.ServerId}'] a.firing").CountAsync());
+        Assert.Equal(web.ServerId, await page.GetAttributeAsync("#servers tbody tr:first-child", "data-id"));
+
         await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
 
         Assert.Equal("1", await page.TextContentAsync("#firing-count"));

@@ -55,7 +55,8 @@
         var version = el("td", { "class": "version" }, [el("span", { text: r.agent_version })]);
         if (r.behind) version.appendChild(el("span", { "class": "tag warn", title: "target " + r.target_agent_version, text: "behind " + r.target_agent_version }));
         body.appendChild(el("tr", { "data-id": r.id, "data-status": r.status }, [
-          el("td", {}, [el("a", { href: "/servers/" + encodeURIComponent(r.id), text: r.hostname })]),
+          el("td", {}, [el("a", { href: "/servers/" + encodeURIComponent(r.id), text: r.hostname })].concat(r.firing
+            ? [el("a", { "class": "tag firing", href: "/alerts?server=" + encodeURIComponent(r.id), text: r.firing + " firing" })] : [])),
           el("td", {}, [el("span", { "class": "status " + r.status, text: r.status.replace("_", " ") }), el("span", { "class": "ago", text: ago(r.last_seen_seconds_ago) })]),
           version,
           containers,
