@@ -44,7 +44,8 @@ public sealed partial class AgentFaultTests : IDisposable
         Assert.Equal(produced.Count - left, stored.Count); // lost: 0 (left is still on disk, not lost)
         Assert.Equal(stored.Count, stored.Select(h => h.HeartbeatId).Distinct().Count()); // duplicated: 0
         Assert.Subset(produced.ToHashSet(), stored.Select(h => h.HeartbeatId).ToHashSet());
-        Assert.Equal(stored.OrderBy(h => h.Timestamp).Select(h => h.Seq), stored.Select(h => h.Seq).Order());
+        // Timestamps are whole seconds: two samples in one second tie, and their seqs may come in either order there.
+        Assert.Equal(stored.OrderBy(h => h.Timestamp).ThenBy(h => h.Seq).Select(h => h.Seq), stored.Select(h => h.Seq).Order());
 
         // The heartbeats whose answers were lost were sent again with the same id, and stored once.
         foreach (var lost in proxy.Requests.Where(r => r.Fault == Fault.LoseAnswer))
@@ -90,7 +91,8 @@ public sealed partial class AgentFaultTests : IDisposable
         var sent = Delivered().Matches(first.Output + second.Output).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Distinct().ToList();
         Assert.Equal(sent.Order(), stored.Select(h => h.Seq).Order());
         Assert.Equal(stored.Count, stored.Select(h => h.Seq).Distinct().Count());
-        Assert.Equal(stored.OrderBy(h => h.Timestamp).Select(h => h.Seq), stored.Select(h => h.Seq).Order());
+        // Timestamps are whole seconds: two samples in one second tie, and their seqs may come in either order there.
+        Assert.Equal(stored.OrderBy(h => h.Timestamp).ThenBy(h => h.Seq).Select(h => h.Seq), stored.Select(h => h.Seq).Order());
         Assert.True(stored.Count >= queuedAtStop + 3, $"{stored.Count} stored, {queuedAtStop} were queued at the restart");
         Assert.DoesNotContain(server.AgentToken, first.Output + second.Output);
     }
@@ -134,7 +136,8 @@ public sealed partial class AgentFaultTests : IDisposable
         var sent = Delivered().Matches(last.Output).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Distinct().ToList();
         Assert.Equal(sent.Order(), stored.Select(h => h.Seq).Order());
         Assert.Equal(stored.Count, stored.Select(h => h.HeartbeatId).Distinct().Count());
-        Assert.Equal(stored.OrderBy(h => h.Timestamp).Select(h => h.Seq), stored.Select(h => h.Seq).Order());
+        // Timestamps are whole seconds: two samples in one second tie, and their seqs may come in either order there.
+        Assert.Equal(stored.OrderBy(h => h.Timestamp).ThenBy(h => h.Seq).Select(h => h.Seq), stored.Select(h => h.Seq).Order());
         Assert.True(stored.Count > written, $"{stored.Count} stored, {written} were written by the killed agents");
         Assert.Equal(sent.Take(written), sent.Order().Take(written)); // the backlog went first, oldest first
         Assert.All(QueueFiles(), f => Assert.DoesNotContain(server.AgentToken, File.ReadAllText(f)));
