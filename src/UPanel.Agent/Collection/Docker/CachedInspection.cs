@@ -3,7 +3,7 @@ namespace UPanel.Agent.Collection.Docker;
 /// <summary>What one inspection told about a container, kept until its list entry changes or an event invalidates it.</summary>
 internal sealed record CachedInspection(
     string ChangeKey,
-    string Health,
+    ContainerHealth Health,
     DateTimeOffset? StartedAt,
     int RestartCount,
     int ExitCode,

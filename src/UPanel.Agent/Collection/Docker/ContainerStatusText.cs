@@ -95,14 +95,14 @@ internal static class ContainerStatusText
     }
 
     /// <summary>Health from the text when no inspection is at hand: "(healthy)", "(unhealthy)", "(health: starting)".</summary>
-    public static string HealthFromStatus(string? status) =>
+    public static ContainerHealth HealthFromStatus(string? status) =>
         status switch
         {
-            null => "none",
-            _ when status.Contains("(healthy)", StringComparison.Ordinal) => "healthy",
-            _ when status.Contains("(unhealthy)", StringComparison.Ordinal) => "unhealthy",
-            _ when status.Contains("(health: starting)", StringComparison.Ordinal) => "starting",
-            _ => "none",
+            null => ContainerHealth.None,
+            _ when status.Contains("(healthy)", StringComparison.Ordinal) => ContainerHealth.Healthy,
+            _ when status.Contains("(unhealthy)", StringComparison.Ordinal) => ContainerHealth.Unhealthy,
+            _ when status.Contains("(health: starting)", StringComparison.Ordinal) => ContainerHealth.Starting,
+            _ => ContainerHealth.None,
         };
 
     /// <summary>

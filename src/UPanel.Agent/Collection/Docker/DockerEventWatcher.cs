@@ -12,7 +12,7 @@ namespace UPanel.Agent.Collection.Docker;
 /// after a reconnect forgets all inspections and asks for a heartbeat, since events may have been missed. Runs until
 /// <see cref="RunAsync"/>'s token is cancelled.
 /// </summary>
-internal sealed class DockerEventWatcher(DockerContainerSource source, Action onChange, ILogger logger, TimeProvider timeProvider)
+internal sealed class DockerEventWatcher(IContainerEventSink source, Action onChange, ILogger logger, TimeProvider timeProvider)
 {
     /// <summary>The engine's filter: container events that change what a heartbeat shows. health_status is matched as a
     /// prefix by the engine ("health_status: unhealthy"); exec_* events are deliberately not asked for. Podman (4.3)
@@ -77,7 +77,7 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 IsConnected = false;
-                source.SetEventStreamLive(false);
+                source.StreamClosed();
                 throw;
             }
             catch (Exception ex)
@@ -91,7 +91,7 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
             }
 
             IsConnected = false;
-            source.SetEventStreamLive(false);
+            source.StreamClosed();
             var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
             if (loggedFailure != DockerFailure.KindOf(failure))
             {
@@ -107,12 +107,11 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
     private void MarkConnected(bool reconnect)
     {
         IsConnected = true;
-        source.SetEventStreamLive(true);
+        // Whatever happened while the stream was down is unknown: after a gap the source re-inspects everything.
+        source.StreamOpened(eventsMayHaveBeenMissed: reconnect);
         Log.EventStreamConnected(logger, source.Endpoint);
         if (reconnect)
         {
-            // Whatever happened while the stream was down is unknown: re-inspect everything and report now.
-            source.InvalidateAll();
             onChange();
         }
     }
@@ -127,7 +126,7 @@ internal sealed class DockerEventWatcher(DockerContainerSource source, Action on
         Interlocked.Increment(ref _events);
         var action = dockerEvent.Action ?? string.Empty;
         Log.EventReceived(logger, action, id.Length > 12 ? id[..12] : id);
-        source.Invalidate(id);
+        source.ContainerChanged(id);
         onChange();
     }
 }

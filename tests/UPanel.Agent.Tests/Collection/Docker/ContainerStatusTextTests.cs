@@ -40,7 +40,7 @@ public sealed class ContainerStatusTextTests
     [InlineData("Up 1 second (health: starting)", "starting")]
     [InlineData("Up 1 minute", "none")]
     public void Health_can_be_read_from_the_text_when_no_inspection_is_at_hand(string status, string health) =>
-        Assert.Equal(health, ContainerStatusText.HealthFromStatus(status));
+        Assert.Equal(health, ContainerStatusText.HealthFromStatus(status).ToWire());
 
     [Theory]
     [InlineData("Exited (3) 2 hours ago", 3)]

@@ -17,7 +17,7 @@ public sealed class QuietEventStreamTests
         var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-quiet", [], "sleep", "3600");
         try
         {
-            source.SetEventStreamLive(true); // what DockerEventWatcher does once its stream is open
+            source.StreamOpened(eventsMayHaveBeenMissed: false); // what DockerEventWatcher does once its stream is open
             var t0 = TimeProvider.System.GetTimestamp();
             var first = await source.CollectAsync(TestContext.Current.CancellationToken);
             var t1 = TimeProvider.System.GetTimestamp();
@@ -54,7 +54,7 @@ public sealed class QuietEventStreamTests
         var time = new FakeTimeProvider();
         using var source = new DockerContainerSource(
             relay.DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time, timeout, TimeSpan.Zero);
-        source.SetEventStreamLive(true);
+        source.StreamOpened(eventsMayHaveBeenMissed: false);
         Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
         Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
         Assert.False(source.LastListFromEngine); // the quiet path: the list is reused
