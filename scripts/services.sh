@@ -26,6 +26,8 @@ command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)  # the panel's browser tests (Playwright drives it; it never downloads one)
+# The e-mail alert tests' SMTP server (tests/UPanel.Panel.Tests/Alerts/smtp_server.py), run by Debian's python3.
+[ -f /usr/lib/python3/dist-packages/aiosmtpd/smtp.py ] || need_apt+=(python3-aiosmtpd)
 if ((${#need_apt[@]})); then
   say "installing ${need_apt[*]} (apt)"
   apt-get update -qq

@@ -93,6 +93,7 @@ public sealed class PanelCommandLineTests
     [InlineData("UPANEL_POSTGRES")]
     [InlineData("UPANEL_ADMIN_KEY")]
     [InlineData("UPANEL_TOKEN_KEY")]
+    [InlineData("UPANEL_SMTP_PASSWORD")]
     public void A_secret_is_read_from_its_file_variable_and_not_from_both(string name)
     {
         var file = Path.GetTempFileName();
@@ -108,6 +109,7 @@ public sealed class PanelCommandLineTests
             {
                 "UPANEL_POSTGRES" => parsed.Options.PostgresConnectionString,
                 "UPANEL_ADMIN_KEY" => parsed.Options.AdminKey,
+                "UPANEL_SMTP_PASSWORD" => parsed.Options.SmtpPassword,
                 _ => parsed.Options.TokenKey,
             };
             Assert.Equal("Host=db;Password=from-a-docker-secret", value);

@@ -205,24 +205,25 @@ internal sealed class AlertStore(SqlDialect dialect)
     {
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "INSERT INTO alert_channels (id, kind, url, secret, created_at) VALUES (@id, @kind, @url, @secret, @now)");
+        await using var command = Command(connection, null, "INSERT INTO alert_channels (id, kind, url, secret, created_at, email) VALUES (@id, @kind, @url, @secret, @now, @email)");
         Db.Add(command, "id", channel.Id);
         Db.Add(command, "kind", channel.Kind);
         Db.Add(command, "url", channel.Url);
         Db.Add(command, "secret", channel.Secret);
         Db.Add(command, "now", now);
+        Db.Add(command, "email", channel.Email is { } email ? JsonSerializer.Serialize(email, PanelJsonContext.Default.EmailSettings) : null);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<AlertChannel>> ListChannelsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT id, kind, url, secret, created_at FROM alert_channels ORDER BY created_at, id");
+        await using var command = Command(connection, null, "SELECT id, kind, url, secret, created_at, email FROM alert_channels ORDER BY created_at, id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var channels = new List<AlertChannel>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            channels.Add(new AlertChannel(reader.GetString(0), reader.GetString(1), reader.GetString(2), Db.String(reader, 3), Db.Time(reader, 4)!.Value));
+            channels.Add(ReadChannel(reader, 0));
         }
 
         return channels;
@@ -361,7 +362,8 @@ internal sealed class AlertStore(SqlDialect dialect)
         foreach (var id in claimed.Order())
         {
             await using var command = Command(details, null, """
-                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted, o.id, o.attempts, o.repeat_number, c.id, c.kind, c.url, c.secret
+                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted, o.id, o.attempts, o.repeat_number,
+                       c.id, c.kind, c.url, c.secret, c.created_at, c.email
                 FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id JOIN servers s ON s.id = e.server_id
                 JOIN alert_channels c ON c.id = o.channel_id WHERE o.id = @id
                 """);
@@ -374,7 +376,7 @@ internal sealed class AlertStore(SqlDialect dialect)
                     (int)reader.GetInt64(10),
                     (int)reader.GetInt64(11),
                     ReadEvent(reader, 0),
-                    new AlertChannel(reader.GetString(12), reader.GetString(13), reader.GetString(14), Db.String(reader, 15), default)));
+                    ReadChannel(reader, 12)));
             }
         }
 
@@ -398,6 +400,15 @@ internal sealed class AlertStore(SqlDialect dialect)
         Db.Add(command, "error", error);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>A channel from id, kind, url, secret, created_at, email at <paramref name="first"/> on.</summary>
+    private static AlertChannel ReadChannel(DbDataReader reader, int first) => new(
+        reader.GetString(first),
+        reader.GetString(first + 1),
+        reader.GetString(first + 2),
+        Db.String(reader, first + 3),
+        Db.Time(reader, first + 4)!.Value,
+        Db.String(reader, first + 5) is { } email ? JsonSerializer.Deserialize(email, PanelJsonContext.Default.EmailSettings) : null);
 
     private static AlertEvent ReadEvent(DbDataReader reader, int first) => new(
         reader.GetInt64(first),

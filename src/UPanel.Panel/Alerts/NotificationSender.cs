@@ -8,7 +8,7 @@ namespace UPanel.Panel.Alerts;
 /// doubling to an hour, at most <see cref="MaxAttempts"/>). Woken at once when an evaluation wrote notifications, and
 /// every <see cref="PollInterval"/> for retries and for what another panel wrote. A dead channel delays only itself.
 /// </summary>
-internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, ILogger<NotificationSender> logger) : BackgroundService
+internal sealed class NotificationSender(AlertStore alerts, EmailSender email, TimeProvider time, ILogger<NotificationSender> logger) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
@@ -109,9 +109,14 @@ internal sealed class NotificationSender(AlertStore alerts, TimeProvider time, I
         await alerts.FailedAsync(notification.OutboxId, claimedAt + delay, error, cancellationToken);
     }
 
-    /// <summary>Posts one notification: null when the channel took it (2xx), else why not, as the delivery log shows it.</summary>
+    /// <summary>Posts (or mails) one notification: null when the channel took it (2xx), else why not, as the delivery log shows it.</summary>
     public async Task<string?> PostAsync(Notification notification, CancellationToken cancellationToken)
     {
+        if (notification.Channel.Email is { } settings)
+        {
+            return await email.SendAsync(notification, settings, cancellationToken);
+        }
+
         try
         {
             using var request = NotificationPayload.Request(notification);

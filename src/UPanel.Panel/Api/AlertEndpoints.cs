@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -46,10 +45,10 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
         admin.MapDelete("/mutes/{id}", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.DeleteMuteAsync(id, cancellationToken))
             .WithName("DeleteMute").WithSummary("End a mute now: an alert still firing that it held back is sent");
         admin.MapPost("/alert-channels", ([FromServices] AlertEndpoints e, HttpContext context) => e.AddChannelAsync(context))
-            .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 in X-UPanel-Signature), Slack, Discord or ntfy")
+            .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 in X-UPanel-Signature), Slack, Discord, ntfy or e-mail (SMTP with STARTTLS)")
             .AcceptsJson<AlertChannelRequest>();
         admin.MapGet("/alert-channels", ([FromServices] AlertEndpoints e, CancellationToken cancellationToken) => e.ListChannelsAsync(cancellationToken))
-            .WithName("ListAlertChannels").WithSummary("The notification channels (URLs up to their host, no secrets)");
+            .WithName("ListAlertChannels").WithSummary("The notification channels (URLs up to their host, no secrets or passwords)");
         admin.MapDelete("/alert-channels/{id}", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.DeleteChannelAsync(id, cancellationToken))
             .WithName("DeleteAlertChannel").WithSummary("Remove a channel and what it has not delivered yet");
         admin.MapPost("/alert-channels/{id}/test", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.TestChannelAsync(id, cancellationToken))
@@ -215,31 +214,15 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
             return new ErrorResult(error ?? ApiError.BadField("kind", "required"));
         }
 
-        if (request.Kind is not { } kind || !NotificationPayload.Kinds.Contains(kind))
+        var (channel, invalid) = AlertChannelValidator.Validate(request, options.SmtpPassword is not null, Ulid.NewUlid().ToString(), time.GetUtcNow());
+        if (channel is null)
         {
-            return new ErrorResult(ApiError.BadField("kind", "must be webhook, slack, discord or ntfy"));
+            return new ErrorResult(invalid!);
         }
 
-        if (request.Url is not { Length: > 0 and <= 2048 } text
-            || !Uri.TryCreate(text, UriKind.Absolute, out var url)
-            || url.Scheme is not ("https" or "http")
-            || url.UserInfo.Length > 0)
-        {
-            return new ErrorResult(ApiError.BadField("url", "must be an absolute http(s) URL of at most 2048 characters, without user:password@"));
-        }
-
-        if (request.Secret is { } given && (kind != "webhook" || !TokenText.IsValid(given) || given.Length < 16 || given.Length > 256))
-        {
-            return new ErrorResult(ApiError.BadField("secret", kind == "webhook"
-                ? "must be 16 to 256 visible ASCII characters (or left out: one is made)"
-                : "only a webhook channel has a secret"));
-        }
-
-        var secret = kind == "webhook" ? request.Secret ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) : null;
-        var channel = new AlertChannel(Ulid.NewUlid().ToString(), kind, url.AbsoluteUri, secret, time.GetUtcNow());
         await alerts.AddChannelAsync(channel, channel.CreatedAt, context.RequestAborted);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Created($"/api/admin/alert-channels/{channel.Id}", View(channel) with { Secret = secret });
+        return TypedResults.Created($"/api/admin/alert-channels/{channel.Id}", View(channel) with { Secret = channel.Secret });
     }
 
     private async Task<Ok<AlertChannelList>> ListChannelsAsync(CancellationToken cancellationToken) =>
@@ -313,7 +296,11 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
     {
         Id = channel.Id,
         Kind = channel.Kind,
-        Url = new Uri(channel.Url).GetLeftPart(UriPartial.Authority) + "/…",
+        Url = channel.Email is null ? new Uri(channel.Url).GetLeftPart(UriPartial.Authority) + "/…" : channel.Url,
         CreatedAt = channel.CreatedAt,
+        From = channel.Email?.From,
+        To = channel.Email?.To,
+        Username = channel.Email?.Username,
+        CaFile = channel.Email?.CaFile,
     };
 }

@@ -21,6 +21,7 @@ namespace UPanel.Panel.Api;
 [JsonSerializable(typeof(AlertChannelRequest))]
 [JsonSerializable(typeof(AlertChannelView))]
 [JsonSerializable(typeof(AlertChannelList))]
+[JsonSerializable(typeof(UPanel.Panel.Alerts.EmailSettings))]
 [JsonSerializable(typeof(AlertEventList))]
 [JsonSerializable(typeof(Alerts.AlertRuleSettings))]
 [JsonSerializable(typeof(ServerAlertRules))]

@@ -125,6 +125,7 @@ internal static class PanelApp
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton(_ => new AlertStore(dialect));
+        builder.Services.AddSingleton<EmailSender>();
         builder.Services.AddSingleton<NotificationSender>();
         builder.Services.AddHostedService(services => services.GetRequiredService<NotificationSender>());
         builder.Services.AddSingleton<AlertService>();

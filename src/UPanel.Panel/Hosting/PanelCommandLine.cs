@@ -25,8 +25,9 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
                                   UPANEL_ADMIN_KEY         admin bearer key (else generated at first start)
                                   UPANEL_TOKEN_KEY         base64 32-byte key sealing rotated tokens (else DIR/token.key)
                                   UPANEL_AGENT_IMAGE       image for update_url (ghcr.io/inte-team/upanel-agent)
-        secrets are environment only (a flag shows in `ps`); UPANEL_POSTGRES_FILE, UPANEL_ADMIN_KEY_FILE and
-        UPANEL_TOKEN_KEY_FILE read one from a file instead (Docker secrets).
+                                  UPANEL_SMTP_PASSWORD     password of the e-mail alert channels that set a username
+        secrets are environment only (a flag shows in `ps`); UPANEL_POSTGRES_FILE, UPANEL_ADMIN_KEY_FILE,
+        UPANEL_TOKEN_KEY_FILE and UPANEL_SMTP_PASSWORD_FILE read one from a file instead (Docker secrets).
         listen address: --urls or ASPNETCORE_URLS (default http://localhost:5000).
         """;
 
@@ -41,6 +42,7 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
             RetentionDays = env("UPANEL_RETENTION_DAYS") is { } days ? ParseInt("UPANEL_RETENTION_DAYS", days, 1, 36500) : options.RetentionDays,
             AdminKey = Secret("UPANEL_ADMIN_KEY", env),
             TokenKey = Secret("UPANEL_TOKEN_KEY", env),
+            SmtpPassword = Secret("UPANEL_SMTP_PASSWORD", env),
             PublicUrl = env("UPANEL_PUBLIC_URL"),
             DefaultHeartbeatSeconds = env("UPANEL_HEARTBEAT_SECONDS") is { } hb ? ParseInt("UPANEL_HEARTBEAT_SECONDS", hb, 5, 3600) : options.DefaultHeartbeatSeconds,
             AgentImage = env("UPANEL_AGENT_IMAGE") ?? options.AgentImage,

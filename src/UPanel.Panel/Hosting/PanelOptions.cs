@@ -20,6 +20,9 @@ internal sealed record PanelOptions
     /// <summary><c>UPANEL_TOKEN_KEY</c>: base64 of 32 bytes sealing a rotated token until it is delivered; else a file in the data dir.</summary>
     public string? TokenKey { get; init; }
 
+    /// <summary><c>UPANEL_SMTP_PASSWORD</c> or <c>UPANEL_SMTP_PASSWORD_FILE</c> (environment only): the password of e-mail channels that set a username.</summary>
+    public string? SmtpPassword { get; init; }
+
     /// <summary><c>--public-url</c> / <c>UPANEL_PUBLIC_URL</c>: the <c>panel_url</c> handed to agents; else the request's host.</summary>
     public string? PublicUrl { get; init; }
 

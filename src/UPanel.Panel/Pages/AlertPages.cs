@@ -125,7 +125,7 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
             html.Append("<table id=\"channels\"><thead><tr><th>Kind</th><th>Where</th><th>Added</th><th></th></tr></thead><tbody>");
             foreach (var channel in channels)
             {
-                html.Append("<tr><td>").Append(E(channel.Kind)).Append("</td><td>").Append(E(AlertEndpoints.View(channel).Url))
+                html.Append("<tr><td>").Append(E(channel.Kind)).Append("</td><td>").Append(E(AlertEndpoints.View(channel).Url + (channel.Email is { } email ? " to " + string.Join(", ", email.To) : "")))
                     .Append("</td><td>").Append(E(Time(channel.CreatedAt))).Append("</td><td><form method=\"post\" action=\"/alert-channels/")
                     .Append(E(channel.Id)).Append("/test\" class=\"inline\">").Append(antiforgery)
                     .Append("<button type=\"submit\">Send test notification</button></form></td></tr>");

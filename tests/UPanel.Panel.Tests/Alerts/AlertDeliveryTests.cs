@@ -166,7 +166,9 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
     }
 
     [Theory]
-    [InlineData("""{"kind":"email","url":"https://example.com/x"}""", "kind")]
+    [InlineData("""{"kind":"sms","url":"https://example.com/x"}""", "kind")]
+    [InlineData("""{"kind":"email","host":"127.0.0.1","from":"a@upanel.example","to":["b@upanel.example"],"username":"u"}""", "username")]
+    [InlineData("""{"kind":"webhook","url":"https://example.com/x","password":"hunter2"}""", "password")]
     [InlineData("""{"kind":"webhook","url":"ftp://example.com/x"}""", "url")]
     [InlineData("""{"kind":"webhook","url":"https://user:pw@example.com/x"}""", "url")]
     [InlineData("""{"kind":"webhook","url":"https://example.com/x","secret":"short"}""", "secret")]

@@ -32,6 +32,9 @@ public abstract class PanelFixture : IAsyncLifetime
 
     internal PanelOptions Options { get; private set; } = new();
 
+    /// <summary>A test class's own settings over the engine's, applied before the panel starts.</summary>
+    internal Func<PanelOptions, PanelOptions> Configure { get; init; } = options => options;
+
     public async ValueTask InitializeAsync()
     {
         var options = await CreateOptionsAsync();
@@ -41,8 +44,8 @@ public abstract class PanelFixture : IAsyncLifetime
             return;
         }
 
-        Options = options;
-        _host = await PanelHost.StartAsync(options);
+        Options = Configure(options);
+        _host = await PanelHost.StartAsync(Options);
     }
 
     /// <summary>Null when the engine cannot be used here; <see cref="UnavailableReason"/> says why.</summary>

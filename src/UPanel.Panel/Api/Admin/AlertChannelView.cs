@@ -5,7 +5,8 @@ namespace UPanel.Panel.Api.Admin;
 
 /// <summary>
 /// A notification channel. <see cref="Url"/> is shown up to its host only (Slack and Discord put their secret in the
-/// path); <see cref="Secret"/> only in the answer that created it.
+/// path; an e-mail channel's is <c>smtp://host:port</c>); <see cref="Secret"/> only in the answer that created it. An
+/// e-mail channel also shows its sender, recipients, username and CA file; its password never.
 /// </summary>
 internal sealed record AlertChannelView
 {
@@ -15,4 +16,8 @@ internal sealed record AlertChannelView
     [JsonConverter(typeof(UtcTimestampConverter))]
     public required DateTimeOffset CreatedAt { get; init; }
     public string? Secret { get; init; }
+    public string? From { get; init; }
+    public IReadOnlyList<string>? To { get; init; }
+    public string? Username { get; init; }
+    public string? CaFile { get; init; }
 }
