@@ -122,6 +122,22 @@ public abstract class AlertEmailTests<TEngine>(SmtpPanelFixture<TEngine> fixture
         await AssertPasswordNeverShownAsync();
     }
 
+    [Fact]
+    public async Task A_relay_that_does_not_offer_starttls_gets_neither_the_message_nor_the_password()
+    {
+        using var plain = (await SmtpTestServer.StartAsync(starttls: false))!;
+        var body = $$"""{"kind":"email","host":"127.0.0.1","port":{{plain.Port}},"from":"{{From}}","to":["ops@upanel.example"],"username":"{{SmtpTestServer.Username}}","ca_file":"{{Smtp.CaFile}}"}""";
+        using var created = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, body);
+        var channelId = (await PanelHost.ReadJsonAsync(created, 201)).GetProperty("id").GetString()!;
+
+        using var response = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/alert-channels/{channelId}/test", Panel.AdminKey);
+
+        var result = await PanelHost.ReadJsonAsync(response, 200);
+        Assert.Equal((false, $"smtp 127.0.0.1:{plain.Port}: the server does not offer STARTTLS, which is required"), (result.GetProperty("delivered").GetBoolean(), result.GetProperty("error").GetString()));
+        Assert.Empty(plain.Received);
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
     [Theory]
     [InlineData("""{"kind":"email","from":"a@upanel.example","to":["b@upanel.example"]}""", "host")]
     [InlineData("""{"kind":"email","host":"smtp example","from":"a@upanel.example","to":["b@upanel.example"]}""", "host")]

@@ -45,7 +45,8 @@ internal sealed class SmtpTestServer : IDisposable
     public const string UnavailableReason = "The e-mail tests need Debian's python3-aiosmtpd (apt-get install python3-aiosmtpd, or source scripts/services.sh).";
 
     /// <summary>Null when aiosmtpd is not installed (<see cref="UnavailableReason"/>).</summary>
-    public static async Task<SmtpTestServer?> StartAsync()
+    /// <param name="starttls">False: a server that offers no STARTTLS (nor AUTH), as a misconfigured relay.</param>
+    public static async Task<SmtpTestServer?> StartAsync(bool starttls = true)
     {
         if (!File.Exists("/usr/bin/python3") || !File.Exists("/usr/lib/python3/dist-packages/aiosmtpd/smtp.py"))
         {
@@ -79,6 +80,7 @@ internal sealed class SmtpTestServer : IDisposable
         {
             Path.Combine(RepositoryRoot.Path, "tests", "UPanel.Panel.Tests", "Alerts", "smtp_server.py"),
             Path.Combine(directory, "server.pem"), Path.Combine(directory, "server.key"), Path.Combine(directory, "mail"), Username, passwordFile,
+            starttls ? "starttls" : "plain",
         })
         {
             start.ArgumentList.Add(arg);
