@@ -34,6 +34,8 @@ internal sealed record AlertRuleSettings
     public bool? ContainerUnhealthy { get; init; }
     public int? UnhealthyForSeconds { get; init; }
     public bool? ContainerRestartLoop { get; init; }
+    public int? RestartLoopRestarts { get; init; }
+    public int? RestartLoopWindowSeconds { get; init; }
     public bool? ContainerDisappeared { get; init; }
     public int? RepeatEverySeconds { get; init; }
 
@@ -49,6 +51,8 @@ internal sealed record AlertRuleSettings
         ?? Checks.Range("load_per_core", LoadPerCore, 0.1, 100)
         ?? Checks.Range("load_for_seconds", LoadForSeconds, 0, MaxDurationSeconds)
         ?? Checks.Range("unhealthy_for_seconds", UnhealthyForSeconds, 0, MaxDurationSeconds)
+        ?? Checks.Range("restart_loop_restarts", RestartLoopRestarts, 2, 100)
+        ?? Checks.Range("restart_loop_window_seconds", RestartLoopWindowSeconds, 60, MaxDurationSeconds)
         ?? (RepeatEverySeconds is { } repeat && repeat != 0 && (repeat < 60 || repeat > MaxRepeatSeconds)
             ? ApiError.BadField("repeat_every_seconds", $"must be 0 (never) or between 60 and {MaxRepeatSeconds}")
             : null);
@@ -82,6 +86,8 @@ internal sealed record AlertRuleSettings
             LoadPerCore = LoadPerCore ?? rules.LoadPerCore,
             LoadFor = Seconds(LoadForSeconds) ?? rules.LoadFor,
             UnhealthyFor = Seconds(UnhealthyForSeconds) ?? rules.UnhealthyFor,
+            RestartLoopRestarts = RestartLoopRestarts ?? rules.RestartLoopRestarts,
+            RestartLoopWindow = Seconds(RestartLoopWindowSeconds) ?? rules.RestartLoopWindow,
             RepeatEvery = RepeatEverySeconds is { } repeat ? (repeat == 0 ? null : TimeSpan.FromSeconds(repeat)) : rules.RepeatEvery,
         };
     }
@@ -109,6 +115,8 @@ internal sealed record AlertRuleSettings
         ContainerUnhealthy = rules.Enabled(AlertKind.ContainerUnhealthy),
         UnhealthyForSeconds = (int)rules.UnhealthyFor.TotalSeconds,
         ContainerRestartLoop = rules.Enabled(AlertKind.ContainerRestartLoop),
+        RestartLoopRestarts = rules.RestartLoopRestarts,
+        RestartLoopWindowSeconds = (int)rules.RestartLoopWindow.TotalSeconds,
         ContainerDisappeared = rules.Enabled(AlertKind.ContainerDisappeared),
         RepeatEverySeconds = rules.RepeatEvery is { } every ? (int)every.TotalSeconds : 0,
     };

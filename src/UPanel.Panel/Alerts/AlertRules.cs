@@ -4,8 +4,8 @@ namespace UPanel.Panel.Alerts;
 
 /// <summary>
 /// The rules' settings in effect for one server: the defaults, then the panel-wide settings, then the server's own,
-/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window,
-/// restart-loop counts) keeps its default.
+/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window)
+/// keeps its default.
 /// </summary>
 internal sealed record AlertRules
 {

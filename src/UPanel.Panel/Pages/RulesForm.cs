@@ -34,7 +34,7 @@ internal static class RulesForm
         ("Container exited", "container_exited", null, null),
         ("Container OOM killed", "container_oom_killed", null, null),
         ("Container unhealthy", "container_unhealthy", null, "unhealthy_for_seconds"),
-        ("Container restart loop", "container_restart_loop", null, null),
+        ("Container restart loop (restarts within s)", "container_restart_loop", ("restart_loop_restarts", "restarts"), "restart_loop_window_seconds"),
         ("Container disappeared", "container_disappeared", null, null),
     ];
 
@@ -162,7 +162,7 @@ internal static class RulesForm
             fields[on] = FieldType.Switch;
             if (level is (var field, _))
             {
-                fields[field] = field is "offline_after_intervals" ? FieldType.Whole : FieldType.Number;
+                fields[field] = field is "offline_after_intervals" or "restart_loop_restarts" ? FieldType.Whole : FieldType.Number;
             }
 
             if (duration is not null)

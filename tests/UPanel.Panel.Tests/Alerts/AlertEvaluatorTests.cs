@@ -205,6 +205,30 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void A_restart_loop_follows_its_settings_two_restarts_within_one_minute()
+    {
+        _rules = new AlertRuleSettings { RestartLoopRestarts = 2, RestartLoopWindowSeconds = 60 }.Apply(new AlertRules());
+        _containers = [Running("loop") with { RestartCount = 0 }];
+        Heartbeat();
+
+        // Two restarts 61 s apart: each has left the window before the next, so no loop.
+        _containers = [Running("loop") with { RestartCount = 1 }];
+        Assert.Empty(Heartbeat(TimeSpan.FromSeconds(10)));
+        _containers = [Running("loop") with { RestartCount = 2 }];
+        Assert.Empty(Heartbeat(TimeSpan.FromSeconds(61)));
+
+        // The next within 60 s of that one is the second in the window: it fires (the default needs 3 within 10 min).
+        _containers = [Running("loop") with { RestartCount = 3 }];
+        var loop = Assert.Single(Heartbeat(TimeSpan.FromSeconds(50)));
+        Assert.Equal((AlertKind.ContainerRestartLoop, true), (loop.Key.Kind, loop.Firing));
+        Assert.StartsWith("container loop (loop:1) restarted 2 times within 60 s", loop.Summary, StringComparison.Ordinal);
+
+        // Quiet for a whole window: resolved.
+        Assert.Empty(Heartbeat(TimeSpan.FromSeconds(30)));
+        Assert.False(Assert.Single(Heartbeat(TimeSpan.FromSeconds(31))).Firing);
+    }
+
+    [Fact]
     public void A_running_container_that_disappears_alerts_and_a_removed_stopped_one_does_not()
     {
         _containers = [Running("web"), Exited("done", 0)];

@@ -21,6 +21,7 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal((90, 300), (rules.GetProperty("disk_percent").GetDouble(), rules.GetProperty("disk_for_seconds").GetInt32()));
         Assert.Equal((2, 300), (rules.GetProperty("load_per_core").GetDouble(), rules.GetProperty("load_for_seconds").GetInt32()));
         Assert.Equal(120, rules.GetProperty("unhealthy_for_seconds").GetInt32());
+        Assert.Equal((3, 600), (rules.GetProperty("restart_loop_restarts").GetInt32(), rules.GetProperty("restart_loop_window_seconds").GetInt32()));
         Assert.Equal(0, rules.GetProperty("repeat_every_seconds").GetInt32());
         string[] switches =
         [
@@ -40,6 +41,10 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
     [InlineData("""{"load_per_core":0}""", "load_per_core")]
     [InlineData("""{"unhealthy_for_seconds":1.5}""", "unhealthy_for_seconds")]
     [InlineData("""{"repeat_every_seconds":30}""", "repeat_every_seconds")]
+    [InlineData("""{"restart_loop_restarts":1}""", "restart_loop_restarts")]
+    [InlineData("""{"restart_loop_restarts":101}""", "restart_loop_restarts")]
+    [InlineData("""{"restart_loop_window_seconds":59}""", "restart_loop_window_seconds")]
+    [InlineData("""{"restart_loop_window_seconds":86401}""", "restart_loop_window_seconds")]
     [InlineData("""{"disk_high":"yes"}""", "disk_high")]
     [InlineData("""{"cpu_percnt":50}""", "cpu_percnt")]
     public async Task A_bad_setting_is_refused_naming_the_field_and_nothing_is_stored(string body, string field)

@@ -12,7 +12,7 @@ public sealed class RulesFormTests
     [Fact]
     public void Every_setting_has_its_field_in_the_form()
     {
-        var all = AlertRuleSettings.Of(new AlertRules { Disabled = [AlertKind.LoadHigh], RepeatEvery = TimeSpan.FromHours(2), CpuPercent = 72.5 });
+        var all = AlertRuleSettings.Of(new AlertRules { Disabled = [AlertKind.LoadHigh], RepeatEvery = TimeSpan.FromHours(2), CpuPercent = 72.5, RestartLoopRestarts = 5, RestartLoopWindow = TimeSpan.FromMinutes(30) });
         var form = new FormCollection(JsonSerializer.SerializeToElement(all, PanelJsonContext.Default.AlertRuleSettings).EnumerateObject()
             .ToDictionary(p => p.Name, p => new StringValues(p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? p.Value.GetRawText() : p.Value.ToString())));
 
@@ -39,6 +39,8 @@ public sealed class RulesFormTests
     [InlineData("offline_after_intervals", "1", "offline_after_intervals: must be between 2 and 100")]
     [InlineData("server_offline", "maybe", "server_offline: must be on, off or blank")]
     [InlineData("repeat_every_seconds", "5", "repeat_every_seconds: must be 0 (never) or between 60 and 604800")]
+    [InlineData("restart_loop_restarts", "2.5", "restart_loop_restarts: must be a whole number or blank")]
+    [InlineData("restart_loop_window_seconds", "30", "restart_loop_window_seconds: must be between 60 and 86400")]
     public void A_bad_field_is_named_with_the_apis_message(string field, string value, string message)
     {
         var (settings, error) = RulesForm.Read(new FormCollection(new() { [field] = value }));
