@@ -201,6 +201,27 @@ internal sealed class AlertStore(SqlDialect dialect)
         return server.Apply(panel.Apply(new AlertRules()));
     }
 
+    /// <summary>
+    /// The rules in effect for any server, from one read of <c>alert_rules</c> (for a list of servers): its own settings
+    /// over the panel-wide ones over the defaults, as <see cref="RulesForAsync"/>.
+    /// </summary>
+    public async Task<Func<string, AlertRules>> RulesForEveryServerAsync(CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<string, AlertRuleSettings>(StringComparer.Ordinal);
+        await using (var connection = await dialect.OpenAsync(cancellationToken))
+        await using (var command = Command(connection, null, "SELECT scope, settings FROM alert_rules"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), PanelJsonContext.Default.AlertRuleSettings) ?? new();
+            }
+        }
+
+        var panel = (stored.GetValueOrDefault(PanelScope) ?? new()).Apply(new AlertRules());
+        return serverId => stored.TryGetValue(serverId, out var own) ? own.Apply(panel) : panel;
+    }
+
     public async Task AddChannelAsync(AlertChannel channel, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var turn = await dialect.WriteTurnAsync(cancellationToken);

@@ -20,6 +20,7 @@ namespace UPanel.Panel.Api;
 /// <summary>The admin API under <c>/api/admin</c>: install tokens, servers and their state, token rotation and revocation.</summary>
 internal sealed class AdminEndpoints(
     IPanelStore store,
+    Alerts.AlertStore alerts,
     InstallTokenIssuer installTokens,
     TokenSealer sealer,
     PanelOptions options,
@@ -41,7 +42,7 @@ internal sealed class AdminEndpoints(
             .WithName("CreateInstallToken").WithSummary("Create an install token (body optional: expires_in_seconds, default 24 h)")
             .AcceptsJson<InstallTokenRequest>(optional: true);
         admin.MapGet("/servers", ([FromServices] AdminEndpoints e, CancellationToken cancellationToken) => e.ListServersAsync(cancellationToken))
-            .WithName("ListServers").WithSummary("Servers with their latest state (online: a heartbeat within 3 intervals)");
+            .WithName("ListServers").WithSummary("Servers with their latest state (online: a heartbeat within offline_after_intervals of its intervals, 3 by default)");
         admin.MapGet("/servers/{id}", ([FromServices] AdminEndpoints e, string id, CancellationToken cancellationToken) => e.GetServerAsync(id, cancellationToken))
             .WithName("GetServer").WithSummary("One server with its latest state");
         admin.MapGet(
@@ -92,11 +93,12 @@ internal sealed class AdminEndpoints(
     {
         var now = time.GetUtcNow();
         var servers = await store.ListServersAsync(cancellationToken);
-        return TypedResults.Ok(new ServerList([.. servers.Select(s => View(s, now))]));
+        var rules = await alerts.RulesForEveryServerAsync(cancellationToken);
+        return TypedResults.Ok(new ServerList([.. servers.Select(s => View(s, now, rules(s.Id).OfflineAfterIntervals))]));
     }
 
     private async Task<Results<Ok<ServerView>, ErrorResult>> GetServerAsync(string id, CancellationToken cancellationToken) =>
-        await FindAsync(id, cancellationToken) is { } server ? TypedResults.Ok(View(server, time.GetUtcNow())) : ErrorResult.NoSuchServer;
+        await FindAsync(id, cancellationToken) is { } server ? TypedResults.Ok(await ViewAsync(server, cancellationToken)) : ErrorResult.NoSuchServer;
 
     private async Task<Results<Ok<HeartbeatPage>, ErrorResult>> GetHeartbeatsAsync(string id, string? limitText, string? beforeText, CancellationToken cancellationToken)
     {
@@ -193,7 +195,7 @@ internal sealed class AdminEndpoints(
 
         await store.RevokeAsync(server.Id, time.GetUtcNow(), cancellationToken);
         Log.ServerRevoked(logger, server.Id);
-        return await FindAsync(id, cancellationToken) is { } revoked ? View(revoked, time.GetUtcNow()) : null;
+        return await FindAsync(id, cancellationToken) is { } revoked ? await ViewAsync(revoked, cancellationToken) : null;
     }
 
     private async Task<Results<Ok<ServerView>, ErrorResult>> RevokeAsync(string id, CancellationToken cancellationToken) =>
@@ -234,7 +236,7 @@ internal sealed class AdminEndpoints(
 
         await store.UpdateSettingsAsync(server.Id, new ServerSettings(request.NextHeartbeatSeconds, request.TargetAgentVersion, request.UpdateUrl), cancellationToken);
         Log.SettingsChanged(logger, server.Id);
-        return (await FindAsync(id, cancellationToken) is { } changed ? View(changed, time.GetUtcNow()) : null, null);
+        return (await FindAsync(id, cancellationToken) is { } changed ? await ViewAsync(changed, cancellationToken) : null, null);
     }
 
     private async Task<ServerRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
@@ -266,10 +268,17 @@ internal sealed class AdminEndpoints(
     internal static Heartbeat? Latest(ServerRecord server) =>
         server.LatestHeartbeatJson is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat) : null;
 
-    /// <summary>Offline after three intervals without a heartbeat (the panel's receive time decides, not the agent's clock).</summary>
-    internal static ServerView View(ServerRecord server, DateTimeOffset now)
+    /// <summary>Also used by the pages: the server now, offline after the intervals its rules say.</summary>
+    internal async Task<ServerView> ViewAsync(ServerRecord server, CancellationToken cancellationToken) =>
+        View(server, time.GetUtcNow(), (await alerts.RulesForAsync(server.Id, cancellationToken)).OfflineAfterIntervals);
+
+    /// <summary>
+    /// Offline after <paramref name="offlineAfterIntervals"/> intervals without a heartbeat (the server's rule setting
+    /// <c>offline_after_intervals</c>, as the offline alert; the panel's receive time decides, not the agent's clock).
+    /// </summary>
+    internal static ServerView View(ServerRecord server, DateTimeOffset now, int offlineAfterIntervals)
     {
-        var offlineAfter = 3 * server.NextHeartbeatSeconds;
+        var offlineAfter = offlineAfterIntervals * server.NextHeartbeatSeconds;
         var online = server.RevokedAt is null && server.LastSeenAt is { } seen && now - seen <= TimeSpan.FromSeconds(offlineAfter);
         var status = server.RevokedAt is not null ? "revoked" : server.LastSeenAt is null ? "never_seen" : online ? "online" : "offline";
         return new ServerView

@@ -6,7 +6,7 @@ internal sealed record OverviewRow
     public required string Id { get; init; }
     public required string Hostname { get; init; }
 
-    /// <summary>online, stale (a heartbeat missed: 2–3 intervals), offline, never_seen or revoked.</summary>
+    /// <summary>online, stale (a heartbeat missed: more than 2 intervals, not yet offline), offline, never_seen or revoked.</summary>
     public required string Status { get; init; }
 
     /// <summary>Lower sorts first: servers with a problem lead.</summary>

@@ -154,14 +154,16 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         var now = time.GetUtcNow();
         var servers = await store.ListServersAsync(cancellationToken);
         var firing = (await alerts.ListFiringAsync(null, cancellationToken)).CountBy(a => a.ServerId).ToDictionary();
-        IReadOnlyList<OverviewRow> rows = [.. servers.Select(s => Row(s, now, firing.GetValueOrDefault(s.Id))).OrderBy(r => r.Rank).ThenBy(r => r.Hostname, StringComparer.OrdinalIgnoreCase)];
+        var rules = await alerts.RulesForEveryServerAsync(cancellationToken);
+        IReadOnlyList<OverviewRow> rows = [.. servers.Select(s => Row(s, now, firing.GetValueOrDefault(s.Id), rules(s.Id).OfflineAfterIntervals)).OrderBy(r => r.Rank).ThenBy(r => r.Hostname, StringComparer.OrdinalIgnoreCase)];
         return TypedResults.Ok(rows);
     }
 
     /// <param name="firing">How many alerts fire on the server.</param>
-    internal static OverviewRow Row(ServerRecord server, DateTimeOffset now, int firing)
+    /// <param name="offlineAfterIntervals">The server's rule setting: offline after this many intervals.</param>
+    internal static OverviewRow Row(ServerRecord server, DateTimeOffset now, int firing, int offlineAfterIntervals)
     {
-        var view = AdminEndpoints.View(server, now);
+        var view = AdminEndpoints.View(server, now, offlineAfterIntervals);
         var latest = AdminEndpoints.Latest(server);
         var containers = latest?.Containers;
         var status = PageStatus(view, now);
@@ -216,7 +218,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         }
 
         var now = time.GetUtcNow();
-        var view = AdminEndpoints.View(server, now);
+        var view = AdminEndpoints.View(server, now, (await alerts.RulesForAsync(server.Id, context.RequestAborted)).OfflineAfterIntervals);
         var latest = AdminEndpoints.Latest(server);
         var status = PageStatus(view, now);
         var html = new StringBuilder();

@@ -135,6 +135,60 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         await Panel.DeleteChannelAsync(channelId);
     }
 
+    [Fact]
+    public async Task The_fleet_status_follows_offline_after_intervals_in_the_api_and_on_the_pages()
+    {
+        var patient = await Panel.NewServerAsync("patient-host");
+        var usual = await Panel.NewServerAsync("usual-host");
+        await Panel.AdminPutAsync($"/api/admin/servers/{patient.ServerId}/alert-rules", """{"offline_after_intervals":5}""");
+        await Panel.HeartbeatOkAsync(patient.AgentToken, Panel.NewHeartbeat(patient.ServerId));
+        await Panel.HeartbeatOkAsync(usual.AgentToken, Panel.NewHeartbeat(usual.ServerId));
+
+        // 200 s of 60 s intervals: past the default 3, within the patient server's 5.
+        Panel.Time.Advance(TimeSpan.FromSeconds(200));
+
+        Assert.Equal(("online", true, 300), Status(await Panel.AdminGetAsync($"/api/admin/servers/{patient.ServerId}")));
+        Assert.Equal(("offline", false, 180), Status(await Panel.AdminGetAsync($"/api/admin/servers/{usual.ServerId}")));
+        var listed = (await Panel.AdminGetAsync("/api/admin/servers")).GetProperty("servers").EnumerateArray().ToList();
+        Assert.Equal(("online", true, 300), Status(listed.Single(s => s.GetProperty("id").GetString() == patient.ServerId)));
+        Assert.Equal(("offline", false, 180), Status(listed.Single(s => s.GetProperty("id").GetString() == usual.ServerId)));
+
+        var (playwright, browser) = await Pages.Browser.LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            var page = await browser.NewPageAsync();
+            await Pages.Browser.SignInAsync(page, Panel.BaseAddress, Panel.AdminKey);
+            async Task<Dictionary<string, string>> OverviewAsync()
+            {
+                var rows = await page.Context.APIRequest.GetAsync(new Uri(Panel.BaseAddress, "/ui/servers.json").ToString());
+                return JsonDocument.Parse(await rows.TextAsync()).RootElement.EnumerateArray()
+                    .ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("status").GetString()!);
+            }
+
+            // Online but a heartbeat missed is "stale" on the pages; offline only past its own setting.
+            var overview = await OverviewAsync();
+            Assert.Equal(("stale", "offline"), (overview[patient.ServerId], overview[usual.ServerId]));
+            await page.GotoAsync(new Uri(Panel.BaseAddress, $"/servers/{patient.ServerId}").ToString());
+            Assert.Equal("stale", await page.TextContentAsync("#status"));
+
+            // A panel-wide change moves every server that has no setting of its own.
+            try
+            {
+                await Panel.AdminPutAsync("/api/admin/alert-rules", """{"offline_after_intervals":4}""");
+                Assert.Equal(("online", true, 240), Status(await Panel.AdminGetAsync($"/api/admin/servers/{usual.ServerId}")));
+                Assert.Equal("stale", (await OverviewAsync())[usual.ServerId]);
+            }
+            finally
+            {
+                await Panel.AdminPutAsync("/api/admin/alert-rules", "{}");
+            }
+        }
+    }
+
+    private static (string?, bool, int) Status(JsonElement server) =>
+        (server.GetProperty("status").GetString(), server.GetProperty("online").GetBoolean(), server.GetProperty("offline_after_seconds").GetInt32());
+
     private static List<string?> Kinds(List<JsonElement> alerts, string serverId) =>
         [.. alerts.Where(a => a.GetProperty("server_id").GetString() == serverId).Select(a => a.GetProperty("kind").GetString())];
 }

@@ -14,7 +14,7 @@ internal sealed record ServerView
     public required long DiskGb { get; init; }
     public string? MachineId { get; init; }
 
-    /// <summary>online, offline (no heartbeat for 3 intervals), never_seen or revoked.</summary>
+    /// <summary>online, offline (no heartbeat for the server's offline_after_intervals, 3 by default), never_seen or revoked.</summary>
     public required string Status { get; init; }
     public required bool Online { get; init; }
     public required string AgentVersion { get; init; }
