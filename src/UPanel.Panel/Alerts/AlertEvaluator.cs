@@ -90,6 +90,28 @@ internal static class AlertEvaluator
                 TimeSpan.Zero,
                 () => $"at the trend of the last {Minutes(rules.DiskForecastWindow)} the disk is full in {Minutes(full!.Value)}",
                 () => "the disk is no longer filling up that fast");
+
+            var behind = Api.AgentUpdate.IsAvailable(server.TargetAgentVersion, server.AgentVersion);
+            Hold(
+                Key(AlertKind.AgentBehind),
+                behind,
+                !behind,
+                rules.AgentBehindFor,
+                () => $"agent {server.AgentVersion} is not at the target version {server.TargetAgentVersion} after {Minutes(rules.AgentBehindFor)} (update it: docker compose pull && docker compose up -d)",
+                () => server.TargetAgentVersion is null ? "no target version is set any more" : $"agent at the target version {server.TargetAgentVersion}");
+
+            // Either way: an agent ahead of the panel stamps its samples in the future, one behind in the past.
+            if (server.ClockSkewSeconds is { } skew)
+            {
+                var off = Math.Abs((long)skew);
+                Hold(
+                    Key(AlertKind.ClockSkew),
+                    off > rules.ClockSkewSeconds,
+                    off <= rules.ClockSkewSeconds / 2,
+                    rules.ClockSkewFor,
+                    () => $"the server's clock is {off} s {(skew > 0 ? "behind" : "ahead of")} the panel's (more than {rules.ClockSkewSeconds} s for {Minutes(rules.ClockSkewFor)}): its heartbeat times are off by as much; run time sync on it (systemd-timesyncd, chrony)",
+                    () => $"the server's clock is within {off} s of the panel's");
+            }
         }
 
         public void Containers()

@@ -9,6 +9,8 @@ internal enum AlertKind
     DiskHigh,
     LoadHigh,
     DiskFullForecast,
+    AgentBehind,
+    ClockSkew,
     ContainerExited,
     ContainerOomKilled,
     ContainerUnhealthy,

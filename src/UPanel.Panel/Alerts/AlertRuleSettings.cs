@@ -29,6 +29,10 @@ internal sealed record AlertRuleSettings
     public double? LoadPerCore { get; init; }
     public int? LoadForSeconds { get; init; }
     public bool? DiskFullForecast { get; init; }
+    public bool? AgentBehind { get; init; }
+    public int? AgentBehindForSeconds { get; init; }
+    public bool? ClockSkew { get; init; }
+    public int? ClockSkewSeconds { get; init; }
     public bool? ContainerExited { get; init; }
     public bool? ContainerOomKilled { get; init; }
     public bool? ContainerUnhealthy { get; init; }
@@ -50,6 +54,8 @@ internal sealed record AlertRuleSettings
         ?? Checks.Range("disk_for_seconds", DiskForSeconds, 0, MaxDurationSeconds)
         ?? Checks.Range("load_per_core", LoadPerCore, 0.1, 100)
         ?? Checks.Range("load_for_seconds", LoadForSeconds, 0, MaxDurationSeconds)
+        ?? Checks.Range("agent_behind_for_seconds", AgentBehindForSeconds, 0, MaxRepeatSeconds)
+        ?? Checks.Range("clock_skew_seconds", ClockSkewSeconds, 5, MaxDurationSeconds)
         ?? Checks.Range("unhealthy_for_seconds", UnhealthyForSeconds, 0, MaxDurationSeconds)
         ?? Checks.Range("restart_loop_restarts", RestartLoopRestarts, 2, 100)
         ?? Checks.Range("restart_loop_window_seconds", RestartLoopWindowSeconds, 60, MaxDurationSeconds)
@@ -85,6 +91,8 @@ internal sealed record AlertRuleSettings
             DiskFor = Seconds(DiskForSeconds) ?? rules.DiskFor,
             LoadPerCore = LoadPerCore ?? rules.LoadPerCore,
             LoadFor = Seconds(LoadForSeconds) ?? rules.LoadFor,
+            AgentBehindFor = Seconds(AgentBehindForSeconds) ?? rules.AgentBehindFor,
+            ClockSkewSeconds = ClockSkewSeconds ?? rules.ClockSkewSeconds,
             UnhealthyFor = Seconds(UnhealthyForSeconds) ?? rules.UnhealthyFor,
             RestartLoopRestarts = RestartLoopRestarts ?? rules.RestartLoopRestarts,
             RestartLoopWindow = Seconds(RestartLoopWindowSeconds) ?? rules.RestartLoopWindow,
@@ -110,6 +118,10 @@ internal sealed record AlertRuleSettings
         LoadPerCore = rules.LoadPerCore,
         LoadForSeconds = (int)rules.LoadFor.TotalSeconds,
         DiskFullForecast = rules.Enabled(AlertKind.DiskFullForecast),
+        AgentBehind = rules.Enabled(AlertKind.AgentBehind),
+        AgentBehindForSeconds = (int)rules.AgentBehindFor.TotalSeconds,
+        ClockSkew = rules.Enabled(AlertKind.ClockSkew),
+        ClockSkewSeconds = rules.ClockSkewSeconds,
         ContainerExited = rules.Enabled(AlertKind.ContainerExited),
         ContainerOomKilled = rules.Enabled(AlertKind.ContainerOomKilled),
         ContainerUnhealthy = rules.Enabled(AlertKind.ContainerUnhealthy),
@@ -129,6 +141,8 @@ internal sealed record AlertRuleSettings
         (AlertKind.DiskHigh, DiskHigh),
         (AlertKind.LoadHigh, LoadHigh),
         (AlertKind.DiskFullForecast, DiskFullForecast),
+        (AlertKind.AgentBehind, AgentBehind),
+        (AlertKind.ClockSkew, ClockSkew),
         (AlertKind.ContainerExited, ContainerExited),
         (AlertKind.ContainerOomKilled, ContainerOomKilled),
         (AlertKind.ContainerUnhealthy, ContainerUnhealthy),

@@ -4,7 +4,7 @@ namespace UPanel.Panel.Alerts;
 
 /// <summary>
 /// The rules' settings in effect for one server: the defaults, then the panel-wide settings, then the server's own,
-/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window)
+/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window, how long a clock skew holds)
 /// keeps its default.
 /// </summary>
 internal sealed record AlertRules
@@ -42,6 +42,15 @@ internal sealed record AlertRules
     public TimeSpan DiskFullWithin { get; init; } = TimeSpan.FromHours(24);
 
     public TimeSpan DiskForecastWindow { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>The agent reports another version than its server's target version for this long (an update takes a while).</summary>
+    public TimeSpan AgentBehindFor { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The agent's clock is off the panel's by more than this, in either direction, for <see cref="ClockSkewFor"/>.</summary>
+    public int ClockSkewSeconds { get; init; } = 60;
+
+    /// <summary>Held this long, so one late answer (which makes the agent look ahead by its delay) does not fire; resolves at half the limit.</summary>
+    public TimeSpan ClockSkewFor { get; init; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan UnhealthyFor { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -93,6 +93,9 @@ internal sealed class AlertService(
                 CpuCores = server.CpuCores,
                 LastSeenAt = server.LastSeenAt,
                 Metrics = latest?.Metrics,
+                AgentVersion = server.LatestAgentVersion ?? server.RegisteredAgentVersion,
+                TargetAgentVersion = server.TargetAgentVersion,
+                ClockSkewSeconds = latest?.ClockSkewSeconds,
                 Containers = latest?.Containers,
                 DiskHistory = [.. history
                     .Where(s => s.DiskUsedGb is not null && s.DiskTotalGb is > 0)

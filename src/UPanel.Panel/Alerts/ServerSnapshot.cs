@@ -17,6 +17,15 @@ internal sealed record ServerSnapshot
 
     public HostMetrics? Metrics { get; init; }
 
+    /// <summary>The version the agent last reported (else the one it registered with).</summary>
+    public string? AgentVersion { get; init; }
+
+    /// <summary>The version an admin set for this server; null: none, the agent-behind rule has nothing to compare.</summary>
+    public string? TargetAgentVersion { get; init; }
+
+    /// <summary>The last heartbeat's <c>clock_skew_seconds</c>: positive when the agent's clock is behind the panel's.</summary>
+    public int? ClockSkewSeconds { get; init; }
+
     /// <summary>The root filesystem over at least the forecast window, oldest first; empty turns the forecast off.</summary>
     public IReadOnlyList<DiskSample> DiskHistory { get; init; } = [];
 

@@ -31,6 +31,8 @@ internal static class RulesForm
         ("Disk high", "disk_high", ("disk_percent", "%"), "disk_for_seconds"),
         ("Load high", "load_high", ("load_per_core", "× cores"), "load_for_seconds"),
         ("Disk full forecast", "disk_full_forecast", null, null),
+        ("Agent not at its target version", "agent_behind", null, "agent_behind_for_seconds"),
+        ("Clock skew (held 5 min)", "clock_skew", ("clock_skew_seconds", "s off"), null),
         ("Container exited", "container_exited", null, null),
         ("Container OOM killed", "container_oom_killed", null, null),
         ("Container unhealthy", "container_unhealthy", null, "unhealthy_for_seconds"),
@@ -162,7 +164,7 @@ internal static class RulesForm
             fields[on] = FieldType.Switch;
             if (level is (var field, _))
             {
-                fields[field] = field is "offline_after_intervals" or "restart_loop_restarts" ? FieldType.Whole : FieldType.Number;
+                fields[field] = field is "offline_after_intervals" or "restart_loop_restarts" or "clock_skew_seconds" ? FieldType.Whole : FieldType.Number;
             }
 
             if (duration is not null)

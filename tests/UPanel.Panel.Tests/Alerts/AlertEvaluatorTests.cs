@@ -18,6 +18,9 @@ public sealed class AlertEvaluatorTests
     private HostMetrics _metrics = new() { CpuPercent = 10, RamUsedMb = 1000, RamTotalMb = 4000, DiskUsedGb = 10, DiskTotalGb = 100 };
     private List<ContainerInfo>? _containers = [];
     private List<DiskSample> _diskHistory = [];
+    private string? _agentVersion = "1.0.0";
+    private string? _targetVersion;
+    private int? _clockSkew;
 
     [Fact]
     public void Server_is_offline_after_three_of_its_own_intervals_once_and_back_online_with_its_next_heartbeat()
@@ -229,6 +232,79 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void An_agent_not_at_its_target_version_fires_after_an_hour_and_resolves_once_updated()
+    {
+        Heartbeat();
+        _targetVersion = "1.1.0";
+        for (var minute = 0; minute < 60; minute++)
+        {
+            Assert.Empty(Heartbeat());
+        }
+
+        var behind = Assert.Single(Heartbeat());
+        Assert.Equal((AlertKind.AgentBehind, true), (behind.Key.Kind, behind.Firing));
+        Assert.StartsWith("agent 1.0.0 is not at the target version 1.1.0 after 60 min", behind.Summary, StringComparison.Ordinal);
+        Assert.Empty(Heartbeat());
+
+        _agentVersion = "1.1.0";
+        var updated = Assert.Single(Heartbeat());
+        Assert.Equal((AlertKind.AgentBehind, false, "agent at the target version 1.1.0"), (updated.Key.Kind, updated.Firing, updated.Summary));
+    }
+
+    [Fact]
+    public void An_update_inside_the_hour_or_no_target_or_no_reported_version_sends_nothing()
+    {
+        _targetVersion = "1.1.0";
+        Heartbeat();
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(50)));
+        _agentVersion = "1.1.0";
+        Assert.Empty(Heartbeat(TimeSpan.FromMinutes(20)));
+
+        _targetVersion = null;
+        _agentVersion = "0.9.0";
+        Assert.Empty(Heartbeat(TimeSpan.FromHours(2)));
+        _targetVersion = "1.1.0";
+        _agentVersion = null;
+        Assert.Empty(Heartbeat(TimeSpan.FromHours(2)));
+    }
+
+    [Fact]
+    public void A_clock_skew_fires_held_for_five_minutes_either_way_and_resolves_at_half_the_limit()
+    {
+        _clockSkew = 90;
+        Heartbeat();
+        for (var minute = 0; minute < 4; minute++)
+        {
+            Assert.Empty(Heartbeat());
+        }
+
+        var skewed = Assert.Single(Heartbeat());
+        Assert.Equal((AlertKind.ClockSkew, true), (skewed.Key.Kind, skewed.Firing));
+        Assert.StartsWith("the server's clock is 90 s behind the panel's (more than 60 s for 5 min)", skewed.Summary, StringComparison.Ordinal);
+
+        // Hysteresis: 31 s off is under the limit but not yet back; 30 is.
+        _clockSkew = -31;
+        Assert.Empty(Heartbeat());
+        _clockSkew = 30;
+        Assert.False(Assert.Single(Heartbeat()).Firing);
+
+        // Ahead of the panel, with a tighter limit; a single late answer (one heartbeat off) fires nothing.
+        _rules = new AlertRuleSettings { ClockSkewSeconds = 10 }.Apply(new AlertRules());
+        _clockSkew = -70;
+        Assert.Empty(Heartbeat());
+        _clockSkew = 0;
+        Assert.Empty(Heartbeat());
+        _clockSkew = -11;
+        for (var minute = 0; minute < 5; minute++)
+        {
+            Assert.Empty(Heartbeat());
+        }
+
+        var ahead = Assert.Single(Heartbeat());
+        Assert.StartsWith("the server's clock is 11 s ahead of the panel's (more than 10 s", ahead.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_running_container_that_disappears_alerts_and_a_removed_stopped_one_does_not()
     {
         _containers = [Running("web"), Exited("done", 0)];
@@ -401,7 +477,7 @@ public sealed class AlertEvaluatorTests
         var snapshot = new ServerSnapshot
         {
             ServerId = ServerId, Interval = interval, CpuCores = _cpuCores, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
-            DiskHistory = _diskHistory,
+            DiskHistory = _diskHistory, AgentVersion = _agentVersion, TargetAgentVersion = _targetVersion, ClockSkewSeconds = _clockSkew,
         };
         (_state, var transitions) = AlertEvaluator.Evaluate(_state, snapshot, _rules, _time.GetUtcNow());
         return transitions;

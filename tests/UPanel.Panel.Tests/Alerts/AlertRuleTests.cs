@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using UPanel.Panel.Alerts;
 using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.Alerts;
@@ -22,10 +24,11 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal((2, 300), (rules.GetProperty("load_per_core").GetDouble(), rules.GetProperty("load_for_seconds").GetInt32()));
         Assert.Equal(120, rules.GetProperty("unhealthy_for_seconds").GetInt32());
         Assert.Equal((3, 600), (rules.GetProperty("restart_loop_restarts").GetInt32(), rules.GetProperty("restart_loop_window_seconds").GetInt32()));
+        Assert.Equal((3600, 60), (rules.GetProperty("agent_behind_for_seconds").GetInt32(), rules.GetProperty("clock_skew_seconds").GetInt32()));
         Assert.Equal(0, rules.GetProperty("repeat_every_seconds").GetInt32());
         string[] switches =
         [
-            "server_offline", "cpu_high", "ram_high", "disk_high", "load_high", "disk_full_forecast", "container_exited",
+            "server_offline", "cpu_high", "ram_high", "disk_high", "load_high", "disk_full_forecast", "agent_behind", "clock_skew", "container_exited",
             "container_oom_killed", "container_unhealthy", "container_restart_loop", "container_disappeared",
         ];
         Assert.All(switches, name => Assert.True(rules.GetProperty(name).GetBoolean(), name));
@@ -42,6 +45,9 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
     [InlineData("""{"unhealthy_for_seconds":1.5}""", "unhealthy_for_seconds")]
     [InlineData("""{"repeat_every_seconds":30}""", "repeat_every_seconds")]
     [InlineData("""{"restart_loop_restarts":1}""", "restart_loop_restarts")]
+    [InlineData("""{"agent_behind_for_seconds":-1}""", "agent_behind_for_seconds")]
+    [InlineData("""{"clock_skew_seconds":4}""", "clock_skew_seconds")]
+    [InlineData("""{"clock_skew":1}""", "clock_skew")]
     [InlineData("""{"restart_loop_restarts":101}""", "restart_loop_restarts")]
     [InlineData("""{"restart_loop_window_seconds":59}""", "restart_loop_window_seconds")]
     [InlineData("""{"restart_loop_window_seconds":86401}""", "restart_loop_window_seconds")]
@@ -132,6 +138,47 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         var alerts = (await Panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray().ToList();
         Assert.Equal(["cpu_high"], Kinds(alerts, tuned.ServerId));
         Assert.Equal(["container_exited"], Kinds(alerts, plain.ServerId));
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
+    [Fact]
+    public async Task The_running_panel_alerts_on_an_agent_not_at_its_target_version_and_on_a_skewed_clock_then_resolves_both()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
+        var server = await Panel.NewServerAsync("skewed-host");
+        await Panel.AdminPutAsync($"/api/admin/servers/{server.ServerId}/alert-rules", """{"agent_behind_for_seconds":0}""");
+        using (var settings = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/settings", Panel.AdminKey, """{"target_agent_version":"9.9.9"}"""))
+        {
+            await PanelHost.ReadJsonAsync(settings, 200);
+        }
+
+        var store = Panel.App.Services.GetRequiredService<AlertStore>();
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, 1) with { ClockSkewSeconds = 120 });
+        var behind = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1)).Json;
+        Assert.Equal(("alert.firing", "agent_behind"), (behind.GetProperty("event").GetString(), behind.GetProperty("kind").GetString()));
+        Assert.StartsWith("agent 1.0.0 is not at the target version 9.9.9 after 0 s", behind.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await store.LoadStateAsync(server.ServerId, CancellationToken.None)).State.Pending.Keys.Any(k => k.Kind == AlertKind.ClockSkew))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the skew was not seen within 30 s");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        // A heartbeat a minute (online all along): the skew has held for 5 min at the fifth.
+        for (var minute = 1; minute <= 5; minute++)
+        {
+            Panel.Time.Advance(TimeSpan.FromMinutes(1));
+            await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, 1 + minute) with { ClockSkewSeconds = 120 });
+        }
+
+        var skew = (await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2))[1].Json;
+        Assert.Equal(("alert.firing", "clock_skew"), (skew.GetProperty("event").GetString(), skew.GetProperty("kind").GetString()));
+        Assert.StartsWith("the server's clock is 120 s behind the panel's (more than 60 s for 5 min)", skew.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, 7, agentVersion: "9.9.9") with { ClockSkewSeconds = 0 });
+        var resolved = (await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 4)).Skip(2).Select(r => r.Json).ToList();
+        Assert.Equal([("alert.resolved", "agent_behind"), ("alert.resolved", "clock_skew")], resolved.Select(r => (r.GetProperty("event").GetString(), r.GetProperty("kind").GetString())).Order());
         await Panel.DeleteChannelAsync(channelId);
     }
 
