@@ -16,6 +16,9 @@ internal static class AlertEvaluator
     {
         var evaluation = new Evaluation(previous, server, rules, now);
         evaluation.SwitchedOff();
+
+        // Whether or not it is offline: an agent whose token is refused is offline for that very reason.
+        evaluation.TokenFailures();
         if (!evaluation.Offline())
         {
             // Figures of a server that has gone quiet are stale: its other alerts keep their state until it returns.
@@ -71,6 +74,18 @@ internal static class AlertEvaluator
                 () => $"no heartbeat for {Minutes(now - server.LastSeenAt!.Value)} (offline after {rules.OfflineAfterIntervals} intervals of {Minutes(server.Interval)})",
                 () => "heartbeats are arriving again");
             return offline;
+        }
+
+        public void TokenFailures()
+        {
+            var failures = server.TokenFailures.Count(at => now - at <= rules.TokenFailuresWindow);
+            Hold(
+                Key(AlertKind.TokenFailures),
+                failures >= rules.TokenFailuresCount,
+                failures == 0,
+                TimeSpan.Zero,
+                () => $"{failures} heartbeats naming this server were refused for their token within {Minutes(rules.TokenFailuresWindow)}: its agent's token is wrong, revoked or rotated out (or someone else sends them); check the agent's log and AGENT_TOKEN, or register it again",
+                () => $"no heartbeat naming this server was refused for its token for {Minutes(rules.TokenFailuresWindow)}");
         }
 
         public void Thresholds()

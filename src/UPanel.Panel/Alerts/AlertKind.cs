@@ -11,6 +11,7 @@ internal enum AlertKind
     DiskFullForecast,
     AgentBehind,
     ClockSkew,
+    TokenFailures,
     ContainerExited,
     ContainerOomKilled,
     ContainerUnhealthy,

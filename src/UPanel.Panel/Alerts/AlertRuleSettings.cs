@@ -33,6 +33,7 @@ internal sealed record AlertRuleSettings
     public int? AgentBehindForSeconds { get; init; }
     public bool? ClockSkew { get; init; }
     public int? ClockSkewSeconds { get; init; }
+    public bool? TokenFailures { get; init; }
     public bool? ContainerExited { get; init; }
     public bool? ContainerOomKilled { get; init; }
     public bool? ContainerUnhealthy { get; init; }
@@ -122,6 +123,7 @@ internal sealed record AlertRuleSettings
         AgentBehindForSeconds = (int)rules.AgentBehindFor.TotalSeconds,
         ClockSkew = rules.Enabled(AlertKind.ClockSkew),
         ClockSkewSeconds = rules.ClockSkewSeconds,
+        TokenFailures = rules.Enabled(AlertKind.TokenFailures),
         ContainerExited = rules.Enabled(AlertKind.ContainerExited),
         ContainerOomKilled = rules.Enabled(AlertKind.ContainerOomKilled),
         ContainerUnhealthy = rules.Enabled(AlertKind.ContainerUnhealthy),
@@ -143,6 +145,7 @@ internal sealed record AlertRuleSettings
         (AlertKind.DiskFullForecast, DiskFullForecast),
         (AlertKind.AgentBehind, AgentBehind),
         (AlertKind.ClockSkew, ClockSkew),
+        (AlertKind.TokenFailures, TokenFailures),
         (AlertKind.ContainerExited, ContainerExited),
         (AlertKind.ContainerOomKilled, ContainerOomKilled),
         (AlertKind.ContainerUnhealthy, ContainerUnhealthy),

@@ -4,7 +4,7 @@ namespace UPanel.Panel.Alerts;
 
 /// <summary>
 /// The rules' settings in effect for one server: the defaults, then the panel-wide settings, then the server's own,
-/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window, how long a clock skew holds)
+/// field by field (<see cref="AlertRuleSettings.Apply"/>). What is not adjustable (hysteresis, forecast window, how long a clock skew holds, the token failures' count and window)
 /// keeps its default.
 /// </summary>
 internal sealed record AlertRules
@@ -51,6 +51,14 @@ internal sealed record AlertRules
 
     /// <summary>Held this long, so one late answer (which makes the agent look ahead by its delay) does not fire; resolves at half the limit.</summary>
     public TimeSpan ClockSkewFor { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Heartbeats naming the server refused for their token at least this many times (minutes apart: one is counted per
+    /// minute) within <see cref="TokenFailuresWindow"/>; resolves after a whole window without one.
+    /// </summary>
+    public int TokenFailuresCount { get; init; } = 3;
+
+    public TimeSpan TokenFailuresWindow { get; init; } = TimeSpan.FromMinutes(15);
 
     public TimeSpan UnhealthyFor { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -96,6 +96,7 @@ internal sealed class AlertService(
                 AgentVersion = server.LatestAgentVersion ?? server.RegisteredAgentVersion,
                 TargetAgentVersion = server.TargetAgentVersion,
                 ClockSkewSeconds = latest?.ClockSkewSeconds,
+                TokenFailures = await alerts.ListTokenFailuresAsync(serverId, now - rules.TokenFailuresWindow, cancellationToken),
                 Containers = latest?.Containers,
                 DiskHistory = [.. history
                     .Where(s => s.DiskUsedGb is not null && s.DiskTotalGb is > 0)

@@ -165,6 +165,49 @@ internal sealed class AlertStore(SqlDialect dialect)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    /// <summary>
+    /// Records a heartbeat refused for its token that named <paramref name="serverId"/>: false (nothing written) when
+    /// there is no such server or it is revoked. That server's failures older than a day go.
+    /// </summary>
+    public async Task<bool> RecordTokenFailureAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = Command(connection, transaction, "INSERT INTO token_failures (server_id, at) SELECT id, @now FROM servers WHERE id = @server AND revoked_at IS NULL");
+        Db.Add(insert, "server", serverId);
+        Db.Add(insert, "now", now);
+        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return false;
+        }
+
+        await using var prune = Command(connection, transaction, "DELETE FROM token_failures WHERE server_id = @server AND at < @old");
+        Db.Add(prune, "server", serverId);
+        Db.Add(prune, "old", now - TimeSpan.FromDays(1));
+        await prune.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>When heartbeats naming the server were refused for their token since <paramref name="since"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> ListTokenFailuresAsync(string serverId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT at FROM token_failures WHERE server_id = @server AND at >= @since ORDER BY at");
+        Db.Add(command, "server", serverId);
+        Db.Add(command, "since", since);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var failures = new List<DateTimeOffset>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            failures.Add(Db.Time(reader, 0)!.Value);
+        }
+
+        return failures;
+    }
+
     /// <summary>The <c>alert_rules</c> scope of the panel-wide settings (any other scope is a server id).</summary>
     public const string PanelScope = "*";
 

@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2306, Level = LogLevel.Error, Message = "Notification of alert {EventId} to {Kind} channel {ChannelId} given up after {Attempt} attempts ({Error})")]
     public static partial void GaveUp(ILogger logger, long eventId, string kind, string channelId, int attempt, string error);
+
+    [LoggerMessage(EventId = 2307, Level = LogLevel.Warning, Message = "A heartbeat naming server {ServerId} was refused for its token (logged at most once a minute per server)")]
+    public static partial void TokenFailure(ILogger logger, string serverId);
+
+    [LoggerMessage(EventId = 2308, Level = LogLevel.Error, Message = "Recording a refused heartbeat's server failed")]
+    public static partial void TokenFailureNotRecorded(ILogger logger, Exception exception);
 }

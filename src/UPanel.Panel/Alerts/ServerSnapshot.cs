@@ -26,6 +26,9 @@ internal sealed record ServerSnapshot
     /// <summary>The last heartbeat's <c>clock_skew_seconds</c>: positive when the agent's clock is behind the panel's.</summary>
     public int? ClockSkewSeconds { get; init; }
 
+    /// <summary>Heartbeats naming this server refused for their token within <see cref="AlertRules.TokenFailuresWindow"/>.</summary>
+    public IReadOnlyList<DateTimeOffset> TokenFailures { get; init; } = [];
+
     /// <summary>The root filesystem over at least the forecast window, oldest first; empty turns the forecast off.</summary>
     public IReadOnlyList<DiskSample> DiskHistory { get; init; } = [];
 

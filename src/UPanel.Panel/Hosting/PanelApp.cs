@@ -129,6 +129,7 @@ internal static class PanelApp
         builder.Services.AddSingleton<NotificationSender>();
         builder.Services.AddHostedService(services => services.GetRequiredService<NotificationSender>());
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddSingleton<TokenFailures>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertService>());
         builder.Services.AddSingleton<AlertEndpoints>();
         builder.Services.AddSingleton<Pages.AlertPages>();

@@ -33,6 +33,7 @@ internal static class RulesForm
         ("Disk full forecast", "disk_full_forecast", null, null),
         ("Agent not at its target version", "agent_behind", null, "agent_behind_for_seconds"),
         ("Clock skew (held 5 min)", "clock_skew", ("clock_skew_seconds", "s off"), null),
+        ("Token failures (3 refused heartbeats naming the server within 15 min)", "token_failures", null, null),
         ("Container exited", "container_exited", null, null),
         ("Container OOM killed", "container_oom_killed", null, null),
         ("Container unhealthy", "container_unhealthy", null, "unhealthy_for_seconds"),

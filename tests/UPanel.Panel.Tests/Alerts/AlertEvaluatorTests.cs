@@ -21,6 +21,7 @@ public sealed class AlertEvaluatorTests
     private string? _agentVersion = "1.0.0";
     private string? _targetVersion;
     private int? _clockSkew;
+    private List<DateTimeOffset> _tokenFailures = [];
 
     [Fact]
     public void Server_is_offline_after_three_of_its_own_intervals_once_and_back_online_with_its_next_heartbeat()
@@ -305,6 +306,49 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void Three_refused_tokens_within_fifteen_minutes_fire_once_even_offline_and_a_quiet_window_resolves()
+    {
+        Heartbeat();
+        _tokenFailures.Add(_time.GetUtcNow());
+        Assert.Empty(Tokens(QuietFor(TimeSpan.FromMinutes(7))));
+        _tokenFailures.Add(_time.GetUtcNow());
+        Assert.Empty(Tokens(QuietFor(TimeSpan.FromMinutes(7))));
+
+        // The first has left the window when the third comes 16 min after it: two in the window, no alert.
+        Assert.Empty(Tokens(QuietFor(TimeSpan.FromMinutes(2))));
+        _tokenFailures.Add(_time.GetUtcNow());
+        Assert.Empty(Tokens(QuietFor(TimeSpan.FromSeconds(1))));
+
+        // A fourth: three within 15 min, while the server is offline (its agent cannot get through).
+        _tokenFailures.Add(_time.GetUtcNow());
+        var fired = Assert.Single(Tokens(QuietFor(TimeSpan.FromSeconds(1))));
+        Assert.True(fired.Firing);
+        Assert.StartsWith("3 heartbeats naming this server were refused for their token within 15 min", fired.Summary, StringComparison.Ordinal);
+        Assert.Contains(_state.Firing.Keys, k => k.Kind == AlertKind.ServerOffline);
+
+        Assert.Empty(QuietFor(TimeSpan.FromMinutes(14)));
+        var resolved = Assert.Single(QuietFor(TimeSpan.FromMinutes(2)));
+        Assert.Equal((AlertKind.TokenFailures, false), (resolved.Key.Kind, resolved.Firing));
+    }
+
+    private static IEnumerable<AlertTransition> Tokens(IReadOnlyList<AlertTransition> transitions) =>
+        transitions.Where(t => t.Key.Kind == AlertKind.TokenFailures);
+
+    [Theory]
+    [InlineData("""{"server_id":"01JABCDEF","timestamp":"2026""", "01JABCDEF")]
+    [InlineData("""{"metrics":{"server_id":"nested","load_average":[1,2]},"containers":[{"id":"x"}],"server_id":"after-nesting"}""", "after-nesting")]
+    [InlineData("""{"timestamp":"2026-01-15T10:30:00Z","metrics":{"cpu_percent":1""", null)]
+    [InlineData("""{"server_id":42}""", null)]
+    [InlineData("""{"server_id":"with space"}""", null)]
+    [InlineData("""{"server_id":"bell"}""", null)]
+    [InlineData("""{"server_id":""}""", null)]
+    [InlineData("""["server_id","x"]""", null)]
+    [InlineData("""not json""", null)]
+    [InlineData("", null)]
+    public void A_refused_heartbeats_server_is_read_from_the_start_of_its_body(string body, string? serverId) =>
+        Assert.Equal(serverId, TokenFailures.ServerId(System.Text.Encoding.UTF8.GetBytes(body)));
+
+    [Fact]
     public void A_running_container_that_disappears_alerts_and_a_removed_stopped_one_does_not()
     {
         _containers = [Running("web"), Exited("done", 0)];
@@ -478,6 +522,7 @@ public sealed class AlertEvaluatorTests
         {
             ServerId = ServerId, Interval = interval, CpuCores = _cpuCores, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
             DiskHistory = _diskHistory, AgentVersion = _agentVersion, TargetAgentVersion = _targetVersion, ClockSkewSeconds = _clockSkew,
+            TokenFailures = _tokenFailures,
         };
         (_state, var transitions) = AlertEvaluator.Evaluate(_state, snapshot, _rules, _time.GetUtcNow());
         return transitions;

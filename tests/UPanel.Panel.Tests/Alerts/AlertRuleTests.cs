@@ -28,7 +28,7 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(0, rules.GetProperty("repeat_every_seconds").GetInt32());
         string[] switches =
         [
-            "server_offline", "cpu_high", "ram_high", "disk_high", "load_high", "disk_full_forecast", "agent_behind", "clock_skew", "container_exited",
+            "server_offline", "cpu_high", "ram_high", "disk_high", "load_high", "disk_full_forecast", "agent_behind", "clock_skew", "token_failures", "container_exited",
             "container_oom_killed", "container_unhealthy", "container_restart_loop", "container_disappeared",
         ];
         Assert.All(switches, name => Assert.True(rules.GetProperty(name).GetBoolean(), name));
@@ -179,6 +179,64 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, 7, agentVersion: "9.9.9") with { ClockSkewSeconds = 0 });
         var resolved = (await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 4)).Skip(2).Select(r => r.Json).ToList();
         Assert.Equal([("alert.resolved", "agent_behind"), ("alert.resolved", "clock_skew")], resolved.Select(r => (r.GetProperty("event").GetString(), r.GetProperty("kind").GetString())).Order());
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
+    [Fact]
+    public async Task Heartbeats_refused_for_their_token_alert_the_server_they_name_counted_once_a_minute_and_resolve_after_a_quiet_window()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
+        var server = await Panel.NewServerAsync("refused-host");
+        var store = Panel.App.Services.GetRequiredService<AlertStore>();
+        var wrongToken = new string('x', 64);
+        async Task<string> RefusedAsync(string serverId)
+        {
+            using var response = await Panel.PostHeartbeatAsync(wrongToken, Panel.NewHeartbeat(serverId));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+
+        async Task<int> StoredAsync(int count)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                var failures = await store.ListTokenFailuresAsync(server.ServerId, DateTimeOffset.UnixEpoch, CancellationToken.None);
+                if (failures.Count >= count)
+                {
+                    return failures.Count;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"{count} token failures were not stored within 30 s");
+                await Task.Delay(50);
+            }
+        }
+
+        // The answer is the same 401 whatever the body names; an unknown server stores nothing.
+        var unknown = await RefusedAsync("01J00000000000000000000000");
+        Assert.Equal(unknown, await RefusedAsync(server.ServerId));
+        Assert.Equal(1, await StoredAsync(1));
+
+        // Within the same minute: not counted again. A minute later: counted.
+        await RefusedAsync(server.ServerId);
+        Panel.Time.Advance(TokenFailures.RecordEvery);
+        await RefusedAsync(server.ServerId);
+        Assert.Equal(2, await StoredAsync(2));
+        Assert.DoesNotContain(receiver.Received, r => r.IsFor(server.ServerId));
+
+        Panel.Time.Advance(TokenFailures.RecordEvery);
+        await RefusedAsync(server.ServerId);
+        var fired = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1)).Json;
+        Assert.Equal(("alert.firing", "token_failures"), (fired.GetProperty("event").GetString(), fired.GetProperty("kind").GetString()));
+        Assert.StartsWith("3 heartbeats naming this server were refused for their token within 15 min", fired.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, (await store.ListTokenFailuresAsync(server.ServerId, DateTimeOffset.UnixEpoch, CancellationToken.None)).Count);
+        Assert.DoesNotContain(wrongToken, string.Join("\n", Panel.Logs.GetSnapshot().Select(r => r.Message)), StringComparison.Ordinal);
+
+        // Fifteen quiet minutes: the next sweep resolves it.
+        Panel.Time.Advance(TimeSpan.FromMinutes(15) + AlertService.SweepInterval);
+        var resolved = (await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2))[1].Json;
+        Assert.Equal(("alert.resolved", "token_failures"), (resolved.GetProperty("event").GetString(), resolved.GetProperty("kind").GetString()));
         await Panel.DeleteChannelAsync(channelId);
     }
 

@@ -16,6 +16,7 @@ internal sealed class AgentTokenHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     AgentAuthenticator authenticator,
+    Alerts.TokenFailures failures,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -32,7 +33,12 @@ internal sealed class AgentTokenHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => ApiErrors.UnauthorizedAsync(Context);
+    /// <summary>The same 401 for every refusal; the server the body names is counted for the token_failures alert.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await failures.RecordAsync(Request);
+        await ApiErrors.UnauthorizedAsync(Context);
+    }
 
     /// <summary>The identity the scheme authenticated; only reachable behind the <see cref="AuthSchemes.Agent"/> policy.</summary>
     public static AgentIdentity Identity(HttpContext context) =>
