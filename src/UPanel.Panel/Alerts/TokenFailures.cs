@@ -12,6 +12,7 @@ namespace UPanel.Panel.Alerts;
 /// there is: a claim anyone who knows the id could make. So it is only counted, never acted on beyond the
 /// <c>token_failures</c> alert, and cheaply: the first 4 KiB of the body are scanned (the agent sends <c>server_id</c>
 /// first), an id of no live server writes nothing, and a server's failures are written at most once a minute per panel.
+/// Why: docs/decisions/token-failures-by-claimed-server.md.
 /// </summary>
 internal sealed class TokenFailures(AlertStore alerts, AlertService service, TimeProvider time, ILogger<TokenFailures> logger)
 {

@@ -36,6 +36,12 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
             await _panel.WaitForDeliveriesAsync(alert.GetProperty("id").GetInt64(), log => log is [var d] && d.GetProperty("state").GetString() == "delivered");
         }
 
+        // An e-mail channel (added once everything was delivered, removed after the page showed it: nothing listens there).
+        using (var email = await _panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", _panel.AdminKey, """{"kind":"email","host":"127.0.0.1","port":2525,"from":"alerts@upanel.example","to":["ops@upanel.example","oncall@upanel.example"]}"""))
+        {
+            await PanelHost.ReadJsonAsync(email, 201);
+        }
+
         var page = await _browser.NewPageAsync();
         await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
 
@@ -59,10 +65,14 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
                 ["web-host", "Container exited", "web", "firing", "delivered"],
             ],
             await RowsAsync(page, "#history", [1, 2, 3, 4, 6]));
-        Assert.Equal([["slack", $"{receiver.Url.GetLeftPart(UriPartial.Authority)}/…"]], await RowsAsync(page, "#channels", [0, 1]));
+        Assert.Equal(
+            [["slack", $"{receiver.Url.GetLeftPart(UriPartial.Authority)}/…"], ["email", "smtp://127.0.0.1:2525 to ops@upanel.example, oncall@upanel.example"]],
+            await RowsAsync(page, "#channels", [0, 1]));
         Assert.DoesNotContain("secret-path-part", await page.ContentAsync(), StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("#no-mutes").CountAsync());
         await page.ScreenshotAsync(new() { Path = Browser.ArtifactPath("alerts.png"), FullPage = true });
+        var emailId = (await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("kind").GetString() == "email").GetProperty("id").GetString()!;
+        await _panel.DeleteChannelAsync(emailId);
 
         await page.ClickAsync("#channels button[type=submit]");
         Assert.Equal("Test notification delivered: the channel answered with success.", await page.TextContentAsync("#test-result"));
