@@ -171,6 +171,17 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// </summary>
     public async Task<bool> RecordTokenFailureAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Read first: an unauthenticated request naming no live server must not take a write turn (SQLite has one writer).
+        await using (var reading = await dialect.OpenAsync(cancellationToken))
+        await using (var live = Command(reading, null, "SELECT COUNT(*) FROM servers WHERE id = @server AND revoked_at IS NULL"))
+        {
+            Db.Add(live, "server", serverId);
+            if (Convert.ToInt64(await live.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return false;
+            }
+        }
+
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
