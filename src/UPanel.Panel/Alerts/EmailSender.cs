@@ -95,7 +95,7 @@ internal sealed class EmailSender(PanelOptions options, TimeProvider time)
                     $"Server:    {e.Hostname} ({e.ServerId})",
                     e.Container is null ? null : $"Container: {e.Container}",
                     $"Alert:     {e.Kind}, id {e.Id}" + (notification.Repeat > 0 ? $", repeat {notification.Repeat}" : ""),
-                    $"{(e.Firing ? "Since" : "At"),-10} {e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC",
+                    $"{(e.Firing ? "Since:" : "At:"),-10} {e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC",
                     "",
                     "Sent by UPanel.",
                 }.Where(line => line is not null)) + "\n",
