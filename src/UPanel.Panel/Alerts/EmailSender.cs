@@ -10,8 +10,9 @@ using UPanel.Panel.Hosting;
 namespace UPanel.Panel.Alerts;
 
 /// <summary>
-/// Sends a notification as an e-mail through an <c>email</c> channel's relay with MailKit: STARTTLS always (the
-/// session is refused before any command that carries mail or a password when the server does not offer it), the
+/// Sends a notification as an e-mail through an <c>email</c> channel's relay with MailKit: STARTTLS (the session is
+/// refused before any command that carries mail or a password when the server does not offer it) or TLS from the
+/// first byte (<c>tls: implicit</c>), the
 /// certificate checked against the system's CAs or the channel's <c>ca_file</c>, then AUTH when a username is set.
 /// </summary>
 internal sealed class EmailSender(PanelOptions options, TimeProvider time)
@@ -44,7 +45,8 @@ internal sealed class EmailSender(PanelOptions options, TimeProvider time)
             Trusted(certificate, chain, errors, authorities, email.CaFile, out untrusted);
         try
         {
-            await client.ConnectAsync(email.Host, email.Port, SecureSocketOptions.StartTls, cancellationToken);
+            var tls = email.Tls == EmailSettings.ImplicitTls ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTls;
+            await client.ConnectAsync(email.Host, email.Port, tls, cancellationToken);
 
             if (email.Username is { } username)
             {

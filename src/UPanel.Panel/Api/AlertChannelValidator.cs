@@ -11,7 +11,7 @@ internal static class AlertChannelValidator
 {
     public const int MaxRecipients = 20;
 
-    private static readonly string[] EmailFields = ["host", "port", "from", "to", "username", "ca_file"];
+    private static readonly string[] EmailFields = ["host", "port", "tls", "from", "to", "username", "ca_file"];
 
     /// <param name="smtpPasswordSet">Whether the panel has <c>UPANEL_SMTP_PASSWORD</c>: an e-mail channel with a username needs it.</param>
     public static (AlertChannel? Channel, ApiError? Error) Validate(AlertChannelRequest request, bool smtpPasswordSet, string id, DateTimeOffset now)
@@ -54,7 +54,7 @@ internal static class AlertChannelValidator
     {
         if (request.Url is not null || request.Secret is not null)
         {
-            return (null, ApiError.BadField(request.Url is not null ? "url" : "secret", "an email channel has host, port, from, to (and optionally username, ca_file) instead"));
+            return (null, ApiError.BadField(request.Url is not null ? "url" : "secret", "an email channel has host, port, tls, from, to (and optionally username, ca_file) instead"));
         }
 
         if (Checks.Text("host", request.Host, 253) is { } hostError)
@@ -68,6 +68,9 @@ internal static class AlertChannelValidator
         }
 
         var error = Checks.Range("port", request.Port, 1, 65535)
+            ?? (request.Tls is null or EmailSettings.StartTls or EmailSettings.ImplicitTls
+                ? null
+                : ApiError.BadField("tls", "must be starttls (the default) or implicit (TLS from the first byte, usually port 465)"))
             ?? Address("from", request.From)
             ?? (request.To is not { Count: > 0 and <= MaxRecipients } to
                 ? ApiError.BadField("to", $"must list 1 to {MaxRecipients} e-mail addresses")
@@ -87,16 +90,18 @@ internal static class AlertChannelValidator
             return (null, error);
         }
 
+        var tls = request.Tls ?? EmailSettings.StartTls;
         var email = new EmailSettings
         {
             Host = request.Host!,
-            Port = request.Port ?? EmailSettings.DefaultPort,
+            Port = request.Port ?? (tls == EmailSettings.ImplicitTls ? EmailSettings.DefaultImplicitTlsPort : EmailSettings.DefaultPort),
+            Tls = tls,
             From = request.From!,
             To = request.To!,
             Username = request.Username,
             CaFile = request.CaFile,
         };
-        var url = new UriBuilder("smtp", email.Host, email.Port).Uri.GetLeftPart(UriPartial.Authority);
+        var url = new UriBuilder(tls == EmailSettings.ImplicitTls ? "smtps" : "smtp", email.Host, email.Port).Uri.GetLeftPart(UriPartial.Authority);
         return (new AlertChannel(id, "email", url, null, now, email), null);
     }
 
@@ -109,6 +114,6 @@ internal static class AlertChannelValidator
                 : ApiError.BadField(field, "must be an e-mail address such as alerts@example.com"));
 
     private static string? EmailFieldSet(AlertChannelRequest request) =>
-        EmailFields.Zip(new object?[] { request.Host, request.Port, request.From, request.To, request.Username, request.CaFile })
+        EmailFields.Zip(new object?[] { request.Host, request.Port, request.Tls, request.From, request.To, request.Username, request.CaFile })
             .FirstOrDefault(f => f.Second is not null).First;
 }

@@ -298,6 +298,7 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
         Kind = channel.Kind,
         Url = channel.Email is null ? new Uri(channel.Url).GetLeftPart(UriPartial.Authority) + "/…" : channel.Url,
         CreatedAt = channel.CreatedAt,
+        Tls = channel.Email?.Tls,
         From = channel.Email?.From,
         To = channel.Email?.To,
         Username = channel.Email?.Username,

@@ -125,7 +125,7 @@ public abstract class AlertEmailTests<TEngine>(SmtpPanelFixture<TEngine> fixture
     [Fact]
     public async Task A_relay_that_does_not_offer_starttls_gets_neither_the_message_nor_the_password()
     {
-        using var plain = (await SmtpTestServer.StartAsync(starttls: false))!;
+        using var plain = (await SmtpTestServer.StartAsync("plain"))!;
         var body = $$"""{"kind":"email","host":"127.0.0.1","port":{{plain.Port}},"from":"{{From}}","to":["ops@upanel.example"],"username":"{{SmtpTestServer.Username}}","ca_file":"{{Smtp.CaFile}}"}""";
         using var created = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, body);
         var channelId = (await PanelHost.ReadJsonAsync(created, 201)).GetProperty("id").GetString()!;
@@ -138,7 +138,41 @@ public abstract class AlertEmailTests<TEngine>(SmtpPanelFixture<TEngine> fixture
         await Panel.DeleteChannelAsync(channelId);
     }
 
+    [Fact]
+    public async Task A_relay_on_implicit_tls_is_mailed_with_tls_implicit()
+    {
+        using var smtps = (await SmtpTestServer.StartAsync("implicit", Smtp.Password))!;
+        var body = $$"""{"kind":"email","host":"127.0.0.1","port":{{smtps.Port}},"tls":"implicit","from":"{{From}}","to":["ops@upanel.example"],"username":"{{SmtpTestServer.Username}}","ca_file":"{{smtps.CaFile}}"}""";
+        using var created = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, body);
+        var channel = await PanelHost.ReadJsonAsync(created, 201);
+        Assert.Equal(($"smtps://127.0.0.1:{smtps.Port}", "implicit"), (channel.GetProperty("url").GetString(), channel.GetProperty("tls").GetString()));
+        var channelId = channel.GetProperty("id").GetString()!;
+
+        using var response = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/alert-channels/{channelId}/test", Panel.AdminKey);
+
+        var result = await PanelHost.ReadJsonAsync(response, 200);
+        Assert.True(result.GetProperty("delivered").GetBoolean(), result.ToString());
+        var mail = Assert.Single(smtps.Received);
+        Assert.Equal((true, SmtpTestServer.Username, "[UPanel] FIRING UPanel: test"), (mail.Tls, mail.Login, mail.Message.Subject));
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
     [Theory]
+    [InlineData(null, "smtp://127.0.0.1:587", "starttls")]
+    [InlineData("starttls", "smtp://127.0.0.1:587", "starttls")]
+    [InlineData("implicit", "smtps://127.0.0.1:465", "implicit")]
+    public async Task The_port_defaults_to_the_tls_modes_own(string? tls, string url, string shown)
+    {
+        var body = $$"""{"kind":"email","host":"127.0.0.1",{{(tls is null ? "" : $"\"tls\":\"{tls}\",")}}"from":"{{From}}","to":["ops@upanel.example"]}""";
+        using var created = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels", Panel.AdminKey, body);
+
+        var channel = await PanelHost.ReadJsonAsync(created, 201);
+        Assert.Equal((url, shown), (channel.GetProperty("url").GetString(), channel.GetProperty("tls").GetString()));
+        await Panel.DeleteChannelAsync(channel.GetProperty("id").GetString()!);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"email","host":"127.0.0.1","from":"a@upanel.example","to":["b@upanel.example"],"tls":"none"}""", "tls")]
     [InlineData("""{"kind":"email","from":"a@upanel.example","to":["b@upanel.example"]}""", "host")]
     [InlineData("""{"kind":"email","host":"smtp example","from":"a@upanel.example","to":["b@upanel.example"]}""", "host")]
     [InlineData("""{"kind":"email","host":"127.0.0.1","port":0,"from":"a@upanel.example","to":["b@upanel.example"]}""", "port")]
@@ -156,6 +190,7 @@ public abstract class AlertEmailTests<TEngine>(SmtpPanelFixture<TEngine> fixture
     [InlineData("""{"kind":"email","host":"127.0.0.1","from":"a@upanel.example","to":["b@upanel.example"],"password":"hunter2-in-the-body"}""", "password")]
     [InlineData("""{"kind":"email","url":"https://example.com/x","host":"127.0.0.1","from":"a@upanel.example","to":["b@upanel.example"]}""", "url")]
     [InlineData("""{"kind":"ntfy","url":"https://ntfy.example/topic","to":["b@upanel.example"]}""", "to")]
+    [InlineData("""{"kind":"slack","url":"https://hooks.slack.com/services/x","tls":"implicit"}""", "tls")]
     public async Task A_bad_email_channel_is_refused_naming_the_field_and_nothing_is_stored(string body, string field)
     {
         var before = await Panel.AdminGetAsync("/api/admin/alert-channels");

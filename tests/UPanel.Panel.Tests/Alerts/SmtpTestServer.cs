@@ -45,8 +45,9 @@ internal sealed class SmtpTestServer : IDisposable
     public const string UnavailableReason = "The e-mail tests need Debian's python3-aiosmtpd (apt-get install python3-aiosmtpd, or source scripts/services.sh).";
 
     /// <summary>Null when aiosmtpd is not installed (<see cref="UnavailableReason"/>).</summary>
-    /// <param name="starttls">False: a server that offers no STARTTLS (nor AUTH), as a misconfigured relay.</param>
-    public static async Task<SmtpTestServer?> StartAsync(bool starttls = true)
+    /// <param name="mode">starttls; plain: a server that offers no STARTTLS (nor AUTH), as a misconfigured relay; implicit: TLS from the first byte (SMTPS).</param>
+    /// <param name="password">The password AUTH takes (a panel has one): random when not given.</param>
+    public static async Task<SmtpTestServer?> StartAsync(string mode = "starttls", string? password = null)
     {
         if (!File.Exists("/usr/bin/python3") || !File.Exists("/usr/lib/python3/dist-packages/aiosmtpd/smtp.py"))
         {
@@ -73,14 +74,14 @@ internal sealed class SmtpTestServer : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        password ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var passwordFile = Path.Combine(directory, "password");
         UPanel.Panel.Hosting.SecretFile.Write(passwordFile, password);
         foreach (var arg in new[]
         {
             Path.Combine(RepositoryRoot.Path, "tests", "UPanel.Panel.Tests", "Alerts", "smtp_server.py"),
             Path.Combine(directory, "server.pem"), Path.Combine(directory, "server.key"), Path.Combine(directory, "mail"), Username, passwordFile,
-            starttls ? "starttls" : "plain",
+            mode,
         })
         {
             start.ArgumentList.Add(arg);

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """A real SMTP server for the e-mail alert tests: Debian's aiosmtpd (apt: python3-aiosmtpd) on 127.0.0.1.
 
-usage: smtp_server.py CERT KEY MAILDIR USERNAME PASSWORD_FILE [plain]
+usage: smtp_server.py CERT KEY MAILDIR USERNAME PASSWORD_FILE [starttls|plain|implicit]
 
 Listens on a free port of 127.0.0.1 and prints "ready PORT". STARTTLS is required before MAIL (and AUTH) with the
-certificate and key given (PEM); with "plain", STARTTLS is not offered at all (and so neither is AUTH). AUTH PLAIN/LOGIN accepts USERNAME with the password in PASSWORD_FILE (never on the
+certificate and key given (PEM); with "plain", STARTTLS is not offered at all (and so neither is AUTH); with
+"implicit", TLS from the first byte (SMTPS, as on port 465). AUTH PLAIN/LOGIN accepts USERNAME with the password in PASSWORD_FILE (never on the
 command line). Exits when its stdin closes. Each message received is written to MAILDIR/NNNN.json (atomically) with the envelope, whether the
 session was under TLS, the login used and the raw message.
 """
@@ -21,7 +22,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 def main():
     cert, key, maildir, username, password_file = sys.argv[1:6]
-    plain = sys.argv[6:7] == ["plain"]
+    mode = (sys.argv[6:7] or ["starttls"])[0]
     with open(password_file, encoding="utf-8") as f:
         password = f.read().strip()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -39,7 +40,7 @@ def main():
             record = {
                 "mail_from": envelope.mail_from,
                 "rcpt_tos": envelope.rcpt_tos,
-                "tls": session.ssl is not None,
+                "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
                 "cipher": list(session.ssl["cipher"]) if session.ssl else None,
                 "login": session.auth_data if session.authenticated else None,
                 "content": envelope.original_content.decode("utf-8", "replace"),
@@ -58,10 +59,11 @@ def main():
 
     async def serve():
         loop = asyncio.get_running_loop()
+        starttls = mode == "starttls"
         server = await loop.create_server(
-            lambda: SMTP(handler, hostname="smtp.upanel.test", tls_context=None if plain else context, require_starttls=not plain,
-                         authenticator=authenticator, auth_required=False, auth_require_tls=True),
-            sock=sock)
+            lambda: SMTP(handler, hostname="smtp.upanel.test", tls_context=context if starttls else None, require_starttls=starttls,
+                         authenticator=authenticator, auth_required=False, auth_require_tls=mode != "implicit"),
+            sock=sock, ssl=context if mode == "implicit" else None)
         print("ready %d" % sock.getsockname()[1], flush=True)
         async with server:
             await server.serve_forever()
