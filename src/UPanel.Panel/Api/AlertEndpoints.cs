@@ -214,24 +214,39 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
             return new ErrorResult(error ?? ApiError.BadField("kind", "required"));
         }
 
-        var (channel, invalid) = AlertChannelValidator.Validate(request, options.SmtpPassword is not null, Ulid.NewUlid().ToString(), time.GetUtcNow());
+        var (channel, invalid) = await AddChannelAsync(request, context.RequestAborted);
         if (channel is null)
         {
             return new ErrorResult(invalid!);
         }
 
-        await alerts.AddChannelAsync(channel, channel.CreatedAt, context.RequestAborted);
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/admin/alert-channels/{channel.Id}", View(channel) with { Secret = channel.Secret });
+    }
+
+    /// <summary>Validates and stores a channel (also used by the pages): the channel, or the error naming the field (nothing stored).</summary>
+    internal async Task<(AlertChannel? Channel, ApiError? Error)> AddChannelAsync(AlertChannelRequest request, CancellationToken cancellationToken)
+    {
+        var (channel, invalid) = AlertChannelValidator.Validate(request, options.SmtpPassword is not null, Ulid.NewUlid().ToString(), time.GetUtcNow());
+        if (channel is not null)
+        {
+            await alerts.AddChannelAsync(channel, channel.CreatedAt, cancellationToken);
+        }
+
+        return (channel, invalid);
     }
 
     private async Task<Ok<AlertChannelList>> ListChannelsAsync(CancellationToken cancellationToken) =>
         TypedResults.Ok(new AlertChannelList([.. (await alerts.ListChannelsAsync(cancellationToken)).Select(View)]));
 
     private async Task<Results<NoContent, ErrorResult>> DeleteChannelAsync(string id, CancellationToken cancellationToken) =>
-        id.Length <= 64 && await alerts.DeleteChannelAsync(id, cancellationToken)
+        await RemoveChannelAsync(id, cancellationToken)
             ? TypedResults.NoContent()
             : new ErrorResult(new ApiError(StatusCodes.Status404NotFound, "no such alert channel", "id"));
+
+    /// <summary>Also used by the pages: false when there is no such channel.</summary>
+    internal async Task<bool> RemoveChannelAsync(string id, CancellationToken cancellationToken) =>
+        id.Length <= 64 && await alerts.DeleteChannelAsync(id, cancellationToken);
 
     private async Task<Results<Ok<DeliveryList>, ErrorResult>> ListDeliveriesAsync(string id, CancellationToken cancellationToken) =>
         WireText.TryParseDigits(id, out var eventId) && await alerts.ListDeliveriesAsync(eventId, null, cancellationToken) is { } deliveries

@@ -13,7 +13,7 @@ namespace UPanel.Panel.Pages;
 
 /// <summary>
 /// The alerts page (firing first, then the history with filters, mutes and channels), a server page's alerts section
-/// with its mute buttons, and the forms behind them. The rules and channels are set through the admin API.
+/// with its mute buttons, and the forms behind them (channels added and removed through the admin API's validation).
 /// </summary>
 internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelStore store, TimeProvider time)
 {
@@ -35,6 +35,8 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         pages.MapPost("/alerts/rules", ([FromServices] AlertPages e, HttpContext context) => e.SaveRulesAsync(context, null));
         pages.MapGet("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.RulesPageAsync(context, id, null, null, null));
         pages.MapPost("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.SaveRulesAsync(context, id));
+        pages.MapPost("/alert-channels", ([FromServices] AlertPages e, HttpContext context) => e.AddChannelAsync(context));
+        pages.MapPost("/alert-channels/{id}/remove", ([FromServices] AlertPages e, HttpContext context, string id) => e.RemoveChannelAsync(context, id));
         pages.MapPost("/alert-channels/{id}/test", ([FromServices] AlertPages e, HttpContext context, string id) => e.TestChannelAsync(context, id));
         pages.MapPost("/servers/{id}/mutes", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm] string? container, [FromForm(Name = "for")] string? length) =>
             e.MuteAsync(context, id, container, length));
@@ -42,7 +44,9 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
             e.EndMuteAsync(context, id, returnUrl));
     }
 
-    private async Task<IResult> AlertsAsync(HttpContext context, string? serverFilter, string? kindFilter, string? notice)
+    /// <param name="typed">A refused channel form's values, shown again with <paramref name="channelError"/>'s field marked.</param>
+    private async Task<IResult> AlertsAsync(
+        HttpContext context, string? serverFilter, string? kindFilter, string? notice, IFormCollection? typed = null, ApiError? channelError = null)
     {
         var cancellationToken = context.RequestAborted;
         var now = time.GetUtcNow();
@@ -117,7 +121,7 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         html.Append("<section><h2>Channels</h2>");
         if (channels.Count == 0)
         {
-            html.Append("<p class=\"empty\" id=\"no-channels\">No channels: alerts are recorded but sent nowhere. Add one with <code>POST /api/admin/alert-channels</code> (docs/panel.md).</p>");
+            html.Append("<p class=\"empty\" id=\"no-channels\">No channels: alerts are recorded but sent nowhere. Add one below (or with <code>POST /api/admin/alert-channels</code>, docs/panel.md).</p>");
         }
         else
         {
@@ -128,14 +132,98 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
                 html.Append("<tr><td>").Append(E(channel.Kind)).Append("</td><td>").Append(E(AlertEndpoints.View(channel).Url + (channel.Email is { } email ? " to " + string.Join(", ", email.To) : "")))
                     .Append("</td><td>").Append(E(Time(channel.CreatedAt))).Append("</td><td><form method=\"post\" action=\"/alert-channels/")
                     .Append(E(channel.Id)).Append("/test\" class=\"inline\">").Append(antiforgery)
-                    .Append("<button type=\"submit\">Send test notification</button></form></td></tr>");
+                    .Append("<button type=\"submit\">Send test notification</button></form> <form method=\"post\" action=\"/alert-channels/")
+                    .Append(E(channel.Id)).Append("/remove\" class=\"inline\">").Append(antiforgery)
+                    .Append("<button type=\"submit\" class=\"remove\">Remove</button></form></td></tr>");
             }
 
             html.Append("</tbody></table>");
         }
 
+        AppendChannelForm(html, context, typed, channelError);
         html.Append("</section>");
-        return Page(context, "Alerts", html.ToString());
+        return Page(context, "Alerts", html.ToString(), status: channelError is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>Add a channel: the admin API's fields, validated by the same code, so a refusal names the same field.</summary>
+    private static void AppendChannelForm(StringBuilder html, HttpContext context, IFormCollection? typed, ApiError? error)
+    {
+        string Value(string field) => typed?[field].ToString() ?? "";
+        string Field(string name, string label, string hint = "") =>
+            $"<label>{E(label)} <input type=\"text\" name=\"{name}\" value=\"{E(Value(name))}\"{(FieldOf(error) == name ? " aria-invalid=\"true\" class=\"invalid\"" : "")}>{(hint.Length > 0 ? $" <span class=\"hint\">{E(hint)}</span>" : "")}</label> ";
+        string Choice(string name, string label, string[] options) =>
+            $"<label>{E(label)} <select name=\"{name}\"{(FieldOf(error) == name ? " aria-invalid=\"true\" class=\"invalid\"" : "")}>"
+            + string.Concat(options.Select(o => $"<option value=\"{o}\"{(Value(name) == o ? " selected" : "")}>{o}</option>")) + "</select></label> ";
+
+        html.Append("<h3>Add a channel</h3>");
+        if (error is not null)
+        {
+            html.Append("<div class=\"notice error\" id=\"channel-result\"><p>Not added: ").Append(E(error.Message)).Append("</p></div>");
+        }
+
+        html.Append("<form method=\"post\" action=\"/alert-channels\" id=\"add-channel\">").Append(Antiforgery(context))
+            .Append("<p>").Append(Choice("kind", "Kind", ["webhook", "slack", "discord", "ntfy", "email"])).Append("</p>")
+            .Append("<p>").Append(Field("url", "URL", "webhook, Slack, Discord, ntfy")).Append(Field("secret", "Secret", "webhook; made when blank")).Append("</p>")
+            .Append("<p>").Append(Field("host", "SMTP host")).Append(Field("port", "Port", "587, or 465 with implicit TLS"))
+            .Append(Choice("tls", "TLS", ["starttls", "implicit"])).Append("</p>")
+            .Append("<p>").Append(Field("from", "From")).Append(Field("to", "To", "comma-separated")).Append(Field("username", "Username", "password: UPANEL_SMTP_PASSWORD"))
+            .Append(Field("ca_file", "CA file", "PEM, for a private CA")).Append("</p>")
+            .Append("<p><button type=\"submit\">Add channel</button></p></form>");
+    }
+
+    /// <summary><c>to[1]</c> is the <c>to</c> field of the form.</summary>
+    private static string? FieldOf(ApiError? error) => error?.Field is { } field && field.StartsWith("to[", StringComparison.Ordinal) ? "to" : error?.Field;
+
+    private async Task<IResult> AddChannelAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        string? Text(string field) => form[field].ToString().Trim() is { Length: > 0 } text ? text : null;
+        var email = Text("kind") == "email";
+        int? port = null;
+        if (email && Text("port") is { } portText)
+        {
+            if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                return await AlertsAsync(context, null, null, null, form, ApiError.BadField("port", "must be a whole number between 1 and 65535"));
+            }
+
+            port = number;
+        }
+
+        // The form has every kind's fields: only the chosen kind's are sent on, as the API takes them.
+        var request = new Api.Admin.AlertChannelRequest
+        {
+            Kind = Text("kind"),
+            Url = email ? null : Text("url"),
+            Secret = email ? null : Text("secret"),
+            Host = email ? Text("host") : null,
+            Port = port,
+            Tls = email ? Text("tls") : null,
+            From = email ? Text("from") : null,
+            To = email && Text("to") is { } to ? [.. to.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : null,
+            Username = email ? Text("username") : null,
+            CaFile = email ? Text("ca_file") : null,
+        };
+        var (channel, error) = await api.AddChannelAsync(request, context.RequestAborted);
+        if (channel is null)
+        {
+            return await AlertsAsync(context, null, null, null, form, error);
+        }
+
+        // A webhook's secret is shown here once, as the API's answer shows it.
+        context.Response.Headers.CacheControl = "no-store";
+        var notice = channel.Secret is { } secret
+            ? $"<div class=\"notice\" id=\"channel-result\"><p>Channel added. Its signing secret, shown only now: <code id=\"channel-secret\">{E(secret)}</code></p></div>"
+            : "<div class=\"notice\" id=\"channel-result\"><p>Channel added.</p></div>";
+        return await AlertsAsync(context, null, null, notice);
+    }
+
+    private async Task<IResult> RemoveChannelAsync(HttpContext context, string id)
+    {
+        var notice = await api.RemoveChannelAsync(id, context.RequestAborted)
+            ? "<div class=\"notice\" id=\"channel-result\"><p>Channel removed, with what it had not delivered.</p></div>"
+            : "<div class=\"notice error\" id=\"channel-result\"><p>There is no such channel (any more).</p></div>";
+        return await AlertsAsync(context, null, null, notice);
     }
 
     /// <summary>A server page's alerts: what fires on it, its mutes, and the form to mute it or one of its containers.</summary>

@@ -151,6 +151,60 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
         Assert.Equal(3600, own.GetProperty("effective").GetProperty("repeat_every_seconds").GetInt32());
     }
 
+    [Fact]
+    public async Task Channels_are_added_and_removed_on_the_alerts_page_with_the_field_named_when_refused()
+    {
+        var page = await _browser.NewPageAsync();
+        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        Assert.Equal(1, await page.Locator("#no-channels").CountAsync());
+
+        // Refused: named as the API names it, the typed values kept, nothing stored.
+        await page.SelectOptionAsync("#add-channel select[name=kind]", "slack");
+        await page.FillAsync("#add-channel input[name=url]", "hooks.slack.com/no-scheme");
+        await page.ClickAsync("#add-channel button[type=submit]");
+        Assert.Equal("Not added: url: must be an absolute http(s) URL of at most 2048 characters, without user:password@", await page.TextContentAsync("#channel-result"));
+        Assert.Equal(("hooks.slack.com/no-scheme", "true", "slack"), (
+            await page.InputValueAsync("#add-channel input[name=url]"), await page.GetAttributeAsync("#add-channel input[name=url]", "aria-invalid"),
+            await page.InputValueAsync("#add-channel select[name=kind]")));
+
+        await page.SelectOptionAsync("#add-channel select[name=kind]", "email");
+        await page.FillAsync("#add-channel input[name=host]", "127.0.0.1");
+        await page.FillAsync("#add-channel input[name=from]", "alerts@upanel.example");
+        await page.FillAsync("#add-channel input[name=to]", "ops@upanel.example, nobody");
+        await page.ClickAsync("#add-channel button[type=submit]");
+        Assert.Equal("Not added: to[1]: must be an e-mail address such as alerts@example.com", await page.TextContentAsync("#channel-result"));
+        Assert.Equal("true", await page.GetAttributeAsync("#add-channel input[name=to]", "aria-invalid"));
+        await page.FillAsync("#add-channel input[name=port]", "twenty-five");
+        await page.ClickAsync("#add-channel button[type=submit]");
+        Assert.Equal("Not added: port: must be a whole number between 1 and 65535", await page.TextContentAsync("#channel-result"));
+        Assert.Empty((await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray());
+
+        // Added: an e-mail channel (the URL field, for other kinds, is not sent), then a webhook whose secret is shown once.
+        await page.FillAsync("#add-channel input[name=port]", "");
+        await page.FillAsync("#add-channel input[name=to]", "ops@upanel.example, oncall@upanel.example");
+        await page.ClickAsync("#add-channel button[type=submit]");
+        Assert.Equal("Channel added.", await page.TextContentAsync("#channel-result"));
+        await page.SelectOptionAsync("#add-channel select[name=kind]", "webhook");
+        await page.FillAsync("#add-channel input[name=url]", "https://hooks.upanel.example/alerts");
+        await page.ClickAsync("#add-channel button[type=submit]");
+        var secret = await page.TextContentAsync("#channel-secret");
+        Assert.Equal(64, secret!.Length);
+        Assert.Equal(
+            [["email", "smtp://127.0.0.1:587 to ops@upanel.example, oncall@upanel.example"], ["webhook", "https://hooks.upanel.example/…"]],
+            await RowsAsync(page, "#channels", [0, 1]));
+        var listed = (await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray().ToList();
+        Assert.Equal(["email", "webhook"], listed.Select(c => c.GetProperty("kind").GetString()));
+        Assert.Equal(["ops@upanel.example", "oncall@upanel.example"], listed[0].GetProperty("to").EnumerateArray().Select(t => t.GetString()));
+
+        // Removed from its row: the API no longer lists it.
+        await page.ClickAsync("#channels tbody tr:first-child button.remove");
+        Assert.Equal("Channel removed, with what it had not delivered.", await page.TextContentAsync("#channel-result"));
+        Assert.Equal(["webhook"], (await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray().Select(c => c.GetProperty("kind").GetString()));
+        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        Assert.Equal(0, await page.Locator("#channel-secret").CountAsync());
+    }
+
     /// <remarks>Forms bind their fields before any endpoint filter runs: a forged post once answered 500 there.</remarks>
     [Fact]
     public async Task Forms_posted_without_their_anti_forgery_token_are_refused_and_change_nothing()
@@ -166,7 +220,12 @@ public sealed class AlertPagesBrowserTests : IAsyncLifetime
             new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}/settings").ToString(),
             new() { Form = page.APIRequest.CreateFormData().Set("interval", "30").Set("target", "") });
 
-        Assert.Equal((400, 400), (mute.Status, settings.Status));
+        var channel = await page.APIRequest.PostAsync(
+            new Uri(_panel.BaseAddress, "/alert-channels").ToString(),
+            new() { Form = page.APIRequest.CreateFormData().Set("kind", "slack").Set("url", "https://hooks.slack.com/services/forged") });
+
+        Assert.Equal((400, 400, 400), (mute.Status, settings.Status, channel.Status));
+        Assert.Empty((await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray());
         Assert.Contains("This form has expired", await mute.TextAsync(), StringComparison.Ordinal);
         Assert.Empty((await _panel.AdminGetAsync("/api/admin/mutes")).GetProperty("mutes").EnumerateArray());
         Assert.Equal(60, (await _panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}")).GetProperty("next_heartbeat_seconds").GetInt32());
