@@ -49,12 +49,15 @@ internal static class SecretFile
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             });
         }
-        else if (!File.Exists(path))
-        {
-            return;
-        }
 
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        try
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        catch (FileNotFoundException) when (!create)
+        {
+            // Not there, or gone meanwhile: SQLite removes -wal and -shm when another panel's last connection closes.
+        }
     }
 
     /// <summary>The directory's mode when group or others may read or enter it, else null (or not there, or Windows).</summary>
