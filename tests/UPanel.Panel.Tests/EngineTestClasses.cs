@@ -38,3 +38,7 @@ public sealed class HostileInputTestsOnPostgres(PostgresPanelFixture fixture) : 
 public sealed class SeedBodyTestsOnSqlite(SqlitePanelFixture fixture) : SeedBodyTests<SqlitePanelFixture>(fixture);
 
 public sealed class SeedBodyTestsOnPostgres(PostgresPanelFixture fixture) : SeedBodyTests<PostgresPanelFixture>(fixture);
+
+public sealed class HeartbeatWriterTestsOnSqlite(SqlitePanelFixture fixture) : Storage.HeartbeatWriterTests<SqlitePanelFixture>(fixture);
+
+public sealed class HeartbeatWriterTestsOnPostgres(PostgresPanelFixture fixture) : Storage.HeartbeatWriterTests<PostgresPanelFixture>(fixture);

@@ -161,17 +161,11 @@ internal sealed class AgentEndpoints(
             return Reject(server.ServerId, new ApiError(StatusCodes.Status403Forbidden, "server_id: does not belong to this token", "server_id"));
         }
 
-        if (await store.ChargeAsync(server.ServerId, body!.Length, receivedAt, options.HeartbeatQuota, cancellationToken) is { } wait)
-        {
-            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
-            Log.HeartbeatRateLimited(logger, server.ServerId, seconds);
-            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return new ErrorResult(new ApiError(StatusCodes.Status429TooManyRequests, $"too many heartbeats or bytes from this server: retry after {seconds} s"));
-        }
-
-        var outcome = await store.IngestAsync(new HeartbeatIngest
+        var (outcome, retryAfter) = await store.IngestAsync(new HeartbeatIngest
         {
             ServerId = server.ServerId,
+            Bytes = body!.Length,
+            Quota = options.HeartbeatQuota,
             HeartbeatId = heartbeat.HeartbeatId,
             Seq = heartbeat.Seq,
             SampleAt = heartbeat.Timestamp!.Value,
@@ -186,6 +180,14 @@ internal sealed class AgentEndpoints(
             HeartbeatJson = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat),
             PromoteTokenHash = identity.PromoteTokenHash,
         }, cancellationToken);
+
+        if (outcome == IngestOutcome.RateLimited)
+        {
+            var seconds = (long)Math.Ceiling(retryAfter!.Value.TotalSeconds);
+            Log.HeartbeatRateLimited(logger, server.ServerId, seconds);
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return new ErrorResult(new ApiError(StatusCodes.Status429TooManyRequests, $"too many heartbeats or bytes from this server: retry after {seconds} s"));
+        }
 
         if (outcome == IngestOutcome.UnknownServer)
         {

@@ -20,6 +20,20 @@ internal static class Db
     public static void Add(DbCommand command, string name, DateTimeOffset? value) =>
         Add(command, name, value?.ToUnixTimeMilliseconds(), DbType.Int64);
 
+    /// <summary>Adds a parameter whose value is set later with <c>Set</c>, for a command reused row after row.</summary>
+    public static void Declare(DbCommand command, string name, DbType type) => Add(command, name, null, type);
+
+    /// <summary>Sets a parameter added before, for a command reused row after row.</summary>
+    public static void Set(DbCommand command, string name, string? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+
+    public static void Set(DbCommand command, string name, long? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+
+    public static void Set(DbCommand command, string name, double? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+
+    public static void Set(DbCommand command, string name, bool value) => command.Parameters[name].Value = value;
+
+    public static void Set(DbCommand command, string name, DateTimeOffset? value) => Set(command, name, value?.ToUnixTimeMilliseconds());
+
     private static void Add(DbCommand command, string name, object? value, DbType type)
     {
         var parameter = command.CreateParameter();

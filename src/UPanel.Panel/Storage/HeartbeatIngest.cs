@@ -20,6 +20,11 @@ internal sealed record HeartbeatIngest
     public string? ContainersJson { get; init; }
     public required string HeartbeatJson { get; init; }
 
+    /// <summary>The request body's size, charged to the server's byte quota.</summary>
+    public required long Bytes { get; init; }
+
+    public required HeartbeatQuota Quota { get; init; }
+
     /// <summary>When set, the agent authenticated with its new token: the old one stops working now.</summary>
     public string? PromoteTokenHash { get; init; }
 }

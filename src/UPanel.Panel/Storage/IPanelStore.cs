@@ -22,12 +22,11 @@ internal interface IPanelStore : IAsyncDisposable
     Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Charges one heartbeat of <paramref name="bytes"/> to the server's limits: null when it may be stored, else how
-    /// long to wait. Atomic in the database, so several panels on one PostgreSQL share the limits.
+    /// Charges the heartbeat to its server's limits (refused with the wait when beyond them; atomic in the database,
+    /// so several panels on one PostgreSQL share the limits) and stores it. On SQLite concurrent heartbeats are
+    /// committed together (group commit); the result comes only once the heartbeat's transaction has committed.
     /// </summary>
-    Task<TimeSpan?> ChargeAsync(string serverId, long bytes, DateTimeOffset now, HeartbeatQuota quota, CancellationToken cancellationToken);
-
-    Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken);
+    Task<IngestResult> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken);
 

@@ -11,6 +11,9 @@ internal enum IngestOutcome
     /// <summary>This heartbeat_id was already stored: acknowledged, not stored again.</summary>
     Duplicate,
 
+    /// <summary>Beyond the server's rate or byte quota: not stored (see <see cref="IngestResult.RetryAfter"/>).</summary>
+    RateLimited,
+
     /// <summary>The server vanished between authentication and ingest.</summary>
     UnknownServer,
 }

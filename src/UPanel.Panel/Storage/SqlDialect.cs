@@ -25,5 +25,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult(new WriteTurn(null));
 
+    /// <summary>
+    /// Whether concurrent heartbeats queue for one writer that commits them together (<see cref="GroupCommit{TItem, TResult}"/>).
+    /// SQLite has one writer anyway; PostgreSQL runs concurrent transactions in parallel and flushes waiting commits
+    /// together itself, so there each heartbeat keeps its own transaction.
+    /// </summary>
+    public virtual bool GroupsCommits => false;
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

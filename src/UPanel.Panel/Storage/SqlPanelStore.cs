@@ -19,6 +19,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         latest_container_count, latest_heartbeat
         """;
 
+    private readonly GroupCommit<HeartbeatIngest, IngestResult>? _ingest =
+        dialect.GroupsCommits ? new(new HeartbeatWriter(dialect).WriteAsync, HeartbeatWriter.MaxBatch) : null;
+
     /// <summary>Rows per prune transaction: a few milliseconds of SQLite's write lock at a time.</summary>
     private const int PruneBatchSize = 2000;
 
@@ -209,137 +212,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             row.String("update_url"));
     }
 
-    public async Task<TimeSpan?> ChargeAsync(string serverId, long bytes, DateTimeOffset now, HeartbeatQuota quota, CancellationToken cancellationToken)
-    {
-        var (requestCost, requestLimit, byteCost, byteLimit) = quota.Costs(bytes);
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using (await dialect.WriteTurnAsync(cancellationToken))
-        {
-            // GCRA, both buckets in one statement: every expression reads the row as it was before the update.
-            await using var charge = Command(connection, null, """
-                UPDATE servers SET
-                    rate_tat = (CASE WHEN rate_tat > @now THEN rate_tat ELSE @now END) + @request_cost,
-                    quota_tat = (CASE WHEN quota_tat > @now THEN quota_tat ELSE @now END) + @byte_cost
-                WHERE id = @id
-                    AND (CASE WHEN rate_tat > @now THEN rate_tat ELSE @now END) + @request_cost - @now <= @request_limit
-                    AND (CASE WHEN quota_tat > @now THEN quota_tat ELSE @now END) + @byte_cost - @now <= @byte_limit
-                """);
-            Db.Add(charge, "id", serverId);
-            Db.Add(charge, "now", now);
-            Db.Add(charge, "request_cost", requestCost);
-            Db.Add(charge, "request_limit", requestLimit);
-            Db.Add(charge, "byte_cost", byteCost);
-            Db.Add(charge, "byte_limit", byteLimit);
-            if (await charge.ExecuteNonQueryAsync(cancellationToken) == 1)
-            {
-                return null;
-            }
-        }
-
-        await using var read = Command(connection, null, "SELECT rate_tat, quota_tat FROM servers WHERE id = @id");
-        Db.Add(read, "id", serverId);
-        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null; // Deleted meanwhile: the ingest says so.
-        }
-
-        var nowMs = now.ToUnixTimeMilliseconds();
-        var row = new Row(reader);
-        var requestWait = Math.Max(row.RequiredInt64("rate_tat"), nowMs) + requestCost - nowMs - requestLimit;
-        var byteWait = Math.Max(row.RequiredInt64("quota_tat"), nowMs) + byteCost - nowMs - byteLimit;
-        return TimeSpan.FromMilliseconds(Math.Max(1, Math.Max(requestWait, byteWait)));
-    }
-
-    public async Task<IngestOutcome> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        if (heartbeat.PromoteTokenHash is { } promoted)
-        {
-            await using var promote = Command(connection, transaction, """
-                UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
-                WHERE id = @id AND token_hash = @hash
-                """);
-            Db.Add(promote, "id", heartbeat.ServerId);
-            Db.Add(promote, "hash", promoted);
-            await promote.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var metrics = heartbeat.Metrics;
-        int inserted;
-        await using (var insert = Command(connection, transaction, """
-            INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
-                ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
-                network_out_bytes, container_count, containers, timestamp_from_receipt)
-            VALUES (@server, @heartbeat_id, @seq, @sample, @received, @version, @cpu, @ram_used, @ram_total, @disk_used,
-                @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @containers, @from_receipt)
-            ON CONFLICT (server_id, heartbeat_id) DO NOTHING
-            """))
-        {
-            Db.Add(insert, "server", heartbeat.ServerId);
-            Db.Add(insert, "heartbeat_id", heartbeat.HeartbeatId);
-            Db.Add(insert, "seq", heartbeat.Seq);
-            Db.Add(insert, "sample", heartbeat.SampleAt);
-            Db.Add(insert, "received", heartbeat.ReceivedAt);
-            // The column predates heartbeats without a version: '' stands for "not sent" (an empty one is refused).
-            Db.Add(insert, "version", heartbeat.AgentVersion ?? string.Empty);
-            Db.Add(insert, "cpu", metrics.CpuPercent);
-            Db.Add(insert, "ram_used", metrics.RamUsedMb);
-            Db.Add(insert, "ram_total", metrics.RamTotalMb);
-            Db.Add(insert, "disk_used", metrics.DiskUsedGb);
-            Db.Add(insert, "disk_total", metrics.DiskTotalGb);
-            Db.Add(insert, "load1", metrics.LoadAverage?[0]);
-            Db.Add(insert, "load5", metrics.LoadAverage?[1]);
-            Db.Add(insert, "load15", metrics.LoadAverage?[2]);
-            Db.Add(insert, "net_in", metrics.NetworkInBytes);
-            Db.Add(insert, "net_out", metrics.NetworkOutBytes);
-            Db.Add(insert, "container_count", heartbeat.ContainerCount);
-            Db.Add(insert, "containers", heartbeat.ContainersJson);
-            Db.Add(insert, "from_receipt", heartbeat.TimestampFromReceipt);
-            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var outcome = IngestOutcome.Duplicate;
-        if (inserted == 1)
-        {
-            // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost)
-            // must not freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of
-            // the panel's clock is not trusted to be newer than what arrives: otherwise a sample from the future
-            // (a bad clock, or a stolen token) would pin the latest state until that time.
-            await using var latest = Command(connection, transaction, """
-                UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = COALESCE(@version, latest_agent_version),
-                    latest_container_count = @container_count, latest_heartbeat = @json, last_seen_at = @received
-                WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample OR latest_sample_at > @received
-                    OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
-                """);
-            Db.Add(latest, "id", heartbeat.ServerId);
-            Db.Add(latest, "sample", heartbeat.SampleAt);
-            Db.Add(latest, "seq", heartbeat.Seq);
-            Db.Add(latest, "version", heartbeat.AgentVersion);
-            Db.Add(latest, "container_count", heartbeat.ContainerCount);
-            Db.Add(latest, "json", heartbeat.HeartbeatJson);
-            Db.Add(latest, "received", heartbeat.ReceivedAt);
-            outcome = await latest.ExecuteNonQueryAsync(cancellationToken) == 1 ? IngestOutcome.StoredAsLatest : IngestOutcome.StoredAsHistory;
-        }
-
-        if (outcome != IngestOutcome.StoredAsLatest)
-        {
-            await using var seen = Command(connection, transaction, "UPDATE servers SET last_seen_at = @received WHERE id = @id");
-            Db.Add(seen, "id", heartbeat.ServerId);
-            Db.Add(seen, "received", heartbeat.ReceivedAt);
-            if (await seen.ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return IngestOutcome.UnknownServer;
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return outcome;
-    }
+    public async Task<IngestResult> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken) => _ingest is null
+        ? (await new HeartbeatWriter(dialect).WriteAsync([heartbeat]))[0]
+        : await _ingest.WriteAsync(heartbeat, cancellationToken);
 
     public async Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken)
     {
@@ -570,7 +445,11 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return deleted;
     }
 
-    public ValueTask DisposeAsync() => dialect.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _ingest?.Dispose();
+        return dialect.DisposeAsync();
+    }
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

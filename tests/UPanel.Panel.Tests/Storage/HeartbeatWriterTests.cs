@@ -1,0 +1,151 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using UPanel.Contracts;
+using UPanel.Panel.Storage;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Storage;
+
+/// <summary>
+/// Several heartbeats in one transaction (group commit), on the real engines: each is stored once, the latest state is
+/// the newest sample whatever the order in the batch, and a batch that fails stores nothing and acknowledges nothing.
+/// </summary>
+public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PanelFixture
+{
+    private PanelHost Panel => fixture.Host;
+
+    [Fact]
+    public async Task A_heartbeat_sent_twice_in_one_batch_is_stored_once()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var once = Ingest(server.ServerId, "01JBATCHDUP0000000000000001", now.AddSeconds(-10), seq: 1);
+        var other = Ingest(server.ServerId, "01JBATCHDUP0000000000000002", now.AddSeconds(-5), seq: 2);
+        await using var dialect = Dialect();
+
+        var results = await new HeartbeatWriter(dialect).WriteAsync([once, once with { }, other]);
+        var again = await new HeartbeatWriter(dialect).WriteAsync([once]);
+
+        Assert.Equal([IngestOutcome.StoredAsLatest, IngestOutcome.Duplicate, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
+        Assert.Equal(IngestOutcome.Duplicate, again.Single().Outcome);
+        var stored = await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None);
+        Assert.Equal([2L, 1L], stored.Select(h => h.Seq!.Value));
+    }
+
+    [Fact]
+    public async Task The_latest_state_after_a_batch_is_its_newest_sample_whatever_the_order()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var batch = new[] { 2, 5, 1, 3 }
+            .Select(s => Ingest(server.ServerId, $"01JBATCHORDER00000000000000{s}", now.AddSeconds(s - 10), seq: s))
+            .ToList();
+        await using var dialect = Dialect();
+
+        var results = await new HeartbeatWriter(dialect).WriteAsync(batch);
+
+        Assert.Equal(
+            [IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsHistory, IngestOutcome.StoredAsHistory],
+            results.Select(r => r.Outcome));
+        var record = await Panel.Store.GetServerAsync(server.ServerId, CancellationToken.None);
+        Assert.Equal(now.AddSeconds(-5), record!.LatestSampleAt);
+        Assert.Equal(5, record.LatestSeq);
+        Assert.Equal(batch[1].HeartbeatId, JsonDocument.Parse(record.LatestHeartbeatJson!).RootElement.GetProperty("heartbeat_id").GetString());
+        Assert.Equal(now, record.LastSeenAt);
+        Assert.Equal(4, (await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task A_failed_batch_stores_nothing_and_only_its_bad_heartbeat_goes_unacknowledged()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var good1 = Ingest(server.ServerId, "01JBATCHFAIL00000000000001", now.AddSeconds(-3), seq: 1);
+        var bad = Ingest(server.ServerId, "poison-01JBATCHFAIL000000002", now.AddSeconds(-2), seq: 2);
+        var good2 = Ingest(server.ServerId, "01JBATCHFAIL00000000000003", now.AddSeconds(-1), seq: 3);
+        await using var dialect = Dialect();
+        var before = await ChargedUntilAsync(server.ServerId);
+
+        await InjectInsertFailureAsync();
+        try
+        {
+            // The batch as one transaction: refused whole, nothing of it stored, nothing charged.
+            await Assert.ThrowsAnyAsync<DbException>(() => new HeartbeatWriter(dialect).WriteAsync([good1, bad, good2]));
+            Assert.Empty(await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None));
+            Assert.Equal(before, await ChargedUntilAsync(server.ServerId));
+
+            // Through the store's group commit, sent at once: the good ones are stored and answered, the bad one is not.
+            await using var store = new SqlPanelStore(dialect, Panel.Time, NullLogger<SqlPanelStore>.Instance);
+            var sent = new[] { good1, bad, good2 }.Select(h => store.IngestAsync(h, CancellationToken.None)).ToArray();
+            await Assert.ThrowsAnyAsync<DbException>(() => sent[1]);
+            Assert.NotEqual(IngestOutcome.Duplicate, (await sent[0]).Outcome);
+            Assert.NotEqual(IngestOutcome.Duplicate, (await sent[2]).Outcome);
+        }
+        finally
+        {
+            await RemoveInsertFailureAsync();
+        }
+
+        var stored = await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None);
+        Assert.Equal([3L, 1L], stored.Select(h => h.Seq!.Value));
+    }
+
+    private SqlDialect Dialect() => fixture.Options.UsesPostgres
+        ? new PostgresDialect(fixture.Options.PostgresConnectionString!)
+        : new SqliteDialect(fixture.Options.SqlitePath);
+
+    private HeartbeatIngest Ingest(string serverId, string heartbeatId, DateTimeOffset sampleAt, long seq)
+    {
+        var heartbeat = Panel.NewHeartbeat(serverId, seq, sampleAt) with { HeartbeatId = heartbeatId };
+        var json = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat);
+        return new HeartbeatIngest
+        {
+            ServerId = serverId,
+            HeartbeatId = heartbeatId,
+            Seq = seq,
+            SampleAt = sampleAt,
+            ReceivedAt = Panel.Time.GetUtcNow(),
+            AgentVersion = heartbeat.AgentVersion,
+            Metrics = heartbeat.Metrics,
+            ContainerCount = heartbeat.Containers!.Count,
+            ContainersJson = "[]",
+            HeartbeatJson = json,
+            Bytes = json.Length,
+            Quota = new HeartbeatQuota(),
+        };
+    }
+
+    private async Task<long> ChargedUntilAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT rate_tat FROM servers WHERE id = '{serverId}'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A real failure inside the engine: inserting a heartbeat whose id starts with "poison" raises an error.</summary>
+    private async Task InjectInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
+        ? """
+          CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats WHEN NEW.heartbeat_id LIKE 'poison%'
+          BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+          """
+        : """
+          CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN IF NEW.heartbeat_id LIKE 'poison%' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
+          CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats FOR EACH ROW EXECUTE FUNCTION test_poison();
+          """);
+
+    private async Task RemoveInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
+        ? "DROP TRIGGER test_poison"
+        : "DROP TRIGGER test_poison ON heartbeats; DROP FUNCTION test_poison();");
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}
