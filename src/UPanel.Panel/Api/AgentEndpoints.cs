@@ -174,9 +174,7 @@ internal sealed class AgentEndpoints(
             AgentVersion = heartbeat.AgentVersion,
             Metrics = heartbeat.Metrics,
             ContainerCount = heartbeat.Containers?.Count,
-            ContainersJson = heartbeat.Containers is { } containers
-                ? JsonSerializer.Serialize(containers, PanelJsonContext.Default.IReadOnlyListContainerInfo)
-                : null,
+            ContainersZlib = heartbeat.Containers is { } containers ? ContainerHistory.Compress(containers) : null,
             HeartbeatJson = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat),
             PromoteTokenHash = identity.PromoteTokenHash,
         }, cancellationToken);

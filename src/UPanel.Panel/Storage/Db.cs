@@ -30,6 +30,8 @@ internal static class Db
 
     public static void Set(DbCommand command, string name, double? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
 
+    public static void Set(DbCommand command, string name, byte[]? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+
     public static void Set(DbCommand command, string name, bool value) => command.Parameters[name].Value = value;
 
     public static void Set(DbCommand command, string name, DateTimeOffset? value) => Set(command, name, value?.ToUnixTimeMilliseconds());

@@ -17,7 +17,8 @@ internal sealed record HeartbeatIngest
     public string? AgentVersion { get; init; }
     public required HostMetrics Metrics { get; init; }
     public int? ContainerCount { get; init; }
-    public string? ContainersJson { get; init; }
+    /// <summary>The containers as zlib-compressed JSON (<see cref="ContainerHistory"/>), null when Docker was not reachable.</summary>
+    public byte[]? ContainersZlib { get; init; }
     public required string HeartbeatJson { get; init; }
 
     /// <summary>The request body's size, charged to the server's byte quota.</summary>

@@ -82,7 +82,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         Db.Set(insert, "net_in", metrics.NetworkInBytes);
         Db.Set(insert, "net_out", metrics.NetworkOutBytes);
         Db.Set(insert, "container_count", heartbeat.ContainerCount);
-        Db.Set(insert, "containers", heartbeat.ContainersJson);
+        Db.Set(insert, "containers", heartbeat.ContainersZlib);
         Db.Set(insert, "from_receipt", heartbeat.TimestampFromReceipt);
         // A duplicate earlier in the same batch counts: the unique index sees the transaction's own rows.
         var inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
@@ -147,7 +147,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         public DbCommand Insert { get; } = Create(connection, transaction, """
             INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
                 ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
-                network_out_bytes, container_count, containers, timestamp_from_receipt)
+                network_out_bytes, container_count, containers_zlib, timestamp_from_receipt)
             VALUES (@server, @heartbeat_id, @seq, @sample, @received, @version, @cpu, @ram_used, @ram_total, @disk_used,
                 @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @containers, @from_receipt)
             ON CONFLICT (server_id, heartbeat_id) DO NOTHING
@@ -156,7 +156,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
             ("received", DbType.Int64), ("version", DbType.String), ("cpu", DbType.Double), ("ram_used", DbType.Int64),
             ("ram_total", DbType.Int64), ("disk_used", DbType.Int64), ("disk_total", DbType.Int64), ("load1", DbType.Double),
             ("load5", DbType.Double), ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64),
-            ("container_count", DbType.Int64), ("containers", DbType.String), ("from_receipt", DbType.Boolean));
+            ("container_count", DbType.Int64), ("containers", DbType.Binary), ("from_receipt", DbType.Boolean));
 
         // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost) must not
         // freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of the panel's clock

@@ -92,6 +92,44 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal([3L, 1L], stored.Select(h => h.Seq!.Value));
     }
 
+    [Fact]
+    public async Task Containers_are_kept_in_history_compressed_and_inflate_to_what_was_sent()
+    {
+        var server = await Panel.NewServerAsync();
+        var sent = Panel.NewHeartbeat(server.ServerId, seq: 1) with
+        {
+            Containers = [.. Enumerable.Range(0, 20).Select(i => new ContainerInfo
+            {
+                Id = $"{i:x12}", Name = $"web_{i}", Image = "nginx:1.25", Status = i == 3 ? "exited" : "running",
+                Health = "none", UptimeSeconds = 1000 + i, CpuPercent = i / 4.0, MemoryMb = 100 + i,
+            })],
+        };
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, sent);
+
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT containers, containers_zlib FROM heartbeats WHERE server_id = @server";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "server";
+        parameter.Value = server.ServerId;
+        command.Parameters.Add(parameter);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.True(reader.IsDBNull(0));
+        var stored = reader.GetFieldValue<byte[]>(1);
+        using var inflated = new MemoryStream();
+        await using (var zlib = new System.IO.Compression.ZLibStream(new MemoryStream(stored), System.IO.Compression.CompressionMode.Decompress))
+        {
+            await zlib.CopyToAsync(inflated, TestContext.Current.CancellationToken);
+        }
+
+        var containers = JsonSerializer.Deserialize(inflated.ToArray(), UPanel.Panel.Api.PanelJsonContext.Default.IReadOnlyListContainerInfo)!;
+        Assert.Equal(sent.Containers, containers);
+        Assert.True(stored.Length * 3 < inflated.Length, $"{stored.Length} bytes compressed from {inflated.Length}");
+        Assert.False(await reader.ReadAsync(TestContext.Current.CancellationToken));
+    }
+
     private SqlDialect Dialect() => fixture.Options.UsesPostgres
         ? new PostgresDialect(fixture.Options.PostgresConnectionString!)
         : new SqliteDialect(fixture.Options.SqlitePath);
@@ -110,7 +148,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             AgentVersion = heartbeat.AgentVersion,
             Metrics = heartbeat.Metrics,
             ContainerCount = heartbeat.Containers!.Count,
-            ContainersJson = "[]",
+            ContainersZlib = ContainerHistory.Compress(heartbeat.Containers!),
             HeartbeatJson = json,
             Bytes = json.Length,
             Quota = new HeartbeatQuota(),
