@@ -49,7 +49,12 @@ run() { # engine; the panel's environment is set by the caller
 
 size_of() { # bytes the engine's database holds now
   if [ "$1" = sqlite ]; then du -sb "$work/data-sqlite" 2>/dev/null | cut -f1 || echo 0
-  else psql "$pg_url" -tAc "SELECT pg_database_size('$database')"; fi
+  else
+    # Live data only: each heartbeat rewrites its server's row (latest state), and the dead versions, which autovacuum
+    # makes reusable, would otherwise count as history (4 KB a heartbeat with 20 varied containers).
+    psql "${pg_url%/postgres}/$database" -qc "VACUUM FULL" >/dev/null
+    psql "$pg_url" -tAc "SELECT pg_database_size('$database')"
+  fi
 }
 
 run sqlite

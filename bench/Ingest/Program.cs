@@ -28,18 +28,22 @@ for (var i = 0; i < serverCount; i++)
     servers.Add((registration.GetProperty("server_id").GetString()!, registration.GetProperty("agent_token").GetString()!));
 }
 
-var containers = Enumerable.Range(0, 20).Select(i => new ContainerInfo
+// 20 containers as a real host has them: different names, images and ids, and CPU, memory and uptime that change
+// from one heartbeat to the next (what the database stores and compresses depends on it).
+string[] roles = ["web", "api", "db", "cache", "worker", "proxy", "queue", "cron"];
+string[] images = ["nginx:1.25", "registry.example.com/shop/api:2.14.1", "postgres:16", "redis:7-alpine", "registry.example.com/shop/worker:2.14.1", "traefik:v3.1", "rabbitmq:3.13-management", "alpine:3.20"];
+List<ContainerInfo> Containers(long n) => [.. Enumerable.Range(0, 20).Select(i => new ContainerInfo
 {
-    Id = $"{i:x12}",
-    Name = $"app_{i}",
-    Image = "registry.example.com/app:1.2.3",
-    Status = "running",
+    Id = $"{(uint)(i * 2654435761u):x8}{i:x4}",
+    Name = $"shop_{roles[i % roles.Length]}_{i / roles.Length + 1}",
+    Image = images[i % images.Length],
+    Status = i == 19 ? "exited" : "running",
     Health = i % 5 == 0 ? "healthy" : "none",
-    UptimeSeconds = 86400,
-    CpuPercent = 1.5,
-    MemoryMb = 128,
-    RestartCount = 0,
-}).ToList();
+    UptimeSeconds = i == 19 ? 0 : 86400 * (i + 1) + n,
+    CpuPercent = (n * 31 + i * 17) % 2000 / 100.0,
+    MemoryMb = 40 + i * 37 + n * 7 % 50,
+    RestartCount = i == 7 ? 3 : 0,
+})];
 var seqs = new long[serverCount];
 var next = -1;
 
@@ -55,7 +59,7 @@ var (ingest, accepted) = await RunAsync("heartbeat", () =>
         ServerId = id,
         Timestamp = DateTimeOffset.UtcNow,
         Metrics = new HostMetrics { CpuPercent = 12.5, RamUsedMb = 1024, RamTotalMb = 4096, DiskUsedGb = 45, DiskTotalGb = 100, LoadAverage = [0.5, 0.4, 0.3], NetworkInBytes = n, NetworkOutBytes = n },
-        Containers = containers,
+        Containers = Containers(n),
         AgentVersion = "1.0.0",
         HeartbeatId = Guid.NewGuid().ToString("N"),
         Seq = Interlocked.Increment(ref seqs[server]),
