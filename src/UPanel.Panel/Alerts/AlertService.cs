@@ -16,36 +16,45 @@ internal sealed class AlertService(
 {
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
 
-    private readonly Channel<string> _heartbeats = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    // Server ids to evaluate, and null for a sweep of every server (written by the sweep timer).
+    private readonly Channel<string?> _due = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
     private TaskCompletionSource _evaluated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes after the next evaluation (tests wait on it instead of sleeping).</summary>
+    /// <summary>Completes after the next evaluation pass (tests wait on it instead of sleeping).</summary>
     public Task NextEvaluation => Volatile.Read(ref _evaluated).Task;
 
     /// <summary>A heartbeat became <paramref name="serverId"/>'s latest state, or its settings changed: evaluate it now. Non-blocking.</summary>
-    public void EvaluateSoon(string serverId) => _heartbeats.Writer.TryWrite(serverId);
+    public void EvaluateSoon(string serverId) => _due.Writer.TryWrite(serverId);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var nextSweep = time.GetUtcNow() + SweepInterval;
+        // The sweep's timer ticks on its own rather than being set after each pass: a pass never delays a sweep, and a
+        // clock moved while a pass runs (a test's fake one) still finds the timer it has to fire.
+        using var sweeps = time.CreateTimer(_ => _due.Writer.TryWrite(null), null, SweepInterval, SweepInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                // Heartbeats queued meanwhile name a server once however many arrived.
+                await _due.Reader.WaitToReadAsync(stoppingToken);
+
+                // Whatever queued meanwhile names a server once however many heartbeats arrived, and sweeps once.
                 var due = new HashSet<string>(StringComparer.Ordinal);
-                while (_heartbeats.Reader.TryRead(out var serverId))
+                var sweep = false;
+                while (_due.Reader.TryRead(out var serverId))
                 {
-                    due.Add(serverId);
+                    if (serverId is null)
+                    {
+                        sweep = true;
+                    }
+                    else
+                    {
+                        due.Add(serverId);
+                    }
                 }
 
-                if (time.GetUtcNow() >= nextSweep)
+                if (sweep)
                 {
-                    nextSweep = time.GetUtcNow() + SweepInterval;
-                    foreach (var server in await store.ListServersAsync(stoppingToken))
-                    {
-                        due.Add(server.Id);
-                    }
+                    await AddEveryServerAsync(due, stoppingToken);
                 }
 
                 foreach (var serverId in due)
@@ -53,22 +62,28 @@ internal sealed class AlertService(
                     await EvaluateAsync(serverId, stoppingToken);
                 }
 
-                if (due.Count > 0)
-                {
-                    Interlocked.Exchange(ref _evaluated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-                }
-
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var delay = nextSweep - time.GetUtcNow();
-                await Task.WhenAny(
-                    _heartbeats.Reader.WaitToReadAsync(wait.Token).AsTask(),
-                    Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time, wait.Token));
-                await wait.CancelAsync();
+                Interlocked.Exchange(ref _evaluated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
+        }
+    }
+
+    private async Task AddEveryServerAsync(HashSet<string> due, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var server in await store.ListServersAsync(cancellationToken))
+            {
+                due.Add(server.Id);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The database is away: this sweep is skipped (the next one comes with the timer), the panel keeps running.
+            Log.SweepFailed(logger, exception);
         }
     }
 

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2308, Level = LogLevel.Error, Message = "Recording a refused heartbeat's server failed")]
     public static partial void TokenFailureNotRecorded(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2309, Level = LogLevel.Error, Message = "Listing the servers for the alert sweep failed; the sweep is skipped until the next one")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
 }

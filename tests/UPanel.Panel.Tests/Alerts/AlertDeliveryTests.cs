@@ -88,11 +88,13 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running")));
         var service = Panel.App.Services.GetRequiredService<AlertService>();
 
-        // Two intervals and a half (60 s each) is not offline yet; past three is.
+        // Two intervals and a half (60 s each) is not offline yet; past three is, found by the next sweep (every 30 s,
+        // so the clock moves a sweep interval past the three).
         var evaluated = service.NextEvaluation;
         Panel.Time.Advance(TimeSpan.FromSeconds(150));
         await evaluated.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        Panel.Time.Advance(TimeSpan.FromSeconds(40));
+        Assert.DoesNotContain(receiver.Received, r => r.IsFor(server.ServerId));
+        Panel.Time.Advance(TimeSpan.FromSeconds(40) + AlertService.SweepInterval);
         var offline = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
         Assert.Equal("server_offline", offline.Json.GetProperty("kind").GetString());
         Assert.StartsWith("no heartbeat for 3 min (offline after 3 intervals", offline.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);
