@@ -41,10 +41,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Waits until <paramref name="count"/> requests matched (30 s at most), then returns them.</summary>
-    public async Task<IReadOnlyList<Received>> WaitForAsync(Func<Received, bool> match, int count)
+    /// <summary>Waits until <paramref name="count"/> requests matched (<paramref name="seconds"/> at most), then returns them.</summary>
+    public async Task<IReadOnlyList<Received>> WaitForAsync(Func<Received, bool> match, int count, int seconds = 30)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (Received.Count(match) < count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} notifications; got: {string.Join("\n", Received.Select(r => r.Body))}");

@@ -8,6 +8,7 @@ internal sealed class AgentProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     private AgentProcess(Process process)
     {
@@ -89,6 +90,13 @@ internal sealed class AgentProcess : IDisposable
 
     public void Dispose()
     {
+        // Idempotent: a fixture that keeps every agent it started disposes the ones a test already did.
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();

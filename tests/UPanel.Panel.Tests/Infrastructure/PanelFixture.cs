@@ -35,6 +35,9 @@ public abstract class PanelFixture : IAsyncLifetime
     /// <summary>A test class's own settings over the engine's, applied before the panel starts.</summary>
     internal Func<PanelOptions, PanelOptions> Configure { get; init; } = options => options;
 
+    /// <summary>The panel runs on the real clock (for the real agent's alerts) instead of a fake one tests move.</summary>
+    internal bool RealClock { get; init; }
+
     public async ValueTask InitializeAsync()
     {
         var options = await CreateOptionsAsync();
@@ -45,7 +48,7 @@ public abstract class PanelFixture : IAsyncLifetime
         }
 
         Options = Configure(options);
-        _host = await PanelHost.StartAsync(Options);
+        _host = RealClock ? await PanelHost.StartOnRealClockAsync(Options) : await PanelHost.StartAsync(Options);
     }
 
     /// <summary>Null when the engine cannot be used here; <see cref="UnavailableReason"/> says why.</summary>

@@ -15,15 +15,19 @@ namespace UPanel.Panel.Tests.Infrastructure;
 /// <summary>
 /// A real panel on 127.0.0.1 (ephemeral port) with a fake clock and captured logs. Also the way for end-to-end tests
 /// with the real agent binary: <see cref="StartAsync"/>, <see cref="CreateInstallTokenAsync"/>, then point the agent
-/// at <see cref="BaseAddress"/>.
+/// at <see cref="BaseAddress"/>. <see cref="StartOnRealClockAsync"/> gives one on the real clock, for the real agent's
+/// alerts (offline after real seconds, the sweep's real timer).
 /// </summary>
 internal sealed class PanelHost : IAsyncDisposable
 {
-    private PanelHost(WebApplication app, PanelOptions options, FakeTimeProvider time)
+    private readonly FakeTimeProvider? _fakeTime;
+
+    private PanelHost(WebApplication app, PanelOptions options, TimeProvider clock)
     {
         App = app;
         Options = options;
-        Time = time;
+        Clock = clock;
+        _fakeTime = clock as FakeTimeProvider;
         BaseAddress = new Uri(app.Urls.Single());
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         AdminKey = File.ReadAllText(options.AdminKeyPath).Trim();
@@ -33,7 +37,10 @@ internal sealed class PanelHost : IAsyncDisposable
 
     public PanelOptions Options { get; }
 
-    public FakeTimeProvider Time { get; }
+    /// <summary>The panel's fake clock, for tests to move; a panel on the real clock has none.</summary>
+    public FakeTimeProvider Time => _fakeTime ?? throw new InvalidOperationException("this panel runs on the real clock");
+
+    public TimeProvider Clock { get; }
 
     public Uri BaseAddress { get; }
 
@@ -48,10 +55,17 @@ internal sealed class PanelHost : IAsyncDisposable
 
     public IPanelStore Store => App.Services.GetRequiredService<IPanelStore>();
 
-    public static async Task<PanelHost> StartAsync(PanelOptions options, FakeTimeProvider? time = null, string url = "http://127.0.0.1:0")
+    public static Task<PanelHost> StartAsync(PanelOptions options, FakeTimeProvider? time = null, string url = "http://127.0.0.1:0") =>
+        StartAsync(
+            options,
+            // Whole seconds: the store keeps milliseconds, and boundaries ("offline after exactly 180 s") stay exact.
+            (TimeProvider?)time ?? new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds())),
+            url);
+
+    public static Task<PanelHost> StartOnRealClockAsync(PanelOptions options) => StartAsync(options, TimeProvider.System, "http://127.0.0.1:0");
+
+    private static async Task<PanelHost> StartAsync(PanelOptions options, TimeProvider time, string url)
     {
-        // Whole seconds: the store keeps milliseconds, and boundaries ("offline after exactly 180 s") stay exact.
-        time ??= new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()));
         var app = await PanelApp.CreateAsync(
             options,
             ["--urls", url],
@@ -108,7 +122,7 @@ internal sealed class PanelHost : IAsyncDisposable
     public Heartbeat NewHeartbeat(string serverId, long? seq = null, DateTimeOffset? timestamp = null, string agentVersion = "1.0.0") => new()
     {
         ServerId = serverId,
-        Timestamp = timestamp ?? Time.GetUtcNow(),
+        Timestamp = timestamp ?? Clock.GetUtcNow(),
         Metrics = new HostMetrics
         {
             CpuPercent = 12.5,

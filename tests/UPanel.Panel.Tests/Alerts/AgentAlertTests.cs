@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using UPanel.Contracts;
+using UPanel.Panel.Alerts;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Alerts;
+
+/// <summary>
+/// Issue 14's scenarios with real parts: the Native AOT agent reporting the real Docker engine's containers to a panel
+/// on the real clock, which sends to a webhook receiver on 127.0.0.1. bench/alert-latency.sh times the same scenarios;
+/// here they are asserted on values only.
+/// </summary>
+public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<AgentAlertsFixture>
+{
+    private const string Image = DockerCli.Image;
+
+    private PanelHost Panel => fixture.Panel;
+
+    [Fact]
+    public async Task Containers_that_fail_exit_oom_or_restart_in_a_loop_are_sent_once_each_and_a_docker_stop_is_not()
+    {
+        RequiredServices.Docker();
+        var (serverId, envFile) = await fixture.NewServerAsync("alerts-containers");
+        using var agent = await fixture.StartAgentAsync(envFile, docker: true);
+        await EvaluatedAsync(serverId, containers => containers is not null, "the agent's first container list");
+
+        string[] names = await Task.WhenAll(
+            fixture.RunContainerAsync("stopped", [], "sleep", "600"),
+            fixture.RunContainerAsync("exit1", [], "sh", "-c", "sleep 3; exit 1"),
+            // tail reads /dev/zero as one endless line: it allocates until the kernel kills it (the engine says so).
+            fixture.RunContainerAsync("oom", ["--memory", "8m"], "sh", "-c", "sleep 3; tail /dev/zero"),
+            fixture.RunContainerAsync("loop", ["--restart", "always"], "sh", "-c", "exit 1"));
+        var (stopped, failing, oom, loop) = (names[0], names[1], names[2], names[3]);
+
+        // A stop by the user (`docker stop`: SIGTERM, which sleep as PID 1 ignores, then SIGKILL: 137) after the panel saw it run.
+        await EvaluatedAsync(serverId, c => c?.GetValueOrDefault(stopped)?.Status == "running", $"{stopped} running");
+        await DockerCli.RunAsync("stop", "-t", "1", stopped);
+
+        var exited = await FiringAsync(serverId, failing);
+        Assert.Equal(NotificationPayload.Signature(fixture.Secret, Encoding.UTF8.GetBytes(exited.Body)), exited.Headers[NotificationPayload.SignatureHeader]);
+        var body = exited.Json;
+        Assert.Equal("container_exited", body.GetProperty("kind").GetString());
+        Assert.Equal(serverId, body.GetProperty("server_id").GetString());
+        Assert.Equal("alerts-containers", body.GetProperty("hostname").GetString());
+        Assert.Equal($"container {failing} ({Image}) exited with code 1", body.GetProperty("summary").GetString());
+
+        var killed = await FiringAsync(serverId, oom);
+        Assert.Equal("container_oom_killed", killed.Json.GetProperty("kind").GetString());
+        Assert.Equal($"container {oom} ({Image}) was killed for running out of memory (exit code 137)", killed.Json.GetProperty("summary").GetString());
+        var reported = (await Panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers")).GetProperty("containers").EnumerateArray()
+            .Single(c => c.GetProperty("name").GetString() == oom);
+        Assert.True(reported.GetProperty("oom_killed").GetBoolean());
+        Assert.Equal(137, reported.GetProperty("exit_code").GetInt32());
+
+        var looping = await FiringAsync(serverId, loop);
+        Assert.Equal("container_restart_loop", looping.Json.GetProperty("kind").GetString());
+        Assert.StartsWith($"container {loop} ({Image}) restarted ", looping.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        // The loop goes on (the engine restarts it with a growing delay): two more restarts seen by the rules, and the
+        // user's stop too, still make one alert for the loop and none for the stop.
+        var restartsAtAlert = (await EvaluatedAsync(serverId, c => c?.GetValueOrDefault(loop)?.RestartCount is not null, "the loop's restart count"))[loop].RestartCount!.Value;
+        await EvaluatedAsync(
+            serverId,
+            c => c?.GetValueOrDefault(loop)?.RestartCount >= restartsAtAlert + 2 && c?.GetValueOrDefault(stopped)?.Status == "exited",
+            "two more restarts of the loop and the stopped container");
+        var events = await EventsAsync(serverId);
+        Assert.Equal(
+            [("container_exited", failing), ("container_oom_killed", oom), ("container_restart_loop", loop)],
+            events.Where(e => e.Container?.StartsWith(fixture.Prefix, StringComparison.Ordinal) == true)
+                .Select(e => (e.Kind, e.Container!)).Order());
+        Assert.All(events.Where(e => e.Container?.StartsWith(fixture.Prefix, StringComparison.Ordinal) == true), e => Assert.Equal("firing", e.State));
+        Assert.Equal(137, int.Parse(await DockerCli.InspectAsync(stopped, "{{.State.ExitCode}}"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Single(fixture.Receiver.Received, r => About(r, serverId, loop));
+        Assert.DoesNotContain(fixture.Receiver.Received, r => About(r, serverId, stopped));
+    }
+
+    [Fact]
+    public async Task A_stopped_agent_is_offline_after_three_intervals_and_back_on_its_return_and_a_restart_inside_them_is_nothing()
+    {
+        var (quiet, quietEnv) = await fixture.NewServerAsync("alerts-quiet");
+        var (brief, briefEnv) = await fixture.NewServerAsync("alerts-brief");
+        var quietAgent = await fixture.StartAgentAsync(quietEnv, docker: false);
+        var briefAgent = await fixture.StartAgentAsync(briefEnv, docker: false);
+        await LastSeenAsync(quiet, age => age is not null);
+        await LastSeenAsync(brief, age => age is not null);
+
+        Assert.Equal(0, await quietAgent.TerminateAsync());
+        Assert.Equal(0, await briefAgent.TerminateAsync());
+
+        // Back after more than an interval without a heartbeat, well inside the three.
+        await LastSeenAsync(brief, age => age > TimeSpan.FromSeconds(AgentAlertsFixture.IntervalSeconds));
+        using var briefAgain = await fixture.StartAgentAsync(briefEnv, docker: false);
+
+        // Offline comes after 15 s plus at most a sweep (30 s).
+        var offline = Assert.Single(await fixture.Receiver.WaitForAsync(r => r.IsFor(quiet), 1, seconds: 90));
+        Assert.Equal(NotificationPayload.Signature(fixture.Secret, Encoding.UTF8.GetBytes(offline.Body)), offline.Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal("alert.firing", offline.Json.GetProperty("event").GetString());
+        Assert.Equal("server_offline", offline.Json.GetProperty("kind").GetString());
+        Assert.Equal("alerts-quiet", offline.Json.GetProperty("hostname").GetString());
+        Assert.EndsWith($"(offline after 3 intervals of {AgentAlertsFixture.IntervalSeconds} s)", offline.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        using var quietAgain = await fixture.StartAgentAsync(quietEnv, docker: false);
+        var both = await fixture.Receiver.WaitForAsync(r => r.IsFor(quiet), 2);
+        Assert.Equal("alert.resolved", both[1].Json.GetProperty("event").GetString());
+        Assert.Equal("heartbeats are arriving again", both[1].Json.GetProperty("summary").GetString());
+
+        // The brief one was evaluated by the sweep that found the quiet one (every server), with the heartbeats since.
+        Assert.Equal([("server_offline", "resolved"), ("server_offline", "firing")], (await EventsAsync(quiet)).Select(e => (e.Kind, e.State)));
+        Assert.Empty(await EventsAsync(brief));
+        Assert.DoesNotContain(fixture.Receiver.Received, r => r.IsFor(brief));
+    }
+
+    private static bool About(Received received, string serverId, string container) =>
+        received.IsFor(serverId) && received.Json.TryGetProperty("container", out var c) && c.GetString() == container;
+
+    private async Task<Received> FiringAsync(string serverId, string container)
+    {
+        var received = Assert.Single(await fixture.Receiver.WaitForAsync(r => About(r, serverId, container), 1, seconds: 60));
+        Assert.Equal("alert.firing", received.Json.GetProperty("event").GetString());
+        return received;
+    }
+
+    /// <summary>The server's alerts that fired or resolved, newest first.</summary>
+    private async Task<List<(string Kind, string? Container, string State)>> EventsAsync(string serverId) =>
+        [.. (await Panel.AdminGetAsync("/api/admin/alerts?limit=1000")).GetProperty("alerts").EnumerateArray()
+            .Where(a => a.GetProperty("server_id").GetString() == serverId)
+            .Select(a => (a.GetProperty("kind").GetString()!, a.TryGetProperty("container", out var c) ? c.GetString() : null, a.GetProperty("state").GetString()!))];
+
+    /// <summary>Polls the containers as the rules last judged them (the alert state) until <paramref name="done"/> holds.</summary>
+    private async Task<IReadOnlyDictionary<string, ContainerInfo>> EvaluatedAsync(
+        string serverId, Func<IReadOnlyDictionary<string, ContainerInfo>?, bool> done, string what)
+    {
+        var store = Panel.App.Services.GetRequiredService<AlertStore>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var (state, _, _) = await store.LoadStateAsync(serverId, CancellationToken.None);
+            if (done(state.Containers))
+            {
+                return state.Containers!;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the panel did not evaluate {what} within 60 s");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>Polls how long ago the server's last heartbeat arrived (null: never) until <paramref name="done"/> holds.</summary>
+    private async Task LastSeenAsync(string serverId, Func<TimeSpan?, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var server = await Panel.AdminGetAsync($"/api/admin/servers/{serverId}");
+            TimeSpan? age = server.TryGetProperty("last_seen_at", out var seen) && seen.ValueKind == JsonValueKind.String
+                ? Panel.Clock.GetUtcNow() - seen.GetDateTimeOffset()
+                : null;
+            if (done(age))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"server {serverId}'s last heartbeat is still {age?.TotalSeconds} s old after 60 s");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+}
