@@ -12,7 +12,7 @@ public abstract class RetentionTests<TFixture>(TFixture fixture) : IClassFixture
     private PanelHost Panel => fixture.Host;
 
     [Fact]
-    public async Task History_older_than_the_retention_age_is_pruned_in_the_background_and_the_latest_state_stays()
+    public async Task History_is_rolled_up_then_pruned_at_the_retention_age_in_the_background_and_the_latest_state_stays()
     {
         var server = await Panel.NewServerAsync();
         var start = Panel.Time.GetUtcNow();
@@ -20,14 +20,18 @@ public abstract class RetentionTests<TFixture>(TFixture fixture) : IClassFixture
         await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 2, timestamp: start));
         var retention = Panel.App.Services.GetRequiredService<RetentionService>();
 
-        // 30 days less 30 minutes after the first sample's retention age began: only seq 1 is older than 30 days.
+        // 30 days less 30 minutes after the first sample's retention age began: both were rolled up (older than 25
+        // hours), and only seq 1's rollup is older than 30 days.
         var run = retention.NextRun;
         Panel.Time.Advance(TimeSpan.FromDays(30) - TimeSpan.FromMinutes(30));
         var deleted = await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, deleted);
         var history = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}/heartbeats");
-        Assert.Equal([2L], history.GetProperty("heartbeats").EnumerateArray().Select(h => h.GetProperty("seq").GetInt64()));
+        Assert.Empty(history.GetProperty("heartbeats").EnumerateArray());
+        var now = Panel.Time.GetUtcNow();
+        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-31), now, TestContext.Current.CancellationToken));
+        Assert.Equal(start.ToUnixTimeMilliseconds(), left.FirstAtMs);
         var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
         Assert.Equal(2, state.GetProperty("latest_seq").GetInt64());
     }

@@ -417,12 +417,8 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             return ErrorResult.NoSuchServer;
         }
 
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var bucket = SeriesBuilder.BucketSeconds(span, server.NextHeartbeatSeconds);
-        var from = (now - (long)span.TotalSeconds) / bucket * bucket;
-        var gap = 3 * server.NextHeartbeatSeconds;
-        // From one gap earlier, so the first bucket's network rate has the reading before it.
-        var samples = await store.GetSamplesAsync(server.Id, DateTimeOffset.FromUnixTimeSeconds(from - gap), DateTimeOffset.FromUnixTimeSeconds(now + 1), cancellationToken);
-        return TypedResults.Ok(SeriesBuilder.Build(samples, from, now + 1, bucket, gap));
+        var window = SeriesWindow.For(span, time.GetUtcNow(), server.NextHeartbeatSeconds);
+        var history = await store.GetHistoryAsync(server.Id, window.ReadFrom, window.ReadTo, cancellationToken);
+        return TypedResults.Ok(window.Build(history));
     }
 }

@@ -35,8 +35,23 @@ internal interface IPanelStore : IAsyncDisposable
     /// <summary>Newest first (by row), rows with id below <paramref name="beforeId"/> when given.</summary>
     Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken);
 
-    /// <summary>The chart columns of a server's history sampled in [<paramref name="from"/>, <paramref name="to"/>), oldest first.</summary>
+    /// <summary>
+    /// The chart columns of a server's raw heartbeats sampled in [<paramref name="from"/>, <paramref name="to"/>), oldest
+    /// first: the last <see cref="HistoryRollup.RawAge"/> only (older ones are rolled up).
+    /// </summary>
     Task<IReadOnlyList<Pages.Charts.MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A server's history in [<paramref name="from"/>, <paramref name="to"/>) as the charts read it, oldest first: the
+    /// rollups and the raw heartbeats not rolled up yet (a rollup that may hold a sample from the range is included whole).
+    /// </summary>
+    Task<IReadOnlyList<Pages.Charts.HistorySlice>> GetHistoryAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rolls every server's raw heartbeats sampled before <paramref name="before"/> (rounded down to a whole rollup
+    /// step) up into rollups (<see cref="HistoryRollup"/>), deleting them in the same transactions; returns how many.
+    /// </summary>
+    Task<int> RollUpAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes <paramref name="newTokenHash"/> the server's token. The token the agent holds stays valid until
@@ -50,8 +65,9 @@ internal interface IPanelStore : IAsyncDisposable
     Task<bool> UpdateSettingsAsync(string serverId, ServerSettings settings, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes history sampled before <paramref name="cutoff"/> and install tokens expired before it, and forgets
-    /// previous tokens whose overlap ended before <paramref name="now"/>; returns the heartbeats deleted.
+    /// Deletes history (heartbeats and rollups) sampled before <paramref name="cutoff"/> and install tokens expired before it, and forgets
+    /// previous tokens whose overlap ended before <paramref name="now"/>; returns the heartbeats deleted (raw, and those the
+    /// deleted rollups held).
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

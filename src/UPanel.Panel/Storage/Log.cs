@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Retention: pruned {Count} heartbeats sampled before {Cutoff:O}")]
     public static partial void Pruned(ILogger logger, int count, DateTimeOffset cutoff);
 
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Retention: rolled {Count} heartbeats older than 25 hours up into 4-minute rollups")]
+    public static partial void RolledUp(ILogger logger, int count);
+
     [LoggerMessage(EventId = 2111, Level = LogLevel.Error, Message = "Retention: pruning failed; will retry next interval")]
     public static partial void PruneFailed(ILogger logger, Exception exception);
 }

@@ -4,7 +4,10 @@ using UPanel.Panel.Hosting;
 
 namespace UPanel.Panel.Storage;
 
-/// <summary>Prunes heartbeat history older than the retention age: once at start, then every interval.</summary>
+/// <summary>
+/// Keeps history compact and bounded, once at start, then every interval: rolls raw heartbeats older than
+/// <see cref="HistoryRollup.RawAge"/> up into rollups, then prunes what is older than the retention age.
+/// </summary>
 internal sealed class RetentionService(IPanelStore store, PanelOptions options, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
 {
     private TaskCompletionSource<int> _nextRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,6 +25,12 @@ internal sealed class RetentionService(IPanelStore store, PanelOptions options, 
             {
                 var now = time.GetUtcNow();
                 var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+                var rolled = await store.RollUpAsync(now - HistoryRollup.RawAge, stoppingToken);
+                if (rolled > 0)
+                {
+                    Log.RolledUp(logger, rolled);
+                }
+
                 deleted = await store.PruneAsync(now, cutoff, stoppingToken);
                 if (deleted > 0)
                 {

@@ -1,7 +1,9 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
+using UPanel.Panel.Pages.Charts;
 using UPanel.Panel.Tokens;
 
 namespace UPanel.Panel.Storage;
@@ -231,7 +233,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return servers;
     }
 
-    public async Task<IReadOnlyList<Pages.Charts.MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
@@ -244,24 +246,260 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var samples = new List<Pages.Charts.MetricSample>();
+        var samples = new List<MetricSample>();
         var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            samples.Add(new Pages.Charts.MetricSample(
-                row.RequiredInt64("sample_at"),
-                row.Double("cpu_percent"),
-                row.Int64("ram_used_mb"),
-                row.Int64("ram_total_mb"),
-                row.Int64("disk_used_gb"),
-                row.Int64("disk_total_gb"),
-                row.Double("load_1"),
-                row.Int64("network_in_bytes"),
-                row.Int64("network_out_bytes")));
+            samples.Add(ReadSample(row));
         }
 
         return samples;
     }
+
+    public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        // One statement, so both engines read the rollups and the raw heartbeats from one snapshot: a rollup committed
+        // between two reads would show its samples twice or not at all.
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"""
+            SELECT {RollupColumns} FROM heartbeat_rollups
+            WHERE server_id = @server AND bucket_at > @from - @step AND bucket_at < @to
+            UNION ALL
+            SELECT sample_at, sample_at, 1, network_in_bytes, network_out_bytes, network_in_bytes, network_out_bytes,
+                {RawStat("cpu_percent")}, {RawStat("ram_used_mb")}, ram_total_mb, {RawStat("disk_used_gb")}, disk_total_gb,
+                {RawStat("load_1")}, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL
+            FROM heartbeats
+            WHERE server_id = @server AND sample_at >= @from AND sample_at < @to
+            ORDER BY 1
+            """);
+        Db.Add(command, "server", serverId);
+        Db.Add(command, "from", from);
+        Db.Add(command, "to", to);
+        Db.Add(command, "step", HistoryRollup.StepMs);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var slices = new List<HistorySlice>();
+        var row = new Row(reader);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            slices.Add(ReadSlice(row));
+        }
+
+        return slices;
+    }
+
+    /// <summary>A raw column as a rollup's count, min, max and sum.</summary>
+    private static string RawStat(string column) =>
+        $"CASE WHEN {column} IS NULL THEN 0 ELSE 1 END, {column}, {column}, {column}";
+
+    private const string RollupColumns = """
+        first_at, last_at, samples, first_in, first_out, last_in, last_out,
+        cpu_n, cpu_min, cpu_max, cpu_sum, ram_n, ram_min, ram_max, ram_sum, ram_total_max,
+        disk_n, disk_min, disk_max, disk_sum, disk_total_max, load_n, load_min, load_max, load_sum,
+        in_n, in_min, in_max, in_sum, out_n, out_min, out_max, out_sum
+        """;
+
+    private static HistorySlice ReadSlice(Row row) => new()
+    {
+        FirstAtMs = row.RequiredInt64("first_at"),
+        LastAtMs = row.RequiredInt64("last_at"),
+        Samples = row.RequiredInt64("samples"),
+        FirstInBytes = row.Int64("first_in"),
+        FirstOutBytes = row.Int64("first_out"),
+        LastInBytes = row.Int64("last_in"),
+        LastOutBytes = row.Int64("last_out"),
+        Cpu = ReadStat(row, "cpu"),
+        RamUsedMb = ReadStat(row, "ram"),
+        RamTotalMbMax = row.Double("ram_total_max"),
+        DiskUsedGb = ReadStat(row, "disk"),
+        DiskTotalGbMax = row.Double("disk_total_max"),
+        Load1 = ReadStat(row, "load"),
+        InRate = ReadStat(row, "in"),
+        OutRate = ReadStat(row, "out"),
+    };
+
+    private static Stat ReadStat(Row row, string metric) => row.RequiredInt64(metric + "_n") is var n and > 0
+        ? new Stat(n, row.RequiredDouble(metric + "_min"), row.RequiredDouble(metric + "_max"), row.RequiredDouble(metric + "_sum"))
+        : Stat.Empty;
+
+    public async Task<int> RollUpAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var cutoff = HistoryRollup.BucketOf(before.ToUnixTimeMilliseconds());
+        var servers = new List<(string Id, int Interval)>();
+        await using (var connection = await dialect.OpenAsync(cancellationToken))
+        await using (var list = Command(connection, null, "SELECT id, next_heartbeat_seconds FROM servers ORDER BY id"))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+        {
+            var row = new Row(reader);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                servers.Add((row.RequiredString("id"), (int)row.RequiredInt64("next_heartbeat_seconds")));
+            }
+        }
+
+        var rolled = 0;
+        foreach (var (serverId, interval) in servers)
+        {
+            int batch;
+            do
+            {
+                batch = await RollUpBatchAsync(serverId, 3 * interval, cutoff, cancellationToken);
+                rolled += batch;
+            }
+            while (batch > 0);
+        }
+
+        return rolled;
+    }
+
+    /// <summary>Hours of one server's raw history rolled up per transaction: a few milliseconds of SQLite's write lock.</summary>
+    private static readonly long RollupBatchMs = (long)TimeSpan.FromHours(6).TotalMilliseconds;
+
+    /// <summary>
+    /// Rolls up the oldest whole steps (up to <see cref="RollupBatchMs"/>) of a server's raw heartbeats sampled before
+    /// <paramref name="cutoffMs"/>: the rows are deleted and what they held is added to the rollups in one transaction,
+    /// so a heartbeat is never lost between the two nor counted twice. Returns the heartbeats rolled up (0: none left).
+    /// </summary>
+    private async Task<int> RollUpBatchAsync(string serverId, int gapSeconds, long cutoffMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        long? oldest;
+        await using (var first = Command(connection, transaction, "SELECT MIN(sample_at) FROM heartbeats WHERE server_id = @server"))
+        {
+            Db.Add(first, "server", serverId);
+            oldest = await first.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
+        }
+
+        if (oldest is not { } oldestMs || oldestMs >= cutoffMs)
+        {
+            return 0;
+        }
+
+        var fromMs = HistoryRollup.BucketOf(oldestMs);
+        var untilMs = Math.Min(cutoffMs, fromMs + RollupBatchMs);
+        var samples = new List<MetricSample>();
+        await using (var take = Command(connection, transaction, """
+            DELETE FROM heartbeats WHERE server_id = @server AND sample_at < @until
+            RETURNING id, sample_at, cpu_percent, ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, network_in_bytes, network_out_bytes
+            """))
+        {
+            Db.Add(take, "server", serverId);
+            Db.Add(take, "until", untilMs);
+            await using var reader = await take.ExecuteReaderAsync(cancellationToken);
+            var row = new Row(reader);
+            var ids = new List<long>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(row.RequiredInt64("id"));
+                samples.Add(ReadSample(row));
+            }
+
+            // RETURNING comes in no set order; the rates need the samples in time order (row order breaking ties).
+            var order = Enumerable.Range(0, samples.Count).OrderBy(i => samples[i].AtMs).ThenBy(i => ids[i]).ToArray();
+            samples = [.. order.Select(i => samples[i])];
+        }
+
+        var rolled = HistoryRollup.Roll(samples, gapSeconds);
+        var existing = new Dictionary<long, HistorySlice>();
+        await using (var read = Command(connection, transaction, $"""
+            SELECT bucket_at, {RollupColumns} FROM heartbeat_rollups WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until
+            """))
+        {
+            Db.Add(read, "server", serverId);
+            Db.Add(read, "from", fromMs);
+            Db.Add(read, "until", untilMs);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            var row = new Row(reader);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                existing[row.RequiredInt64("bucket_at")] = ReadSlice(row);
+            }
+        }
+
+        await using (var upsert = Command(connection, transaction, $"""
+            INSERT INTO heartbeat_rollups (server_id, bucket_at, {RollupColumns})
+            VALUES (@server, @bucket, @first_at, @last_at, @samples, @first_in, @first_out, @last_in, @last_out,
+                @cpu_n, @cpu_min, @cpu_max, @cpu_sum, @ram_n, @ram_min, @ram_max, @ram_sum, @ram_total_max,
+                @disk_n, @disk_min, @disk_max, @disk_sum, @disk_total_max, @load_n, @load_min, @load_max, @load_sum,
+                @in_n, @in_min, @in_max, @in_sum, @out_n, @out_min, @out_max, @out_sum)
+            ON CONFLICT (server_id, bucket_at) DO UPDATE SET
+                first_at = excluded.first_at, last_at = excluded.last_at, samples = excluded.samples,
+                first_in = excluded.first_in, first_out = excluded.first_out, last_in = excluded.last_in, last_out = excluded.last_out,
+                cpu_n = excluded.cpu_n, cpu_min = excluded.cpu_min, cpu_max = excluded.cpu_max, cpu_sum = excluded.cpu_sum,
+                ram_n = excluded.ram_n, ram_min = excluded.ram_min, ram_max = excluded.ram_max, ram_sum = excluded.ram_sum,
+                ram_total_max = excluded.ram_total_max,
+                disk_n = excluded.disk_n, disk_min = excluded.disk_min, disk_max = excluded.disk_max, disk_sum = excluded.disk_sum,
+                disk_total_max = excluded.disk_total_max,
+                load_n = excluded.load_n, load_min = excluded.load_min, load_max = excluded.load_max, load_sum = excluded.load_sum,
+                in_n = excluded.in_n, in_min = excluded.in_min, in_max = excluded.in_max, in_sum = excluded.in_sum,
+                out_n = excluded.out_n, out_min = excluded.out_min, out_max = excluded.out_max, out_sum = excluded.out_sum
+            """))
+        {
+            Db.Declare(upsert, "server", DbType.String);
+            Db.Declare(upsert, "bucket", DbType.Int64);
+            foreach (var name in new[] { "first_at", "last_at", "samples", "first_in", "first_out", "last_in", "last_out" })
+            {
+                Db.Declare(upsert, name, DbType.Int64);
+            }
+
+            foreach (var metric in new[] { "cpu", "ram", "disk", "load", "in", "out" })
+            {
+                Db.Declare(upsert, metric + "_n", DbType.Int64);
+                Db.Declare(upsert, metric + "_min", DbType.Double);
+                Db.Declare(upsert, metric + "_max", DbType.Double);
+                Db.Declare(upsert, metric + "_sum", DbType.Double);
+            }
+
+            Db.Declare(upsert, "ram_total_max", DbType.Double);
+            Db.Declare(upsert, "disk_total_max", DbType.Double);
+            Db.Set(upsert, "server", serverId);
+            foreach (var (bucket, fresh) in rolled)
+            {
+                var slice = existing.TryGetValue(bucket, out var stored) ? HistoryRollup.Merge(stored, fresh) : fresh;
+                Db.Set(upsert, "bucket", bucket);
+                Db.Set(upsert, "first_at", slice.FirstAtMs);
+                Db.Set(upsert, "last_at", slice.LastAtMs);
+                Db.Set(upsert, "samples", slice.Samples);
+                Db.Set(upsert, "first_in", slice.FirstInBytes);
+                Db.Set(upsert, "first_out", slice.FirstOutBytes);
+                Db.Set(upsert, "last_in", slice.LastInBytes);
+                Db.Set(upsert, "last_out", slice.LastOutBytes);
+                SetStat(upsert, "cpu", slice.Cpu);
+                SetStat(upsert, "ram", slice.RamUsedMb);
+                SetStat(upsert, "disk", slice.DiskUsedGb);
+                SetStat(upsert, "load", slice.Load1);
+                SetStat(upsert, "in", slice.InRate);
+                SetStat(upsert, "out", slice.OutRate);
+                Db.Set(upsert, "ram_total_max", slice.RamTotalMbMax);
+                Db.Set(upsert, "disk_total_max", slice.DiskTotalGbMax);
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        // An empty window (every row was deleted meanwhile) still moved on: report one so the caller looks again.
+        return Math.Max(1, samples.Count);
+    }
+
+    private static void SetStat(DbCommand command, string metric, Stat stat)
+    {
+        Db.Set(command, metric + "_n", stat.N);
+        Db.Set(command, metric + "_min", stat.N > 0 ? stat.Min : null);
+        Db.Set(command, metric + "_max", stat.N > 0 ? stat.Max : null);
+        Db.Set(command, metric + "_sum", stat.N > 0 ? stat.Sum : null);
+    }
+
+    private static MetricSample ReadSample(Row row) => new(
+        row.RequiredInt64("sample_at"),
+        row.Double("cpu_percent"),
+        row.Int64("ram_used_mb"),
+        row.Int64("ram_total_mb"),
+        row.Int64("disk_used_gb"),
+        row.Int64("disk_total_gb"),
+        row.Double("load_1"),
+        row.Int64("network_in_bytes"),
+        row.Int64("network_out_bytes"));
 
     public async Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken)
     {
@@ -420,6 +658,22 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
         while (batch == PruneBatchSize);
 
+        // Rollups server by server, along their primary key: one DELETE over every server's would scan the whole table.
+        foreach (var serverId in await ListServerIdsAsync(cancellationToken))
+        {
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            using var turn = await dialect.WriteTurnAsync(cancellationToken);
+            await using var rollups = Command(connection, null,
+                "DELETE FROM heartbeat_rollups WHERE server_id = @server AND bucket_at < @cutoff RETURNING samples");
+            Db.Add(rollups, "server", serverId);
+            Db.Add(rollups, "cutoff", HistoryRollup.BucketOf(cutoff.ToUnixTimeMilliseconds()));
+            await using var reader = await rollups.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                deleted += (int)reader.GetInt64(0);
+            }
+        }
+
         await using (var connection = await dialect.OpenAsync(cancellationToken))
         using (await dialect.WriteTurnAsync(cancellationToken))
         {
@@ -443,6 +697,20 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
 
         return deleted;
+    }
+
+    private async Task<List<string>> ListServerIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var list = Command(connection, null, "SELECT id FROM servers ORDER BY id");
+        await using var reader = await list.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     public ValueTask DisposeAsync()

@@ -7,12 +7,16 @@ public sealed class SeriesBuilderTests
     private static MetricSample At(long seconds, double cpu = 10, long? netIn = null, long? netOut = null) =>
         new(seconds * 1000, cpu, 1000, 4000, 40, 100, 0.5, netIn, netOut);
 
+    /// <summary>The chart of raw heartbeats, each one slice, as the store hands out those not rolled up yet.</summary>
+    private static ChartSeries Build(IEnumerable<MetricSample> samples, long fromSeconds, long toSeconds, int bucketSeconds, int gapSeconds) =>
+        SeriesBuilder.Build([.. samples.Select(HistorySlice.Of)], fromSeconds, toSeconds, bucketSeconds, gapSeconds);
+
     [Fact]
     public void Each_bucket_keeps_min_avg_and_max_of_its_samples()
     {
         var samples = new[] { At(0, cpu: 10), At(60, cpu: 30), At(120, cpu: 50), At(180, cpu: 70) };
 
-        var series = SeriesBuilder.Build(samples, fromSeconds: 0, toSeconds: 240, bucketSeconds: 120, gapSeconds: 180);
+        var series = Build(samples, fromSeconds: 0, toSeconds: 240, bucketSeconds: 120, gapSeconds: 180);
 
         Assert.Equal([0L, 120L], series.Time);
         Assert.Equal([10.0, 50.0], series.Cpu.Min);
@@ -26,7 +30,7 @@ public sealed class SeriesBuilderTests
     {
         var samples = new[] { At(0), At(60), At(600), At(660) };
 
-        var series = SeriesBuilder.Build(samples, 0, 720, 120, 180);
+        var series = Build(samples, 0, 720, 120, 180);
 
         Assert.Equal([10.0, null, null, null, null, 10.0], series.Cpu.Avg);
     }
@@ -38,7 +42,7 @@ public sealed class SeriesBuilderTests
         var bucket = SeriesBuilder.BucketSeconds(range, heartbeatSeconds: 60);
         var samples = Enumerable.Range(0, 43_200).Select(i => At(i * 60L, cpu: i % 100)).ToList();
 
-        var series = SeriesBuilder.Build(samples, 0, (long)range.TotalSeconds, bucket, 180);
+        var series = Build(samples, 0, (long)range.TotalSeconds, bucket, 180);
 
         Assert.Equal(7200, bucket);
         Assert.Equal(360, series.Time.Length);
@@ -59,7 +63,7 @@ public sealed class SeriesBuilderTests
     {
         var samples = new[] { At(0, netIn: 0, netOut: 0), At(60, netIn: 6000, netOut: 600), At(120, netIn: 18000, netOut: 1200) };
 
-        var series = SeriesBuilder.Build(samples, 0, 180, 180, 180);
+        var series = Build(samples, 0, 180, 180, 180);
 
         Assert.Equal([100.0], series.NetworkInRate.Min);
         Assert.Equal([200.0], series.NetworkInRate.Max);
@@ -73,7 +77,7 @@ public sealed class SeriesBuilderTests
         // The host rebooted (or the agent restarted with fresh counters) between 60 s and 120 s.
         var samples = new[] { At(0, netIn: 1_000_000), At(60, netIn: 1_006_000), At(120, netIn: 500), At(180, netIn: 6500) };
 
-        var series = SeriesBuilder.Build(samples, 0, 240, 60, 180);
+        var series = Build(samples, 0, 240, 60, 180);
 
         Assert.Equal([null, 100.0, null, 100.0], series.NetworkInRate.Avg);
         Assert.DoesNotContain(series.NetworkInRate.Min, v => v < 0);
@@ -84,7 +88,7 @@ public sealed class SeriesBuilderTests
     {
         var samples = new[] { At(0, netIn: 0), At(60, netIn: 6000), At(600, netIn: 60_000), At(660, netIn: 66_000) };
 
-        var series = SeriesBuilder.Build(samples, 0, 720, 60, 180);
+        var series = Build(samples, 0, 720, 60, 180);
 
         Assert.Equal(100.0, series.NetworkInRate.Avg[1]);
         Assert.Null(series.NetworkInRate.Avg[10]);
@@ -96,9 +100,22 @@ public sealed class SeriesBuilderTests
     {
         var samples = new[] { At(-60, netIn: 0), At(0, netIn: 3000) };
 
-        var series = SeriesBuilder.Build(samples, 0, 60, 60, 180);
+        var series = Build(samples, 0, 60, 60, 180);
 
         Assert.Equal([50.0], series.NetworkInRate.Avg);
         Assert.Equal([10.0], series.Cpu.Avg);
+    }
+
+    [Fact]
+    public void A_reading_before_the_range_gives_the_first_rate_but_is_not_charted_or_counted()
+    {
+        // 30 s before the range: read for its counter only (it used to land in the first bucket).
+        var samples = new[] { At(-30, cpu: 90, netIn: 0), At(0, cpu: 10, netIn: 3000) };
+
+        var series = Build(samples, 0, 60, 60, 180);
+
+        Assert.Equal([100.0], series.NetworkInRate.Avg);
+        Assert.Equal([10.0], series.Cpu.Max);
+        Assert.Equal(1, series.Samples);
     }
 }

@@ -9,6 +9,7 @@ internal sealed record ChartSeries
     public required long FromSeconds { get; init; }
     public required long ToSeconds { get; init; }
     public required int BucketSeconds { get; init; }
+    /// <summary>Heartbeats in the charted range.</summary>
     public required int Samples { get; init; }
     public required long[] Time { get; init; }
     public required Band Cpu { get; init; }

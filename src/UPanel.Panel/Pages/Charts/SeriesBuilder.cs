@@ -15,7 +15,13 @@ internal static class SeriesBuilder
     public static int BucketSeconds(TimeSpan range, int heartbeatSeconds) =>
         (int)Math.Max(Math.Ceiling(range.TotalSeconds / TargetPoints), 2L * Math.Max(1, heartbeatSeconds));
 
-    public static ChartSeries Build(IReadOnlyList<MetricSample> samples, long fromSeconds, long toSeconds, int bucketSeconds, int gapSeconds)
+    /// <summary>
+    /// Builds the chart from <paramref name="history"/> ordered by time: raw heartbeats and rollups alike. A slice counts
+    /// in the bucket of its first sample; rollups are 4 minutes aligned to the clock, and every range's bucket is a
+    /// multiple of that or longer than two heartbeats (then a rollup holds one sample), so a chart built from rollups
+    /// shows what one built from the raw samples would (SeriesFromRollupsTests).
+    /// </summary>
+    public static ChartSeries Build(IReadOnlyList<HistorySlice> history, long fromSeconds, long toSeconds, int bucketSeconds, int gapSeconds)
     {
         var count = (int)Math.Max(1, (toSeconds - fromSeconds + bucketSeconds - 1) / bucketSeconds);
         var cpu = new Accumulator(count);
@@ -26,29 +32,33 @@ internal static class SeriesBuilder
         var load = new Accumulator(count);
         var netIn = new Accumulator(count);
         var netOut = new Accumulator(count);
-        MetricSample? previous = null;
-        foreach (var sample in samples)
+        var samples = 0L;
+        HistorySlice? previous = null;
+        foreach (var slice in history)
         {
-            var bucket = (int)((sample.AtMs / 1000 - fromSeconds) / bucketSeconds);
-            if (bucket < 0 || bucket >= count)
+            var bucket = (int)((slice.FirstAtMs / 1000 - fromSeconds) / bucketSeconds);
+            if (slice.FirstAtMs / 1000 < fromSeconds || bucket >= count)
             {
-                previous = sample;
+                previous = slice;
                 continue;
             }
 
-            cpu.Add(bucket, sample.CpuPercent);
-            ram.Add(bucket, sample.RamUsedMb);
-            ramTotal.Add(bucket, sample.RamTotalMb);
-            disk.Add(bucket, sample.DiskUsedGb);
-            diskTotal.Add(bucket, sample.DiskTotalGb);
-            load.Add(bucket, sample.Load1);
+            samples += slice.Samples;
+            cpu.Add(bucket, slice.Cpu);
+            ram.Add(bucket, slice.RamUsedMb);
+            ramTotal.Add(bucket, Stat.Of(slice.RamTotalMbMax));
+            disk.Add(bucket, slice.DiskUsedGb);
+            diskTotal.Add(bucket, Stat.Of(slice.DiskTotalGbMax));
+            load.Add(bucket, slice.Load1);
+            netIn.Add(bucket, slice.InRate);
+            netOut.Add(bucket, slice.OutRate);
             if (previous is { } before)
             {
-                netIn.Add(bucket, Rate(before.AtMs, before.NetworkInBytes, sample.AtMs, sample.NetworkInBytes, gapSeconds));
-                netOut.Add(bucket, Rate(before.AtMs, before.NetworkOutBytes, sample.AtMs, sample.NetworkOutBytes, gapSeconds));
+                netIn.Add(bucket, Stat.Of(Rate(before.LastAtMs, before.LastInBytes, slice.FirstAtMs, slice.FirstInBytes, gapSeconds)));
+                netOut.Add(bucket, Stat.Of(Rate(before.LastAtMs, before.LastOutBytes, slice.FirstAtMs, slice.FirstOutBytes, gapSeconds)));
             }
 
-            previous = sample;
+            previous = slice;
         }
 
         var time = new long[count];
@@ -62,7 +72,7 @@ internal static class SeriesBuilder
             FromSeconds = fromSeconds,
             ToSeconds = toSeconds,
             BucketSeconds = bucketSeconds,
-            Samples = samples.Count,
+            Samples = (int)samples,
             Time = time,
             Cpu = cpu.Band(),
             RamUsedMb = ram.Band(),
@@ -92,27 +102,27 @@ internal static class SeriesBuilder
         private readonly double[] _min = new double[count];
         private readonly double[] _max = new double[count];
         private readonly double[] _sum = new double[count];
-        private readonly int[] _n = new int[count];
+        private readonly long[] _n = new long[count];
 
-        public void Add(int bucket, double? value)
+        public void Add(int bucket, Stat stat)
         {
-            if (value is not { } v || !double.IsFinite(v))
+            if (stat.N == 0)
             {
                 return;
             }
 
-            if (_n[bucket] == 0 || v < _min[bucket])
+            if (_n[bucket] == 0 || stat.Min < _min[bucket])
             {
-                _min[bucket] = v;
+                _min[bucket] = stat.Min;
             }
 
-            if (_n[bucket] == 0 || v > _max[bucket])
+            if (_n[bucket] == 0 || stat.Max > _max[bucket])
             {
-                _max[bucket] = v;
+                _max[bucket] = stat.Max;
             }
 
-            _sum[bucket] += v;
-            _n[bucket]++;
+            _sum[bucket] += stat.Sum;
+            _n[bucket] += stat.N;
         }
 
         public Band Band()

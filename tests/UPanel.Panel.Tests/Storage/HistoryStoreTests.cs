@@ -1,0 +1,168 @@
+using UPanel.Panel.Pages;
+using UPanel.Panel.Pages.Charts;
+using UPanel.Panel.Storage;
+using UPanel.Panel.Tests.Infrastructure;
+
+namespace UPanel.Panel.Tests.Storage;
+
+/// <summary>
+/// Rollups on the real engines: raw heartbeats older than <see cref="HistoryRollup.RawAge"/> become 4-minute rollups
+/// in the transaction that deletes them, the charts read the same from either, and retention prunes rollups too.
+/// </summary>
+public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PanelFixture
+{
+    private PanelHost Panel => fixture.Host;
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Raw_heartbeats_older_than_25_hours_become_rollups_of_their_min_avg_max_and_are_deleted()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var step = HistoryRollup.BucketOf(now.AddDays(-2).ToUnixTimeMilliseconds());
+        await InsertAsync(server.ServerId, step, (0, 10.0, 1000, 0), (60, 30.0, 1200, 6000), (120, 20.0, 1100, 18000), (180, 60.0, 1300, 18000));
+        await InsertAsync(server.ServerId, step + 240_000, (10, 5.0, 900, 24000));
+        await InsertAsync(server.ServerId, now.AddHours(-1).ToUnixTimeMilliseconds(), (0, 42.0, 2000, 90000));
+
+        var rolled = await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
+
+        Assert.Equal(5, rolled);
+        var history = await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-3), now, Cancel);
+        Assert.Equal([4L, 1L, 1L], history.Select(h => h.Samples));
+        var first = history[0];
+        Assert.Equal(new Stat(4, 10, 60, 120), first.Cpu);
+        Assert.Equal(new Stat(4, 1000, 1300, 4600), first.RamUsedMb);
+        Assert.Equal(new Stat(3, 0, 200, 300), first.InRate);
+        Assert.Equal((step, step + 180_000, 0L, 18000L), (first.FirstAtMs, first.LastAtMs, first.FirstInBytes!.Value, first.LastInBytes!.Value));
+        Assert.Equal(4096, first.RamTotalMbMax);
+        Assert.Equal(new Stat(1, 5, 5, 5), history[1].Cpu);
+        Assert.Equal(new Stat(1, 42, 42, 42), history[2].Cpu);
+        // Only the young heartbeat is left raw; the admin API's history lists it.
+        var raw = await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, Cancel);
+        Assert.Equal([now.AddHours(-1).ToUnixTimeMilliseconds()], raw.Select(h => h.SampleAt.ToUnixTimeMilliseconds()));
+        Assert.Equal(0, await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel));
+    }
+
+    [Fact]
+    public async Task A_heartbeat_that_arrives_after_its_step_was_rolled_up_is_merged_into_it()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var step = HistoryRollup.BucketOf(now.AddDays(-3).ToUnixTimeMilliseconds());
+        await InsertAsync(server.ServerId, step, (0, 10.0, 1000, 0), (120, 20.0, 1000, 1200));
+        await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
+
+        await InsertAsync(server.ServerId, step, (60, 90.0, 2000, 600));
+        Assert.Equal(1, await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel));
+
+        var slice = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, Cancel));
+        Assert.Equal(3, slice.Samples);
+        Assert.Equal(new Stat(3, 10, 90, 120), slice.Cpu);
+        Assert.Equal(new Stat(3, 1000, 2000, 4000), slice.RamUsedMb);
+        Assert.Equal((step, step + 120_000), (slice.FirstAtMs, slice.LastAtMs));
+    }
+
+    [Fact]
+    public async Task The_charts_of_every_range_are_the_same_after_the_rollup()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        // Three days of a heartbeat a minute, a few seconds late each, one missed now and then.
+        var start = now.AddDays(-3).ToUnixTimeMilliseconds();
+        var random = new Random(7);
+        var rows = new List<(long, double, long, long)>();
+        long counter = 0;
+        for (var i = 0; i < 3 * 1440; i++)
+        {
+            counter += random.Next(0, 1_000_000);
+            if (i % 500 != 7)
+            {
+                rows.Add((i * 60L + random.Next(0, 9), Math.Round(random.NextDouble() * 100, 2), random.Next(500, 4000), counter));
+            }
+        }
+
+        await InsertAsync(server.ServerId, start, [.. rows]);
+        var before = await ChartsAsync(server.ServerId, now);
+
+        Assert.True(await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel) > 2000);
+        var after = await ChartsAsync(server.ServerId, now);
+
+        foreach (var (range, raw) in before)
+        {
+            var rolled = after[range];
+            Assert.Equal(raw.Samples, rolled.Samples);
+            Assert.Equal(raw.Time, rolled.Time);
+            foreach (var (a, b) in new[] { (raw.Cpu, rolled.Cpu), (raw.RamUsedMb, rolled.RamUsedMb), (raw.NetworkInRate, rolled.NetworkInRate) })
+            {
+                Assert.Equal(a.Min, b.Min);
+                Assert.Equal(a.Max, b.Max);
+                Assert.Equal(a.Avg.Select(v => v is null), b.Avg.Select(v => v is null));
+                Assert.All(a.Avg.Zip(b.Avg), pair => Assert.True(pair.First is null || Math.Abs(pair.First.Value - pair.Second!.Value) <= 0.0011, $"{range}: {pair}"));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Retention_prunes_rollups_older_than_its_age_and_counts_their_heartbeats()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var old = HistoryRollup.BucketOf(now.AddDays(-10).ToUnixTimeMilliseconds());
+        var kept = HistoryRollup.BucketOf(now.AddDays(-5).ToUnixTimeMilliseconds());
+        await InsertAsync(server.ServerId, old, (0, 1.0, 1, 0), (60, 2.0, 1, 0), (120, 3.0, 1, 0));
+        await InsertAsync(server.ServerId, kept, (0, 4.0, 1, 0));
+        await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
+
+        var deleted = await Panel.Store.PruneAsync(now, now.AddDays(-7), Cancel);
+
+        Assert.Equal(3, deleted);
+        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-30), now, Cancel));
+        Assert.Equal(kept, left.FirstAtMs);
+    }
+
+    private async Task<Dictionary<string, ChartSeries>> ChartsAsync(string serverId, DateTimeOffset now)
+    {
+        var charts = new Dictionary<string, ChartSeries>();
+        foreach (var (range, span) in PageEndpoints.Ranges)
+        {
+            var window = SeriesWindow.For(span, now, 60);
+            charts[range] = window.Build(await Panel.Store.GetHistoryAsync(serverId, window.ReadFrom, window.ReadTo, Cancel));
+        }
+
+        return charts;
+    }
+
+    /// <summary>Heartbeats straight into the table (as an older panel stored them): offset s from <paramref name="startMs"/>, CPU, RAM, counter.</summary>
+    private async Task InsertAsync(string serverId, long startMs, params (long Seconds, double Cpu, long Ram, long NetIn)[] rows)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var transaction = await connection.BeginTransactionAsync(Cancel);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO heartbeats (server_id, heartbeat_id, sample_at, received_at, agent_version, cpu_percent, ram_used_mb,
+                ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes, network_out_bytes, containers)
+            VALUES (@server, @id, @at, @at, '1.0.0', @cpu, @ram, 4096, 40, 100, 0.5, 0.4, 0.3, @in, @in, '[]')
+            """;
+        Db.Declare(insert, "server", System.Data.DbType.String);
+        Db.Declare(insert, "id", System.Data.DbType.String);
+        Db.Declare(insert, "at", System.Data.DbType.Int64);
+        Db.Declare(insert, "cpu", System.Data.DbType.Double);
+        Db.Declare(insert, "ram", System.Data.DbType.Int64);
+        Db.Declare(insert, "in", System.Data.DbType.Int64);
+        foreach (var (seconds, cpu, ram, netIn) in rows)
+        {
+            Db.Set(insert, "server", serverId);
+            Db.Set(insert, "id", Guid.NewGuid().ToString("N"));
+            Db.Set(insert, "at", startMs + seconds * 1000);
+            Db.Set(insert, "cpu", cpu);
+            Db.Set(insert, "ram", ram);
+            Db.Set(insert, "in", netIn);
+            await insert.ExecuteNonQueryAsync(Cancel);
+        }
+
+        await transaction.CommitAsync(Cancel);
+    }
+}
