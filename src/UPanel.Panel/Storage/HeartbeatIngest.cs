@@ -19,6 +19,8 @@ internal sealed record HeartbeatIngest
     public int? ContainerCount { get; init; }
     /// <summary>The containers as zlib-compressed JSON (<see cref="ContainerHistory"/>), null when Docker was not reachable.</summary>
     public byte[]? ContainersZlib { get; init; }
+    /// <summary><see cref="ContainerHistory.Digest"/> of the containers; null when Docker was not reachable.</summary>
+    public long? ContainersDigest { get; init; }
     public required string HeartbeatJson { get; init; }
 
     /// <summary>The request body's size, charged to the server's byte quota.</summary>

@@ -82,10 +82,19 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         Db.Set(insert, "net_in", metrics.NetworkInBytes);
         Db.Set(insert, "net_out", metrics.NetworkOutBytes);
         Db.Set(insert, "container_count", heartbeat.ContainerCount);
-        Db.Set(insert, "containers", heartbeat.ContainersZlib);
         Db.Set(insert, "from_receipt", heartbeat.TimestampFromReceipt);
         // A duplicate earlier in the same batch counts: the unique index sees the transaction's own rows.
         var inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (inserted && heartbeat.ContainersZlib is { } containers)
+        {
+            var state = statements.ContainerState;
+            Db.Set(state, "server", heartbeat.ServerId);
+            Db.Set(state, "sample", heartbeat.SampleAt);
+            Db.Set(state, "digest", heartbeat.ContainersDigest);
+            Db.Set(state, "containers", containers);
+            await state.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         if (inserted)
         {
             var latest = statements.Latest;
@@ -147,16 +156,29 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         public DbCommand Insert { get; } = Create(connection, transaction, """
             INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
                 ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
-                network_out_bytes, container_count, containers_zlib, timestamp_from_receipt)
+                network_out_bytes, container_count, timestamp_from_receipt)
             VALUES (@server, @heartbeat_id, @seq, @sample, @received, @version, @cpu, @ram_used, @ram_total, @disk_used,
-                @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @containers, @from_receipt)
+                @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @from_receipt)
             ON CONFLICT (server_id, heartbeat_id) DO NOTHING
             """,
             ("server", DbType.String), ("heartbeat_id", DbType.String), ("seq", DbType.Int64), ("sample", DbType.Int64),
             ("received", DbType.Int64), ("version", DbType.String), ("cpu", DbType.Double), ("ram_used", DbType.Int64),
             ("ram_total", DbType.Int64), ("disk_used", DbType.Int64), ("disk_total", DbType.Int64), ("load1", DbType.Double),
             ("load5", DbType.Double), ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64),
-            ("container_count", DbType.Int64), ("containers", DbType.Binary), ("from_receipt", DbType.Boolean));
+            ("container_count", DbType.Int64), ("from_receipt", DbType.Boolean));
+
+        // A row only when the containers' state differs from the one in effect at the sample's time (a late heartbeat
+        // compares with what was stored before it).
+        public DbCommand ContainerState { get; } = Create(connection, transaction, """
+            INSERT INTO container_states (server_id, at, digest, containers_zlib)
+            SELECT @server, @sample, @digest, @containers
+            WHERE NOT EXISTS (
+                SELECT 1 FROM container_states
+                WHERE server_id = @server AND digest = @digest
+                    AND at = (SELECT MAX(at) FROM container_states WHERE server_id = @server AND at <= @sample))
+            ON CONFLICT (server_id, at) DO NOTHING
+            """,
+            ("server", DbType.String), ("sample", DbType.Int64), ("digest", DbType.Int64), ("containers", DbType.Binary));
 
         // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost) must not
         // freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of the panel's clock
@@ -177,7 +199,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         /// <summary>A statement run only now and then (token promotion, a refused charge's wait).</summary>
         public DbCommand Command(string sql) => Create(connection, transaction, sql);
 
-        private DbCommand[] All => [Charge, Insert, Latest, Seen];
+        private DbCommand[] All => [Charge, Insert, ContainerState, Latest, Seen];
 
         private static DbCommand Create(DbConnection connection, DbTransaction transaction, string sql, params (string Name, DbType Type)[] parameters)
         {

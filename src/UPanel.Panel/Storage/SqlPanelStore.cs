@@ -658,7 +658,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
         while (batch == PruneBatchSize);
 
-        // Rollups server by server, along their primary key: one DELETE over every server's would scan the whole table.
+        // Rollups and container states server by server, along their primary keys: one DELETE over every server's
+        // would scan the whole table.
         foreach (var serverId in await ListServerIdsAsync(cancellationToken))
         {
             await using var connection = await dialect.OpenAsync(cancellationToken);
@@ -667,11 +668,18 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
                 "DELETE FROM heartbeat_rollups WHERE server_id = @server AND bucket_at < @cutoff RETURNING samples");
             Db.Add(rollups, "server", serverId);
             Db.Add(rollups, "cutoff", HistoryRollup.BucketOf(cutoff.ToUnixTimeMilliseconds()));
-            await using var reader = await rollups.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await using (var reader = await rollups.ExecuteReaderAsync(cancellationToken))
             {
-                deleted += (int)reader.GetInt64(0);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    deleted += (int)reader.GetInt64(0);
+                }
             }
+
+            await using var states = Command(connection, null, "DELETE FROM container_states WHERE server_id = @server AND at < @cutoff");
+            Db.Add(states, "server", serverId);
+            Db.Add(states, "cutoff", cutoff);
+            await states.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using (var connection = await dialect.OpenAsync(cancellationToken))

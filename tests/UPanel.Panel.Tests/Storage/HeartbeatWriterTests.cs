@@ -93,41 +93,56 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task Containers_are_kept_in_history_compressed_and_inflate_to_what_was_sent()
+    public async Task Container_history_keeps_a_compressed_row_only_when_the_containers_state_changes()
     {
         var server = await Panel.NewServerAsync();
-        var sent = Panel.NewHeartbeat(server.ServerId, seq: 1) with
+        var now = Panel.Time.GetUtcNow();
+        ContainerInfo[] Containers(int exited, double cpu) => [.. Enumerable.Range(0, 20).Select(i => new ContainerInfo
         {
-            Containers = [.. Enumerable.Range(0, 20).Select(i => new ContainerInfo
-            {
-                Id = $"{i:x12}", Name = $"web_{i}", Image = "nginx:1.25", Status = i == 3 ? "exited" : "running",
-                Health = "none", UptimeSeconds = 1000 + i, CpuPercent = i / 4.0, MemoryMb = 100 + i,
-            })],
-        };
+            Id = $"{i:x12}", Name = $"web_{i}", Image = "nginx:1.25", Status = i == exited ? "exited" : "running",
+            Health = "none", UptimeSeconds = 1000 + i, CpuPercent = cpu + i / 4.0, MemoryMb = 100 + i,
+        })];
+        var first = Panel.NewHeartbeat(server.ServerId, seq: 1, timestamp: now.AddMinutes(-3)) with { Containers = Containers(3, 1) };
+        var busier = Panel.NewHeartbeat(server.ServerId, seq: 2, timestamp: now.AddMinutes(-2)) with { Containers = Containers(3, 50) };
+        var changed = Panel.NewHeartbeat(server.ServerId, seq: 3, timestamp: now.AddMinutes(-1)) with { Containers = Containers(4, 50) };
+        var noDocker = Panel.NewHeartbeat(server.ServerId, seq: 4, timestamp: now) with { Containers = null };
 
-        await Panel.HeartbeatOkAsync(server.AgentToken, sent);
+        foreach (var heartbeat in new[] { first, busier, changed, noDocker })
+        {
+            await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat);
+        }
 
+        // Other CPU figures are the same state; another container exited is a new one; no Docker is no row.
         await using var connection = await fixture.OpenDatabaseAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT containers, containers_zlib FROM heartbeats WHERE server_id = @server";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "server";
-        parameter.Value = server.ServerId;
-        command.Parameters.Add(parameter);
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
-        Assert.True(reader.IsDBNull(0));
-        var stored = reader.GetFieldValue<byte[]>(1);
+        command.CommandText = "SELECT at, containers_zlib FROM container_states WHERE server_id = @server ORDER BY at";
+        Db.Add(command, "server", server.ServerId);
+        var rows = new List<(long At, byte[] Zlib)>();
+        await using (var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken))
+        {
+            while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+            {
+                rows.Add((reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
+            }
+        }
+
+        Assert.Equal([first.Timestamp!.Value.ToUnixTimeMilliseconds(), changed.Timestamp!.Value.ToUnixTimeMilliseconds()], rows.Select(r => r.At));
         using var inflated = new MemoryStream();
-        await using (var zlib = new System.IO.Compression.ZLibStream(new MemoryStream(stored), System.IO.Compression.CompressionMode.Decompress))
+        await using (var zlib = new System.IO.Compression.ZLibStream(new MemoryStream(rows[1].Zlib), System.IO.Compression.CompressionMode.Decompress))
         {
             await zlib.CopyToAsync(inflated, TestContext.Current.CancellationToken);
         }
 
         var containers = JsonSerializer.Deserialize(inflated.ToArray(), UPanel.Panel.Api.PanelJsonContext.Default.IReadOnlyListContainerInfo)!;
-        Assert.Equal(sent.Containers, containers);
-        Assert.True(stored.Length * 3 < inflated.Length, $"{stored.Length} bytes compressed from {inflated.Length}");
-        Assert.False(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(changed.Containers, containers);
+        Assert.True(rows[1].Zlib.Length * 3 < inflated.Length, $"{rows[1].Zlib.Length} bytes compressed from {inflated.Length}");
+
+        // Retention prunes container states with the rest of history.
+        await Panel.Store.PruneAsync(now, now.AddSeconds(-90), TestContext.Current.CancellationToken);
+        await using var left = connection.CreateCommand();
+        left.CommandText = "SELECT COUNT(*) FROM container_states WHERE server_id = @server";
+        Db.Add(left, "server", server.ServerId);
+        Assert.Equal(1L, Convert.ToInt64(await left.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private SqlDialect Dialect() => fixture.Options.UsesPostgres
@@ -149,6 +164,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             Metrics = heartbeat.Metrics,
             ContainerCount = heartbeat.Containers!.Count,
             ContainersZlib = ContainerHistory.Compress(heartbeat.Containers!),
+            ContainersDigest = ContainerHistory.Digest(heartbeat.Containers!),
             HeartbeatJson = json,
             Bytes = json.Length,
             Quota = new HeartbeatQuota(),
