@@ -130,7 +130,11 @@ internal sealed class AlertService(
 
             if (!await alerts.CommitAsync(serverId, version, nextJson, transitions, sent, resends, now, cancellationToken))
             {
+                // Another panel on the database committed this server's state first, from what it had read: evaluate
+                // again from its state and the latest heartbeat, or what only this evaluation saw would wait for the
+                // next heartbeat or sweep (and a container that exited and came back meanwhile would never be told).
                 Log.EvaluationRaced(logger, serverId);
+                EvaluateSoon(serverId);
                 return;
             }
 

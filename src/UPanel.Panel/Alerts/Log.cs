@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "Evaluating the alerts of server {ServerId} failed")]
     public static partial void EvaluationFailed(ILogger logger, string serverId, Exception exception);
 
-    [LoggerMessage(EventId = 2302, Level = LogLevel.Debug, Message = "Alerts of server {ServerId} were evaluated by another panel first; dropped this evaluation")]
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Debug, Message = "Alerts of server {ServerId} were evaluated by another panel first; evaluating again from its state")]
     public static partial void EvaluationRaced(ILogger logger, string serverId);
 
     [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Notification of alert {EventId} delivered to {Kind} channel {ChannelId} (attempt {Attempt})")]

@@ -7,6 +7,7 @@ namespace UPanel.Panel.Alerts;
 /// Delivers the outbox: leases what is due, posts it, and marks it delivered, or schedules the next attempt (10 s
 /// doubling to an hour, at most <see cref="MaxAttempts"/>). Woken at once when an evaluation wrote notifications, and
 /// every <see cref="PollInterval"/> for retries and for what another panel wrote. A dead channel delays only itself.
+/// Panels sharing a database lease from one outbox, so each notification goes out once whichever panel sends it.
 /// </summary>
 internal sealed class NotificationSender(AlertStore alerts, EmailSender email, TimeProvider time, ILogger<NotificationSender> logger) : BackgroundService
 {
@@ -77,8 +78,10 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
 
     private async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
+        // One at a time, each leased just before it is sent: a lease taken for a batch would run out while the batch's
+        // last ones waited behind slow channels, and another panel would take and send them again.
         var now = time.GetUtcNow();
-        var due = await alerts.ClaimAsync(now, now + Lease, 16, cancellationToken);
+        var due = await alerts.ClaimAsync(now, now + Lease, 1, cancellationToken);
         foreach (var notification in due)
         {
             await SendAsync(notification, now, cancellationToken);

@@ -3,10 +3,12 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using UPanel.Contracts;
 using UPanel.Panel.Alerts;
 using UPanel.Panel.Api;
@@ -81,11 +83,24 @@ internal static class PanelApp
         builder.Services.AddSingleton<AgentEndpoints>();
         builder.Services.AddSingleton<AdminEndpoints>();
         builder.Services.AddSingleton<PageEndpoints>();
-        builder.Services.AddSingleton<SignInThrottle>();
-        // Cookie keys in the data directory (0700): a restart keeps people signed in.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("upanel-panel")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+        builder.Services.AddSingleton(_ => new SignInThrottle(dialect, time));
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("upanel-panel");
+        if (options.UsesPostgres)
+        {
+            // In the database, sealed with the token key: a cookie from one panel is good at every panel on it.
+            builder.Services.AddSingleton(services => new CookieKeyRepository(
+                dialect, services.GetRequiredService<TokenSealer>(), time, services.GetRequiredService<ILoggerFactory>().CreateLogger("UPanel.Panel.Storage")));
+            builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(services =>
+                new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlRepository = services.GetRequiredService<CookieKeyRepository>()));
+            // Its "no XML encryptor configured" warning: the repository seals each key itself.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+        }
+        else
+        {
+            // Cookie keys in the data directory (0700): a restart keeps people signed in.
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+        }
+
         builder.Services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "upanel_antiforgery";
@@ -158,6 +173,11 @@ internal static class PanelApp
             store.Engine,
             options.UsesPostgres ? "connection string from UPANEL_POSTGRES / UPANEL_POSTGRES_FILE" : Path.GetFullPath(options.SqlitePath));
         _ = app.Services.GetRequiredService<TokenSealer>();
+        if (options.UsesPostgres)
+        {
+            await app.Services.GetRequiredService<CookieKeyRepository>().EnsureKeyAsync(app.Services.GetRequiredService<IKeyManager>(), cancellationToken);
+        }
+
         await app.Services.GetRequiredService<AdminGuard>().InitializeAsync(cancellationToken);
         if (SecretFile.OpenToOthers(options.DataDirectory) is { } mode)
         {

@@ -102,7 +102,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
     {
         var throttle = context.RequestServices.GetRequiredService<SignInThrottle>();
         var address = context.Connection.RemoteIpAddress;
-        if (throttle.RetryAfter(address) is { } wait)
+        if (await throttle.RetryAfterAsync(address, context.RequestAborted) is { } wait)
         {
             var seconds = (long)Math.Ceiling(wait.TotalSeconds);
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -111,11 +111,11 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
 
         if (!context.RequestServices.GetRequiredService<AdminGuard>().IsAuthorized(key?.Trim()))
         {
-            throttle.Failed(address);
+            await throttle.FailedAsync(address, context.RequestAborted);
             return SignInPage(context, returnUrl, "That is not the admin key.", StatusCodes.Status401Unauthorized);
         }
 
-        throttle.Succeeded(address);
+        await throttle.SucceededAsync(address, context.RequestAborted);
         await context.SignInAsync(AuthSchemes.Cookie, AdminBearerHandler.AdminPrincipal(AuthSchemes.Cookie));
         return TypedResults.LocalRedirect(LocalUrl(returnUrl));
     }

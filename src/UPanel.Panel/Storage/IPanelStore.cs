@@ -70,4 +70,10 @@ internal interface IPanelStore : IAsyncDisposable
     /// deleted rollups held).
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Held while this panel runs retention; null when another panel on the same PostgreSQL database is running it now
+    /// (an advisory lock). SQLite serves one panel: always granted.
+    /// </summary>
+    ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken);
 }

@@ -22,4 +22,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2111, Level = LogLevel.Error, Message = "Retention: pruning failed; will retry next interval")]
     public static partial void PruneFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "Retention: another panel on this database is rolling up or pruning; skipped this run")]
+    public static partial void PruneSkipped(ILogger logger);
+
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Error, Message = "Cookie keys: {Count} key(s) in the database cannot be opened with this panel's token key; sessions signed with them are refused here. Every panel on one database needs the same UPANEL_TOKEN_KEY")]
+    public static partial void CookieKeysUnreadable(ILogger logger, int count);
 }

@@ -31,6 +31,16 @@ internal sealed class Migrator(SqlDialect dialect, TimeProvider time, ILogger lo
         }
 
         scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        // Two scripts with one number (branches that each added "the next" one): the second would be recorded as applied
+        // without running. Fail every start instead, so the clash cannot land.
+        for (var i = 1; i < scripts.Count; i++)
+        {
+            if (scripts[i].Item1 == scripts[i - 1].Item1)
+            {
+                throw new InvalidOperationException($"migrations {scripts[i - 1].Item2} and {scripts[i].Item2} share the number {scripts[i].Item1}: renumber one");
+            }
+        }
+
         return scripts;
     }
 

@@ -6,7 +6,8 @@ namespace UPanel.Panel.Storage;
 
 /// <summary>
 /// Keeps history compact and bounded, once at start, then every interval: rolls raw heartbeats older than
-/// <see cref="HistoryRollup.RawAge"/> up into rollups, then prunes what is older than the retention age.
+/// <see cref="HistoryRollup.RawAge"/> up into rollups, then prunes what is older than the retention age. Panels sharing
+/// one PostgreSQL database take turns: a run that finds another panel at it is skipped (its work is being done).
 /// </summary>
 internal sealed class RetentionService(IPanelStore store, PanelOptions options, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
 {
@@ -23,18 +24,26 @@ internal sealed class RetentionService(IPanelStore store, PanelOptions options, 
             var deleted = 0;
             try
             {
-                var now = time.GetUtcNow();
-                var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
-                var rolled = await store.RollUpAsync(now - HistoryRollup.RawAge, stoppingToken);
-                if (rolled > 0)
+                await using var exclusive = await store.TryLockRetentionAsync(stoppingToken);
+                if (exclusive is null)
                 {
-                    Log.RolledUp(logger, rolled);
+                    Log.PruneSkipped(logger);
                 }
-
-                deleted = await store.PruneAsync(now, cutoff, stoppingToken);
-                if (deleted > 0)
+                else
                 {
-                    Log.Pruned(logger, deleted, cutoff);
+                    var now = time.GetUtcNow();
+                    var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+                    var rolled = await store.RollUpAsync(now - HistoryRollup.RawAge, stoppingToken);
+                    if (rolled > 0)
+                    {
+                        Log.RolledUp(logger, rolled);
+                    }
+
+                    deleted = await store.PruneAsync(now, cutoff, stoppingToken);
+                    if (deleted > 0)
+                    {
+                        Log.Pruned(logger, deleted, cutoff);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -32,5 +32,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual bool GroupsCommits => false;
 
+    /// <summary>
+    /// A lock shared by every panel on the database, held until the result is disposed: null when another panel holds it
+    /// and <paramref name="wait"/> is false. SQLite serves one panel, so there it is always granted at once.
+    /// </summary>
+    public virtual ValueTask<IAsyncDisposable?> LockAsync(PanelLock name, bool wait, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable?>(HeldLock.None);
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -721,6 +721,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return ids;
     }
 
+    public ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken) =>
+        dialect.LockAsync(PanelLock.Retention, wait: false, cancellationToken);
+
     public ValueTask DisposeAsync()
     {
         _ingest?.Dispose();

@@ -16,6 +16,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status for the n-th request (1, 2, …); 200 by default.</summary>
     public Func<int, int> Status { get; set; } = _ => 200;
 
+    /// <summary>Awaited before a request is answered, once it is recorded: a channel that is slow to answer.</summary>
+    public Func<Received, Task> Hold { get; set; } = _ => Task.CompletedTask;
+
     public Uri Url => new(new Uri(_app.Urls.Single()), "/hook/secret-path-part");
 
     public IReadOnlyList<Received> Received
@@ -65,15 +68,17 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         int number;
+        var received = new Received(
+            context.Request.Path,
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            body);
         lock (_received)
         {
-            _received.Add(new Received(
-                context.Request.Path,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                body));
+            _received.Add(received);
             number = _received.Count;
         }
 
+        await Hold(received);
         context.Response.StatusCode = Status(number);
     }
 }

@@ -32,13 +32,16 @@ public abstract class PanelFixture : IAsyncLifetime
 
     internal PanelOptions Options { get; private set; } = new();
 
+    /// <summary>Whether the panel started (false when the engine is not available here).</summary>
+    internal bool Started => _host is not null;
+
     /// <summary>A test class's own settings over the engine's, applied before the panel starts.</summary>
     internal Func<PanelOptions, PanelOptions> Configure { get; init; } = options => options;
 
     /// <summary>The panel runs on the real clock (for the real agent's alerts) instead of a fake one tests move.</summary>
     internal bool RealClock { get; init; }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var options = await CreateOptionsAsync();
         if (options is null)
@@ -61,7 +64,7 @@ public abstract class PanelFixture : IAsyncLifetime
 
     internal abstract string ListTablesSql { get; }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         string? failure = null;
         if (_host is not null)

@@ -30,7 +30,7 @@ internal sealed class PanelHost : IAsyncDisposable
         _fakeTime = clock as FakeTimeProvider;
         BaseAddress = new Uri(app.Urls.Single());
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        AdminKey = File.ReadAllText(options.AdminKeyPath).Trim();
+        AdminKey = options.AdminKey ?? File.ReadAllText(options.AdminKeyPath).Trim();
     }
 
     public WebApplication App { get; }
@@ -46,7 +46,7 @@ internal sealed class PanelHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>Read from the 0600 file the panel wrote at its first start.</summary>
+    /// <summary>UPANEL_ADMIN_KEY when set, else read from the 0600 file the panel wrote at its first start.</summary>
     public string AdminKey { get; }
 
     public FakeLogCollector Logs => App.Services.GetFakeLogCollector();

@@ -5,7 +5,7 @@ using UPanel.Panel.Hosting;
 namespace UPanel.Panel.Tests.Infrastructure;
 
 /// <summary>A fresh database per fixture on the server named by UPANEL_TEST_POSTGRES, dropped afterwards.</summary>
-public sealed class PostgresPanelFixture : PanelFixture
+public class PostgresPanelFixture : PanelFixture
 {
     private string? _adminConnectionString;
     private string? _database;
