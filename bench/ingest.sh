@@ -2,8 +2,9 @@
 # The panel's heartbeat ingest at fleet scale: bench/Ingest registers SERVERS servers through the API, then drives the
 # real panel from CONNECTIONS connections for SECONDS: first GET /healthz (the ceiling: same server, no body, no
 # database), then heartbeats (20 containers each, fresh ids). Prints requests/s, p50/p99, errors, the panel's CPU per
-# request and RSS for both, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat with
-# the projection for 1,000 servers at 60 s for 30 days. On SQLite, and on PostgreSQL when UPANEL_TEST_POSTGRES is set
+# request and RSS for both, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat, raw and
+# once the panel rolled them up (moved three days back and the panel started again), with the projection for 1,000
+# servers at 60 s for 30 days (25 hours raw, the rest rolled up). On SQLite, and on PostgreSQL when UPANEL_TEST_POSTGRES is set
 # (scripts/services.sh exports it).
 # Usage: bench/ingest.sh [--short]    (env SERVERS=200 CONNECTIONS=32 SECONDS=30; --short: 20 servers, 8, 5 s)
 set -euo pipefail
@@ -25,30 +26,54 @@ echo "publishing the panel and the load generator ..." >&2
 dotnet publish src/UPanel.Panel -c Release -o "$work/panel" --nologo -v quiet >/dev/null
 dotnet publish bench/Ingest -c Release -o "$work/ingest" --nologo -v quiet >/dev/null
 
-run() { # engine; the panel's environment is set by the caller
-  local engine=$1 port data=$work/data-$1
+start_panel() { # engine: the panel on its data (environment set by the caller); sets port and panel_pid
+  local engine=$1
   port=$(free_port)
-  "$work/panel/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$data" >"$work/panel-$engine.log" 2>&1 &
+  "$work/panel/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/data-$engine" >"$work/panel-$engine.log" 2>&1 &
   panel_pid=$!
   for _ in $(seq 240); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.25; done
   curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || { echo "panel did not start: $(tail -n 3 "$work/panel-$engine.log")" >&2; exit 1; }
-  local before after out accepted
+}
+stop_panel() { kill "$panel_pid"; wait "$panel_pid" 2>/dev/null || true; panel_pid=; }
+
+run() { # engine; the panel's environment is set by the caller
+  local engine=$1 port data=$work/data-$1
+  start_panel "$engine"
+  local before after rolled out accepted
   before=$(size_of "$engine")
   echo "== $engine: $servers servers, $connections connections, $seconds s per phase (load $(cut -d' ' -f1-3 /proc/loadavg))"
   out=$(UPANEL_ADMIN_KEY=$(cat "$data/admin-key") "$work/ingest/ingest" "http://127.0.0.1:$port" "$panel_pid" "$servers" "$connections" "$seconds")
   echo "$out" | grep -v '^heartbeats accepted'
   accepted=$(echo "$out" | sed -n 's/^heartbeats accepted: //p')
   # Stopped first: SQLite folds its write-ahead log into the database when the last connection closes.
-  kill "$panel_pid"; wait "$panel_pid" 2>/dev/null || true; panel_pid=
+  stop_panel
   after=$(size_of "$engine")
   [ "$accepted" -gt 0 ] || { echo "no heartbeat was accepted" >&2; exit 1; }
-  awk -v b=$((after - before)) -v n="$accepted" 'BEGIN {
-    printf "database grew %.1f MB for %d heartbeats: %.0f bytes each; 1,000 servers at 60 s for 30 days: %.0f GB\n",
-      b / 1e6, n, b / n, b / n * 1000 * 1440 * 30 / 1e9 }'
+  # History is raw for 25 hours, then 4-minute rollups: the heartbeats just stored are moved three days back, a minute
+  # apart on each server as its seq numbers them, and the panel started again rolls them up as it would those.
+  local base=$(( ($(date +%s) - 3 * 86400) * 1000 ))
+  sql "$engine" "UPDATE heartbeats SET sample_at = $base + seq * 60000"
+  start_panel "$engine"
+  for _ in $(seq 600); do grep -q "Retention: rolled" "$work/panel-$engine.log" && break; sleep 0.5; done
+  grep -q "Retention: rolled" "$work/panel-$engine.log" || { echo "no rollup: $(tail -n 3 "$work/panel-$engine.log")" >&2; exit 1; }
+  stop_panel
+  rolled=$(size_of "$engine")
+  awk -v b=$((after - before)) -v r=$((rolled - before)) -v n="$accepted" 'BEGIN {
+    raw = b / n; tiered = r / n
+    printf "database grew %.1f MB for %d heartbeats: %.0f bytes each raw, %.0f rolled up; 1,000 servers at 60 s for 30 days (25 h raw, then rollups): %.1f GB (all raw: %.0f GB)\n",
+      b / 1e6, n, raw, tiered, 1000 * (1500 * raw + (43200 - 1500) * tiered) / 1e9, raw * 1000 * 1440 * 30 / 1e9 }'
+}
+
+sql() { # engine statement: run on the bench's database
+  if [ "$1" = sqlite ]; then python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$work/data-sqlite/panel.db" "$2"
+  else psql "${pg_url%/postgres}/$database" -qc "$2" >/dev/null; fi
 }
 
 size_of() { # bytes the engine's database holds now
-  if [ "$1" = sqlite ]; then du -sb "$work/data-sqlite" 2>/dev/null | cut -f1 || echo 0
+  if [ "$1" = sqlite ]; then
+    # Without the free pages rows deleted (rolled up) leave, as PostgreSQL's VACUUM FULL below.
+    [ -z "$panel_pid" ] && [ -f "$work/data-sqlite/panel.db" ] && sql sqlite "VACUUM"
+    du -sb "$work/data-sqlite" 2>/dev/null | cut -f1 || echo 0
   else
     # Live data only: each heartbeat rewrites its server's row (latest state), and the dead versions, which autovacuum
     # makes reusable, would otherwise count as history (4 KB a heartbeat with 20 varied containers).
