@@ -234,8 +234,12 @@ internal static class AlertEvaluator
                 () => $"{Describe(container)} has been unhealthy for {Minutes(rules.UnhealthyFor)}",
                 () => $"{Describe(container)} is {container.Health ?? "no longer unhealthy"}");
 
+            // A container that is new since the previous heartbeat restarted that often since it was created (the agent
+            // reports a new container within seconds, from the engine's events): a loop shows from its first sighting.
+            // In a server's first list, or its first since it was offline, nothing says when those restarts were.
             var restarts = (_restarts.GetValueOrDefault(name) ?? []).RemoveAll(at => now - at > rules.RestartLoopWindow);
-            var grew = (container.RestartCount ?? 0) - (before?.RestartCount ?? container.RestartCount ?? 0);
+            var created = before is null && seenBefore && !previous.Firing.ContainsKey(Key(AlertKind.ServerOffline));
+            var grew = (container.RestartCount ?? 0) - (created ? 0 : before?.RestartCount ?? container.RestartCount ?? 0);
             for (var i = 0; i < Math.Min(grew, rules.RestartLoopRestarts); i++)
             {
                 restarts = restarts.Add(now);

@@ -7,9 +7,11 @@ namespace UPanel.Panel.Alerts;
 
 /// <summary>
 /// Runs the rules (<see cref="AlertEvaluator"/>) inside the panel: for a server as soon as a heartbeat became its latest
-/// state, and for every server each <see cref="SweepInterval"/> (a server that went quiet sends nothing to evaluate).
-/// One evaluation at a time; the state, the events and their notifications are committed together
-/// (<see cref="AlertStore.CommitAsync"/>), so a panel restart neither repeats nor loses one.
+/// state, when its grace for heartbeats runs out (a server that went quiet sends nothing to evaluate), and for every
+/// server each <see cref="SweepInterval"/> (what no heartbeat or grace marks: a mute running out, a repeat, a server
+/// this panel has not evaluated since it started). One evaluation at a time; the state, the events and their
+/// notifications are committed together (<see cref="AlertStore.CommitAsync"/>), so a panel restart neither repeats nor
+/// loses one.
 /// </summary>
 internal sealed class AlertService(
     IPanelStore store, AlertStore alerts, NotificationSender sender, TimeProvider time, ILogger<AlertService> logger) : BackgroundService
@@ -19,6 +21,11 @@ internal sealed class AlertService(
     // Server ids to evaluate, and null for a sweep of every server (written by the sweep timer).
     private readonly Channel<string?> _due = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
     private TaskCompletionSource _evaluated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Per server, a timer set to just after its grace for heartbeats runs out, moved at each of its evaluations: a quiet
+    // server is found offline then, not up to a sweep later (a 5 s server would be offline after 15 to 45 s). Touched
+    // only by the evaluation loop.
+    private readonly Dictionary<string, ITimer> _graceTimers = new(StringComparer.Ordinal);
 
     /// <summary>Completes after the next evaluation pass (tests wait on it instead of sleeping).</summary>
     public Task NextEvaluation => Volatile.Read(ref _evaluated).Task;
@@ -71,6 +78,36 @@ internal sealed class AlertService(
         }
     }
 
+    /// <param name="left">How long until the server's grace runs out; null or past: no timer (it never reported, or it is offline already).</param>
+    private void SetGraceTimer(string serverId, TimeSpan? left)
+    {
+        if (left is not { } due || due < TimeSpan.Zero)
+        {
+            return;
+        }
+
+        // Offline is "more than" the grace: a moment past it, so the evaluation the timer asks for finds it so.
+        due += TimeSpan.FromMilliseconds(10);
+        if (_graceTimers.TryGetValue(serverId, out var timer))
+        {
+            timer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _graceTimers[serverId] = time.CreateTimer(id => EvaluateSoon((string)id!), serverId, due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public override void Dispose()
+    {
+        foreach (var timer in _graceTimers.Values)
+        {
+            timer.Dispose();
+        }
+
+        base.Dispose();
+    }
+
     private async Task AddEveryServerAsync(HashSet<string> due, CancellationToken cancellationToken)
     {
         try
@@ -94,6 +131,11 @@ internal sealed class AlertService(
             var server = await store.GetServerAsync(serverId, cancellationToken);
             if (server is null || server.RevokedAt is not null)
             {
+                if (_graceTimers.Remove(serverId, out var timer))
+                {
+                    timer.Dispose();
+                }
+
                 return;
             }
 
@@ -118,6 +160,7 @@ internal sealed class AlertService(
                     .Select(s => new DiskSample(DateTimeOffset.FromUnixTimeMilliseconds(s.AtMs), s.DiskUsedGb!.Value, s.DiskTotalGb!.Value))],
             };
 
+            SetGraceTimer(serverId, snapshot.LastSeenAt + (snapshot.Interval * rules.OfflineAfterIntervals) - now);
             var (state, version, storedJson) = await alerts.LoadStateAsync(serverId, cancellationToken);
             var (evaluated, transitions) = AlertEvaluator.Evaluate(state, snapshot, rules, now);
             var mutes = (await alerts.ListMutesAsync(now, serverId, cancellationToken)).Select(m => m.Mute).ToList();

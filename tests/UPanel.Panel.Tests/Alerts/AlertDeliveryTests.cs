@@ -80,21 +80,25 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task A_server_that_goes_quiet_is_offline_after_three_intervals_and_online_again_with_its_next_heartbeat()
+    public async Task A_server_that_goes_quiet_is_offline_when_its_three_intervals_run_out_and_online_again_with_its_next_heartbeat()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
         var server = await Panel.NewServerAsync("quiet-host");
+
+        // The sweeps tick every 30 s from the panel's start: its last heartbeat a second after one, the sweeps come 29 s,
+        // 59 s, … 179 s and 209 s later, so only the server's own grace timer finds it offline at 181 s.
+        var sinceSweep = (Panel.Time.GetUtcNow() - Panel.Time.Start).Ticks % AlertService.SweepInterval.Ticks;
+        Panel.Time.Advance(AlertService.SweepInterval - TimeSpan.FromTicks(sinceSweep) + TimeSpan.FromSeconds(1));
         await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running")));
         var service = Panel.App.Services.GetRequiredService<AlertService>();
 
-        // Two intervals and a half (60 s each) is not offline yet; past three is, found by the next sweep (every 30 s,
-        // so the clock moves a sweep interval past the three).
+        // Two intervals and a half (60 s each) is not offline yet; a second past three is.
         var evaluated = service.NextEvaluation;
         Panel.Time.Advance(TimeSpan.FromSeconds(150));
         await evaluated.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.DoesNotContain(receiver.Received, r => r.IsFor(server.ServerId));
-        Panel.Time.Advance(TimeSpan.FromSeconds(40) + AlertService.SweepInterval);
+        Panel.Time.Advance(TimeSpan.FromSeconds(31));
         var offline = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
         Assert.Equal("server_offline", offline.Json.GetProperty("kind").GetString());
         Assert.StartsWith("no heartbeat for 3 min (offline after 3 intervals", offline.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);

@@ -209,6 +209,25 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void A_container_first_seen_already_restarting_in_a_loop_fires_at_once_but_not_in_a_first_list_or_after_offline()
+    {
+        // In the server's first list: when its 5 restarts happened is unknown.
+        _containers = [Running("old") with { Status = "restarting", RestartCount = 5, ExitCode = 1 }];
+        Assert.Empty(Heartbeat());
+
+        // New since the previous heartbeat: its 3 restarts all happened since then.
+        _containers = [.. _containers, Running("loop") with { Status = "restarting", RestartCount = 3, ExitCode = 1 }];
+        var loop = Assert.Single(Heartbeat(TimeSpan.FromSeconds(5)));
+        Assert.Equal((new AlertKey(ServerId, AlertKind.ContainerRestartLoop, "loop"), true), (loop.Key, loop.Firing));
+        Assert.StartsWith("container loop (loop:1) restarted 3 times within 10 min (restart count 3)", loop.Summary, StringComparison.Ordinal);
+
+        // Back from offline with a container that is new to the panel: its restarts may be from any time while it was away.
+        Assert.Equal(AlertKind.ServerOffline, Assert.Single(QuietFor(TimeSpan.FromMinutes(4))).Key.Kind);
+        _containers = [.. _containers, Running("later") with { Status = "restarting", RestartCount = 4, ExitCode = 1 }];
+        Assert.Equal([(AlertKind.ServerOffline, false)], Heartbeat().Select(Kind));
+    }
+
+    [Fact]
     public void A_restart_loop_follows_its_settings_two_restarts_within_one_minute()
     {
         _rules = new AlertRuleSettings { RestartLoopRestarts = 2, RestartLoopWindowSeconds = 60 }.Apply(new AlertRules());
