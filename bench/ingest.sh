@@ -5,18 +5,30 @@
 # request and RSS for both, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat, raw and
 # once the panel rolled them up (moved three days back and the panel started again), with the projection for 1,000
 # servers at 60 s for 30 days (25 hours raw, the rest rolled up). On SQLite, and on PostgreSQL when UPANEL_TEST_POSTGRES is set
-# (scripts/services.sh exports it).
-# Usage: bench/ingest.sh [--short]    (env SERVERS=200 CONNECTIONS=32 SECONDS=30; --short: 20 servers, 8, 5 s)
+# (scripts/services.sh exports it). With --instances N (PostgreSQL only): the scale-out of docs/scale-out.md instead,
+# one panel and then N panels on one database behind nginx round-robin, in the same run (CPU and RSS summed over them).
+# Usage: bench/ingest.sh [--short] [--instances N]
+#        (env SERVERS=200 CONNECTIONS=32 SECONDS_PER_PHASE=30; --short: 20 servers, 8, 5 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-servers=${SERVERS:-200} connections=${CONNECTIONS:-32} seconds=${SECONDS_PER_PHASE:-30}
-[ "${1:-}" = "--short" ] && { servers=20 connections=8 seconds=5; }
+servers=${SERVERS:-200} connections=${CONNECTIONS:-32} seconds=${SECONDS_PER_PHASE:-30} instances=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --short) servers=20 connections=8 seconds=5 ;;
+    --instances) instances=${2:-}; shift ;;
+    *) echo "usage: bench/ingest.sh [--short] [--instances N]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -z "$instances" ] || [ "$instances" -ge 2 ] 2>/dev/null || { echo "--instances: a number of panels, at least 2" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/upanel-ingest-bench.XXXXXX")
-panel_pid= database=
+panel_pid='' database='' fleet_pids=() fleet_databases=()
 cleanup() {
   [ -n "$panel_pid" ] && kill "$panel_pid" 2>/dev/null
+  for pid in "${fleet_pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
   [ -n "$database" ] && psql "${pg_url}" -qc "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1
+  for db in "${fleet_databases[@]}"; do psql "${pg_url}" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,13 +94,79 @@ size_of() { # bytes the engine's database holds now
   fi
 }
 
-run sqlite
+fleet() { # n: panels on one fresh PostgreSQL database behind nginx round-robin (docs/scale-out.md); heartbeats/s to $work/rate-n
+  local n=$1 db=upanel_ingest_$$_$1 port proxy upstreams='' pids=() i key token out
+  psql "$pg_url" -qc "CREATE DATABASE $db" >/dev/null
+  fleet_databases+=("$db")
+  # What every panel of one database shares: the admin key and the token key (it seals the cookie keys).
+  key=$(head -c 32 /dev/urandom | base64 | tr -d '=+/') token=$(head -c 32 /dev/urandom | base64)
+  for i in $(seq "$n"); do
+    port=$(free_port)
+    UPANEL_POSTGRES="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$db" UPANEL_ADMIN_KEY=$key UPANEL_TOKEN_KEY=$token \
+      "$work/panel/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/fleet$n-$i" >"$work/panel-fleet$n-$i.log" 2>&1 &
+    pids+=($!) fleet_pids+=($!)
+    upstreams+="server 127.0.0.1:$port; "
+    wait_healthy "http://127.0.0.1:$port" "$work/panel-fleet$n-$i.log"
+  done
+  proxy=$(free_port)
+  mkdir -p "$work/nginx$n"
+  cat >"$work/nginx$n.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx$n/nginx.pid;
+error_log $work/nginx$n/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx$n; proxy_temp_path $work/nginx$n; fastcgi_temp_path $work/nginx$n;
+  uwsgi_temp_path $work/nginx$n; scgi_temp_path $work/nginx$n;
+  upstream panels { $upstreams keepalive 64; }
+  server {
+    listen 127.0.0.1:$proxy;
+    client_max_body_size 2m;
+    location / { proxy_pass http://panels; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$host; }
+  }
+}
+EOF
+  /usr/sbin/nginx -c "$work/nginx$n.conf" -p "$work/nginx$n" >"$work/nginx$n.log" 2>&1 &
+  fleet_pids+=($!)
+  local nginx_pid=$!
+  wait_healthy "http://127.0.0.1:$proxy" "$work/nginx$n/error.log"
+  echo "== postgres, $n panel(s) behind nginx round-robin: $servers servers, $connections connections, $seconds s per phase (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  # CPU and RSS are the panels' together, nginx's left out.
+  out=$(UPANEL_ADMIN_KEY=$key "$work/ingest/ingest" "http://127.0.0.1:$proxy" "$(IFS=,; echo "${pids[*]}")" "$servers" "$connections" "$seconds")
+  echo "$out" | grep -v '^heartbeats accepted'
+  [ "$(echo "$out" | sed -n 's/^heartbeats accepted: //p')" -gt 0 ] || { echo "no heartbeat was accepted" >&2; exit 1; }
+  kill "${pids[@]}" "$nginx_pid"; wait "${pids[@]}" "$nginx_pid" 2>/dev/null || true
+  echo "$out" | awk '$1 == "heartbeat" { print $2 }' >"$work/rate-$n"
+}
+
+wait_healthy() { # url log
+  for _ in $(seq 240); do curl -fsS -o /dev/null "$1/healthz" 2>/dev/null && return; sleep 0.25; done
+  echo "$1 did not answer: $(tail -n 3 "$2")" >&2; exit 1
+}
+
 if [ -n "${UPANEL_TEST_POSTGRES:-}" ]; then
   # The test connection string (Host=...;Port=...;Username=...;Database=...) as a libpq URL for psql.
   pg_host=$(echo "$UPANEL_TEST_POSTGRES" | sed -n 's/.*Host=\([^;]*\).*/\1/p')
   pg_port=$(echo "$UPANEL_TEST_POSTGRES" | sed -n 's/.*Port=\([^;]*\).*/\1/p')
   pg_user=$(echo "$UPANEL_TEST_POSTGRES" | sed -n 's/.*Username=\([^;]*\).*/\1/p')
   pg_url="postgresql://$pg_user@$pg_host:$pg_port/postgres"
+fi
+
+if [ -n "$instances" ]; then
+  [ -n "${UPANEL_TEST_POSTGRES:-}" ] || { echo "--instances needs PostgreSQL: source scripts/services.sh (UPANEL_TEST_POSTGRES)" >&2; exit 1; }
+  [ -x /usr/sbin/nginx ] || { echo "--instances needs nginx: apt-get install nginx-light" >&2; exit 1; }
+  fleet 1
+  fleet "$instances"
+  awk -v one="$(cat "$work/rate-1")" -v many="$(cat "$work/rate-$instances")" -v n="$instances" 'BEGIN {
+    printf "heartbeats/s: %.0f with one panel, %.0f with %d behind the same nginx: %.2f times one panel\n", one, many, n, many / one }'
+  exit 0
+fi
+
+run sqlite
+if [ -n "${UPANEL_TEST_POSTGRES:-}" ]; then
   database=upanel_ingest_$$
   psql "$pg_url" -qc "CREATE DATABASE $database" >/dev/null
   UPANEL_POSTGRES="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$database" run postgres

@@ -24,6 +24,7 @@ command -v dnsmasq >/dev/null || need_apt+=(dnsmasq-base)
 # The deployment tests: Debian's docker-compose 1.29, shellcheck for the install script, systemd-analyze for the unit.
 command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)  # round-robin in front of two panels (ScaleOut tests, bench/ingest.sh --instances)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)  # the panel's browser tests (Playwright drives it; it never downloads one)
 # The e-mail alert tests' SMTP server (tests/UPanel.Panel.Tests/Alerts/smtp_server.py), run by Debian's python3.

@@ -5,13 +5,14 @@ using System.Text;
 using System.Text.Json;
 using UPanel.Contracts;
 
-// ingest URL PANEL_PID SERVERS CONNECTIONS SECONDS (admin key in UPANEL_ADMIN_KEY)
+// ingest URL PANEL_PIDS SERVERS CONNECTIONS SECONDS (admin key in UPANEL_ADMIN_KEY; PANEL_PIDS: one pid, or several
+// separated by commas for panels behind a proxy, whose CPU and RSS are added up)
 // Registers SERVERS servers through the API, then for SECONDS each: the ceiling (GET /healthz, no body, no database)
 // and heartbeats (real bodies with 20 containers, fresh heartbeat_id, increasing seq, one server after another), from
 // CONNECTIONS concurrent connections. Prints one line per phase: requests/s, p50, p99, errors, and the panel's CPU
-// (utime + stime of PANEL_PID over the phase) and RSS at its end.
+// (utime + stime of the panels over the phase) and RSS at its end.
 var url = new Uri(args[0]);
-var panelPid = int.Parse(args[1], CultureInfo.InvariantCulture);
+var panelPids = args[1].Split(',').Select(pid => int.Parse(pid, CultureInfo.InvariantCulture)).ToArray();
 var serverCount = int.Parse(args[2], CultureInfo.InvariantCulture);
 var connections = int.Parse(args[3], CultureInfo.InvariantCulture);
 var seconds = int.Parse(args[4], CultureInfo.InvariantCulture);
@@ -79,7 +80,7 @@ async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequest
 {
     var latencies = new List<double>[connections];
     var errors = 0L;
-    var cpuBefore = CpuMilliseconds(panelPid);
+    var cpuBefore = panelPids.Sum(CpuMilliseconds);
     var clock = Stopwatch.StartNew();
     var end = TimeSpan.FromSeconds(seconds);
     await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
@@ -107,11 +108,11 @@ async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequest
         }
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
-    var cpu = CpuMilliseconds(panelPid) - cpuBefore;
+    var cpu = panelPids.Sum(CpuMilliseconds) - cpuBefore;
     var all = latencies.SelectMany(l => l).Order().ToArray();
     var rate = all.Length / elapsed;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {RssMegabytes(panelPid),13:F1}"));
+        $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {panelPids.Sum(RssMegabytes),13:F1}"));
     return (rate, all.Length - errors);
 }
 
