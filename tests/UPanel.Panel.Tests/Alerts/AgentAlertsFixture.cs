@@ -86,17 +86,18 @@ public sealed class AgentAlertsFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var agent in _agents)
-        {
-            agent.Dispose();
-        }
-
+        // The containers first: a restart loop left behind would restart on the shared engine for good.
         try
         {
             await DockerCli.RemoveAsync(_containers);
         }
         finally
         {
+            foreach (var agent in _agents)
+            {
+                agent.Dispose();
+            }
+
             if (_receiver is not null)
             {
                 await _receiver.DisposeAsync();
