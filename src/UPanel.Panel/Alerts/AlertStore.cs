@@ -25,8 +25,9 @@ internal sealed class AlertStore(SqlDialect dialect)
             return (ServerAlertState.Empty, 0, null);
         }
 
-        var json = reader.GetString(1);
-        return (AlertStateJson.Read(serverId, json), reader.GetInt64(0), json);
+        var row = new Row(reader);
+        var json = row.RequiredString("state");
+        return (AlertStateJson.Read(serverId, json), row.RequiredInt64("version"), json);
     }
 
     /// <summary>
@@ -143,13 +144,14 @@ internal sealed class AlertStore(SqlDialect dialect)
         Db.Add(command, "server", serverId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var mutes = new List<StoredMute>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
             mutes.Add(new StoredMute(
-                reader.GetString(0),
-                reader.GetString(1),
-                new AlertMute(reader.GetString(2), Db.String(reader, 3), Db.Time(reader, 4)!.Value),
-                Db.Time(reader, 5)!.Value));
+                row.RequiredString("id"),
+                row.RequiredString("hostname"),
+                new AlertMute(row.RequiredString("server_id"), row.String("container"), row.RequiredTime("until")),
+                row.RequiredTime("created_at")));
         }
 
         return mutes;
@@ -211,9 +213,10 @@ internal sealed class AlertStore(SqlDialect dialect)
         Db.Add(command, "since", since);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var failures = new List<DateTimeOffset>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            failures.Add(Db.Time(reader, 0)!.Value);
+            failures.Add(row.RequiredTime("at"));
         }
 
         return failures;
@@ -266,9 +269,10 @@ internal sealed class AlertStore(SqlDialect dialect)
         await using (var command = Command(connection, null, "SELECT scope, settings FROM alert_rules"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
+            var row = new Row(reader);
             while (await reader.ReadAsync(cancellationToken))
             {
-                stored[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), PanelJsonContext.Default.AlertRuleSettings) ?? new();
+                stored[row.RequiredString("scope")] = JsonSerializer.Deserialize(row.RequiredString("settings"), PanelJsonContext.Default.AlertRuleSettings) ?? new();
             }
         }
 
@@ -296,9 +300,10 @@ internal sealed class AlertStore(SqlDialect dialect)
         await using var command = Command(connection, null, "SELECT id, kind, url, secret, created_at, email FROM alert_channels ORDER BY created_at, id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var channels = new List<AlertChannel>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            channels.Add(ReadChannel(reader, 0));
+            channels.Add(ReadChannel(row, ""));
         }
 
         return channels;
@@ -378,17 +383,18 @@ internal sealed class AlertStore(SqlDialect dialect)
         Db.Add(command, "from", fromEventId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var deliveries = new List<Delivery>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
             deliveries.Add(new Delivery(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                (int)reader.GetInt64(3),
-                (int)reader.GetInt64(4),
-                Db.Time(reader, 5)!.Value,
-                Db.Time(reader, 6),
-                Db.String(reader, 7)));
+                row.RequiredInt64("event_id"),
+                row.RequiredString("channel_id"),
+                row.RequiredString("kind"),
+                (int)row.RequiredInt64("repeat_number"),
+                (int)row.RequiredInt64("attempts"),
+                row.RequiredTime("next_attempt_at"),
+                row.Time("delivered_at"),
+                row.String("last_error")));
         }
 
         return deliveries;
@@ -398,9 +404,10 @@ internal sealed class AlertStore(SqlDialect dialect)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<AlertEvent>();
+        var row = new Row(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(ReadEvent(reader, 0));
+            events.Add(ReadEvent(row));
         }
 
         return events;
@@ -426,9 +433,10 @@ internal sealed class AlertStore(SqlDialect dialect)
             Db.Add(claim, "now", now);
             Db.Add(claim, "max", max);
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            var row = new Row(reader);
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(reader.GetInt64(0));
+                claimed.Add(row.RequiredInt64("id"));
             }
         }
 
@@ -437,8 +445,10 @@ internal sealed class AlertStore(SqlDialect dialect)
         foreach (var id in claimed.Order())
         {
             await using var command = Command(details, null, """
-                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted, o.id, o.attempts, o.repeat_number,
-                       c.id, c.kind, c.url, c.secret, c.created_at, c.email
+                SELECT e.id, e.server_id, s.hostname, e.kind, e.container, e.firing, e.summary, e.at, e.muted,
+                       o.id AS outbox_id, o.attempts, o.repeat_number,
+                       c.id AS channel_id, c.kind AS channel_kind, c.url AS channel_url, c.secret AS channel_secret,
+                       c.created_at AS channel_created_at, c.email AS channel_email
                 FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id JOIN servers s ON s.id = e.server_id
                 JOIN alert_channels c ON c.id = o.channel_id WHERE o.id = @id
                 """);
@@ -446,12 +456,13 @@ internal sealed class AlertStore(SqlDialect dialect)
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
+                var row = new Row(reader);
                 notifications.Add(new Notification(
-                    reader.GetInt64(9),
-                    (int)reader.GetInt64(10),
-                    (int)reader.GetInt64(11),
-                    ReadEvent(reader, 0),
-                    ReadChannel(reader, 12)));
+                    row.RequiredInt64("outbox_id"),
+                    (int)row.RequiredInt64("attempts"),
+                    (int)row.RequiredInt64("repeat_number"),
+                    ReadEvent(row),
+                    ReadChannel(row, "channel_")));
             }
         }
 
@@ -476,25 +487,29 @@ internal sealed class AlertStore(SqlDialect dialect)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>A channel from id, kind, url, secret, created_at, email at <paramref name="first"/> on.</summary>
-    private static AlertChannel ReadChannel(DbDataReader reader, int first) => new(
-        reader.GetString(first),
-        reader.GetString(first + 1),
-        reader.GetString(first + 2),
-        Db.String(reader, first + 3),
-        Db.Time(reader, first + 4)!.Value,
-        Db.String(reader, first + 5) is { } email ? JsonSerializer.Deserialize(email, PanelJsonContext.Default.EmailSettings) : null);
+    /// <summary>
+    /// A channel from the columns id, kind, url, secret, created_at and email, each named with <paramref name="prefix"/>
+    /// in front (a query that also reads an event's id and kind names the channel's <c>channel_id</c>, <c>channel_kind</c>…).
+    /// </summary>
+    private static AlertChannel ReadChannel(Row row, string prefix) => new(
+        row.RequiredString(prefix + "id"),
+        row.RequiredString(prefix + "kind"),
+        row.RequiredString(prefix + "url"),
+        row.String(prefix + "secret"),
+        row.RequiredTime(prefix + "created_at"),
+        row.String(prefix + "email") is { } email ? JsonSerializer.Deserialize(email, PanelJsonContext.Default.EmailSettings) : null);
 
-    private static AlertEvent ReadEvent(DbDataReader reader, int first) => new(
-        reader.GetInt64(first),
-        reader.GetString(first + 1),
-        reader.GetString(first + 2),
-        reader.GetString(first + 3),
-        Db.String(reader, first + 4),
-        reader.GetBoolean(first + 5),
-        reader.GetString(first + 6),
-        Db.Time(reader, first + 7)!.Value,
-        reader.GetBoolean(first + 8));
+    /// <summary>An event from the columns id, server_id, hostname, kind, container, firing, summary, at and muted.</summary>
+    private static AlertEvent ReadEvent(Row row) => new(
+        row.RequiredInt64("id"),
+        row.RequiredString("server_id"),
+        row.RequiredString("hostname"),
+        row.RequiredString("kind"),
+        row.String("container"),
+        row.RequiredBool("firing"),
+        row.RequiredString("summary"),
+        row.RequiredTime("at"),
+        row.RequiredBool("muted"));
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
