@@ -20,7 +20,7 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = RequestTimeout };
 
-    /// <summary>Something is due now (an evaluation just wrote notifications).</summary>
+    /// <summary>Something is due now (an evaluation just wrote notifications, or the poll's timer ticked).</summary>
     public void Wake()
     {
         try
@@ -42,10 +42,13 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The poll's timer ticks on its own rather than being set after each round of sends: time spent sending counts
+        // toward the next poll, and a clock moved between a round and its wait (a test's fake one, right after it saw an
+        // attempt fail) still finds the timer it has to fire. A delay computed from a clock read would start after the
+        // move and come a whole move late.
+        using var polls = time.CreateTimer(_ => Wake(), null, PollInterval, PollInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
-            // Absolute, not "PollInterval after the sends": time that passed while sending counts toward the next poll.
-            var nextPoll = time.GetUtcNow() + PollInterval;
             try
             {
                 while (await SendDueAsync(stoppingToken) > 0)
@@ -63,11 +66,7 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
 
             try
             {
-                using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var woken = _wake.WaitAsync(poll.Token);
-                var delay = nextPoll - time.GetUtcNow();
-                await Task.WhenAny(woken, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time, poll.Token));
-                await poll.CancelAsync();
+                await _wake.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException)
             {
