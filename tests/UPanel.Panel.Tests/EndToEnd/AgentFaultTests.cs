@@ -111,8 +111,10 @@ public sealed partial class AgentFaultTests : IDisposable
         {
             using var agent = await StartAgentAsync(unreachable, server.ServerId, server.AgentToken, healthPort: null);
 
-            // The first sample is taken and written about 2 s after start: kill around that moment.
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1500, 3500)), TestContext.Current.CancellationToken);
+            // Once the agent is up (its queue opened: under load a start alone can take seconds), kill it around its first
+            // sample, which is taken and written about 2 s after start.
+            await WaitUntilAsync(() => Task.FromResult(QueueOpened().IsMatch(agent.Output)), $"cycle {cycle}: the queue opened", diagnostics: () => agent.Output);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 3000)), TestContext.Current.CancellationToken);
             await agent.KillAsync();
 
             var opened = QueueOpened().Match(agent.Output);
