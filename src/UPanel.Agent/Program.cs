@@ -1,5 +1,8 @@
 using System.Runtime.InteropServices;
 using UPanel.Agent.Cli;
+using UPanel.Agent.Reporting;
+
+_ = NativeHeap.UseOneArena();
 
 // SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) end the current command gracefully instead of killing the process.
 using var stopping = new CancellationTokenSource();

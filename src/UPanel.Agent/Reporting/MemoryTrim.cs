@@ -26,6 +26,7 @@ internal sealed class MemoryTrim(long allocatedBytesBetweenTrims = 1 << 20)
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        NativeHeap.Trim();
         _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
         return true;
     }
