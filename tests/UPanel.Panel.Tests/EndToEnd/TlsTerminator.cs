@@ -15,6 +15,7 @@ internal sealed class TlsTerminator : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly X509Certificate2 _certificate;
+    private readonly SslStreamCertificateContext _context;
     private readonly int _targetPort;
     private readonly Task _accepting;
     private int _sessions;
@@ -31,6 +32,7 @@ internal sealed class TlsTerminator : IAsyncDisposable
     {
         _targetPort = targetPort;
         _certificate = certificate;
+        _context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
         _listener.Start();
         Url = new Uri($"https://{host}:{((IPEndPoint)_listener.LocalEndpoint).Port}");
         _accepting = AcceptLoopAsync();
@@ -87,7 +89,8 @@ internal sealed class TlsTerminator : IAsyncDisposable
         try
         {
             await using var tls = new SslStream(client.GetStream());
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, _stop.Token);
+            // Offline: the certificate goes out as given (no intermediate fetched from its AIA URL to complete the chain).
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _context }, _stop.Token);
             Interlocked.Increment(ref _sessions);
             using var upstream = new TcpClient();
             await upstream.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
