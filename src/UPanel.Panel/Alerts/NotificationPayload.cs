@@ -8,11 +8,13 @@ namespace UPanel.Panel.Alerts;
 internal static class NotificationPayload
 {
     public const string SignatureHeader = "X-UPanel-Signature";
+    public const string TimestampHeader = "X-UPanel-Timestamp";
     public const string EventHeader = "X-UPanel-Event";
 
     public static readonly IReadOnlySet<string> Kinds = new HashSet<string>(StringComparer.Ordinal) { "webhook", "slack", "discord", "ntfy" };
 
-    public static HttpRequestMessage Request(Notification notification)
+    /// <summary>The request for one attempt at <paramref name="sentAt"/> (the webhook's signed timestamp).</summary>
+    public static HttpRequestMessage Request(Notification notification, DateTimeOffset sentAt)
     {
         var e = notification.Event;
         var channel = notification.Channel;
@@ -60,7 +62,10 @@ internal static class NotificationPayload
                 });
                 if (channel.Secret is { } secret)
                 {
-                    request.Headers.TryAddWithoutValidation(SignatureHeader, Signature(secret, body));
+                    // Signed with the attempt's time, so a receiver can refuse a replayed request (a resend is signed anew).
+                    var timestamp = sentAt.ToUnixTimeSeconds();
+                    request.Headers.TryAddWithoutValidation(TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    request.Headers.TryAddWithoutValidation(SignatureHeader, Signature(secret, timestamp, body));
                 }
 
                 break;
@@ -74,9 +79,18 @@ internal static class NotificationPayload
         return request;
     }
 
-    /// <summary><c>sha256=</c> and the lowercase hex HMAC-SHA256 of the body with the channel's secret (as GitHub signs webhooks).</summary>
-    public static string Signature(string secret, byte[] body) =>
-        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+    /// <summary>
+    /// <c>sha256=</c> and the lowercase hex HMAC-SHA256, with the channel's secret, of the timestamp header's value, a
+    /// dot and the body (as Stripe and Standard Webhooks sign theirs).
+    /// </summary>
+    public static string Signature(string secret, long timestamp, byte[] body)
+    {
+        var prefix = Encoding.ASCII.GetBytes(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
+        var signed = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(signed, 0);
+        body.CopyTo(signed, prefix.Length);
+        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
+    }
 
     private static byte[] Json(Action<Utf8JsonWriter> write)
     {

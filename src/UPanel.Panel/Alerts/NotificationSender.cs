@@ -121,7 +121,7 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
 
         try
         {
-            using var request = NotificationPayload.Request(notification);
+            using var request = NotificationPayload.Request(notification, time.GetUtcNow());
             using var response = await _http.SendAsync(request, cancellationToken);
             return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
         }

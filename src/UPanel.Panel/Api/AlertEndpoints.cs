@@ -45,7 +45,7 @@ internal sealed class AlertEndpoints(AlertStore alerts, AlertService service, No
         admin.MapDelete("/mutes/{id}", ([FromServices] AlertEndpoints e, string id, CancellationToken cancellationToken) => e.DeleteMuteAsync(id, cancellationToken))
             .WithName("DeleteMute").WithSummary("End a mute now: an alert still firing that it held back is sent");
         admin.MapPost("/alert-channels", ([FromServices] AlertEndpoints e, HttpContext context) => e.AddChannelAsync(context))
-            .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 in X-UPanel-Signature), Slack, Discord, ntfy or e-mail (SMTP with STARTTLS)")
+            .WithName("AddAlertChannel").WithSummary("Send alerts to a webhook (JSON signed with HMAC-SHA256 of X-UPanel-Timestamp and the body in X-UPanel-Signature), Slack, Discord, ntfy or e-mail (SMTP with STARTTLS)")
             .AcceptsJson<AlertChannelRequest>();
         admin.MapGet("/alert-channels", ([FromServices] AlertEndpoints e, CancellationToken cancellationToken) => e.ListChannelsAsync(cancellationToken))
             .WithName("ListAlertChannels").WithSummary("The notification channels (URLs up to their host, no secrets or passwords)");

@@ -40,7 +40,7 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
         await DockerCli.RunAsync("stop", "-t", "1", stopped);
 
         var exited = await FiringAsync(serverId, failing);
-        Assert.Equal(NotificationPayload.Signature(fixture.Secret, Encoding.UTF8.GetBytes(exited.Body)), exited.Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal(exited.SignatureWith(fixture.Secret), exited.Headers[NotificationPayload.SignatureHeader]);
         var body = exited.Json;
         Assert.Equal("container_exited", body.GetProperty("kind").GetString());
         Assert.Equal(serverId, body.GetProperty("server_id").GetString());
@@ -120,7 +120,7 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
 
         // Offline when three intervals (15 s) have passed since the last heartbeat.
         var offline = Assert.Single(await fixture.Receiver.WaitForAsync(r => r.IsFor(quiet), 1, seconds: 60));
-        Assert.Equal(NotificationPayload.Signature(fixture.Secret, Encoding.UTF8.GetBytes(offline.Body)), offline.Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal(offline.SignatureWith(fixture.Secret), offline.Headers[NotificationPayload.SignatureHeader]);
         Assert.Equal("alert.firing", offline.Json.GetProperty("event").GetString());
         Assert.Equal("server_offline", offline.Json.GetProperty("kind").GetString());
         Assert.Equal("alerts-quiet", offline.Json.GetProperty("hostname").GetString());

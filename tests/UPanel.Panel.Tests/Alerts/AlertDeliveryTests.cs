@@ -30,7 +30,8 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
         await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 1)));
         var fired = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
 
-        Assert.Equal(NotificationPayload.Signature(secret!, Encoding.UTF8.GetBytes(fired.Body)), fired.Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal(fired.SignatureWith(secret!), fired.Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal(Panel.Time.GetUtcNow().ToUnixTimeSeconds(), fired.Timestamp);
         var body = fired.Json;
         Assert.Equal("alert.firing", body.GetProperty("event").GetString());
         Assert.Equal("container_exited", body.GetProperty("kind").GetString());
@@ -163,7 +164,7 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
 
         var tests = receiver.Received.Where(r => r.Json.TryGetProperty("kind", out var kind) && kind.GetString() == "test").ToList();
         Assert.Equal(2, tests.Count);
-        Assert.Equal(NotificationPayload.Signature(secret!, Encoding.UTF8.GetBytes(tests[1].Body)), tests[1].Headers[NotificationPayload.SignatureHeader]);
+        Assert.Equal(tests[1].SignatureWith(secret!), tests[1].Headers[NotificationPayload.SignatureHeader]);
         Assert.Equal("Test notification from UPanel: this channel works", tests[1].Json.GetProperty("summary").GetString());
         Assert.DoesNotContain((await Panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray(), a => a.GetProperty("kind").GetString() == "test");
         using var unknown = await Panel.SendAsync(HttpMethod.Post, "/api/admin/alert-channels/no-such-channel/test", Panel.AdminKey);
