@@ -24,9 +24,10 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/upanel-ingest-bench.XXXXXX")
 panel_pid='' database='' fleet_pids=() fleet_databases=()
 cleanup() {
-  [ -n "$panel_pid" ] && kill "$panel_pid" 2>/dev/null
-  for pid in "${fleet_pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  # A process that already ended is no error: the bench's own exit status stands.
+  [ -n "$panel_pid" ] && { kill "$panel_pid" 2>/dev/null || true; }
+  for pid in "${fleet_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   [ -n "$database" ] && psql "${pg_url}" -qc "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1
   for db in "${fleet_databases[@]}"; do psql "${pg_url}" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
   rm -rf "$work"
