@@ -402,15 +402,7 @@ internal sealed class AlertStore(SqlDialect dialect)
 
     private static async Task<IReadOnlyList<AlertEvent>> ReadEventsAsync(DbCommand command, CancellationToken cancellationToken)
     {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var events = new List<AlertEvent>();
-        var row = new Row(reader);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            events.Add(ReadEvent(row));
-        }
-
-        return events;
+        return await Db.ListAsync(command, ReadEvent, cancellationToken);
     }
 
     /// <summary>

@@ -21,6 +21,20 @@ internal static class Db
         Add(command, name, value?.ToUnixTimeMilliseconds(), DbType.Int64);
 
     /// <summary>Adds a parameter whose value is set later with <c>Set</c>, for a command reused row after row.</summary>
+    /// <summary>Every row the command returns, each read by <paramref name="read"/> through a <see cref="Row"/>.</summary>
+    public static async Task<List<T>> ListAsync<T>(DbCommand command, Func<Row, T> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        var row = new Row(reader);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(row));
+        }
+
+        return rows;
+    }
+
     public static void Declare(DbCommand command, string name, DbType type) => Add(command, name, null, type);
 
     /// <summary>Sets a parameter added before, for a command reused row after row.</summary>

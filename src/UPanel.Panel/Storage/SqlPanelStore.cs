@@ -222,15 +222,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, $"SELECT {ServerColumns} FROM servers ORDER BY created_at, id");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var servers = new List<ServerRecord>();
-        var row = new Row(reader);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            servers.Add(ReadServer(row));
-        }
-
-        return servers;
+        return await Db.ListAsync(command, ReadServer, cancellationToken);
     }
 
     public async Task<IReadOnlyList<MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -245,15 +237,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "server", serverId);
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var samples = new List<MetricSample>();
-        var row = new Row(reader);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            samples.Add(ReadSample(row));
-        }
-
-        return samples;
+        return await Db.ListAsync(command, ReadSample, cancellationToken);
     }
 
     public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -276,15 +260,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
         Db.Add(command, "step", HistoryRollup.StepMs);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var slices = new List<HistorySlice>();
-        var row = new Row(reader);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            slices.Add(ReadSlice(row));
-        }
-
-        return slices;
+        return await Db.ListAsync(command, ReadSlice, cancellationToken);
     }
 
     /// <summary>A raw column as a rollup's count, min, max and sum.</summary>
