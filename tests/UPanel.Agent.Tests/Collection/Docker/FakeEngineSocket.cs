@@ -25,7 +25,9 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
         SocketPath = Path.Combine(Path.GetTempPath(), $"upanel-fake-{Guid.NewGuid():N}.sock");
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
-        _listener.Listen(16);
+        // A backlog as deep as the engine's (Go listens with the kernel's somaxconn): the agent opens up to
+        // StatsApiConcurrency connections at once, and a full unix-socket backlog refuses a connect with EAGAIN.
+        _listener.Listen();
         _acceptLoop = AcceptLoopAsync();
     }
 
