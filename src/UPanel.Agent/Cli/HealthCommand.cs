@@ -22,7 +22,7 @@ internal sealed class HealthCommand(CliEnvironment env, AgentOptions options, bo
             return ExitCodes.Failure;
         }
 
-        var answer = await HealthProbe.ReadAsync(address, cancellationToken: env.Stopping);
+        var answer = await HealthProbe.ReadAsync(address, time: env.Time, cancellationToken: env.Stopping);
         var healthy = answer is { Status: "ok" };
         if (verbose)
         {

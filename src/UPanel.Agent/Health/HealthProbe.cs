@@ -20,15 +20,15 @@ internal static class HealthProbe
     /// Probes the server configured by HEALTH_LISTEN (<see cref="AgentOptions.HealthListenAddress"/>; 0.0.0.0 and
     /// [::] are probed on 127.0.0.1). False when it is <c>off</c> (null) or its name does not resolve.
     /// </summary>
-    public static async Task<bool> ProbeAsync(HealthListenAddress? address, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await ReadAsync(address, timeout, cancellationToken).ConfigureAwait(false) is { Status: "ok" };
+    public static async Task<bool> ProbeAsync(HealthListenAddress? address, TimeSpan? timeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        await ReadAsync(address, timeout, time, cancellationToken).ConfigureAwait(false) is { Status: "ok" };
 
     /// <summary>True when <c>GET http://target/health</c> answers 200 with <c>"status":"ok"</c> within the timeout (3 s).</summary>
-    public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await ReadAsync(listen, timeout, cancellationToken).ConfigureAwait(false) is { Status: "ok" };
+    public static async Task<bool> ProbeAsync(IPEndPoint listen, TimeSpan? timeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        await ReadAsync(listen, timeout, time, cancellationToken).ConfigureAwait(false) is { Status: "ok" };
 
     /// <summary>The answer of the server HEALTH_LISTEN names; null when it is <c>off</c>, does not resolve or gives no readable 200.</summary>
-    public static Task<HealthResponse?> ReadAsync(HealthListenAddress? address, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static Task<HealthResponse?> ReadAsync(HealthListenAddress? address, TimeSpan? timeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         if (address is null)
         {
@@ -45,18 +45,19 @@ internal static class HealthProbe
             return Task.FromResult<HealthResponse?>(null);
         }
 
-        return ReadAsync(endpoint, timeout, cancellationToken);
+        return ReadAsync(endpoint, timeout, time, cancellationToken);
     }
 
     /// <summary><c>GET http://target/health</c>'s answer within the timeout (3 s); null when none, not 200 or unreadable.</summary>
-    public static async Task<HealthResponse?> ReadAsync(IPEndPoint listen, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static async Task<HealthResponse?> ReadAsync(IPEndPoint listen, TimeSpan? timeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         var uri = HealthListen.ProbeUri(listen);
 
         // Never through a proxy: HTTP_PROXY in the container must not send the probe elsewhere.
-        using var client = new Http1Client(new Http1ClientOptions { MaxResponseBodyBytes = 64 * 1024 });
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout ?? DefaultTimeout);
+        time ??= TimeProvider.System;
+        using var client = new Http1Client(new Http1ClientOptions { MaxResponseBodyBytes = 64 * 1024, Time = time });
+        using var bound = new CancellationTokenSource(timeout ?? DefaultTimeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         try
         {
             using var response = await client.SendAsync(HttpRequest.Get(uri), deadline.Token).ConfigureAwait(false);

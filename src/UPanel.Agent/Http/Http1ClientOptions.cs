@@ -32,5 +32,6 @@ internal sealed record Http1ClientOptions
     /// </summary>
     public X509ChainPolicy? CertificateChainPolicy { get; init; }
 
+    /// <summary>The clock of <see cref="ConnectTimeout"/> and the pool's lifetimes.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

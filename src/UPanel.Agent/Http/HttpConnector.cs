@@ -16,8 +16,9 @@ internal static class HttpConnector
     public static async Task<HttpConnection> ConnectAsync(
         Http1ClientOptions options, Uri uri, HttpProxyRoute? route, string poolKey, string operation, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
+        // On the client's clock, like its pool's lifetimes (a test drives it with a fake one).
+        using var bound = new CancellationTokenSource(options.ConnectTimeout, options.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         var (socket, dialed) = options.UnixSocketPath is { } path
             ? (new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), "unix://" + path)
             : (new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },

@@ -28,7 +28,7 @@ internal sealed class PanelClient
 
     /// <param name="http">The process's one client (<see cref="PanelHttp.CreateClient"/>).</param>
     /// <param name="panelUrl">PANEL_URL; a path prefix is kept (https://x/panel/ → https://x/panel/api/agent/heartbeat).</param>
-    /// <param name="time">For Retry-After dates.</param>
+    /// <param name="time">For Retry-After dates and the request's timeout.</param>
     /// <param name="timeout">Whole request, response body included; 10 s unless a test needs less.</param>
     public PanelClient(Http1Client http, Uri panelUrl, TimeProvider time, ILogger logger, TimeSpan? timeout = null)
     {
@@ -68,8 +68,8 @@ internal sealed class PanelClient
 
         var request = HttpRequest.PostJson(HeartbeatUri, body, "Bearer " + token);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        using var bound = new CancellationTokenSource(_timeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         try
         {
             using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);

@@ -50,13 +50,20 @@ public sealed class HealthProbeTests
     public async Task Probe_gives_up_after_its_timeout()
     {
         await using var hanging = new TestPanelServer { Reply = _ => PanelReply.Hanging() };
-        var started = TimeProvider.System.GetTimestamp();
+        var time = new FakeTimeProvider();
+        var clock = new TimerRecordingTimeProvider(time);
 
-        var ok = await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, hanging.Port), TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+        var probing = HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, hanging.Port), TimeSpan.FromMilliseconds(300), clock, TestContext.Current.CancellationToken);
+        await hanging.WaitForRequestsAsync(1);
 
-        Assert.False(ok);
-        // The server hangs forever: an answer at all shows the timeout ended the probe; not before it.
-        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(250));
+        // The timeout runs on the probe's clock: moved here, it shows the probe gives up at the bound, not before.
+        Assert.Equal(TimeSpan.FromMilliseconds(300), clock.DueTimes[0]);
+        time.Advance(TimeSpan.FromMilliseconds(300) - TimeSpan.FromTicks(1));
+        Assert.False(probing.IsCompleted, "gave up before the timeout");
+        time.Advance(TimeSpan.FromTicks(1));
+
+        Assert.False(await probing.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal("/health", Assert.Single(hanging.Requests).Path);
     }
 
     [Fact]

@@ -20,7 +20,9 @@ internal sealed class ReporterHarness : IAsyncDisposable
     private readonly Channel<DateTimeOffset> _waits = Channel.CreateUnbounded<DateTimeOffset>();
     private readonly CancellationTokenSource _stop = new();
     private readonly Http1Client _http = PanelHttp.CreateClient(new Dictionary<string, string>());
+    private readonly TimeSpan _clientTimeout;
     private DateTimeOffset? _pendingWake;
+    private int _timedOut;
     private readonly bool _ownsStateDir;
     private Task? _run;
 
@@ -48,7 +50,8 @@ internal sealed class ReporterHarness : IAsyncDisposable
             QueueMaxHeartbeats = queueMaxHeartbeats, QueueMaxBytes = queueMaxBytes,
         };
         Factory = new HeartbeatFactory(Host, Containers, Options, Time, Status, Queue.LastSeq);
-        Client = new PanelClient(_http, Panel.BaseUrl, Time, Logger, clientTimeout ?? TimeSpan.FromSeconds(5));
+        _clientTimeout = clientTimeout ?? TimeSpan.FromSeconds(5);
+        Client = new PanelClient(_http, Panel.BaseUrl, Time, Logger, _clientTimeout);
         Token = new AgentToken(AgentTokenValue, StateDir, readConfiguredToken ?? (() => AgentTokenValue), Logger);
         Reporter = new Reporter(Factory, Client, Queue, Status, Options, Token, Time, Logger);
         Reporter.Waiting += wake => _waits.Writer.TryWrite(wake);
@@ -96,10 +99,31 @@ internal sealed class ReporterHarness : IAsyncDisposable
         await IdleAsync();
     }
 
-    /// <summary>When the loop will next wake by itself (it is idle when this returns).</summary>
+    /// <summary>
+    /// When the loop will next wake by itself (it is idle when this returns). A request the panel leaves hanging ends at
+    /// the client's timeout, which runs on the fake clock: the clock is moved by that timeout once per hanging request.
+    /// </summary>
     public async Task<DateTimeOffset> IdleAsync()
     {
-        _pendingWake ??= await _waits.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        if (_pendingWake is null)
+        {
+            var next = _waits.Reader.ReadAsync().AsTask();
+            var started = TimeProvider.System.GetTimestamp();
+            while (!next.IsCompleted)
+            {
+                if (Panel.HangingRequests > _timedOut)
+                {
+                    _timedOut++;
+                    Time.Advance(_clientTimeout);
+                }
+
+                Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "the loop did not get idle within 10 s");
+                await Task.WhenAny(next, Task.Delay(10));
+            }
+
+            _pendingWake = await next;
+        }
+
         return _pendingWake.Value;
     }
 

@@ -17,6 +17,7 @@ internal sealed class TestPanelServer : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TcpListener? _listener;
     private CancellationTokenSource _stop = new();
+    private int _hanging;
 
     public TestPanelServer()
     {
@@ -26,6 +27,9 @@ internal sealed class TestPanelServer : IAsyncDisposable
     public int Port { get; private set; }
 
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
+
+    /// <summary>Requests answered with <see cref="PanelReply.Hanging"/> so far: the client's timeout is what ends each.</summary>
+    public int HangingRequests => Volatile.Read(ref _hanging);
 
     /// <summary>Decides the answer for each request (after it is recorded).</summary>
     public Func<RecordedRequest, PanelReply> Reply { get; set; } = _ => PanelReply.Ok();
@@ -149,6 +153,7 @@ internal sealed class TestPanelServer : IAsyncDisposable
 
             if (reply.Hang)
             {
+                Interlocked.Increment(ref _hanging);
                 await Task.Delay(Timeout.Infinite, stop);
                 return;
             }
