@@ -31,6 +31,10 @@ public sealed class HeartbeatQuotaTestsOnSqlite(SqlitePanelFixture fixture) : Se
 
 public sealed class HeartbeatQuotaTestsOnPostgres(PostgresPanelFixture fixture) : Security.HeartbeatQuotaTests<PostgresPanelFixture>(fixture);
 
+public sealed class TrustedProxyTestsOnSqlite(SqlitePanelFixture fixture) : Security.TrustedProxyTests<SqlitePanelFixture>(fixture);
+
+public sealed class TrustedProxyTestsOnPostgres(PostgresPanelFixture fixture) : Security.TrustedProxyTests<PostgresPanelFixture>(fixture);
+
 public sealed class HostileInputTestsOnSqlite(SqlitePanelFixture fixture) : Security.HostileInputTests<SqlitePanelFixture>(fixture);
 
 public sealed class HostileInputTestsOnPostgres(PostgresPanelFixture fixture) : Security.HostileInputTests<PostgresPanelFixture>(fixture);

@@ -55,11 +55,24 @@ public sealed class PanelCommandLineTests
     [InlineData("--retention-days", "ten", "--retention-days")]
     [InlineData("--heartbeat-seconds", "1", "--heartbeat-seconds")]
     [InlineData("--public-url", "panel.example.com", "UPANEL_PUBLIC_URL")]
+    [InlineData("--trusted-proxies", "127.0.0.1,nginx.internal", "--trusted-proxies")]
+    [InlineData("--trusted-proxies", "10.0.0.0/33", "--trusted-proxies")]
     public void A_bad_setting_names_itself_and_the_fix(string flag, string value, string named)
     {
         var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse([flag, value], _ => null));
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trusted_proxies_are_addresses_or_networks_from_the_environment_or_the_flag()
+    {
+        var fromEnvironment = PanelCommandLine.Parse([], name => name == "UPANEL_TRUSTED_PROXIES" ? "127.0.0.1, 10.0.0.0/8 ::1" : null);
+        var fromFlag = PanelCommandLine.Parse(["--trusted-proxies=192.168.1.0/24"], name => name == "UPANEL_TRUSTED_PROXIES" ? "127.0.0.1" : null);
+
+        Assert.Equal(["127.0.0.1/32", "10.0.0.0/8", "::1/128"], fromEnvironment.Options.TrustedProxies.Select(n => n.ToString()));
+        Assert.Equal(["192.168.1.0/24"], fromFlag.Options.TrustedProxies.Select(n => n.ToString()));
+        Assert.Empty(PanelCommandLine.Parse([], _ => null).Options.TrustedProxies);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -182,6 +183,21 @@ internal static class PanelApp
         if (SecretFile.OpenToOthers(options.DataDirectory) is { } mode)
         {
             Storage.Log.DataDirectoryOpen(storageLogger, Path.GetFullPath(options.DataDirectory), mode);
+        }
+
+        if (options.TrustedProxies.Count > 0)
+        {
+            // Behind a load balancer: the client's address (the sign-in limit counts it) and scheme (https marks the
+            // cookies Secure; registration hands out https) from the last hop only, and only from the proxies named.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in options.TrustedProxies)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+
+            app.UseForwardedHeaders(forwarded);
         }
 
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });

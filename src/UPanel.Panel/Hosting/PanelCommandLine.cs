@@ -22,6 +22,8 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
           --retention-days N      UPANEL_RETENTION_DAYS    30
           --public-url URL        UPANEL_PUBLIC_URL        panel_url handed to agents (default: the request's host)
           --heartbeat-seconds N   UPANEL_HEARTBEAT_SECONDS 60 (for newly registered servers)
+          --trusted-proxies LIST  UPANEL_TRUSTED_PROXIES   none; addresses or networks (127.0.0.1,10.0.0.0/8) of the
+                                                           proxies whose X-Forwarded-For/-Proto the panel believes
                                   UPANEL_ADMIN_KEY         admin bearer key (else generated at first start)
                                   UPANEL_TOKEN_KEY         base64 32-byte key sealing rotated tokens (else DIR/token.key)
                                   UPANEL_AGENT_IMAGE       image for update_url (ghcr.io/inte-team/upanel-agent)
@@ -44,6 +46,7 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
             TokenKey = Secret("UPANEL_TOKEN_KEY", env),
             SmtpPassword = Secret("UPANEL_SMTP_PASSWORD", env),
             PublicUrl = env("UPANEL_PUBLIC_URL"),
+            TrustedProxies = env("UPANEL_TRUSTED_PROXIES") is { } proxies ? ParseNetworks("UPANEL_TRUSTED_PROXIES", proxies) : options.TrustedProxies,
             DefaultHeartbeatSeconds = env("UPANEL_HEARTBEAT_SECONDS") is { } hb ? ParseInt("UPANEL_HEARTBEAT_SECONDS", hb, 5, 3600) : options.DefaultHeartbeatSeconds,
             AgentImage = env("UPANEL_AGENT_IMAGE") ?? options.AgentImage,
         };
@@ -98,6 +101,9 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
                 case "--heartbeat-seconds":
                     options = options with { DefaultHeartbeatSeconds = ParseInt(name, Value(), 5, 3600) };
                     break;
+                case "--trusted-proxies":
+                    options = options with { TrustedProxies = ParseNetworks(name, Value()) };
+                    break;
                 case "--expires" when command == "install-token-create":
                     expires = DurationParser.Parse(Value()) ?? throw new PanelUsageException("--expires: use a duration such as 30m, 24h or 7d");
                     break;
@@ -146,6 +152,13 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
             throw new PanelUsageException($"{name}_FILE: cannot read {file} ({exception.GetType().Name}); give a readable file or unset {name}_FILE");
         }
     }
+
+    /// <summary>Addresses and networks separated by commas or spaces; an address alone is a network of one.</summary>
+    private static System.Net.IPNetwork[] ParseNetworks(string setting, string text) =>
+        [.. text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry =>
+            System.Net.IPNetwork.TryParse(entry, out var network) ? network
+            : System.Net.IPAddress.TryParse(entry, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)
+            : throw new PanelUsageException($"{setting}: '{entry}' is not an IP address or network; give the proxies' addresses, e.g. 127.0.0.1,10.0.0.0/8"))];
 
     private static int ParseInt(string setting, string text, int min, int max) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max

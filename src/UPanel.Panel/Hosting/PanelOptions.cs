@@ -26,6 +26,13 @@ internal sealed record PanelOptions
     /// <summary><c>--public-url</c> / <c>UPANEL_PUBLIC_URL</c>: the <c>panel_url</c> handed to agents; else the request's host.</summary>
     public string? PublicUrl { get; init; }
 
+    /// <summary>
+    /// <c>--trusted-proxies</c> / <c>UPANEL_TRUSTED_PROXIES</c>: the addresses (or networks) of the load balancers or
+    /// TLS terminators in front of the panel, whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> it believes.
+    /// Empty: both headers are ignored and the connection's address and scheme are the client's.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary><c>--heartbeat-seconds</c> / <c>UPANEL_HEARTBEAT_SECONDS</c>: interval for new servers (5–3600).</summary>
     public int DefaultHeartbeatSeconds { get; init; } = 60;
 

@@ -49,7 +49,7 @@ internal sealed class NginxRoundRobin : IAsyncDisposable
               server {
                 listen 127.0.0.1:{{port}};
                 client_max_body_size 2m;
-                location / { proxy_pass http://panels; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; }
+                location / { proxy_pass http://panels; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; }
               }
             }
             """);

@@ -65,5 +65,26 @@ public sealed class NginxRoundRobinTests(TwoPanelsFixture fixture) : IClassFixtu
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             Assert.Contains(serverId, await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         }
+
+        // A failed sign-in from a client that sends an X-Forwarded-For of its own counts against the address nginx
+        // saw (the last hop, which nginx appends), not the one the client chose.
+        using var formPage = await client.GetAsync("/signin", TestContext.Current.CancellationToken);
+        var formHtml = await formPage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        using var wrongKey = new HttpRequestMessage(HttpMethod.Post, "/signin")
+        {
+            Content = new FormUrlEncodedContent([
+                new("key", "not-the-admin-key"), new("return", "/"),
+                new("__RequestVerificationToken", WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(formHtml, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value))]),
+        };
+        wrongKey.Headers.Add("Cookie", TwoPanelTests.Cookie(formPage, "upanel_antiforgery"));
+        wrongKey.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        using var refused = await client.SendAsync(wrongKey, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        await using (var addresses = connection.CreateCommand())
+        {
+            addresses.CommandText = "SELECT string_agg(address, ',') FROM sign_in_failures";
+            Assert.Equal("127.0.0.1", await addresses.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        }
     }
 }

@@ -17,7 +17,8 @@ public sealed class TwoPanelsFixture : PostgresPanelFixture
     {
         var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var tokenKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        Configure = options => options with { AdminKey = adminKey, TokenKey = tokenKey };
+        // As docs/scale-out.md deploys them: nginx (on this host) is the trusted proxy.
+        Configure = options => options with { AdminKey = adminKey, TokenKey = tokenKey, TrustedProxies = [System.Net.IPNetwork.Parse("127.0.0.1/32")] };
     }
 
     internal PanelHost A => Host;
