@@ -50,3 +50,7 @@ public sealed class HeartbeatWriterTestsOnPostgres(PostgresPanelFixture fixture)
 public sealed class HistoryStoreTestsOnSqlite(SqlitePanelFixture fixture) : Storage.HistoryStoreTests<SqlitePanelFixture>(fixture);
 
 public sealed class HistoryStoreTestsOnPostgres(PostgresPanelFixture fixture) : Storage.HistoryStoreTests<PostgresPanelFixture>(fixture);
+
+public sealed class LatestStateTestsOnSqlite(SqlitePanelFixture fixture) : LatestStateTests<SqlitePanelFixture>(fixture);
+
+public sealed class LatestStateTestsOnPostgres(PostgresPanelFixture fixture) : LatestStateTests<PostgresPanelFixture>(fixture);

@@ -141,7 +141,7 @@ internal sealed class AlertService(
 
             var now = time.GetUtcNow();
             var rules = await alerts.RulesForAsync(serverId, cancellationToken);
-            var latest = Api.AdminEndpoints.Latest(server);
+            var latest = await store.GetLatestHeartbeatAsync(serverId, cancellationToken);
             var history = await store.GetSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken);
             var snapshot = new ServerSnapshot
             {

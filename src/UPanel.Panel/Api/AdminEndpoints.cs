@@ -150,7 +150,7 @@ internal sealed class AdminEndpoints(
             return ErrorResult.NoSuchServer;
         }
 
-        var latest = Latest(server);
+        var latest = await store.GetLatestHeartbeatAsync(server.Id, cancellationToken);
         return TypedResults.Ok(new ContainerList { ServerId = server.Id, SampleAt = latest?.Timestamp, Containers = latest is null ? [] : latest.Containers });
     }
 
@@ -265,9 +265,6 @@ internal sealed class AdminEndpoints(
         }
     }
 
-    internal static Heartbeat? Latest(ServerRecord server) =>
-        server.LatestHeartbeatJson is { } json ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat) : null;
-
     /// <summary>Also used by the pages: the server now, offline after the intervals its rules say.</summary>
     internal async Task<ServerView> ViewAsync(ServerRecord server, CancellationToken cancellationToken) =>
         View(server, time.GetUtcNow(), (await alerts.RulesForAsync(server.Id, cancellationToken)).OfflineAfterIntervals);
@@ -300,7 +297,7 @@ internal sealed class AdminEndpoints(
             NextHeartbeatSeconds = server.NextHeartbeatSeconds,
             OfflineAfterSeconds = offlineAfter,
             ContainerCount = server.LatestContainerCount,
-            Metrics = Latest(server)?.Metrics,
+            Metrics = server.LatestMetrics,
             TargetAgentVersion = server.TargetAgentVersion,
             UpdateUrl = server.UpdateUrl,
             TokenRotationPending = server.RotationPending,

@@ -174,6 +174,7 @@ internal sealed class AgentEndpoints(
             AgentVersion = heartbeat.AgentVersion,
             Metrics = heartbeat.Metrics,
             ContainerCount = heartbeat.Containers?.Count,
+            ContainerCounts = ContainerCounts.Of(heartbeat.Containers),
             ContainersZlib = heartbeat.Containers is { } containers ? ContainerHistory.Compress(containers) : null,
             ContainersDigest = heartbeat.Containers is { } listed ? ContainerHistory.Digest(listed) : null,
             HeartbeatJson = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat),

@@ -164,13 +164,9 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
     internal static OverviewRow Row(ServerRecord server, DateTimeOffset now, int firing, int offlineAfterIntervals)
     {
         var view = AdminEndpoints.View(server, now, offlineAfterIntervals);
-        var latest = AdminEndpoints.Latest(server);
-        var containers = latest?.Containers;
         var status = PageStatus(view, now);
-        var unhealthy = containers?.Count(c => c.Health == "unhealthy") ?? 0;
-        var exited = containers?.Count(c => c.Status is "exited" or "dead") ?? 0;
-        var restarting = containers?.Count(c => c.Status == "restarting") ?? 0;
-        var metrics = latest?.Metrics;
+        var (unhealthy, exited, restarting) = server.LatestContainerCounts;
+        var metrics = server.LatestMetrics;
         return new OverviewRow
         {
             Id = view.Id,
@@ -191,7 +187,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             TargetAgentVersion = view.TargetAgentVersion,
             Behind = view.TargetAgentVersion is { Length: > 0 } target && !string.Equals(target, view.AgentVersion, StringComparison.Ordinal),
             ContainerCount = view.ContainerCount,
-            DockerUnreachable = latest is not null && containers is null,
+            DockerUnreachable = server.LatestSampleAt is not null && server.LatestContainerCount is null,
             Unhealthy = unhealthy,
             Exited = exited,
             Restarting = restarting,
@@ -219,7 +215,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
 
         var now = time.GetUtcNow();
         var view = AdminEndpoints.View(server, now, (await alerts.RulesForAsync(server.Id, context.RequestAborted)).OfflineAfterIntervals);
-        var latest = AdminEndpoints.Latest(server);
+        var latest = await store.GetLatestHeartbeatAsync(server.Id, context.RequestAborted);
         var status = PageStatus(view, now);
         var html = new StringBuilder();
         html.Append("<p class=\"crumbs\"><a href=\"/\">Servers</a> ›</p>")

@@ -17,6 +17,7 @@ internal sealed record HeartbeatIngest
     public string? AgentVersion { get; init; }
     public required HostMetrics Metrics { get; init; }
     public int? ContainerCount { get; init; }
+    public ContainerCounts ContainerCounts { get; init; }
     /// <summary>The containers as zlib-compressed JSON (<see cref="ContainerHistory"/>), null when Docker was not reachable.</summary>
     public byte[]? ContainersZlib { get; init; }
     /// <summary><see cref="ContainerHistory.Digest"/> of the containers; null when Docker was not reachable.</summary>

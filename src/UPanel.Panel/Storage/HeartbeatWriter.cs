@@ -103,6 +103,19 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
             Db.Set(latest, "seq", heartbeat.Seq);
             Db.Set(latest, "version", heartbeat.AgentVersion);
             Db.Set(latest, "container_count", heartbeat.ContainerCount);
+            Db.Set(latest, "cpu", metrics.CpuPercent);
+            Db.Set(latest, "ram_used", metrics.RamUsedMb);
+            Db.Set(latest, "ram_total", metrics.RamTotalMb);
+            Db.Set(latest, "disk_used", metrics.DiskUsedGb);
+            Db.Set(latest, "disk_total", metrics.DiskTotalGb);
+            Db.Set(latest, "load1", metrics.LoadAverage?[0]);
+            Db.Set(latest, "load5", metrics.LoadAverage?[1]);
+            Db.Set(latest, "load15", metrics.LoadAverage?[2]);
+            Db.Set(latest, "net_in", metrics.NetworkInBytes);
+            Db.Set(latest, "net_out", metrics.NetworkOutBytes);
+            Db.Set(latest, "unhealthy", heartbeat.ContainerCounts.Unhealthy);
+            Db.Set(latest, "exited", heartbeat.ContainerCounts.Exited);
+            Db.Set(latest, "restarting", heartbeat.ContainerCounts.Restarting);
             Db.Set(latest, "json", heartbeat.HeartbeatJson);
             Db.Set(latest, "received", heartbeat.ReceivedAt);
             if (await latest.ExecuteNonQueryAsync(cancellationToken) == 1)
@@ -183,15 +196,23 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost) must not
         // freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of the panel's clock
         // is not trusted to be newer than what arrives: otherwise a sample from the future (a bad clock, or a stolen
-        // token) would pin the latest state until that time.
+        // token) would pin the latest state until that time. The latest_* columns hold what a list of servers shows, so
+        // it reads no JSON.
         public DbCommand Latest { get; } = Create(connection, transaction, """
             UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = COALESCE(@version, latest_agent_version),
-                latest_container_count = @container_count, latest_heartbeat = @json, last_seen_at = @received
+                latest_container_count = @container_count, latest_cpu_percent = @cpu, latest_ram_used_mb = @ram_used,
+                latest_ram_total_mb = @ram_total, latest_disk_used_gb = @disk_used, latest_disk_total_gb = @disk_total,
+                latest_load_1 = @load1, latest_load_5 = @load5, latest_load_15 = @load15, latest_network_in_bytes = @net_in,
+                latest_network_out_bytes = @net_out, latest_containers_unhealthy = @unhealthy, latest_containers_exited = @exited,
+                latest_containers_restarting = @restarting, latest_heartbeat = @json, last_seen_at = @received
             WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample OR latest_sample_at > @received
                 OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
             """,
             ("id", DbType.String), ("sample", DbType.Int64), ("seq", DbType.Int64), ("version", DbType.String),
-            ("container_count", DbType.Int64), ("json", DbType.String), ("received", DbType.Int64));
+            ("container_count", DbType.Int64), ("cpu", DbType.Double), ("ram_used", DbType.Int64), ("ram_total", DbType.Int64),
+            ("disk_used", DbType.Int64), ("disk_total", DbType.Int64), ("load1", DbType.Double), ("load5", DbType.Double),
+            ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64), ("unhealthy", DbType.Int64),
+            ("exited", DbType.Int64), ("restarting", DbType.Int64), ("json", DbType.String), ("received", DbType.Int64));
 
         public DbCommand Seen { get; } = Create(connection, transaction, "UPDATE servers SET last_seen_at = @received WHERE id = @id",
             ("id", DbType.String), ("received", DbType.Int64));

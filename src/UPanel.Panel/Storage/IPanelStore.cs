@@ -32,6 +32,9 @@ internal interface IPanelStore : IAsyncDisposable
 
     Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken);
 
+    /// <summary>The server's latest heartbeat as it was stored (containers included); null before the first or for no such server.</summary>
+    Task<UPanel.Contracts.Heartbeat?> GetLatestHeartbeatAsync(string serverId, CancellationToken cancellationToken);
+
     /// <summary>Newest first (by row), rows with id below <paramref name="beforeId"/> when given.</summary>
     Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken);
 

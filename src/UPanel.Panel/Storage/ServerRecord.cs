@@ -1,6 +1,11 @@
+using UPanel.Contracts;
+
 namespace UPanel.Panel.Storage;
 
-/// <summary>One server row as the read API needs it: facts, settings, token state (never a token) and latest state.</summary>
+/// <summary>
+/// One server row as the read API needs it: facts, settings, token state (never a token) and latest state (its columns; the
+/// latest heartbeat itself comes from <see cref="IPanelStore.GetLatestHeartbeatAsync"/>).
+/// </summary>
 internal sealed record ServerRecord
 {
     public required string Id { get; init; }
@@ -24,6 +29,7 @@ internal sealed record ServerRecord
     public string? LatestAgentVersion { get; init; }
     public long? LatestContainerCount { get; init; }
 
-    /// <summary>The latest heartbeat as normalised JSON (contracts serializer).</summary>
-    public string? LatestHeartbeatJson { get; init; }
+    /// <summary>The latest heartbeat's host numbers (null before the first heartbeat), from columns kept beside it.</summary>
+    public HostMetrics? LatestMetrics { get; init; }
+    public ContainerCounts LatestContainerCounts { get; init; }
 }

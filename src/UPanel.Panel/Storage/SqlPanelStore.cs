@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
 using UPanel.Panel.Pages.Charts;
@@ -18,7 +19,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version, machine_id,
         next_heartbeat_seconds, target_agent_version, update_url, created_at, last_seen_at, revoked_at,
         pending_token_sealed, prev_expires_at, latest_sample_at, latest_seq, latest_agent_version,
-        latest_container_count, latest_heartbeat
+        latest_container_count, latest_cpu_percent, latest_ram_used_mb, latest_ram_total_mb, latest_disk_used_gb,
+        latest_disk_total_gb, latest_load_1, latest_load_5, latest_load_15, latest_network_in_bytes, latest_network_out_bytes,
+        latest_containers_unhealthy, latest_containers_exited, latest_containers_restarting
         """;
 
     private readonly GroupCommit<HeartbeatIngest, IngestResult>? _ingest =
@@ -508,8 +511,35 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         LatestSeq = row.Int64("latest_seq"),
         LatestAgentVersion = row.String("latest_agent_version"),
         LatestContainerCount = row.Int64("latest_container_count"),
-        LatestHeartbeatJson = row.String("latest_heartbeat"),
+        // Every stored heartbeat has metrics: a latest sample means the columns hold its numbers (null where it had none).
+        LatestMetrics = row.IsNull("latest_sample_at") ? null : new HostMetrics
+        {
+            CpuPercent = row.Double("latest_cpu_percent"),
+            RamUsedMb = row.Int64("latest_ram_used_mb"),
+            RamTotalMb = row.Int64("latest_ram_total_mb"),
+            DiskUsedGb = row.Int64("latest_disk_used_gb"),
+            DiskTotalGb = row.Int64("latest_disk_total_gb"),
+            LoadAverage = row.Double("latest_load_1") is { } load1
+                ? [load1, row.RequiredDouble("latest_load_5"), row.RequiredDouble("latest_load_15")]
+                : null,
+            NetworkInBytes = row.Int64("latest_network_in_bytes"),
+            NetworkOutBytes = row.Int64("latest_network_out_bytes"),
+        },
+        LatestContainerCounts = new(
+            (int)row.RequiredInt64("latest_containers_unhealthy"),
+            (int)row.RequiredInt64("latest_containers_exited"),
+            (int)row.RequiredInt64("latest_containers_restarting")),
     };
+
+    public async Task<Heartbeat?> GetLatestHeartbeatAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT latest_heartbeat FROM servers WHERE id = @id");
+        Db.Add(command, "id", serverId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string json
+            ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat)
+            : null;
+    }
 
     public async Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken)
     {
