@@ -139,7 +139,7 @@ internal static class AlertEvaluator
             var current = ImmutableDictionary.CreateBuilder<string, ContainerInfo>(StringComparer.Ordinal);
             foreach (var container in list)
             {
-                current[container.Name] = container;
+                current[container.Name] = Judged(container);
             }
 
             var before = previous.Containers;
@@ -155,6 +155,14 @@ internal static class AlertEvaluator
 
             _containers = current.ToImmutable();
         }
+
+        /// <summary>
+        /// A container as the state remembers it: without its CPU, memory and uptime, which no rule reads and which change
+        /// every heartbeat. So a heartbeat that changes nothing the rules look at leaves the stored state as it was, and
+        /// its evaluation writes nothing (docs/decisions/ingest-throughput.md).
+        /// </summary>
+        private static ContainerInfo Judged(ContainerInfo container) =>
+            container with { CpuPercent = 0, MemoryMb = 0, UptimeSeconds = null };
 
         public (ServerAlertState, IReadOnlyList<AlertTransition>) Result() => (
             previous with

@@ -175,7 +175,7 @@ internal sealed class AgentEndpoints(
             Metrics = heartbeat.Metrics,
             ContainerCount = heartbeat.Containers?.Count,
             ContainerCounts = ContainerCounts.Of(heartbeat.Containers),
-            ContainersZlib = heartbeat.Containers is { } containers ? ContainerHistory.Compress(containers) : null,
+            Containers = heartbeat.Containers,
             ContainersDigest = heartbeat.Containers is { } listed ? ContainerHistory.Digest(listed) : null,
             HeartbeatJson = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat),
             PromoteTokenHash = identity.PromoteTokenHash,

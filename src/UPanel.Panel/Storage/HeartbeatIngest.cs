@@ -18,8 +18,11 @@ internal sealed record HeartbeatIngest
     public required HostMetrics Metrics { get; init; }
     public int? ContainerCount { get; init; }
     public ContainerCounts ContainerCounts { get; init; }
-    /// <summary>The containers as zlib-compressed JSON (<see cref="ContainerHistory"/>), null when Docker was not reachable.</summary>
-    public byte[]? ContainersZlib { get; init; }
+    /// <summary>
+    /// The containers, null when Docker was not reachable. Kept in history (compressed, <see cref="ContainerHistory"/>)
+    /// only when their state differs from the one in effect, so they are compressed only then.
+    /// </summary>
+    public IReadOnlyList<ContainerInfo>? Containers { get; init; }
     /// <summary><see cref="ContainerHistory.Digest"/> of the containers; null when Docker was not reachable.</summary>
     public long? ContainersDigest { get; init; }
     public required string HeartbeatJson { get; init; }

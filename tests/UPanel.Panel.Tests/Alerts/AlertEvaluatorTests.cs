@@ -501,6 +501,27 @@ public sealed class AlertEvaluatorTests
         Assert.Equal("running", before.Containers!["web"].Status);
     }
 
+    [Fact]
+    public void Containers_whose_cpu_memory_and_uptime_changed_leave_the_stored_state_as_it_was()
+    {
+        // The state is written back only when its JSON changes: figures that change every heartbeat must not be in it.
+        _containers = [Running("web") with { CpuPercent = 1.5, MemoryMb = 100, UptimeSeconds = 60, RestartCount = 2 }];
+        Heartbeat();
+        var first = AlertStateJson.Write(_state);
+        _containers = [Running("web") with { CpuPercent = 87.25, MemoryMb = 950, UptimeSeconds = 120, RestartCount = 2 }];
+        Heartbeat();
+
+        Assert.Equal(first, AlertStateJson.Write(_state));
+        var web = _state.Containers!["web"];
+        Assert.Equal(("running", "web:1", 2, 0.0, 0L, (long?)null), (web.Status, web.Image, web.RestartCount, web.CpuPercent, web.MemoryMb, web.UptimeSeconds));
+
+        // What the rules do read still changes it.
+        _containers = [Running("web") with { Status = "exited", ExitCode = 0, FinishedAt = _time.GetUtcNow(), RestartCount = 2 }];
+        Heartbeat();
+        Assert.NotEqual(first, AlertStateJson.Write(_state));
+        Assert.Equal("exited", _state.Containers!["web"].Status);
+    }
+
     private static (AlertKind, bool) Kind(AlertTransition transition) => (transition.Key.Kind, transition.Firing);
 
     /// <summary>Six hours of samples, every 10 minutes, growing <paramref name="gbPerHour"/> up to <paramref name="usedNow"/> of 100 GB.</summary>

@@ -164,7 +164,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             Metrics = heartbeat.Metrics,
             ContainerCount = heartbeat.Containers!.Count,
             ContainerCounts = ContainerCounts.Of(heartbeat.Containers),
-            ContainersZlib = ContainerHistory.Compress(heartbeat.Containers!),
+            Containers = heartbeat.Containers,
             ContainersDigest = ContainerHistory.Digest(heartbeat.Containers!),
             HeartbeatJson = json,
             Bytes = json.Length,
