@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The panel's heartbeat ingest at fleet scale: bench/Ingest registers SERVERS servers through the API, then drives the
-# real panel from CONNECTIONS connections for SECONDS: first GET /healthz (the ceiling: same server, no body, no
+# real panel from CONNECTIONS connections, WARMUP seconds of both unmeasured (the runtime recompiles the hot paths
+# optimized in the first seconds under load), then SECONDS each: first GET /healthz (the ceiling: same server, no body, no
 # database), then heartbeats (20 containers each, fresh ids). Prints requests/s, p50/p99, errors, the panel's CPU per
 # request and RSS for both, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat, raw and
 # once the panel rolled them up (moved three days back and the panel started again), with the projection for 1,000
@@ -8,13 +9,13 @@
 # (scripts/services.sh exports it). With --instances N (PostgreSQL only): the scale-out of docs/scale-out.md instead,
 # one panel and then N panels on one database behind nginx round-robin, in the same run (CPU and RSS summed over them).
 # Usage: bench/ingest.sh [--short] [--instances N]
-#        (env SERVERS=200 CONNECTIONS=32 SECONDS_PER_PHASE=30; --short: 20 servers, 8, 5 s)
+#        (env SERVERS=200 CONNECTIONS=32 SECONDS_PER_PHASE=30 WARMUP_SECONDS=10; --short: 20 servers, 8, 5 s, 3 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-servers=${SERVERS:-200} connections=${CONNECTIONS:-32} seconds=${SECONDS_PER_PHASE:-30} instances=
+servers=${SERVERS:-200} connections=${CONNECTIONS:-32} seconds=${SECONDS_PER_PHASE:-30} warmup=${WARMUP_SECONDS:-10} instances=
 while [ $# -gt 0 ]; do
   case $1 in
-    --short) servers=20 connections=8 seconds=5 ;;
+    --short) servers=20 connections=8 seconds=5 warmup=3 ;;
     --instances) instances=${2:-}; shift ;;
     *) echo "usage: bench/ingest.sh [--short] [--instances N]" >&2; exit 2 ;;
   esac
@@ -54,8 +55,8 @@ run() { # engine; the panel's environment is set by the caller
   start_panel "$engine"
   local before after rolled out accepted
   before=$(size_of "$engine")
-  echo "== $engine: $servers servers, $connections connections, $seconds s per phase (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  out=$(UPANEL_ADMIN_KEY=$(cat "$data/admin-key") "$work/ingest/ingest" "http://127.0.0.1:$port" "$panel_pid" "$servers" "$connections" "$seconds")
+  echo "== $engine: $servers servers, $connections connections, $seconds s per phase after $warmup s of warm-up (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  out=$(UPANEL_ADMIN_KEY=$(cat "$data/admin-key") "$work/ingest/ingest" "http://127.0.0.1:$port" "$panel_pid" "$servers" "$connections" "$seconds" "$warmup")
   echo "$out" | grep -v '^heartbeats accepted'
   accepted=$(echo "$out" | sed -n 's/^heartbeats accepted: //p')
   # Stopped first: SQLite folds its write-ahead log into the database when the last connection closes.
@@ -134,9 +135,9 @@ EOF
   fleet_pids+=($!)
   local nginx_pid=$!
   wait_healthy "http://127.0.0.1:$proxy" "$work/nginx$n/error.log"
-  echo "== postgres, $n panel(s) behind nginx round-robin: $servers servers, $connections connections, $seconds s per phase (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "== postgres, $n panel(s) behind nginx round-robin: $servers servers, $connections connections, $seconds s per phase after $warmup s of warm-up (load $(cut -d' ' -f1-3 /proc/loadavg))"
   # CPU and RSS are the panels' together, nginx's left out.
-  out=$(UPANEL_ADMIN_KEY=$key "$work/ingest/ingest" "http://127.0.0.1:$proxy" "$(IFS=,; echo "${pids[*]}")" "$servers" "$connections" "$seconds")
+  out=$(UPANEL_ADMIN_KEY=$key "$work/ingest/ingest" "http://127.0.0.1:$proxy" "$(IFS=,; echo "${pids[*]}")" "$servers" "$connections" "$seconds" "$warmup")
   echo "$out" | grep -v '^heartbeats accepted'
   [ "$(echo "$out" | sed -n 's/^heartbeats accepted: //p')" -gt 0 ] || { echo "no heartbeat was accepted" >&2; exit 1; }
   kill "${pids[@]}" "$nginx_pid"; wait "${pids[@]}" "$nginx_pid" 2>/dev/null || true

@@ -5,17 +5,20 @@ using System.Text;
 using System.Text.Json;
 using UPanel.Contracts;
 
-// ingest URL PANEL_PIDS SERVERS CONNECTIONS SECONDS (admin key in UPANEL_ADMIN_KEY; PANEL_PIDS: one pid, or several
-// separated by commas for panels behind a proxy, whose CPU and RSS are added up)
-// Registers SERVERS servers through the API, then for SECONDS each: the ceiling (GET /healthz, no body, no database)
-// and heartbeats (real bodies with 20 containers, fresh heartbeat_id, increasing seq, one server after another), from
-// CONNECTIONS concurrent connections. Prints one line per phase: requests/s, p50, p99, errors, and the panel's CPU
-// (utime + stime of the panels over the phase) and RSS at its end.
+// ingest URL PANEL_PIDS SERVERS CONNECTIONS SECONDS [WARMUP] (admin key in UPANEL_ADMIN_KEY; PANEL_PIDS: one pid, or
+// several separated by commas for panels behind a proxy, whose CPU and RSS are added up)
+// Registers SERVERS servers through the API, then WARMUP seconds (default 0) of heartbeats and of the ceiling, not
+// measured (the runtime compiles the hot paths again, optimized, during the first seconds of load: a panel runs for
+// days), then for SECONDS each: the ceiling (GET /healthz, no body, no database) and heartbeats (real bodies with 20
+// containers, fresh heartbeat_id, increasing seq, one server after another), from CONNECTIONS concurrent connections.
+// Prints one line per phase: requests/s, p50, p99, errors, and the panel's CPU (utime + stime of the panels over the
+// phase) and RSS at its end.
 var url = new Uri(args[0]);
 var panelPids = args[1].Split(',').Select(pid => int.Parse(pid, CultureInfo.InvariantCulture)).ToArray();
 var serverCount = int.Parse(args[2], CultureInfo.InvariantCulture);
 var connections = int.Parse(args[3], CultureInfo.InvariantCulture);
 var seconds = int.Parse(args[4], CultureInfo.InvariantCulture);
+var warmup = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 0;
 var adminKey = Environment.GetEnvironmentVariable("UPANEL_ADMIN_KEY") ?? throw new InvalidOperationException("set UPANEL_ADMIN_KEY");
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseCookies = false }) { BaseAddress = url };
@@ -48,9 +51,23 @@ List<ContainerInfo> Containers(long n) => [.. Enumerable.Range(0, 20).Select(i =
 var seqs = new long[serverCount];
 var next = -1;
 
+var warmedUp = 0L;
+if (warmup > 0)
+{
+    (_, warmedUp) = await RunAsync("warm-up", NextHeartbeat, warmup, print: false);
+    await RunAsync("warm-up", Healthz, Math.Max(1, warmup / 4), print: false);
+}
+
 Console.WriteLine($"{"phase",-10} {"requests/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"panel CPU ms/req",17} {"panel RSS MB",13}");
-var (ceiling, _) = await RunAsync("ceiling", () => new HttpRequestMessage(HttpMethod.Get, "/healthz"));
-var (ingest, accepted) = await RunAsync("heartbeat", () =>
+var (ceiling, _) = await RunAsync("ceiling", Healthz, seconds);
+var (ingest, accepted) = await RunAsync("heartbeat", NextHeartbeat, seconds);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"heartbeats/s as a share of the ceiling: {ingest / ceiling:P0}"));
+// Every heartbeat stored, the warm-up's too: the bytes the database grew are divided by it.
+Console.WriteLine($"heartbeats accepted: {warmedUp + accepted}");
+
+static HttpRequestMessage Healthz() => new(HttpMethod.Get, "/healthz");
+
+HttpRequestMessage NextHeartbeat()
 {
     var n = Interlocked.Increment(ref next);
     var server = n % serverCount;
@@ -72,17 +89,15 @@ var (ingest, accepted) = await RunAsync("heartbeat", () =>
     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
     return request;
-});
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"heartbeats/s as a share of the ceiling: {ingest / ceiling:P0}"));
-Console.WriteLine($"heartbeats accepted: {accepted}");
+}
 
-async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequestMessage> make)
+async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequestMessage> make, int phaseSeconds, bool print = true)
 {
     var latencies = new List<double>[connections];
     var errors = 0L;
     var cpuBefore = panelPids.Sum(CpuMilliseconds);
     var clock = Stopwatch.StartNew();
-    var end = TimeSpan.FromSeconds(seconds);
+    var end = TimeSpan.FromSeconds(phaseSeconds);
     await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
     {
         var mine = latencies[worker] = [];
@@ -111,8 +126,12 @@ async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequest
     var cpu = panelPids.Sum(CpuMilliseconds) - cpuBefore;
     var all = latencies.SelectMany(l => l).Order().ToArray();
     var rate = all.Length / elapsed;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {panelPids.Sum(RssMegabytes),13:F1}"));
+    if (print)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {panelPids.Sum(RssMegabytes),13:F1}"));
+    }
+
     return (rate, all.Length - errors);
 }
 

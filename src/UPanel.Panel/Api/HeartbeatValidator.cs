@@ -43,7 +43,7 @@ internal static class HeartbeatValidator
 
             for (var i = 0; i < containers.Count; i++)
             {
-                if (Container($"containers[{i}]", containers[i]) is { } containerError)
+                if (Container(i, containers[i]) is { } containerError)
                 {
                     return containerError;
                 }
@@ -103,7 +103,7 @@ internal static class HeartbeatValidator
 
             for (var i = 0; i < 3; i++)
             {
-                if (Checks.Range($"metrics.load_average[{i}]", load[i], 0, 1_000_000) is { } loadError)
+                if (Checks.Range(FieldName.Item("metrics.load_average", i), load[i], 0, 1_000_000) is { } loadError)
                 {
                     return loadError;
                 }
@@ -113,22 +113,24 @@ internal static class HeartbeatValidator
         return null;
     }
 
-    private static ApiError? Container(string field, ContainerInfo? container)
+    private static ApiError? Container(int index, ContainerInfo? container)
     {
         if (container is null)
         {
-            return ApiError.BadField(field, "must be an object");
+            return ApiError.BadField(FieldName.Item("containers", index).ToString(), "must be an object");
         }
 
-        return Checks.Text($"{field}.id", container.Id, MaxIdLength)
-            ?? Checks.Text($"{field}.name", container.Name, 256)
-            ?? Checks.Text($"{field}.image", container.Image, 512)
-            ?? Checks.Text($"{field}.status", container.Status, 32)
-            ?? Checks.Text($"{field}.health", container.Health, 32, required: false)
-            ?? (container.Health is { Length: 0 } ? ApiError.BadField($"{field}.health", "must not be empty (omit it when unknown)") : null)
-            ?? Checks.Range($"{field}.uptime_seconds", container.UptimeSeconds, 0, 100L * 366 * 86400)
-            ?? Checks.Range($"{field}.cpu_percent", container.CpuPercent, 0, MaxContainerCpuPercent)
-            ?? Checks.Range($"{field}.memory_mb", container.MemoryMb, 0, Checks.MaxMebibytes)
-            ?? Checks.Range($"{field}.restart_count", container.RestartCount, 0, int.MaxValue);
+        return Checks.Text(Field("id"), container.Id, MaxIdLength)
+            ?? Checks.Text(Field("name"), container.Name, 256)
+            ?? Checks.Text(Field("image"), container.Image, 512)
+            ?? Checks.Text(Field("status"), container.Status, 32)
+            ?? Checks.Text(Field("health"), container.Health, 32, required: false)
+            ?? (container.Health is { Length: 0 } ? ApiError.BadField(Field("health").ToString(), "must not be empty (omit it when unknown)") : null)
+            ?? Checks.Range(Field("uptime_seconds"), container.UptimeSeconds, 0, 100L * 366 * 86400)
+            ?? Checks.Range(Field("cpu_percent"), container.CpuPercent, 0, MaxContainerCpuPercent)
+            ?? Checks.Range(Field("memory_mb"), container.MemoryMb, 0, Checks.MaxMebibytes)
+            ?? Checks.Range(Field("restart_count"), container.RestartCount, 0, int.MaxValue);
+
+        FieldName Field(string member) => FieldName.Item("containers", index, member);
     }
 }

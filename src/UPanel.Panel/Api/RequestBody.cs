@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
@@ -32,13 +33,49 @@ internal static class RequestBody
             return (null, TooLarge(maxBytes));
         }
 
+        if (request.ContentLength == 0)
+        {
+            return (null, Empty);
+        }
+
         try
         {
-            Stream source = request.Body;
-            await using var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : null;
-            source = decompressed ?? source;
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
+            if (!gzip && request.ContentLength is { } length)
+            {
+                // The length is known and within the cap (an agent's heartbeat): read it into an array of that size, not
+                // through a growing buffer (docs/decisions/ingest-throughput.md). Kestrel ends the body at that length.
+                var body = new byte[length];
+                await request.Body.ReadExactlyAsync(body, cancellationToken);
+                return (body, null);
+            }
+
+            return await ReadStreamAsync(request, gzip, maxBytes, cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            return (null, new ApiError(StatusCodes.Status400BadRequest, "the body is not valid gzip", "Content-Encoding"));
+        }
+        catch (EndOfStreamException)
+        {
+            return (null, new ApiError(StatusCodes.Status400BadRequest, "malformed request body"));
+        }
+        catch (BadHttpRequestException exception)
+        {
+            // Kestrel's own limits (MaxRequestBodySize on a chunked body, a malformed chunk): keep its status.
+            return (null, new ApiError(exception.StatusCode, exception.StatusCode == 413 ? $"the body is larger than {maxBytes} bytes" : "malformed request body"));
+        }
+    }
+
+    /// <summary>A gzip body, or one of unknown length (chunked): read until it ends, the cap checked as it grows.</summary>
+    private static async Task<(byte[]? Body, ApiError? Error)> ReadStreamAsync(HttpRequest request, bool gzip, long maxBytes, CancellationToken cancellationToken)
+    {
+        Stream source = request.Body;
+        await using var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : null;
+        source = decompressed ?? source;
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
             while (true)
             {
                 var read = await source.ReadAsync(chunk, cancellationToken);
@@ -55,21 +92,16 @@ internal static class RequestBody
 
                 buffer.Write(chunk, 0, read);
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
 
-            return buffer.Length == 0
-                ? (null, new ApiError(StatusCodes.Status400BadRequest, "the body is empty; send a JSON object"))
-                : (buffer.ToArray(), null);
-        }
-        catch (InvalidDataException)
-        {
-            return (null, new ApiError(StatusCodes.Status400BadRequest, "the body is not valid gzip", "Content-Encoding"));
-        }
-        catch (BadHttpRequestException exception)
-        {
-            // Kestrel's own limits (MaxRequestBodySize on a chunked body, a malformed chunk): keep its status.
-            return (null, new ApiError(exception.StatusCode, exception.StatusCode == 413 ? $"the body is larger than {maxBytes} bytes" : "malformed request body"));
-        }
+        return buffer.Length == 0 ? (null, Empty) : (buffer.ToArray(), null);
     }
+
+    private static ApiError Empty => new(StatusCodes.Status400BadRequest, "the body is empty; send a JSON object");
 
     /// <summary>How much of an oversized body is read and discarded so the client can finish sending and read the 413.</summary>
     public static long DrainLimit(long maxBytes) => maxBytes * 8;
