@@ -22,5 +22,9 @@ internal sealed class Collectors : IDisposable
 
     public DockerContainerSource Containers { get; }
 
-    public void Dispose() => Containers.Dispose();
+    public void Dispose()
+    {
+        Containers.Dispose();
+        Files.Dispose();
+    }
 }

@@ -7,11 +7,36 @@ using UPanel.Agent.Configuration;
 namespace UPanel.Agent.Collection;
 
 /// <summary>Reads host files under the roots configured in <see cref="AgentOptions"/>.</summary>
-internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot) : IHostFiles
+/// <remarks>
+/// <see cref="ReadText"/> keeps kernel files (procfs, sysfs, cgroupfs) open and reads them again from offset 0, as
+/// the kernel regenerates them on each read: a heartbeat re-reads the same few files (four in /proc, three per running
+/// container), and the open and close of each were most of the cost of the cgroup reads (path walk through kernfs).
+/// docs/decisions/cgroup-files-for-container-stats.md has the figures. A kept file whose kernel object went away (a
+/// restarted container's cgroup is a new directory of the same name) fails its read and is opened again by path;
+/// <see cref="Forget"/> closes the files of a container that is gone. Regular files (fixture trees) are never kept: a
+/// file replaced on disk must be read anew.
+/// </remarks>
+internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot) : IHostFiles, IDisposable
 {
+    /// <summary>At most this many files are kept open (three per container: 85 containers), well inside a 1024 fd limit.</summary>
+    internal const int MaxKeptOpen = 256;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _kept = new(StringComparer.Ordinal);
+    private bool _disposed;
+
     public HostFiles(AgentOptions options)
         : this(options.HostProc, options.HostSys, options.HostRoot)
     {
+    }
+
+    /// <summary>Whether a file is kept open now (for tests).</summary>
+    internal bool IsKept(HostRootKind root, string relativePath)
+    {
+        lock (_gate)
+        {
+            return _kept.ContainsKey(PathOf(root, relativePath));
+        }
     }
 
     public string PathOf(HostRootKind root, string relativePath)
@@ -29,65 +54,143 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
 
     public ReadOnlySpan<char> ReadText(HostRootKind root, string relativePath, ref char[] buffer)
     {
-        // open/read/close straight from libc: one syscall each, no FileStream, StreamReader or string per call.
+        // pread/open/close straight from libc: one syscall each, no FileStream, StreamReader or string per call.
         // procfs reports size 0, so read until end of file instead of trusting the length.
         var path = PathOf(root, relativePath);
-        var fd = LibC.Open(path, LibC.OpenReadOnly | LibC.OpenCloseOnExec);
-        if (fd < 0)
-        {
-            throw LibC.ErrorFor(Marshal.GetLastPInvokeError(), "open", path);
-        }
-
         var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length, 4096));
         try
         {
-            var length = 0;
-            while (true)
+            lock (_gate)
             {
-                if (length == bytes.Length)
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_kept.Remove(path, out var keptFd))
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(bytes.Length * 2);
-                    bytes.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(bytes);
-                    bytes = larger;
-                }
-
-                var free = bytes.AsSpan(length);
-                var read = LibC.Read(fd, free, (nuint)free.Length);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                if (read < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.ErrorInterrupted)
+                    if (ReadAll(keptFd, ref bytes, out var keptLength) == 0)
                     {
-                        continue;
+                        _kept[path] = keptFd;
+                        return Decode(bytes, keptLength, ref buffer);
                     }
 
-                    throw LibC.ErrorFor(errno, "read", path);
+                    // Gone since (ENODEV for a removed cgroup): the path may name a new object now.
+                    _ = LibC.Close(keptFd);
                 }
 
-                length += (int)read;
-            }
+                var fd = LibC.Open(path, LibC.OpenReadOnly | LibC.OpenCloseOnExec);
+                if (fd < 0)
+                {
+                    throw LibC.ErrorFor(Marshal.GetLastPInvokeError(), "open", path);
+                }
 
-            var needed = Encoding.UTF8.GetMaxCharCount(length);
-            if (buffer.Length < needed)
-            {
-                buffer = new char[needed];
-            }
+                var keep = false;
+                try
+                {
+                    var errno = ReadAll(fd, ref bytes, out var length);
+                    if (errno != 0)
+                    {
+                        throw LibC.ErrorFor(errno, "read", path);
+                    }
 
-            var chars = Encoding.UTF8.GetChars(bytes.AsSpan(0, length), buffer);
-            return buffer.AsSpan(0, chars);
+                    keep = _kept.Count < MaxKeptOpen && IsKernelFile(fd);
+                    if (keep)
+                    {
+                        _kept[path] = fd;
+                    }
+
+                    return Decode(bytes, length, ref buffer);
+                }
+                finally
+                {
+                    if (!keep)
+                    {
+                        _ = LibC.Close(fd);
+                    }
+                }
+            }
         }
         finally
         {
-            _ = LibC.Close(fd);
             ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 
+    /// <summary>Closes a kept file (a container that is gone), if it is kept.</summary>
+    public void Forget(HostRootKind root, string relativePath)
+    {
+        lock (_gate)
+        {
+            if (_kept.Remove(PathOf(root, relativePath), out var fd))
+            {
+                _ = LibC.Close(fd);
+            }
+        }
+    }
+
     public bool Exists(HostRootKind root, string relativePath) => Path.Exists(PathOf(root, relativePath));
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            foreach (var fd in _kept.Values)
+            {
+                _ = LibC.Close(fd);
+            }
+
+            _kept.Clear();
+        }
+    }
+
+    /// <summary>The whole file from offset 0 into <paramref name="bytes"/> (grown from the pool); 0, or the errno.</summary>
+    private static int ReadAll(int fd, ref byte[] bytes, out int length)
+    {
+        length = 0;
+        while (true)
+        {
+            if (length == bytes.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(bytes.Length * 2);
+                bytes.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(bytes);
+                bytes = larger;
+            }
+
+            var free = bytes.AsSpan(length);
+            var read = LibC.PRead(fd, free, (nuint)free.Length, length);
+            if (read == 0)
+            {
+                return 0;
+            }
+
+            if (read < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.ErrorInterrupted)
+                {
+                    continue;
+                }
+
+                return errno;
+            }
+
+            length += (int)read;
+        }
+    }
+
+    private static ReadOnlySpan<char> Decode(byte[] bytes, int length, ref char[] buffer)
+    {
+        var needed = Encoding.UTF8.GetMaxCharCount(length);
+        if (buffer.Length < needed)
+        {
+            buffer = new char[needed];
+        }
+
+        var chars = Encoding.UTF8.GetChars(bytes.AsSpan(0, length), buffer);
+        return buffer.AsSpan(0, chars);
+    }
+
+    /// <summary>procfs, sysfs or a cgroup filesystem: contents the kernel makes anew on each read from offset 0.</summary>
+    private static bool IsKernelFile(int fd) =>
+        LibC.FStatFs(fd, out var stat) == 0
+        && stat.Type is LibC.ProcSuperMagic or LibC.SysfsMagic or LibC.CgroupSuperMagic or LibC.Cgroup2SuperMagic;
 }

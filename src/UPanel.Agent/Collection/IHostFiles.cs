@@ -29,5 +29,10 @@ internal interface IHostFiles
         return buffer.AsSpan(0, text.Length);
     }
 
+    /// <summary>Lets go of a file <see cref="ReadText"/> may keep open (a container that is gone); no-op when not kept.</summary>
+    void Forget(HostRootKind root, string relativePath)
+    {
+    }
+
     bool Exists(HostRootKind root, string relativePath);
 }

@@ -80,6 +80,7 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
         foreach (var id in _cpuMarks.Keys.Where(id => !samples.ContainsKey(id)).ToList())
         {
             _cpuMarks.Remove(id);
+            _cgroups.Forget(id);
         }
 
         var viaApi = samples.Count(s => s.Value.ViaApi);

@@ -27,6 +27,20 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     internal static partial nint Read(int fd, Span<byte> buffer, nuint count);
 
+    /// <summary>pread(2): read at <paramref name="offset"/> without moving the file position. Returns like read.</summary>
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    internal static partial nint PRead(int fd, Span<byte> buffer, nuint count, nint offset);
+
+    /// <summary>fstatfs(2): which filesystem a descriptor is on. Returns 0, or -1 with errno set.</summary>
+    [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    internal static partial int FStatFs(int fd, out StatFs buffer);
+
+    // statfs f_type values (linux/magic.h).
+    public const long ProcSuperMagic = 0x9fa0;
+    public const long SysfsMagic = 0x62656572;
+    public const long CgroupSuperMagic = 0x27e0eb;
+    public const long Cgroup2SuperMagic = 0x63677270;
+
     /// <summary>fsync(2). Returns 0, or -1 with errno set.</summary>
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     internal static partial int Fsync(int fd);

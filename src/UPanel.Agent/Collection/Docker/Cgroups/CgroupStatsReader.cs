@@ -50,6 +50,17 @@ internal sealed class CgroupStatsReader(IHostFiles files)
         }
     }
 
+    /// <summary>Closes the files kept open for a container that is no longer measured (stopped or gone).</summary>
+    public void Forget(string fullId)
+    {
+        if (_layout is { } layout)
+        {
+            files.Forget(HostRootKind.Sys, layout.CpuFile(fullId));
+            files.Forget(HostRootKind.Sys, layout.MemoryUsageFile(fullId));
+            files.Forget(HostRootKind.Sys, layout.MemoryStatFile(fullId));
+        }
+    }
+
     private ReadOnlySpan<char> Read(string relativePath) => files.ReadText(HostRootKind.Sys, relativePath, ref _buffer);
 
     private CgroupLayout? Detect(string fullId)
