@@ -118,7 +118,9 @@ internal sealed class TestPanelServer : IAsyncDisposable
             {
                 socket = await listener.AcceptSocketAsync(stop);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException
+                // A TcpListener stopped between two accepts throws InvalidOperationException ("Not listening").
+                or InvalidOperationException)
             {
                 return;
             }

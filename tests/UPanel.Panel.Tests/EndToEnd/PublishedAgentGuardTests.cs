@@ -152,7 +152,9 @@ public sealed class PublishedAgentGuardTests : IDisposable
                     await stream.WriteAsync(head, _stop.Token);
                     await stream.WriteAsync(Body, _stop.Token);
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
+                catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException
+                    // A TcpListener stopped between two accepts throws InvalidOperationException ("Not listening").
+                    or InvalidOperationException)
                 {
                     if (_stop.IsCancellationRequested)
                     {

@@ -74,7 +74,9 @@ internal sealed class TlsTerminator : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(_stop.Token);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException
+                // A TcpListener stopped between two accepts throws InvalidOperationException ("Not listening").
+                or InvalidOperationException)
             {
                 return;
             }

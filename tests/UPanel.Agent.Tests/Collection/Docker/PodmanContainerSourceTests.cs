@@ -84,8 +84,12 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
         var running = containers.Reported("running");
         var startedAt = DateTimeOffset.FromUnixTimeSeconds(
             long.Parse(await containers.Podman.InspectAsync(containers.IdOf("running"), "{{.State.StartedAt.Unix}}"), CultureInfo.InvariantCulture));
-        var expected = (DateTimeOffset.UtcNow - startedAt).TotalSeconds;
-        Assert.InRange(running.UptimeSeconds!.Value, expected - 30, expected + 1);
+        // As of the collection (not of this test, which may run much later): StartedAt.Unix drops the fraction, and the
+        // source truncates to whole seconds.
+        Assert.InRange(
+            running.UptimeSeconds!.Value,
+            (containers.CollectedFrom - startedAt).TotalSeconds - 2,
+            (containers.CollectedUntil - startedAt).TotalSeconds + 1);
         Assert.True(running.UptimeSeconds >= 1, $"uptime {running.UptimeSeconds}");
         Assert.Null(running.ExitCode);
         Assert.True(containers.Reported("paused").UptimeSeconds >= 1);

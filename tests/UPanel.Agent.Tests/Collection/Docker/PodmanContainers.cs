@@ -48,6 +48,12 @@ public sealed class PodmanContainers : IAsyncLifetime
     public IReadOnlyDictionary<string, (double CpuPercent, double MemoryMiB)> EngineStats { get; private set; } =
         new Dictionary<string, (double, double)>();
 
+    /// <summary>The source's clock just before and just after the second collection (<see cref="Collected"/>).</summary>
+    public DateTimeOffset CollectedFrom { get; private set; }
+
+    /// <inheritdoc cref="CollectedFrom"/>
+    public DateTimeOffset CollectedUntil { get; private set; }
+
     public string IdOf(string role) => _ids[role];
 
     public string NameOf(string role) => _prefix + role;
@@ -109,7 +115,9 @@ public sealed class PodmanContainers : IAsyncLifetime
             Podman.RunAsync("healthcheck", "run", _ids["healthy"]),
             Assert.ThrowsAsync<InvalidOperationException>(() => Podman.RunAsync("healthcheck", "run", _ids["unhealthy"])),
             Task.Delay(TimeSpan.FromSeconds(1)));
+        CollectedFrom = time.GetUtcNow();
         Collected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
+        CollectedUntil = time.GetUtcNow();
         BusyProcessCpuPercent = (TestContainers.ProcessCpuTicks(BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
         EngineStats = await PodmanStatsAsync(_ids["busy"], _ids["memory"]);
     }

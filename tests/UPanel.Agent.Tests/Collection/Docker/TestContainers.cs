@@ -91,10 +91,18 @@ public sealed partial class TestContainers : IAsyncLifetime
         var busyTicks = ProcessCpuTicks(BusyPid);
         var window = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(1));
+        CollectedFrom = time.GetUtcNow();
         Collected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
+        CollectedUntil = time.GetUtcNow();
         BusyProcessCpuPercent = (ProcessCpuTicks(BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
         EngineStats = await stats;
     }
+
+    /// <summary>The source's clock just before and just after the second collection (<see cref="Collected"/>).</summary>
+    public DateTimeOffset CollectedFrom { get; private set; }
+
+    /// <inheritdoc cref="CollectedFrom"/>
+    public DateTimeOffset CollectedUntil { get; private set; }
 
     /// <summary>CPU of the busy loop's process from /proc/PID/stat over the window of the second collection (100 = one core).</summary>
     public double BusyProcessCpuPercent { get; private set; }
