@@ -246,24 +246,36 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         // One statement, so both engines read the rollups and the raw heartbeats from one snapshot: a rollup committed
-        // between two reads would show its samples twice or not at all.
+        // between two reads would show its samples twice or not at all. Ordered by the keys of the two indexes, so the
+        // database merges two index scans instead of sorting 30 days of rollups by first_at (SQLite's temporary b-tree,
+        // PostgreSQL's Sort); a rollup's first_at is in its step, so this is first_at order but for a late heartbeat
+        // not rolled up yet beside its step's rollup, which the check below puts in place.
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, $"""
-            SELECT {RollupColumns} FROM heartbeat_rollups
+            SELECT bucket_at AS sort_at, {RollupColumns} FROM heartbeat_rollups
             WHERE server_id = @server AND bucket_at > @from - @step AND bucket_at < @to
             UNION ALL
-            SELECT sample_at, sample_at, 1, network_in_bytes, network_out_bytes, network_in_bytes, network_out_bytes,
+            SELECT sample_at, sample_at, sample_at, 1, network_in_bytes, network_out_bytes, network_in_bytes, network_out_bytes,
                 {RawStat("cpu_percent")}, {RawStat("ram_used_mb")}, ram_total_mb, {RawStat("disk_used_gb")}, disk_total_gb,
                 {RawStat("load_1")}, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL
             FROM heartbeats
             WHERE server_id = @server AND sample_at >= @from AND sample_at < @to
-            ORDER BY 1
+            ORDER BY sort_at
             """);
         Db.Add(command, "server", serverId);
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
         Db.Add(command, "step", HistoryRollup.StepMs);
-        return await Db.ListAsync(command, ReadSlice, cancellationToken);
+        var history = await Db.ListAsync(command, ReadSlice, cancellationToken);
+        for (var i = 1; i < history.Count; i++)
+        {
+            if (history[i].FirstAtMs < history[i - 1].FirstAtMs)
+            {
+                return [.. history.OrderBy(s => s.FirstAtMs)];
+            }
+        }
+
+        return history;
     }
 
     /// <summary>A raw column as a rollup's count, min, max and sum.</summary>

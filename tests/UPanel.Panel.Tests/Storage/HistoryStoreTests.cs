@@ -65,6 +65,23 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Late_heartbeats_beside_their_steps_rollup_are_read_in_time_order_until_merged()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var step = HistoryRollup.BucketOf(now.AddDays(-3).ToUnixTimeMilliseconds());
+        await InsertAsync(server.ServerId, step, (60, 10.0, 1000, 0), (120, 20.0, 1000, 1200));
+        await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
+
+        // Arrived late, not rolled up yet: one sampled before the rollup's first sample, one after its last.
+        await InsertAsync(server.ServerId, step, (30, 90.0, 2000, 600), (200, 5.0, 900, 1800));
+
+        var history = await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, Cancel);
+        Assert.Equal([step + 30_000, step + 60_000, step + 200_000], history.Select(h => h.FirstAtMs));
+        Assert.Equal([1L, 2L, 1L], history.Select(h => h.Samples));
+    }
+
+    [Fact]
     public async Task The_charts_of_every_range_are_the_same_after_the_rollup()
     {
         var server = await Panel.NewServerAsync();
