@@ -15,8 +15,6 @@ namespace UPanel.Agent.Reporting;
 /// </remarks>
 internal sealed class HeartbeatQueue : IDisposable
 {
-    public const long DefaultMaxBytes = 16 * 1024 * 1024;
-
     /// <summary>Bound of the in-memory fallback: about 700 heartbeats with 20 containers.</summary>
     public const long MemoryMaxBytes = 2 * 1024 * 1024;
 

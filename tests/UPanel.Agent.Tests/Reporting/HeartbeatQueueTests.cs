@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Testing;
+using UPanel.Agent.Configuration;
 using UPanel.Agent.Reporting;
 
 namespace UPanel.Agent.Tests.Reporting;
@@ -245,7 +246,7 @@ public sealed class HeartbeatQueueTests : IDisposable
         // A STATE_DIR under a regular file cannot be created, even by root.
         var file = Path.Join(_stateDir, "not-a-directory");
         File.WriteAllText(file, "");
-        using var queue = new HeartbeatQueue(Path.Join(file, "queue"), 100, HeartbeatQueue.DefaultMaxBytes, _logger);
+        using var queue = new HeartbeatQueue(Path.Join(file, "queue"), 100, AgentOptions.DefaultQueueMaxBytes, _logger);
 
         queue.Enqueue(1, Body(1));
         queue.Enqueue(2, Body(2));
@@ -262,7 +263,7 @@ public sealed class HeartbeatQueueTests : IDisposable
         RequiredServices.Root();
         using var disk = TinyTmpfs.Mount(_stateDir, "128k");
         var queueDir = Path.Join(disk.Path, "queue");
-        using (var queue = new HeartbeatQueue(queueDir, 1000, HeartbeatQueue.DefaultMaxBytes, _logger))
+        using (var queue = new HeartbeatQueue(queueDir, 1000, AgentOptions.DefaultQueueMaxBytes, _logger))
         {
             queue.Enqueue(1, Body(1, size: 30_000));
             var filler = Path.Join(disk.Path, "filler");
@@ -280,7 +281,7 @@ public sealed class HeartbeatQueueTests : IDisposable
             Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Id.Id == 1223);
         }
 
-        using var reopened = new HeartbeatQueue(queueDir, 1000, HeartbeatQueue.DefaultMaxBytes, _logger);
+        using var reopened = new HeartbeatQueue(queueDir, 1000, AgentOptions.DefaultQueueMaxBytes, _logger);
         Assert.Equal([1L, 2L, 3L, 4L], Drain(reopened).Select(h => h.Seq));
     }
 
@@ -290,20 +291,20 @@ public sealed class HeartbeatQueueTests : IDisposable
         RequiredServices.Root();
         using var disk = TinyTmpfs.Mount(_stateDir, "1m");
         var queueDir = Path.Join(disk.Path, "queue");
-        using (var queue = new HeartbeatQueue(queueDir, 1000, HeartbeatQueue.DefaultMaxBytes, _logger))
+        using (var queue = new HeartbeatQueue(queueDir, 1000, AgentOptions.DefaultQueueMaxBytes, _logger))
         {
             queue.Enqueue(1, Body(1));
         }
 
         disk.RemountReadOnly();
-        using var readOnly = new HeartbeatQueue(queueDir, 1000, HeartbeatQueue.DefaultMaxBytes, _logger);
+        using var readOnly = new HeartbeatQueue(queueDir, 1000, AgentOptions.DefaultQueueMaxBytes, _logger);
         readOnly.Enqueue(2, Body(2));
 
         Assert.NotNull(readOnly.Problem);
         Assert.Equal([1L, 2L], Drain(readOnly).Select(h => h.Seq));
     }
 
-    private HeartbeatQueue Open(int maxCount = 100, long maxBytes = HeartbeatQueue.DefaultMaxBytes) =>
+    private HeartbeatQueue Open(int maxCount = 100, long maxBytes = AgentOptions.DefaultQueueMaxBytes) =>
         new(QueueDir, maxCount, maxBytes, _logger);
 
     private static byte[] Body(long seq, int size = 100)

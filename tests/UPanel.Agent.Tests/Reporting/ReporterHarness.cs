@@ -34,7 +34,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
         TimeSpan? clientTimeout = null,
         Func<string?>? readConfiguredToken = null,
         int queueMaxHeartbeats = 10,
-        long queueMaxBytes = HeartbeatQueue.DefaultMaxBytes,
+        long queueMaxBytes = AgentOptions.DefaultQueueMaxBytes,
         string? stateDir = null,
         DateTimeOffset? start = null)
     {

@@ -46,6 +46,7 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
     public async Task<(Dictionary<string, (double CpuPercent, ulong MemoryBytes)> Usage, int ViaApi)> MeasureAsync(
         DockerApiClient client, List<string> live, Func<string, DateTimeOffset?> startedAt, CancellationToken cancellationToken)
     {
+        _cgroups.StartRound();
         var samples = await SampleAsync(client, live, cancellationToken).ConfigureAwait(false);
         var fresh = samples.Where(s => !s.Value.ViaApi && !TryGetMark(s.Key, s.Value.Sample, startedAt, out _)).Select(s => s.Key).ToList();
         if (fresh.Count > 0 && cpuBaseline > TimeSpan.Zero)

@@ -28,11 +28,7 @@ internal sealed class DockerEventWatcher(IContainerEventSink source, Action onCh
     /// <summary>A stream that lasted this long resets the backoff (one that opens and closes at once keeps growing it).</summary>
     public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(30);
 
-    private int _events;
     private volatile bool _connected;
-
-    /// <summary>Events received since start (for tests and diagnostics).</summary>
-    public int EventCount => Volatile.Read(ref _events);
 
     /// <summary>True while the stream is open.</summary>
     public bool IsConnected
@@ -123,7 +119,6 @@ internal sealed class DockerEventWatcher(IContainerEventSink source, Action onCh
             return;
         }
 
-        Interlocked.Increment(ref _events);
         var action = dockerEvent.Action ?? string.Empty;
         Log.EventReceived(logger, action, id.Length > 12 ? id[..12] : id);
         source.ContainerChanged(id);

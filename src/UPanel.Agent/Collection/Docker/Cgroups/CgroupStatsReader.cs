@@ -15,11 +15,11 @@ internal sealed class CgroupStatsReader(IHostFiles files)
     /// <summary>The detected layout, or null while none matched (then every container goes through the API).</summary>
     public CgroupLayout? Layout => _layout;
 
-    /// <summary>The sample of a running container, or null when its files are not visible (the caller falls back).</summary>
     /// <summary>Called at the start of each collection: while no layout is known, detection is tried on at most
     /// <see cref="DetectionAttemptsPerRound"/> containers per round (one may sit in a custom --cgroup-parent).</summary>
     public void StartRound() => _detectionAttempts = 0;
 
+    /// <summary>The sample of a running container, or null when its files are not visible (the caller falls back).</summary>
     public ContainerResourceSample? TryRead(string fullId)
     {
         var layout = _layout ?? Detect(fullId);
