@@ -31,10 +31,9 @@ internal sealed class CookieKeyRepository(SqlDialect dialect, TokenSealer sealer
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "SELECT name, sealed_xml FROM cookie_keys ORDER BY created_at, name";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            foreach (var (name, sealedXml) in await Db.ListAsync(command, row => (row.RequiredString("name"), row.RequiredString("sealed_xml")), cancellationToken))
             {
-                if (sealer.Unseal(reader.GetString(1), Binding + reader.GetString(0)) is { } xml)
+                if (sealer.Unseal(sealedXml, Binding + name) is { } xml)
                 {
                     keys.Add(XElement.Parse(xml));
                 }

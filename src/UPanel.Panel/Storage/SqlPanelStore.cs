@@ -686,13 +686,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
                 "DELETE FROM heartbeat_rollups WHERE server_id = @server AND bucket_at < @cutoff RETURNING samples");
             Db.Add(rollups, "server", serverId);
             Db.Add(rollups, "cutoff", HistoryRollup.BucketOf(cutoff.ToUnixTimeMilliseconds()));
-            await using (var reader = await rollups.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    deleted += (int)reader.GetInt64(0);
-                }
-            }
+            deleted += (int)(await Db.ListAsync(rollups, row => row.RequiredInt64("samples"), cancellationToken)).Sum();
 
             await using var states = Command(connection, null, "DELETE FROM container_states WHERE server_id = @server AND at < @cutoff");
             Db.Add(states, "server", serverId);
@@ -729,14 +723,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var list = Command(connection, null, "SELECT id FROM servers ORDER BY id");
-        await using var reader = await list.ExecuteReaderAsync(cancellationToken);
-        var ids = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return await Db.ListAsync(list, row => row.RequiredString("id"), cancellationToken);
     }
 
     public ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken) =>
