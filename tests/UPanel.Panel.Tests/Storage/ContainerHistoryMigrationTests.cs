@@ -17,37 +17,13 @@ public sealed class ContainerHistoryMigrationTests
     [Fact]
     public async Task Heartbeats_stored_before_migration_009_keep_their_containers_on_sqlite()
     {
-        var directory = Directory.CreateTempSubdirectory("upanel-migrate-009-").FullName;
-        try
-        {
-            await MigrateWithOldHeartbeatAsync(new SqliteDialect(Path.Combine(directory, "panel.db")));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        await MigrationDatabases.OnSqliteAsync("009", MigrateWithOldHeartbeatAsync);
     }
 
     [Fact]
     public async Task Heartbeats_stored_before_migration_009_keep_their_containers_on_postgres()
     {
-        var server = Environment.GetEnvironmentVariable(RequiredServices.PostgresVariable);
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            RequiredServices.Unavailable($"PostgreSQL tests need {RequiredServices.PostgresVariable}; source scripts/services.sh");
-        }
-
-        var database = "upanel_test_m009_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(new NpgsqlConnection(server), $"CREATE DATABASE {database}");
-        try
-        {
-            await MigrateWithOldHeartbeatAsync(new PostgresDialect(new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString));
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(new NpgsqlConnection(server), $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
+        await MigrationDatabases.OnPostgresAsync("009", MigrateWithOldHeartbeatAsync);
     }
 
     /// <summary>Takes <paramref name="dialect"/> over: the store disposes it.</summary>
@@ -56,19 +32,19 @@ public sealed class ContainerHistoryMigrationTests
         await using (var connection = await dialect.OpenAsync(TestContext.Current.CancellationToken))
         {
             // The schema as a panel before 009 left it, with its bookkeeping, and one heartbeat stored then.
-            await ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            await MigrationDatabases.ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
             foreach (var (version, name, sql) in Migrator.Scripts(dialect.Name).Where(s => s.Version < 9))
             {
-                await ExecuteAsync(connection, sql);
-                await ExecuteAsync(connection, $"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', 0)");
+                await MigrationDatabases.ExecuteAsync(connection, sql);
+                await MigrationDatabases.ExecuteAsync(connection, $"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', 0)");
             }
 
-            await ExecuteAsync(connection, """
+            await MigrationDatabases.ExecuteAsync(connection, """
                 INSERT INTO servers (id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version, token_hash,
                     next_heartbeat_seconds, created_at)
                 VALUES ('01JOLDSERVER', 'old-host', 'Debian 12', 2, 4096, 100, '1.0.0', 'hash', 60, 1000)
                 """);
-            await ExecuteAsync(connection, $"""
+            await MigrationDatabases.ExecuteAsync(connection, $"""
                 INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, container_count, containers)
                 VALUES ('01JOLDSERVER', '01JOLDHEARTBEAT', 7, 2000, 2000, '1.0.0', 1, '{OldContainers}')
                 """);
@@ -94,21 +70,5 @@ public sealed class ContainerHistoryMigrationTests
 
         var history = await store.GetHeartbeatsAsync("01JOLDSERVER", null, 10, TestContext.Current.CancellationToken);
         Assert.Equal([7L], history.Select(h => h.Seq!.Value));
-    }
-
-    private static async Task ExecuteAsync(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using (connection)
-        {
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            await ExecuteAsync((DbConnection)connection, sql);
-        }
     }
 }

@@ -21,14 +21,14 @@ public sealed class ContainerStatesMigrationTests
             await using (var connection = await dialect.OpenAsync(cancel))
             {
                 // The schema as a panel at 012 left it, with its bookkeeping, and two container states stored then.
-                await ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+                await MigrationDatabases.ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
                 foreach (var (version, name, sql) in Migrator.Scripts(dialect.Name).Where(s => s.Version < 13))
                 {
-                    await ExecuteAsync(connection, sql);
-                    await ExecuteAsync(connection, $"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', 0)");
+                    await MigrationDatabases.ExecuteAsync(connection, sql);
+                    await MigrationDatabases.ExecuteAsync(connection, $"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', 0)");
                 }
 
-                await ExecuteAsync(connection, """
+                await MigrationDatabases.ExecuteAsync(connection, """
                     INSERT INTO servers (id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version, token_hash,
                         next_heartbeat_seconds, created_at)
                     VALUES ('01JOLDSERVER', 'old-host', 'Debian 12', 2, 4096, 100, '1.0.0', 'hash', 60, 1000);
@@ -57,12 +57,5 @@ public sealed class ContainerStatesMigrationTests
         {
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    private static async Task ExecuteAsync(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 }

@@ -51,37 +51,13 @@ public sealed class LatestStateMigrationTests
     [Fact]
     public async Task Servers_that_reported_before_migration_014_list_their_latest_state_on_sqlite()
     {
-        var directory = Directory.CreateTempSubdirectory("upanel-migrate-014-").FullName;
-        try
-        {
-            await MigrateAndListAsync(new SqliteDialect(Path.Combine(directory, "panel.db")));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        await MigrationDatabases.OnSqliteAsync("014", MigrateAndListAsync);
     }
 
     [Fact]
     public async Task Servers_that_reported_before_migration_014_list_their_latest_state_on_postgres()
     {
-        var server = Environment.GetEnvironmentVariable(RequiredServices.PostgresVariable);
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            RequiredServices.Unavailable($"PostgreSQL tests need {RequiredServices.PostgresVariable}; source scripts/services.sh");
-        }
-
-        var database = "upanel_test_m014_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(new NpgsqlConnection(server), $"CREATE DATABASE {database}");
-        try
-        {
-            await MigrateAndListAsync(new PostgresDialect(new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString));
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(new NpgsqlConnection(server), $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
+        await MigrationDatabases.OnPostgresAsync("014", MigrateAndListAsync);
     }
 
     /// <summary>Takes <paramref name="dialect"/> over: the store disposes it.</summary>
@@ -91,14 +67,14 @@ public sealed class LatestStateMigrationTests
         await using (var connection = await dialect.OpenAsync(cancel))
         {
             // The schema as a panel at 013 left it, with its bookkeeping, and three servers: two with a latest heartbeat.
-            await ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            await MigrationDatabases.ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
             foreach (var (version, name, sql) in Migrator.Scripts(dialect.Name).Where(s => s.Version < 14))
             {
-                await ExecuteAsync(connection, sql);
-                await ExecuteAsync(connection, $"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', 0)");
+                await MigrationDatabases.ExecuteAsync(connection, sql);
+                await MigrationDatabases.ExecuteAsync(connection, $"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', 0)");
             }
 
-            await ExecuteAsync(connection, "INSERT INTO servers (id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version, token_hash, next_heartbeat_seconds, created_at) VALUES ('01JSILENT', 'silent', 'Debian 12', 2, 4096, 100, '1.0.0', 'hash0', 60, 1000)");
+            await MigrationDatabases.ExecuteAsync(connection, "INSERT INTO servers (id, hostname, os_version, cpu_cores, ram_mb, disk_gb, registered_agent_version, token_hash, next_heartbeat_seconds, created_at) VALUES ('01JSILENT', 'silent', 'Debian 12', 2, 4096, 100, '1.0.0', 'hash0', 60, 1000)");
             foreach (var (heartbeat, n) in new[] { (Reported, 1), (NoDocker, 2) })
             {
                 await using var insert = connection.CreateCommand();
@@ -133,20 +109,4 @@ public sealed class LatestStateMigrationTests
         new() { Id = id + "00000000000", Name = "app_" + id, Image = "app:1", Status = status, Health = health, UptimeSeconds = 0, CpuPercent = 0, MemoryMb = 0 };
 
     private static string Serialized(HostMetrics metrics) => JsonSerializer.Serialize(metrics, ContractsJsonContext.Default.HostMetrics);
-
-    private static async Task ExecuteAsync(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using (connection)
-        {
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            await ExecuteAsync((DbConnection)connection, sql);
-        }
-    }
 }
