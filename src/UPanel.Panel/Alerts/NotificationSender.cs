@@ -19,6 +19,15 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = RequestTimeout };
+    private long _roundsBegun;
+    private long _roundsEnded;
+
+    /// <summary>
+    /// How many rounds (send whatever is due until nothing is) have begun and ended. A round reads the clock after it
+    /// is counted as begun, so once a round begun after some moment has ended, everything due at that moment's clock
+    /// has been sent or rescheduled: the way to know that nothing more is sent without waiting a fixed time.
+    /// </summary>
+    public (long Begun, long Ended) Rounds => (Interlocked.Read(ref _roundsBegun), Interlocked.Read(ref _roundsEnded));
 
     /// <summary>Something is due now (an evaluation just wrote notifications, or the poll's timer ticked).</summary>
     public void Wake()
@@ -49,6 +58,7 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
         using var polls = time.CreateTimer(_ => Wake(), null, PollInterval, PollInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
+            Interlocked.Increment(ref _roundsBegun);
             try
             {
                 while (await SendDueAsync(stoppingToken) > 0)
@@ -64,6 +74,7 @@ internal sealed class NotificationSender(AlertStore alerts, EmailSender email, T
                 Log.SenderFailed(logger, exception);
             }
 
+            Interlocked.Increment(ref _roundsEnded);
             try
             {
                 await _wake.WaitAsync(stoppingToken);

@@ -47,6 +47,25 @@ internal static class AlertApi
         }
     }
 
+    /// <summary>
+    /// Wakes the panels' notification senders and waits (30 s at most) until <paramref name="atLeast"/> of them (all by
+    /// default) have ended a round begun after this call: whatever was due at the clock's time now has gone out from
+    /// those panels, so a count taken after it shows what was sent, with no fixed wait. A panel whose sender is held in a
+    /// post (a receiver that has not answered) ends no round, hence <paramref name="atLeast"/>.
+    /// </summary>
+    public static async Task SenderRoundsAsync(this IReadOnlyList<PanelHost> panels, int? atLeast = null)
+    {
+        var senders = panels.Select(p => p.App.Services.GetRequiredService<NotificationSender>()).ToList();
+        var after = senders.Select(s => s.Rounds.Begun + 1).ToList();
+        senders.ForEach(s => s.Wake());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (senders.Where((s, i) => s.Rounds.Ended >= after[i]).Count() < (atLeast ?? senders.Count))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the notification senders did not end a round within 30 s");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Polls an alert's delivery log until <paramref name="done"/> holds (30 s at most); the log.</summary>
     public static async Task<List<System.Text.Json.JsonElement>> WaitForDeliveriesAsync(this PanelHost panel, long alertId, Func<List<System.Text.Json.JsonElement>, bool> done)
     {
