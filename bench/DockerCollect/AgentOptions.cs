@@ -1,3 +1,5 @@
+using UPanel.Agent.Collection.Docker;
+
 namespace UPanel.Agent.Configuration;
 
 /// <summary>
@@ -12,5 +14,5 @@ internal sealed class AgentOptions
 
     public string HostRoot { get; set; } = "/";
 
-    public string DockerHost { get; set; } = "unix:///var/run/docker.sock";
+    public DockerEndpoint DockerHost { get; set; } = DockerEndpoint.Default;
 }

@@ -11,7 +11,9 @@ using UPanel.Agent.Collection.Docker;
 
 var heartbeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 var label = args.Length > 1 ? args[1] : "upanel-bench=1";
-var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost;
+var dockerHost = DockerEndpoint.TryParse(Environment.GetEnvironmentVariable("DOCKER_HOST"), out var parsed, out var invalid)
+    ? parsed!
+    : throw new ArgumentException(invalid);
 var sysRoot = Environment.GetEnvironmentVariable("HOST_SYS") ?? "/sys";
 
 using var probe = new DockerApiClient(DockerEndpoint.Unix("/var/run/docker.sock"));

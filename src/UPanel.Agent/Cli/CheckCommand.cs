@@ -50,12 +50,12 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
             : await SkipPanelAsync(docker);
         if (docker.IsAvailable)
         {
-            Ok("docker", $"DOCKER_HOST={options.DockerHost} answers (Engine API {docker.ApiVersion}): {containers?.Count ?? 0} containers, " +
+            Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {containers?.Count ?? 0} containers, " +
                          $"CPU and memory from {docker.StatsSource}");
         }
         else
         {
-            Fail("docker", $"DOCKER_HOST={options.DockerHost}: {docker.Status}; until fixed, heartbeats carry containers: null");
+            Fail("docker", $"DOCKER_HOST={options.DockerHost.Host}: {docker.Status}; until fixed, heartbeats carry containers: null");
         }
 
         return _failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using UPanel.Agent.Collection.Docker;
 
 namespace UPanel.Agent.Configuration;
 
@@ -35,7 +36,8 @@ internal sealed record AgentOptions
 
     public string HostRoot { get; init; } = "/";
 
-    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+    /// <summary>DOCKER_HOST, parsed once here: the container source and <c>check</c> use it as it is.</summary>
+    public DockerEndpoint DockerHost { get; init; } = DockerEndpoint.Default;
 
     /// <summary>Where the health endpoint listens; null when HEALTH_LISTEN is <c>off</c>.</summary>
     public HealthListenAddress? HealthListenAddress { get; init; } = new("0.0.0.0", 8443);
@@ -65,7 +67,7 @@ internal sealed record AgentOptions
     public override string ToString() =>
         $"PANEL_URL={PanelUrl} SERVER_ID={ServerId} AGENT_TOKEN={(AgentToken is null ? "(unset)" : "(set)")} " +
         $"AGENT_TOKEN_FILE={AgentTokenFile} HEARTBEAT_INTERVAL={HeartbeatIntervalSeconds} HOST_PROC={HostProc} " +
-        $"HOST_SYS={HostSys} HOST_ROOT={HostRoot} DOCKER_HOST={DockerHost} HEALTH_LISTEN={HealthListen} " +
+        $"HOST_SYS={HostSys} HOST_ROOT={HostRoot} DOCKER_HOST={DockerHost.Host} HEALTH_LISTEN={HealthListen} " +
         $"STATE_DIR={StateDir} QUEUE_MAX_HEARTBEATS={QueueMaxHeartbeats?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(a day)"} " +
         $"QUEUE_MAX_BYTES={QueueMaxBytes} LOG_LEVEL={LogLevel} ENV_FILE={EnvFile}";
 }

@@ -77,10 +77,9 @@ internal sealed class ConfigLoader(IReadOnlyDictionary<string, string> environme
 
         if (context.Resolve(Settings.DockerHost) is { } dockerHost)
         {
-            // The container source's own parser decides, so what passes here is what it can use.
-            if (DockerEndpoint.TryParse(dockerHost.Text, out _, out _))
+            if (DockerEndpoint.TryParse(dockerHost.Text, out var endpoint, out _))
             {
-                options = options with { DockerHost = dockerHost.Text };
+                options = options with { DockerHost = endpoint! };
             }
             else
             {

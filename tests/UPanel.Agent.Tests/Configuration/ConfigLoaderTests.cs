@@ -63,7 +63,7 @@ public sealed class ConfigLoaderTests
         Assert.Null(options.AgentToken);
         Assert.Equal(60, options.HeartbeatIntervalSeconds);
         Assert.Equal(("/proc", "/sys", "/"), (options.HostProc, options.HostSys, options.HostRoot));
-        Assert.Equal("unix:///var/run/docker.sock", options.DockerHost);
+        Assert.Equal("unix:///var/run/docker.sock", options.DockerHost.Host);
         Assert.Equal("0.0.0.0:8443", options.HealthListen);
         Assert.Equal(new HealthListenAddress("0.0.0.0", 8443), options.HealthListenAddress);
         Assert.Equal("/var/lib/upanel-agent", options.StateDir);
@@ -555,7 +555,7 @@ public sealed class ConfigLoaderTests
         "HOST_SYS" => options.HostSys,
         "HOST_ROOT" => options.HostRoot,
         "STATE_DIR" => options.StateDir,
-        "DOCKER_HOST" => options.DockerHost,
+        "DOCKER_HOST" => options.DockerHost.Host,
         "HEALTH_LISTEN" => options.HealthListen,
         "LOG_LEVEL" => options.LogLevel.ToString(),
         _ => throw new ArgumentOutOfRangeException(nameof(setting)),

@@ -30,9 +30,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
     private const double BytesPerMiB = 1024 * 1024;
 
-    private readonly DockerApiClient? _client;
-    private readonly string? _configError;
-    private readonly string _endpointDisplay;
+    private readonly DockerApiClient _client;
     private readonly InspectionCache _inspections;
     private readonly ContainerUsage _usage;
     private readonly ILogger _logger;
@@ -53,7 +51,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     }
 
     internal DockerContainerSource(
-        string dockerHost,
+        DockerEndpoint endpoint,
         IHostFiles hostFiles,
         ILogger logger,
         TimeProvider timeProvider,
@@ -65,16 +63,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         _collectTimeout = collectTimeout;
         _inspections = new InspectionCache(logger);
         _usage = new ContainerUsage(hostFiles, logger, timeProvider, cpuBaseline);
-        if (DockerEndpoint.TryParse(dockerHost, out var endpoint, out var error))
-        {
-            _client = new DockerApiClient(endpoint!);
-            _endpointDisplay = endpoint!.Display;
-        }
-        else
-        {
-            _configError = "invalid DOCKER_HOST: " + error;
-            _endpointDisplay = "(invalid DOCKER_HOST)";
-        }
+        _client = new DockerApiClient(endpoint);
     }
 
     /// <summary>"ok", or the kind of problem and its fix ("socket missing: ...", "permission denied: ...",
@@ -85,15 +74,15 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     public bool IsAvailable => Status == DockerFailure.Ok;
 
     /// <summary>The socket path (or tcp address) asked.</summary>
-    public string Endpoint => _endpointDisplay;
+    public string Endpoint => _client.Endpoint.Display;
 
     /// <summary>The negotiated Engine API version, e.g. "1.41"; null until the engine answered.</summary>
-    public string? ApiVersion => _client?.ApiVersion;
+    public string? ApiVersion => _client.ApiVersion;
 
     /// <summary>Where CPU and memory come from, e.g. "cgroup files (v1 cgroupfs)" or "engine stats API".</summary>
     public string StatsSource => _usage.Source;
 
-    public DockerApiClient? Client => _client;
+    public DockerApiClient Client => _client;
 
     /// <summary>Whether the last collection asked the engine for the list (false: reused, the event stream was quiet).</summary>
     internal bool LastListFromEngine { get; private set; }
@@ -103,12 +92,6 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
     public async Task<IReadOnlyList<ContainerInfo>?> CollectAsync(CancellationToken cancellationToken)
     {
-        if (_client is null)
-        {
-            SetFailure(_configError!, exception: null);
-            return null;
-        }
-
         using var timeout = new CancellationTokenSource(_collectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -167,7 +150,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
     public void Dispose()
     {
-        _client?.Dispose();
+        _client.Dispose();
         _gate.Dispose();
     }
 
@@ -267,14 +250,14 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         if (_loggedKind != DockerFailure.Ok)
         {
             _loggedKind = DockerFailure.Ok;
-            Log.DockerAvailable(_logger, _endpointDisplay, ApiVersion, StatsSource);
+            Log.DockerAvailable(_logger, Endpoint, ApiVersion, StatsSource);
         }
     }
 
     private void SetFailure(string status, Exception? exception)
     {
         Volatile.Write(ref _status, status);
-        _client?.ResetNegotiation();
+        _client.ResetNegotiation();
         _inspections.Clear();
         _lastList = null;
         _listStale = true;
@@ -283,7 +266,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         {
             _loggedKind = kind;
             // The exception (with stack) only for the unexpected kinds; the known ones are fully said by the status.
-            Log.DockerUnavailable(_logger, _endpointDisplay, status, kind == "error" ? exception : null);
+            Log.DockerUnavailable(_logger, Endpoint, status, kind == "error" ? exception : null);
         }
     }
 }

@@ -6,13 +6,15 @@ namespace UPanel.Agent.Collection.Docker;
 /// </summary>
 internal sealed record DockerEndpoint
 {
-    public const string DefaultHost = "unix:///var/run/docker.sock";
+    /// <summary>Docker's own default, <c>unix:///var/run/docker.sock</c>.</summary>
+    public static readonly DockerEndpoint Default = Unix("/var/run/docker.sock");
 
-    private DockerEndpoint(string? socketPath, Uri baseAddress, string display)
+    private DockerEndpoint(string? socketPath, Uri baseAddress, string display, string host)
     {
         SocketPath = socketPath;
         BaseAddress = baseAddress;
         Display = display;
+        Host = host;
     }
 
     /// <summary>The unix socket path, or null for tcp.</summary>
@@ -24,15 +26,24 @@ internal sealed record DockerEndpoint
     /// <summary>How the endpoint is named in status strings and logs (no credentials: DOCKER_HOST never carries any here).</summary>
     public string Display { get; }
 
+    /// <summary>As DOCKER_HOST names it: <c>unix:///path</c> or <c>tcp://host:port</c>.</summary>
+    public string Host { get; }
+
     public static DockerEndpoint Unix(string socketPath) =>
-        new(socketPath, new Uri("http://docker/"), socketPath);
+        new(socketPath, new Uri("http://docker/"), socketPath, "unix://" + socketPath);
 
     /// <summary>Parses DOCKER_HOST; returns false with a reason naming the fix for anything else.</summary>
     public static bool TryParse(string? dockerHost, out DockerEndpoint? endpoint, out string error)
     {
         endpoint = null;
         error = string.Empty;
-        var value = string.IsNullOrWhiteSpace(dockerHost) ? DefaultHost : dockerHost.Trim();
+        if (string.IsNullOrWhiteSpace(dockerHost))
+        {
+            endpoint = Default;
+            return true;
+        }
+
+        var value = dockerHost.Trim();
         if (value.StartsWith("unix://", StringComparison.Ordinal))
         {
             var path = value["unix://".Length..];
@@ -50,7 +61,7 @@ internal sealed record DockerEndpoint
             && Uri.TryCreate("http://" + value["tcp://".Length..], UriKind.Absolute, out var uri)
             && uri.UserInfo.Length == 0 && uri.AbsolutePath == "/" && !uri.IsDefaultPort)
         {
-            endpoint = new DockerEndpoint(null, new Uri($"http://{uri.Authority}/"), $"tcp://{uri.Authority}");
+            endpoint = new DockerEndpoint(null, new Uri($"http://{uri.Authority}/"), $"tcp://{uri.Authority}", $"tcp://{uri.Authority}");
             return true;
         }
 

@@ -40,11 +40,7 @@ internal sealed class DockerEventWatcher(IContainerEventSink source, Action onCh
     /// <summary>Follows the stream until cancelled; never throws except <see cref="OperationCanceledException"/> on cancellation.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (source.Client is not { } client)
-        {
-            return; // DOCKER_HOST invalid: the source's status already says so.
-        }
-
+        var client = source.Client;
         var backoff = InitialBackoff;
         string? loggedFailure = null;
         var everConnected = false;

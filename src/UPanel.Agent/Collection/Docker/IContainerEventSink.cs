@@ -6,8 +6,8 @@ namespace UPanel.Agent.Collection.Docker;
 /// changed. Nothing else of the source (its caches, its list) is the watcher's business.</summary>
 internal interface IContainerEventSink
 {
-    /// <summary>The engine's API client the stream is read from; null when DOCKER_HOST is invalid.</summary>
-    DockerApiClient? Client { get; }
+    /// <summary>The engine's API client the stream is read from.</summary>
+    DockerApiClient Client { get; }
 
     /// <summary>The socket path (or tcp address), for log lines.</summary>
     string Endpoint { get; }

@@ -153,7 +153,7 @@ public sealed class DockerContainerSourceTests(TestContainers containers) : ICla
         try
         {
             using var source = new DockerContainerSource(
-                DockerEndpoint.DefaultHost, new HostFiles("/proc", emptySys.FullName, "/"), NullLogger.Instance,
+                DockerEndpoint.Default, new HostFiles("/proc", emptySys.FullName, "/"), NullLogger.Instance,
                 TimeProvider.System, RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
             var first = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.NotNull(first);

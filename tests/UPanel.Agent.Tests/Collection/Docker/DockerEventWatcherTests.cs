@@ -8,15 +8,15 @@ namespace UPanel.Agent.Tests.Collection.Docker;
 
 public sealed class DockerEventWatcherTests
 {
-    private static DockerContainerSource SourceFor(string dockerHost) =>
-        new(dockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
+    private static DockerContainerSource SourceFor(DockerEndpoint endpoint) =>
+        new(endpoint, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
             RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
     [Fact]
     public async Task Docker_kill_triggers_the_callback_and_the_next_collection_sees_it()
     {
         RequiredServices.Docker();
-        using var source = SourceFor(DockerEndpoint.DefaultHost);
+        using var source = SourceFor(DockerEndpoint.Default);
         var log = new FakeLogger();
         var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-killed", [], "sleep", "3600");
         using var stop = new CancellationTokenSource();
@@ -80,7 +80,7 @@ public sealed class DockerEventWatcherTests
     {
         // An "engine" that answers every request with an empty 200 and closes: each stream ends at once.
         await using var closing = FakeEngineSocket.Answering(200, "OK", """{"ApiVersion":"1.41","MinAPIVersion":"1.12"}""");
-        using var source = SourceFor(closing.DockerHost);
+        using var source = SourceFor(closing.Endpoint);
         var watcher = new DockerEventWatcher(source, () => { }, NullLogger.Instance, TimeProvider.System);
         using var stop = new CancellationTokenSource();
 

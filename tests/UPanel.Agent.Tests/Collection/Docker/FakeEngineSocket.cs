@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using UPanel.Agent.Collection.Docker;
 
 namespace UPanel.Agent.Tests.Collection.Docker;
 
@@ -33,7 +34,7 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
 
     public string SocketPath { get; }
 
-    public string DockerHost => "unix://" + SocketPath;
+    public DockerEndpoint Endpoint => DockerEndpoint.Unix(SocketPath);
 
     public int Connections => Volatile.Read(ref _connections);
 

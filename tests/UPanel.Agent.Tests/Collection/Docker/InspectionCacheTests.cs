@@ -11,7 +11,7 @@ public sealed class InspectionCacheTests
     {
         RequiredServices.Docker();
         using var source = new DockerContainerSource(
-            DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
+            DockerEndpoint.Default, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
             RealEngine.CollectTimeout, TimeSpan.Zero);
         var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-restarted", [], "sleep", "3600");
         try

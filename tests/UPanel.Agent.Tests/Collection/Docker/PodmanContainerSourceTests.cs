@@ -15,7 +15,7 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
     public async Task Api_version_is_negotiated_as_the_docker_cli_negotiates_it()
     {
         RequiredServices.Podman();
-        var docker = new EngineCli("docker", "-H", containers.DockerHost);
+        var docker = new EngineCli("docker", "-H", containers.Endpoint.Host);
         var expected = await docker.RunAsync("version", "--format", "{{.Server.APIVersion}}");
 
         Assert.Equal(expected, containers.Source.ApiVersion);
@@ -139,7 +139,7 @@ public sealed class PodmanContainerSourceTests(PodmanContainers containers) : IC
         try
         {
             using var source = new DockerContainerSource(
-                containers.DockerHost, new HostFiles("/proc", emptySys.FullName, "/"), NullLogger.Instance,
+                containers.Endpoint, new HostFiles("/proc", emptySys.FullName, "/"), NullLogger.Instance,
                 TimeProvider.System, RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
             Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
             var busyTicks = TestContainers.ProcessCpuTicks(containers.BusyPid);

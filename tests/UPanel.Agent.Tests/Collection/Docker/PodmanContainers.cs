@@ -22,7 +22,7 @@ public sealed class PodmanContainers : IAsyncLifetime
     /// <summary>False when no Podman API runs here (the tests then skip or, in CI, fail through RequiredServices).</summary>
     public bool Available { get; private set; }
 
-    internal string DockerHost { get; private set; } = string.Empty;
+    internal DockerEndpoint Endpoint { get; private set; } = DockerEndpoint.Default;
 
     internal EngineCli Podman { get; private set; } = null!;
 
@@ -70,8 +70,8 @@ public sealed class PodmanContainers : IAsyncLifetime
         }
 
         Available = true;
-        DockerHost = "unix://" + socket;
-        Podman = new EngineCli("podman", "--url", DockerHost);
+        Endpoint = DockerEndpoint.Unix(socket);
+        Podman = new EngineCli("podman", "--url", Endpoint.Host);
         var never = new[] { "--health-interval", "300s" }; // no timer fires during the tests, on hosts with systemd either
         var specs = new (string Role, string[] Options, string[] Command)[]
         {
@@ -101,7 +101,7 @@ public sealed class PodmanContainers : IAsyncLifetime
 
         var time = new TimerRecordingTimeProvider();
         Source = new DockerContainerSource(
-            DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time,
+            Endpoint, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time,
             RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
         BusyPid = int.Parse(await Podman.InspectAsync(_ids["busy"], "{{.State.Pid}}"), CultureInfo.InvariantCulture);

@@ -16,7 +16,7 @@ public sealed class PodmanEventWatcherTests
         var dockerHost = "unix://" + socket;
         var podman = new EngineCli("podman", "--url", dockerHost);
         using var source = new DockerContainerSource(
-            dockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
+            DockerEndpoint.Unix(socket), new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
             RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
         // Exits with 5 on its own once told to (no kill event, only Podman's "died"); a healthcheck no timer runs.
         var id = await podman.StartAsync(

@@ -12,7 +12,7 @@ public sealed class QuietEventStreamTests
     {
         RequiredServices.Docker();
         using var source = new DockerContainerSource(
-            DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
+            DockerEndpoint.Default, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, TimeProvider.System,
             RealEngine.CollectTimeout, TimeSpan.Zero);
         var id = await DockerCli.StartAsync($"upt-{Guid.NewGuid().ToString("N")[..6]}-quiet", [], "sleep", "3600");
         try
@@ -53,7 +53,7 @@ public sealed class QuietEventStreamTests
         var timeout = TimeSpan.FromSeconds(2);
         var time = new FakeTimeProvider();
         using var source = new DockerContainerSource(
-            relay.DockerHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time, timeout, TimeSpan.Zero);
+            relay.Endpoint, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time, timeout, TimeSpan.Zero);
         source.StreamOpened(eventsMayHaveBeenMissed: false);
         Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
         Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));

@@ -36,7 +36,7 @@ public sealed partial class ReadOnlyEngineApiTests
             // answers a stats call per container (other tests' too) and can take longer than the agent's 4 s budget
             // on a loaded machine; this test is about which calls are made, so the budget is generous.
             using var source = new DockerContainerSource(
-                relay.DockerHost, new HostFiles("/proc", "/nonexistent-upanel-sys", "/"), NullLogger.Instance, TimeProvider.System,
+                relay.Endpoint, new HostFiles("/proc", "/nonexistent-upanel-sys", "/"), NullLogger.Instance, TimeProvider.System,
                 TimeSpan.FromSeconds(60), TimeSpan.Zero);
             var changed = new SemaphoreSlim(0);
             var watcher = new DockerEventWatcher(source, () => changed.Release(), NullLogger.Instance, TimeProvider.System);

@@ -77,7 +77,7 @@ public sealed partial class TestContainers : IAsyncLifetime
 
         var time = new TimerRecordingTimeProvider();
         Source = new DockerContainerSource(
-            DockerEndpoint.DefaultHost, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time,
+            DockerEndpoint.Default, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time,
             RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
         // docker stats runs over the same second as our two collections, so both see the same contention
