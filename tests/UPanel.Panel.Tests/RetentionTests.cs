@@ -29,7 +29,7 @@ public abstract class RetentionTests<TFixture>(TFixture fixture) : IClassFixture
         var history = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}/heartbeats");
         Assert.Empty(history.GetProperty("heartbeats").EnumerateArray());
         var now = Panel.Time.GetUtcNow();
-        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-31), now, TestContext.Current.CancellationToken));
+        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-31), now, HistoryRollup.Step, TestContext.Current.CancellationToken));
         Assert.Equal(start.ToUnixTimeMilliseconds(), left.FirstAtMs);
         var state = await Panel.AdminGetAsync($"/api/admin/servers/{server.ServerId}");
         Assert.Equal(2, state.GetProperty("latest_seq").GetInt64());

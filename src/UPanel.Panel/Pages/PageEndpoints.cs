@@ -414,7 +414,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         }
 
         var window = SeriesWindow.For(span, time.GetUtcNow(), server.NextHeartbeatSeconds);
-        var history = await store.GetHistoryAsync(server.Id, window.ReadFrom, window.ReadTo, cancellationToken);
+        var history = await store.GetHistoryAsync(server.Id, window.ReadFrom, window.ReadTo, window.Bucket, cancellationToken);
         return TypedResults.Ok(window.Build(history));
     }
 }

@@ -7,11 +7,16 @@ namespace UPanel.Panel.Storage;
 /// server and <see cref="Step"/>, aligned to the clock. The 7-day and 30-day charts' buckets are 28 and 120 minutes,
 /// multiples of 4, or two heartbeat intervals when longer, and then an interval is over 4 minutes and a rollup holds
 /// one sample: those charts are the same from rollups as from raw samples. The 1-hour and 24-hour charts and the disk
-/// forecast (6 hours) read raw heartbeats only.
+/// forecast (6 hours) read raw heartbeats only. Beside the 4-minute rollups, each hour of them is rolled up once more
+/// (<see cref="HourStep"/>, docs/decisions/hourly-rollups.md), so a chart whose buckets are whole hours (30 days: 2 hours)
+/// reads one row an hour instead of fifteen.
 /// </summary>
 internal static class HistoryRollup
 {
     public static readonly TimeSpan Step = TimeSpan.FromMinutes(4);
+
+    /// <summary>The coarser tier: the 4-minute rollups of each hour as one row, kept with them.</summary>
+    public static readonly TimeSpan HourStep = TimeSpan.FromHours(1);
 
     /// <summary>
     /// Raw heartbeats older than this are rolled up; the admin API's history lists what is younger. A day and an hour:
@@ -21,31 +26,41 @@ internal static class HistoryRollup
 
     public static long StepMs => (long)Step.TotalMilliseconds;
 
+    public static long HourStepMs => (long)HourStep.TotalMilliseconds;
+
     /// <summary>The start of the rollup <paramref name="atMs"/> falls in.</summary>
-    public static long BucketOf(long atMs) => Math.DivRem(atMs, StepMs, out var rest) * StepMs - (rest < 0 ? StepMs : 0);
+    public static long BucketOf(long atMs) => BucketOf(atMs, StepMs);
+
+    /// <summary>The start of the step of <paramref name="stepMs"/> that <paramref name="atMs"/> falls in.</summary>
+    public static long BucketOf(long atMs, long stepMs) => Math.DivRem(atMs, stepMs, out var rest) * stepMs - (rest < 0 ? stepMs : 0);
+
+    /// <summary>Rolls <paramref name="samples"/> (one server's, ordered by time) up into one slice per <see cref="Step"/>.</summary>
+    public static IReadOnlyList<(long BucketAtMs, HistorySlice Slice)> Roll(IReadOnlyList<MetricSample> samples, int gapSeconds) =>
+        Roll([.. samples.Select(HistorySlice.Of)], StepMs, gapSeconds);
 
     /// <summary>
-    /// Rolls <paramref name="samples"/> (one server's, ordered by time) up into one slice per step. The network rate of
-    /// two consecutive samples in the same step is counted in it, as the chart counts it; a pair a step boundary
-    /// separates is left to the chart, from the slices' first and last readings.
+    /// Rolls <paramref name="slices"/> (one server's samples or rollups, ordered by time, each within one step) up into one
+    /// slice per step of <paramref name="stepMs"/>. The network rate between two consecutive slices in the same step is
+    /// counted in it, after their own, as the chart counts it; a pair a step boundary separates is left to the chart, from
+    /// the slices' first and last readings.
     /// </summary>
-    public static IReadOnlyList<(long BucketAtMs, HistorySlice Slice)> Roll(IReadOnlyList<MetricSample> samples, int gapSeconds)
+    public static IReadOnlyList<(long BucketAtMs, HistorySlice Slice)> Roll(IReadOnlyList<HistorySlice> slices, long stepMs, int gapSeconds)
     {
         var rolled = new List<(long, HistorySlice)>();
         var start = 0;
-        while (start < samples.Count)
+        while (start < slices.Count)
         {
-            var bucket = BucketOf(samples[start].AtMs);
+            var bucket = BucketOf(slices[start].FirstAtMs, stepMs);
             var end = start;
-            var slice = HistorySlice.Of(samples[start]);
-            while (++end < samples.Count && BucketOf(samples[end].AtMs) == bucket)
+            var slice = slices[start];
+            while (++end < slices.Count && BucketOf(slices[end].FirstAtMs, stepMs) == bucket)
             {
-                var before = samples[end - 1];
-                var sample = samples[end];
-                slice = Merge(slice, HistorySlice.Of(sample)) with
+                var (before, next) = (slices[end - 1], slices[end]);
+                var merged = Merge(slice, next);
+                slice = merged with
                 {
-                    InRate = slice.InRate.Add(SeriesBuilder.Rate(before.AtMs, before.NetworkInBytes, sample.AtMs, sample.NetworkInBytes, gapSeconds)),
-                    OutRate = slice.OutRate.Add(SeriesBuilder.Rate(before.AtMs, before.NetworkOutBytes, sample.AtMs, sample.NetworkOutBytes, gapSeconds)),
+                    InRate = merged.InRate.Add(SeriesBuilder.Rate(before.LastAtMs, before.LastInBytes, next.FirstAtMs, next.FirstInBytes, gapSeconds)),
+                    OutRate = merged.OutRate.Add(SeriesBuilder.Rate(before.LastAtMs, before.LastOutBytes, next.FirstAtMs, next.FirstOutBytes, gapSeconds)),
                 };
             }
 

@@ -47,8 +47,11 @@ internal interface IPanelStore : IAsyncDisposable
     /// <summary>
     /// A server's history in [<paramref name="from"/>, <paramref name="to"/>) as the charts read it, oldest first: the
     /// rollups and the raw heartbeats not rolled up yet (a rollup that may hold a sample from the range is included whole).
+    /// <paramref name="bucket"/> is the chart's bucket (its buckets start at multiples of it): when it is a whole number
+    /// of hours the hourly rollups are read, else the 4-minute ones.
     /// </summary>
-    Task<IReadOnlyList<Pages.Charts.HistorySlice>> GetHistoryAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Pages.Charts.HistorySlice>> GetHistoryAsync(
+        string serverId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken);
 
     /// <summary>
     /// Rolls every server's raw heartbeats sampled before <paramref name="before"/> (rounded down to a whole rollup

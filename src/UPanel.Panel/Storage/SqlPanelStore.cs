@@ -243,16 +243,19 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await Db.ListAsync(command, ReadSample, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(
+        string serverId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken)
     {
         // One statement, so both engines read the rollups and the raw heartbeats from one snapshot: a rollup committed
         // between two reads would show its samples twice or not at all. Ordered by the keys of the two indexes, so the
         // database merges two index scans instead of sorting 30 days of rollups by first_at (SQLite's temporary b-tree,
         // PostgreSQL's Sort); a rollup's first_at is in its step, so this is first_at order but for a late heartbeat
-        // not rolled up yet beside its step's rollup, which the check below puts in place.
+        // not rolled up yet beside its step's rollup, which the check below puts in place. Buckets of whole hours take
+        // the hourly rollups: each holds its hour's 4-minute ones, so every rolled-up sample is read once either way.
+        var hourly = bucket.Ticks % HistoryRollup.HourStep.Ticks == 0;
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, $"""
-            SELECT bucket_at AS sort_at, {RollupColumns} FROM heartbeat_rollups
+            SELECT bucket_at AS sort_at, {RollupColumns} FROM {(hourly ? "heartbeat_rollups_hourly" : "heartbeat_rollups")}
             WHERE server_id = @server AND bucket_at > @from - @step AND bucket_at < @to
             UNION ALL
             SELECT sample_at, sample_at, sample_at, 1, network_in_bytes, network_out_bytes, network_in_bytes, network_out_bytes,
@@ -265,7 +268,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "server", serverId);
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
-        Db.Add(command, "step", HistoryRollup.StepMs);
+        Db.Add(command, "step", hourly ? HistoryRollup.HourStepMs : HistoryRollup.StepMs);
         var history = await Db.ListAsync(command, ReadSlice, cancellationToken);
         for (var i = 1; i < history.Count; i++)
         {
@@ -315,25 +318,13 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     public async Task<int> RollUpAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var cutoff = HistoryRollup.BucketOf(before.ToUnixTimeMilliseconds());
-        var servers = new List<(string Id, int Interval)>();
-        await using (var connection = await dialect.OpenAsync(cancellationToken))
-        await using (var list = Command(connection, null, "SELECT id, next_heartbeat_seconds FROM servers ORDER BY id"))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
-        {
-            var row = new Row(reader);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                servers.Add((row.RequiredString("id"), (int)row.RequiredInt64("next_heartbeat_seconds")));
-            }
-        }
-
         var rolled = 0;
-        foreach (var (serverId, interval) in servers)
+        foreach (var (serverId, gapSeconds) in await ListServerGapsAsync(cancellationToken))
         {
             int batch;
             do
             {
-                batch = await RollUpBatchAsync(serverId, 3 * interval, cutoff, cancellationToken);
+                batch = await RollUpBatchAsync(serverId, gapSeconds, cutoff, cancellationToken);
                 rolled += batch;
             }
             while (batch > 0);
@@ -393,23 +384,65 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
         var rolled = HistoryRollup.Roll(samples, gapSeconds);
         var existing = new Dictionary<long, HistorySlice>();
-        await using (var read = Command(connection, transaction, $"""
-            SELECT bucket_at, {RollupColumns} FROM heartbeat_rollups WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until
-            """))
+        foreach (var (bucket, slice) in await ReadRollupsAsync(connection, transaction, "heartbeat_rollups", serverId, fromMs, untilMs, cancellationToken))
         {
-            Db.Add(read, "server", serverId);
-            Db.Add(read, "from", fromMs);
-            Db.Add(read, "until", untilMs);
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            var row = new Row(reader);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                existing[row.RequiredInt64("bucket_at")] = ReadSlice(row);
-            }
+            existing[bucket] = slice;
         }
 
-        await using (var upsert = Command(connection, transaction, $"""
-            INSERT INTO heartbeat_rollups (server_id, bucket_at, {RollupColumns})
+        await WriteRollupsAsync(connection, transaction, "heartbeat_rollups", serverId,
+            rolled.Select(r => (r.BucketAtMs, existing.TryGetValue(r.BucketAtMs, out var stored) ? HistoryRollup.Merge(stored, r.Slice) : r.Slice)),
+            cancellationToken);
+        await RollUpHoursAsync(connection, transaction, serverId, gapSeconds, fromMs, untilMs, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        // An empty window (every row was deleted meanwhile) still moved on: report one so the caller looks again.
+        return Math.Max(1, samples.Count);
+    }
+
+    /// <summary>
+    /// Makes the hourly rollups of the hours that [<paramref name="fromMs"/>, <paramref name="untilMs"/>) touches those
+    /// hours' 4-minute rollups rolled up once more (none where an hour has none left), in the caller's transaction: so an
+    /// hourly rollup always holds exactly what its hour's 4-minute ones hold.
+    /// </summary>
+    private static async Task RollUpHoursAsync(
+        DbConnection connection, DbTransaction transaction, string serverId, int gapSeconds, long fromMs, long untilMs, CancellationToken cancellationToken)
+    {
+        var hourFrom = HistoryRollup.BucketOf(fromMs, HistoryRollup.HourStepMs);
+        var hourUntil = HistoryRollup.BucketOf(untilMs - 1, HistoryRollup.HourStepMs) + HistoryRollup.HourStepMs;
+        var steps = await ReadRollupsAsync(connection, transaction, "heartbeat_rollups", serverId, hourFrom, hourUntil, cancellationToken);
+        await using (var clear = Command(connection, transaction,
+            "DELETE FROM heartbeat_rollups_hourly WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until"))
+        {
+            Db.Add(clear, "server", serverId);
+            Db.Add(clear, "from", hourFrom);
+            Db.Add(clear, "until", hourUntil);
+            await clear.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var hours = HistoryRollup.Roll([.. steps.Select(s => s.Slice)], HistoryRollup.HourStepMs, gapSeconds);
+        await WriteRollupsAsync(connection, transaction, "heartbeat_rollups_hourly", serverId, hours, cancellationToken);
+    }
+
+    /// <summary>A server's rollups of <paramref name="table"/> whose step starts in [<paramref name="fromMs"/>, <paramref name="untilMs"/>), in time order.</summary>
+    private static async Task<List<(long BucketAtMs, HistorySlice Slice)>> ReadRollupsAsync(
+        DbConnection connection, DbTransaction transaction, string table, string serverId, long fromMs, long untilMs, CancellationToken cancellationToken)
+    {
+        await using var read = Command(connection, transaction, $"""
+            SELECT bucket_at, {RollupColumns} FROM {table} WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until
+            ORDER BY bucket_at
+            """);
+        Db.Add(read, "server", serverId);
+        Db.Add(read, "from", fromMs);
+        Db.Add(read, "until", untilMs);
+        return await Db.ListAsync(read, row => (row.RequiredInt64("bucket_at"), ReadSlice(row)), cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="rollups"/> into <paramref name="table"/>, each replacing the server's row of its step.</summary>
+    private static async Task WriteRollupsAsync(
+        DbConnection connection, DbTransaction transaction, string table, string serverId, IEnumerable<(long BucketAtMs, HistorySlice Slice)> rollups,
+        CancellationToken cancellationToken)
+    {
+        await using var upsert = Command(connection, transaction, $"""
+            INSERT INTO {table} (server_id, bucket_at, {RollupColumns})
             VALUES (@server, @bucket, @first_at, @last_at, @samples, @first_in, @first_out, @last_in, @last_out,
                 @cpu_n, @cpu_min, @cpu_max, @cpu_sum, @ram_n, @ram_min, @ram_max, @ram_sum, @ram_total_max,
                 @disk_n, @disk_min, @disk_max, @disk_sum, @disk_total_max, @load_n, @load_min, @load_max, @load_sum,
@@ -425,52 +458,45 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
                 load_n = excluded.load_n, load_min = excluded.load_min, load_max = excluded.load_max, load_sum = excluded.load_sum,
                 in_n = excluded.in_n, in_min = excluded.in_min, in_max = excluded.in_max, in_sum = excluded.in_sum,
                 out_n = excluded.out_n, out_min = excluded.out_min, out_max = excluded.out_max, out_sum = excluded.out_sum
-            """))
+            """);
+        Db.Declare(upsert, "server", DbType.String);
+        Db.Declare(upsert, "bucket", DbType.Int64);
+        foreach (var name in new[] { "first_at", "last_at", "samples", "first_in", "first_out", "last_in", "last_out" })
         {
-            Db.Declare(upsert, "server", DbType.String);
-            Db.Declare(upsert, "bucket", DbType.Int64);
-            foreach (var name in new[] { "first_at", "last_at", "samples", "first_in", "first_out", "last_in", "last_out" })
-            {
-                Db.Declare(upsert, name, DbType.Int64);
-            }
-
-            foreach (var metric in new[] { "cpu", "ram", "disk", "load", "in", "out" })
-            {
-                Db.Declare(upsert, metric + "_n", DbType.Int64);
-                Db.Declare(upsert, metric + "_min", DbType.Double);
-                Db.Declare(upsert, metric + "_max", DbType.Double);
-                Db.Declare(upsert, metric + "_sum", DbType.Double);
-            }
-
-            Db.Declare(upsert, "ram_total_max", DbType.Double);
-            Db.Declare(upsert, "disk_total_max", DbType.Double);
-            Db.Set(upsert, "server", serverId);
-            foreach (var (bucket, fresh) in rolled)
-            {
-                var slice = existing.TryGetValue(bucket, out var stored) ? HistoryRollup.Merge(stored, fresh) : fresh;
-                Db.Set(upsert, "bucket", bucket);
-                Db.Set(upsert, "first_at", slice.FirstAtMs);
-                Db.Set(upsert, "last_at", slice.LastAtMs);
-                Db.Set(upsert, "samples", slice.Samples);
-                Db.Set(upsert, "first_in", slice.FirstInBytes);
-                Db.Set(upsert, "first_out", slice.FirstOutBytes);
-                Db.Set(upsert, "last_in", slice.LastInBytes);
-                Db.Set(upsert, "last_out", slice.LastOutBytes);
-                SetStat(upsert, "cpu", slice.Cpu);
-                SetStat(upsert, "ram", slice.RamUsedMb);
-                SetStat(upsert, "disk", slice.DiskUsedGb);
-                SetStat(upsert, "load", slice.Load1);
-                SetStat(upsert, "in", slice.InRate);
-                SetStat(upsert, "out", slice.OutRate);
-                Db.Set(upsert, "ram_total_max", slice.RamTotalMbMax);
-                Db.Set(upsert, "disk_total_max", slice.DiskTotalGbMax);
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
+            Db.Declare(upsert, name, DbType.Int64);
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        // An empty window (every row was deleted meanwhile) still moved on: report one so the caller looks again.
-        return Math.Max(1, samples.Count);
+        foreach (var metric in new[] { "cpu", "ram", "disk", "load", "in", "out" })
+        {
+            Db.Declare(upsert, metric + "_n", DbType.Int64);
+            Db.Declare(upsert, metric + "_min", DbType.Double);
+            Db.Declare(upsert, metric + "_max", DbType.Double);
+            Db.Declare(upsert, metric + "_sum", DbType.Double);
+        }
+
+        Db.Declare(upsert, "ram_total_max", DbType.Double);
+        Db.Declare(upsert, "disk_total_max", DbType.Double);
+        Db.Set(upsert, "server", serverId);
+        foreach (var (bucket, slice) in rollups)
+        {
+            Db.Set(upsert, "bucket", bucket);
+            Db.Set(upsert, "first_at", slice.FirstAtMs);
+            Db.Set(upsert, "last_at", slice.LastAtMs);
+            Db.Set(upsert, "samples", slice.Samples);
+            Db.Set(upsert, "first_in", slice.FirstInBytes);
+            Db.Set(upsert, "first_out", slice.FirstOutBytes);
+            Db.Set(upsert, "last_in", slice.LastInBytes);
+            Db.Set(upsert, "last_out", slice.LastOutBytes);
+            SetStat(upsert, "cpu", slice.Cpu);
+            SetStat(upsert, "ram", slice.RamUsedMb);
+            SetStat(upsert, "disk", slice.DiskUsedGb);
+            SetStat(upsert, "load", slice.Load1);
+            SetStat(upsert, "in", slice.InRate);
+            SetStat(upsert, "out", slice.OutRate);
+            Db.Set(upsert, "ram_total_max", slice.RamTotalMbMax);
+            Db.Set(upsert, "disk_total_max", slice.DiskTotalGbMax);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     private static void SetStat(DbCommand command, string metric, Stat stat)
@@ -677,21 +703,36 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         while (batch == PruneBatchSize);
 
         // Rollups and container states server by server, along their primary keys: one DELETE over every server's
-        // would scan the whole table.
-        foreach (var serverId in await ListServerIdsAsync(cancellationToken))
+        // would scan the whole table. The hourly rollups go up to the cutoff's hour; that hour's is rolled up again
+        // from the 4-minute rollups left in it, so it holds what they hold.
+        var stepCutoff = HistoryRollup.BucketOf(cutoff.ToUnixTimeMilliseconds());
+        var hourCutoff = HistoryRollup.BucketOf(stepCutoff, HistoryRollup.HourStepMs);
+        foreach (var (serverId, gapSeconds) in await ListServerGapsAsync(cancellationToken))
         {
             await using var connection = await dialect.OpenAsync(cancellationToken);
             using var turn = await dialect.WriteTurnAsync(cancellationToken);
-            await using var rollups = Command(connection, null,
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var rollups = Command(connection, transaction,
                 "DELETE FROM heartbeat_rollups WHERE server_id = @server AND bucket_at < @cutoff RETURNING samples");
             Db.Add(rollups, "server", serverId);
-            Db.Add(rollups, "cutoff", HistoryRollup.BucketOf(cutoff.ToUnixTimeMilliseconds()));
-            deleted += (int)(await Db.ListAsync(rollups, row => row.RequiredInt64("samples"), cancellationToken)).Sum();
+            Db.Add(rollups, "cutoff", stepCutoff);
+            var samples = await Db.ListAsync(rollups, row => row.RequiredInt64("samples"), cancellationToken);
+            deleted += (int)samples.Sum();
 
-            await using var states = Command(connection, null, "DELETE FROM container_states WHERE server_id = @server AND at < @cutoff");
+            await using var hours = Command(connection, transaction, "DELETE FROM heartbeat_rollups_hourly WHERE server_id = @server AND bucket_at < @cutoff");
+            Db.Add(hours, "server", serverId);
+            Db.Add(hours, "cutoff", hourCutoff);
+            await hours.ExecuteNonQueryAsync(cancellationToken);
+            if (samples.Count > 0 && stepCutoff > hourCutoff)
+            {
+                await RollUpHoursAsync(connection, transaction, serverId, gapSeconds, hourCutoff, stepCutoff, cancellationToken);
+            }
+
+            await using var states = Command(connection, transaction, "DELETE FROM container_states WHERE server_id = @server AND at < @cutoff");
             Db.Add(states, "server", serverId);
             Db.Add(states, "cutoff", cutoff);
             await states.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
         await using (var connection = await dialect.OpenAsync(cancellationToken))
@@ -719,11 +760,12 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return deleted;
     }
 
-    private async Task<List<string>> ListServerIdsAsync(CancellationToken cancellationToken)
+    /// <summary>Every server with the longest pause between two of its heartbeats that still gives a network rate (3 intervals).</summary>
+    private async Task<List<(string Id, int GapSeconds)>> ListServerGapsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var list = Command(connection, null, "SELECT id FROM servers ORDER BY id");
-        return await Db.ListAsync(list, row => row.RequiredString("id"), cancellationToken);
+        await using var list = Command(connection, null, "SELECT id, next_heartbeat_seconds FROM servers ORDER BY id");
+        return await Db.ListAsync(list, row => (row.RequiredString("id"), 3 * (int)row.RequiredInt64("next_heartbeat_seconds")), cancellationToken);
     }
 
     public ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken) =>

@@ -5,7 +5,8 @@ namespace UPanel.Panel.Tests.Pages;
 
 /// <summary>
 /// The charts a server's page draws are the same whether its history older than <see cref="HistoryRollup.RawAge"/> is
-/// kept raw or rolled up: every point's min and max exactly, its average within 0.001 (sums added in another order,
+/// kept raw or rolled up, into 4-minute rollups or those rolled up into hours (which a chart of whole-hour buckets, the
+/// 30-day one, reads): every point's min and max exactly, its average within 0.001 (sums added in another order,
 /// then rounded to 3 decimals), on a month of irregular history (jittered times, missed heartbeats, a missing CPU
 /// figure now and then, a counter reset), at several heartbeat intervals.
 /// </summary>
@@ -23,8 +24,10 @@ public sealed class SeriesFromRollupsTests
         var now = DateTimeOffset.FromUnixTimeMilliseconds(samples[^1].AtMs + 30_000);
         var cutoff = HistoryRollup.BucketOf((now - HistoryRollup.RawAge).ToUnixTimeMilliseconds());
         var rollups = HistoryRollup.Roll([.. samples.Where(s => s.AtMs < cutoff)], 3 * interval);
+        var hours = HistoryRollup.Roll([.. rollups.Select(r => r.Slice)], HistoryRollup.HourStepMs, 3 * interval);
         var raw = samples.Where(s => s.AtMs >= cutoff).ToList();
         Assert.True(rollups.Count > 500, $"{rollups.Count} rollups");
+        Assert.True(hours.Count > 500 && hours.Count <= rollups.Count, $"{hours.Count} hours, {rollups.Count} rollups");
 
         foreach (var span in new[] { TimeSpan.FromHours(24), TimeSpan.FromDays(7), TimeSpan.FromDays(30) })
         {
@@ -33,31 +36,43 @@ public sealed class SeriesFromRollupsTests
             // What the store reads (SqlPanelStore.GetHistoryAsync): each rollup that may hold a sample of the range,
             // and the raw heartbeats in it.
             var fromRaw = window.Build([.. samples.Where(s => s.AtMs >= from && s.AtMs < to).Select(HistorySlice.Of)]);
-            var fromRollups = window.Build([..
-                rollups.Where(r => r.BucketAtMs > from - HistoryRollup.StepMs && r.BucketAtMs < to).Select(r => r.Slice)
+            ChartSeries FromTier(IEnumerable<(long BucketAtMs, HistorySlice Slice)> tier, long stepMs) => window.Build([..
+                tier.Where(r => r.BucketAtMs > from - stepMs && r.BucketAtMs < to).Select(r => r.Slice)
                     .Concat(raw.Where(s => s.AtMs >= from && s.AtMs < to).Select(HistorySlice.Of))
                     .OrderBy(s => s.FirstAtMs)]);
 
             var what = $"{span.TotalHours} h at {interval} s";
             Assert.True(fromRaw.Cpu.Avg.Count(v => v is not null) >= Math.Min(40, fromRaw.Time.Length / 2), what);
-            Assert.Equal(fromRaw.Time, fromRollups.Time);
-            Assert.Equal(fromRaw.Samples, fromRollups.Samples);
-            Assert.Equal(fromRaw.RamTotalMb, fromRollups.RamTotalMb);
-            Assert.Equal(fromRaw.DiskTotalGb, fromRollups.DiskTotalGb);
-            foreach (var (name, a, b) in new[]
+            AssertSame(fromRaw, FromTier(rollups, HistoryRollup.StepMs), what + ", 4-minute rollups");
+            // Whole hours whatever the interval for 30 days (2 hours), for every range at an interval of an hour.
+            var hourly = window.Bucket.Ticks % HistoryRollup.HourStep.Ticks == 0;
+            Assert.True(hourly || span != TimeSpan.FromDays(30), what);
+            if (hourly)
             {
-                ("cpu", fromRaw.Cpu, fromRollups.Cpu), ("ram", fromRaw.RamUsedMb, fromRollups.RamUsedMb),
-                ("disk", fromRaw.DiskUsedGb, fromRollups.DiskUsedGb), ("load", fromRaw.Load1, fromRollups.Load1),
-                ("in", fromRaw.NetworkInRate, fromRollups.NetworkInRate), ("out", fromRaw.NetworkOutRate, fromRollups.NetworkOutRate),
-            })
+                AssertSame(fromRaw, FromTier(hours, HistoryRollup.HourStepMs), what + ", hourly rollups");
+            }
+        }
+    }
+
+    private static void AssertSame(ChartSeries fromRaw, ChartSeries fromRollups, string what)
+    {
+        Assert.Equal(fromRaw.Time, fromRollups.Time);
+        Assert.Equal(fromRaw.Samples, fromRollups.Samples);
+        Assert.Equal(fromRaw.RamTotalMb, fromRollups.RamTotalMb);
+        Assert.Equal(fromRaw.DiskTotalGb, fromRollups.DiskTotalGb);
+        foreach (var (name, a, b) in new[]
+        {
+            ("cpu", fromRaw.Cpu, fromRollups.Cpu), ("ram", fromRaw.RamUsedMb, fromRollups.RamUsedMb),
+            ("disk", fromRaw.DiskUsedGb, fromRollups.DiskUsedGb), ("load", fromRaw.Load1, fromRollups.Load1),
+            ("in", fromRaw.NetworkInRate, fromRollups.NetworkInRate), ("out", fromRaw.NetworkOutRate, fromRollups.NetworkOutRate),
+        })
+        {
+            Assert.True(a.Min.SequenceEqual(b.Min), $"{name} min, {what}");
+            Assert.True(a.Max.SequenceEqual(b.Max), $"{name} max, {what}");
+            for (var i = 0; i < a.Avg.Length; i++)
             {
-                Assert.True(a.Min.SequenceEqual(b.Min), $"{name} min, {what}");
-                Assert.True(a.Max.SequenceEqual(b.Max), $"{name} max, {what}");
-                for (var i = 0; i < a.Avg.Length; i++)
-                {
-                    Assert.True(a.Avg[i] is null ? b.Avg[i] is null : b.Avg[i] is { } avg && Math.Abs(avg - a.Avg[i]!.Value) <= 0.0011,
-                        $"{name} avg at point {i}, {what}: {a.Avg[i]} from raw, {b.Avg[i]} from rollups");
-                }
+                Assert.True(a.Avg[i] is null ? b.Avg[i] is null : b.Avg[i] is { } avg && Math.Abs(avg - a.Avg[i]!.Value) <= 0.0011,
+                    $"{name} avg at point {i}, {what}: {a.Avg[i]} from raw, {b.Avg[i]} from rollups");
             }
         }
     }

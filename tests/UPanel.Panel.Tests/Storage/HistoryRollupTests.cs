@@ -64,6 +64,31 @@ public sealed class HistoryRollupTests
     }
 
     [Fact]
+    public void An_hour_rolls_up_its_steps_with_the_rates_between_them_and_not_across_hours()
+    {
+        // Steps at 3,120 s and 3,360 s (hour 0) and 3,600 s (hour 1); the counter falls inside hour 1's step.
+        var steps = HistoryRollup.Roll(
+            [At(3120, 10, 1000, 0), At(3180, 20, 1200, 600), At(3360, 30, 1100, 4200), At(3600, 40, 900, 3000), At(3660, 50, 800, 60)],
+            gapSeconds: 180);
+        Assert.Equal([3_120_000L, 3_360_000L, 3_600_000L], steps.Select(s => s.BucketAtMs));
+
+        var hours = HistoryRollup.Roll([.. steps.Select(s => s.Slice)], HistoryRollup.HourStepMs, gapSeconds: 180);
+
+        Assert.Equal([0L, 3_600_000L], hours.Select(h => h.BucketAtMs));
+        var first = hours[0].Slice;
+        Assert.Equal(3, first.Samples);
+        Assert.Equal(new Stat(3, 10, 30, 60), first.Cpu);
+        Assert.Equal(new Stat(3, 1000, 1200, 3300), first.RamUsedMb);
+        // 600/60 inside the first step, then 3,600/180 between the hour's two steps; 3,360 → 3,600 crosses into hour 1.
+        Assert.Equal(new Stat(2, 10, 20, 30), first.InRate);
+        Assert.Equal((3_120_000L, 3_360_000L, 0L, 4200L), (first.FirstAtMs, first.LastAtMs, first.FirstInBytes!.Value, first.LastInBytes!.Value));
+        var second = hours[1].Slice;
+        Assert.Equal(new Stat(2, 40, 50, 90), second.Cpu);
+        Assert.Equal(0, second.InRate.N);
+        Assert.Equal((3_600_000L, 3_660_000L, 3000L, 60L), (second.FirstAtMs, second.LastAtMs, second.FirstInBytes!.Value, second.LastInBytes!.Value));
+    }
+
+    [Fact]
     public void Steps_are_aligned_to_the_clock_before_1970_too()
     {
         Assert.Equal(0, HistoryRollup.BucketOf(239_999));

@@ -7,7 +7,8 @@ namespace UPanel.Panel.Tests.Storage;
 
 /// <summary>
 /// Rollups on the real engines: raw heartbeats older than <see cref="HistoryRollup.RawAge"/> become 4-minute rollups
-/// in the transaction that deletes them, the charts read the same from either, and retention prunes rollups too.
+/// in the transaction that deletes them, and those of each hour an hourly rollup; the charts read the same from any of
+/// them, and retention prunes rollups of both tiers.
 /// </summary>
 public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : PanelFixture
@@ -32,7 +33,7 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
         var rolled = await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
 
         Assert.Equal(5, rolled);
-        var history = await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-3), now, Cancel);
+        var history = await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-3), now, HistoryRollup.Step, Cancel);
         Assert.Equal([4L, 1L, 1L], history.Select(h => h.Samples));
         var first = history[0];
         Assert.Equal(new Stat(4, 10, 60, 120), first.Cpu);
@@ -60,11 +61,13 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
         await InsertAsync(server.ServerId, step, (60, 90.0, 2000, 600));
         Assert.Equal(1, await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel));
 
-        var slice = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, Cancel));
+        var slice = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, HistoryRollup.Step, Cancel));
         Assert.Equal(3, slice.Samples);
         Assert.Equal(new Stat(3, 10, 90, 120), slice.Cpu);
         Assert.Equal(new Stat(3, 1000, 2000, 4000), slice.RamUsedMb);
         Assert.Equal((step, step + 120_000), (slice.FirstAtMs, slice.LastAtMs));
+        var hour = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, HistoryRollup.HourStep, Cancel));
+        Assert.Equal((3L, new Stat(3, 10, 90, 120), step, step + 120_000), (hour.Samples, hour.Cpu, hour.FirstAtMs, hour.LastAtMs));
     }
 
     [Fact]
@@ -79,7 +82,7 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
         // Arrived late, not rolled up yet: one sampled before the rollup's first sample, one after its last.
         await InsertAsync(server.ServerId, step, (30, 90.0, 2000, 600), (200, 5.0, 900, 1800));
 
-        var history = await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, Cancel);
+        var history = await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-4), now, HistoryRollup.Step, Cancel);
         Assert.Equal([step + 30_000, step + 60_000, step + 200_000], history.Select(h => h.FirstAtMs));
         Assert.Equal([1L, 2L, 1L], history.Select(h => h.Samples));
     }
@@ -108,6 +111,14 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
 
         Assert.True(await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel) > 2000);
         var after = await ChartsAsync(server.ServerId, now);
+
+        // The 30-day chart (2-hour buckets) read one hourly rollup for each hour of 4-minute ones.
+        var (from, to, cutoff) = (now.AddDays(-4), now, HistoryRollup.BucketOf((now - HistoryRollup.RawAge).ToUnixTimeMilliseconds()));
+        var steps = (await Panel.Store.GetHistoryAsync(server.ServerId, from, to, HistoryRollup.Step, Cancel)).Where(s => s.FirstAtMs < cutoff).ToList();
+        var hours = (await Panel.Store.GetHistoryAsync(server.ServerId, from, to, TimeSpan.FromHours(2), Cancel)).Where(s => s.FirstAtMs < cutoff).ToList();
+        Assert.Equal(steps.Select(s => HistoryRollup.BucketOf(s.FirstAtMs, HistoryRollup.HourStepMs)).Distinct(), hours.Select(h => HistoryRollup.BucketOf(h.FirstAtMs, HistoryRollup.HourStepMs)));
+        Assert.Equal(steps.Sum(s => s.Samples), hours.Sum(h => h.Samples));
+        Assert.True(hours.Count > 40, $"{hours.Count} hours");
 
         foreach (var (range, raw) in before)
         {
@@ -138,8 +149,29 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
         var deleted = await Panel.Store.PruneAsync(now, now.AddDays(-7), Cancel);
 
         Assert.Equal(3, deleted);
-        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-30), now, Cancel));
+        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-30), now, HistoryRollup.Step, Cancel));
         Assert.Equal(kept, left.FirstAtMs);
+    }
+
+    [Fact]
+    public async Task Retention_rolls_the_hour_it_cuts_through_up_again_from_the_steps_it_keeps()
+    {
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        // Six days old: what this test keeps is younger than the other retention test's cutoff (7 days), so not counted there.
+        var hour = HistoryRollup.BucketOf(now.AddDays(-6).ToUnixTimeMilliseconds(), HistoryRollup.HourStepMs);
+        await InsertAsync(server.ServerId, hour - 3_600_000, (0, 1.0, 1, 0));
+        await InsertAsync(server.ServerId, hour, (0, 10.0, 1, 0), (1200, 20.0, 1, 60_000), (2400, 30.0, 1, 120_000), (2460, 40.0, 1, 126_000));
+        await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
+
+        // The cutoff at 30 minutes into the hour: the steps at 0 and 20 minutes go, the one at 40 minutes stays.
+        var deleted = await Panel.Store.PruneAsync(now, DateTimeOffset.FromUnixTimeMilliseconds(hour + 1_800_000), Cancel);
+
+        Assert.Equal(3, deleted);
+        var left = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-6.5), now.AddDays(-5.5), HistoryRollup.HourStep, Cancel));
+        Assert.Equal(Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-6.5), now.AddDays(-5.5), HistoryRollup.Step, Cancel)), left);
+        Assert.Equal((2L, new Stat(2, 30, 40, 70), new Stat(1, 100, 100, 100)), (left.Samples, left.Cpu, left.InRate));
+        Assert.Equal((hour + 2_400_000, hour + 2_460_000), (left.FirstAtMs, left.LastAtMs));
     }
 
     private async Task<Dictionary<string, ChartSeries>> ChartsAsync(string serverId, DateTimeOffset now)
@@ -148,7 +180,7 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
         foreach (var (range, span) in PageEndpoints.Ranges)
         {
             var window = SeriesWindow.For(span, now, 60);
-            charts[range] = window.Build(await Panel.Store.GetHistoryAsync(serverId, window.ReadFrom, window.ReadTo, Cancel));
+            charts[range] = window.Build(await Panel.Store.GetHistoryAsync(serverId, window.ReadFrom, window.ReadTo, window.Bucket, Cancel));
         }
 
         return charts;

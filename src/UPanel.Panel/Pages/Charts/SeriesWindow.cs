@@ -18,5 +18,7 @@ internal readonly record struct SeriesWindow(long FromSeconds, long ToSeconds, i
 
     public DateTimeOffset ReadTo => DateTimeOffset.FromUnixTimeSeconds(ToSeconds);
 
+    public TimeSpan Bucket => TimeSpan.FromSeconds(BucketSeconds);
+
     public ChartSeries Build(IReadOnlyList<HistorySlice> history) => SeriesBuilder.Build(history, FromSeconds, ToSeconds, BucketSeconds, GapSeconds);
 }
