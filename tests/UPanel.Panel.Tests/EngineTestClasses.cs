@@ -54,3 +54,7 @@ public sealed class HistoryStoreTestsOnPostgres(PostgresPanelFixture fixture) : 
 public sealed class LatestStateTestsOnSqlite(SqlitePanelFixture fixture) : LatestStateTests<SqlitePanelFixture>(fixture);
 
 public sealed class LatestStateTestsOnPostgres(PostgresPanelFixture fixture) : LatestStateTests<PostgresPanelFixture>(fixture);
+
+public sealed class AlertEvaluationReadsTestsOnSqlite(SqlitePanelFixture fixture) : Storage.AlertEvaluationReadsTests<SqlitePanelFixture>(fixture);
+
+public sealed class AlertEvaluationReadsTestsOnPostgres(PostgresPanelFixture fixture) : Storage.AlertEvaluationReadsTests<PostgresPanelFixture>(fixture);

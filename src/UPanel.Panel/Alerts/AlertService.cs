@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using UPanel.Contracts;
 using UPanel.Panel.Storage;
 
 namespace UPanel.Panel.Alerts;
@@ -27,11 +29,46 @@ internal sealed class AlertService(
     // only by the evaluation loop.
     private readonly Dictionary<string, ITimer> _graceTimers = new(StringComparer.Ordinal);
 
+    // The heartbeat that became each server's latest state here, handed over by the ingest until the server's next
+    // evaluation takes it: the evaluation reads it from the database only when it is no longer the latest (another panel
+    // stored a newer one). Held only until that evaluation, so its size is the evaluations waiting, not the fleet.
+    private readonly ConcurrentDictionary<string, Heartbeat> _stored = new(StringComparer.Ordinal);
+
+    // The alert state each server's last evaluation here read or wrote, by version: the evaluation reads only the stored
+    // version while it is the same. Touched only by the evaluation loop; emptied when it reaches its bound.
+    private readonly Dictionary<string, KnownState> _states = new(StringComparer.Ordinal);
+
+    /// <summary>How many servers' alert states are kept parsed at most (about 5 KB each with 20 containers).</summary>
+    public const int MaxKnownStates = 10_000;
+
     /// <summary>Completes after the next evaluation pass (tests wait on it instead of sleeping).</summary>
     public Task NextEvaluation => Volatile.Read(ref _evaluated).Task;
 
     /// <summary>A heartbeat became <paramref name="serverId"/>'s latest state, or its settings changed: evaluate it now. Non-blocking.</summary>
     public void EvaluateSoon(string serverId) => _due.Writer.TryWrite(serverId);
+
+    /// <summary>
+    /// <paramref name="heartbeat"/> (as stored: normalized) became <paramref name="serverId"/>'s latest state: evaluate
+    /// it now, from this heartbeat rather than from the database (docs/decisions/ingest-throughput.md). Non-blocking.
+    /// </summary>
+    public void LatestStored(string serverId, Heartbeat heartbeat)
+    {
+        // Two of a server's heartbeats stored at once may get here in either order: the newer one stays.
+        _stored.AddOrUpdate(serverId, heartbeat, (_, held) => IsNewer(heartbeat, held) ? heartbeat : held);
+        EvaluateSoon(serverId);
+    }
+
+    private static bool IsNewer(Heartbeat candidate, Heartbeat than) =>
+        (candidate.Timestamp, candidate.Seq ?? long.MinValue).CompareTo((than.Timestamp, than.Seq ?? long.MinValue)) > 0;
+
+    /// <summary>
+    /// Whether <paramref name="heartbeat"/> is what <paramref name="server"/>'s row holds as its latest state: the same
+    /// sample time (stored to the millisecond) and seq. The writer replaces the latest only with a later sample or, at the
+    /// same sample, a higher seq, so no other heartbeat that became the latest has both.
+    /// </summary>
+    public static bool IsLatestOf(Heartbeat heartbeat, ServerRecord server) =>
+        heartbeat.Timestamp?.ToUnixTimeMilliseconds() == server.LatestSampleAt?.ToUnixTimeMilliseconds()
+        && heartbeat.Seq == server.LatestSeq;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -136,13 +173,17 @@ internal sealed class AlertService(
                     timer.Dispose();
                 }
 
+                _stored.TryRemove(serverId, out _);
+                _states.Remove(serverId);
+
                 return;
             }
 
             var now = time.GetUtcNow();
             var rules = await alerts.RulesForAsync(serverId, cancellationToken);
-            var latest = await store.GetLatestHeartbeatAsync(serverId, cancellationToken);
-            var history = await store.GetSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken);
+            var latest = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server)
+                ? stored
+                : await store.GetLatestHeartbeatAsync(serverId, cancellationToken);
             var snapshot = new ServerSnapshot
             {
                 ServerId = serverId,
@@ -155,32 +196,32 @@ internal sealed class AlertService(
                 ClockSkewSeconds = latest?.ClockSkewSeconds,
                 TokenFailures = await alerts.ListTokenFailuresAsync(serverId, now - rules.TokenFailuresWindow, cancellationToken),
                 Containers = latest?.Containers,
-                DiskHistory = [.. history
-                    .Where(s => s.DiskUsedGb is not null && s.DiskTotalGb is > 0)
-                    .Select(s => new DiskSample(DateTimeOffset.FromUnixTimeMilliseconds(s.AtMs), s.DiskUsedGb!.Value, s.DiskTotalGb!.Value))],
+                DiskHistory = await store.GetDiskSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken),
             };
 
             SetGraceTimer(serverId, snapshot.LastSeenAt + (snapshot.Interval * rules.OfflineAfterIntervals) - now);
-            var (state, version, storedJson) = await alerts.LoadStateAsync(serverId, cancellationToken);
-            var (evaluated, transitions) = AlertEvaluator.Evaluate(state, snapshot, rules, now);
+            var known = await LoadStateAsync(serverId, cancellationToken);
+            var (evaluated, transitions) = AlertEvaluator.Evaluate(known.State, snapshot, rules, now);
             var mutes = (await alerts.ListMutesAsync(now, serverId, cancellationToken)).Select(m => m.Mute).ToList();
             var (next, sent, resends) = NotificationPolicy.Decide(evaluated, transitions, rules.RepeatEvery, mutes, now);
             var nextJson = AlertStateJson.Write(next);
-            if (transitions.Count == 0 && nextJson == storedJson)
+            if (transitions.Count == 0 && nextJson == known.Json)
             {
                 return;
             }
 
-            if (!await alerts.CommitAsync(serverId, version, nextJson, transitions, sent, resends, now, cancellationToken))
+            if (!await alerts.CommitAsync(serverId, known.Version, nextJson, transitions, sent, resends, now, cancellationToken))
             {
                 // Another panel on the database committed this server's state first, from what it had read: evaluate
                 // again from its state and the latest heartbeat, or what only this evaluation saw would wait for the
                 // next heartbeat or sweep (and a container that exited and came back meanwhile would never be told).
                 Log.EvaluationRaced(logger, serverId);
+                _states.Remove(serverId);
                 EvaluateSoon(serverId);
                 return;
             }
 
+            Remember(serverId, new KnownState(known.Version + 1, nextJson, next));
             foreach (var transition in transitions)
             {
                 Log.Transition(logger, transition.Firing ? "firing" : "resolved", serverId, AlertNames.Of(transition.Key.Kind), transition.Key.Container, transition.Summary);
@@ -195,5 +236,42 @@ internal sealed class AlertService(
         {
             Log.EvaluationFailed(logger, serverId, exception);
         }
+    }
+
+    /// <summary>The server's stored alert state, parsed only when its version is not the one this loop knows.</summary>
+    private async Task<KnownState> LoadStateAsync(string serverId, CancellationToken cancellationToken)
+    {
+        var known = _states.GetValueOrDefault(serverId);
+        var (version, json) = await alerts.LoadStateAsync(serverId, known?.Version ?? -1, cancellationToken);
+        if (version == 0)
+        {
+            return KnownState.None;
+        }
+
+        if (json is null && known is not null)
+        {
+            return known;
+        }
+
+        var read = new KnownState(version, json!, AlertStateJson.Read(serverId, json!));
+        Remember(serverId, read);
+        return read;
+    }
+
+    private void Remember(string serverId, KnownState state)
+    {
+        if (_states.Count >= MaxKnownStates && !_states.ContainsKey(serverId))
+        {
+            _states.Clear();
+        }
+
+        _states[serverId] = state;
+    }
+
+    /// <param name="Version">The stored version (0: none stored yet).</param>
+    /// <param name="Json">The state as stored; null when none is.</param>
+    private sealed record KnownState(long Version, string? Json, ServerAlertState State)
+    {
+        public static readonly KnownState None = new(0, null, ServerAlertState.Empty);
     }
 }

@@ -12,22 +12,25 @@ namespace UPanel.Panel.Alerts;
 /// </summary>
 internal sealed class AlertStore(SqlDialect dialect)
 {
-    /// <summary>The stored state and its version (0: none yet).</summary>
-    public async Task<(ServerAlertState State, long Version, string? Json)> LoadStateAsync(string serverId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The stored state's version (0: none yet) and its JSON, which is left out (null) when the version is still
+    /// <paramref name="knownVersion"/>: a version's state never changes, so the caller has it already.
+    /// </summary>
+    public async Task<(long Version, string? Json)> LoadStateAsync(string serverId, long knownVersion, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, state FROM alert_state WHERE server_id = @server";
+        await using var command = Command(connection, null,
+            "SELECT version, CASE WHEN version = @known THEN NULL ELSE state END AS state FROM alert_state WHERE server_id = @server");
         Db.Add(command, "server", serverId);
+        Db.Add(command, "known", knownVersion);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            return (ServerAlertState.Empty, 0, null);
+            return (0, null);
         }
 
         var row = new Row(reader);
-        var json = row.RequiredString("state");
-        return (AlertStateJson.Read(serverId, json), row.RequiredInt64("version"), json);
+        return (row.RequiredInt64("version"), row.String("state"));
     }
 
     /// <summary>
@@ -253,8 +256,25 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary>The rules in effect for a server: the defaults, then the panel-wide settings, then the server's own.</summary>
     public async Task<AlertRules> RulesForAsync(string serverId, CancellationToken cancellationToken)
     {
-        var panel = await GetRuleSettingsAsync(PanelScope, cancellationToken);
-        var server = await GetRuleSettingsAsync(serverId, cancellationToken);
+        // Both scopes in one read: the alert evaluation asks for every heartbeat.
+        AlertRuleSettings panel = new(), server = new();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT scope, settings FROM alert_rules WHERE scope = @panel OR scope = @server");
+        Db.Add(command, "panel", PanelScope);
+        Db.Add(command, "server", serverId);
+        foreach (var (scope, settings) in await Db.ListAsync(command, row => (row.RequiredString("scope"), row.RequiredString("settings")), cancellationToken))
+        {
+            var parsed = JsonSerializer.Deserialize(settings, PanelJsonContext.Default.AlertRuleSettings) ?? new();
+            if (scope == PanelScope)
+            {
+                panel = parsed;
+            }
+            else
+            {
+                server = parsed;
+            }
+        }
+
         return server.Apply(panel.Apply(new AlertRules()));
     }
 

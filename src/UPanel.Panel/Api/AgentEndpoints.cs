@@ -197,7 +197,7 @@ internal sealed class AgentEndpoints(
 
         if (outcome == IngestOutcome.StoredAsLatest)
         {
-            alerts.EvaluateSoon(server.ServerId);
+            alerts.LatestStored(server.ServerId, heartbeat);
         }
 
         if (identity.PromoteTokenHash is not null)

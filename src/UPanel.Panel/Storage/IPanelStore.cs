@@ -39,10 +39,11 @@ internal interface IPanelStore : IAsyncDisposable
     Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The chart columns of a server's raw heartbeats sampled in [<paramref name="from"/>, <paramref name="to"/>), oldest
-    /// first: the last <see cref="HistoryRollup.RawAge"/> only (older ones are rolled up).
+    /// The root filesystem's figures of a server's raw heartbeats sampled in [<paramref name="from"/>, <paramref name="to"/>)
+    /// that report both (used, and a total above 0), oldest first: the last <see cref="HistoryRollup.RawAge"/> only (older
+    /// ones are rolled up).
     /// </summary>
-    Task<IReadOnlyList<Pages.Charts.MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Alerts.DiskSample>> GetDiskSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
     /// <summary>
     /// A server's history in [<paramref name="from"/>, <paramref name="to"/>) as the charts read it, oldest first: the

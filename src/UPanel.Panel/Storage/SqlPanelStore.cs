@@ -228,19 +228,24 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await Db.ListAsync(command, ReadServer, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<MetricSample>> GetSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Alerts.DiskSample>> GetDiskSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
+        // Three columns of the rows that have both disk figures, not every chart column of every row: the alert
+        // evaluation reads this window for each heartbeat (docs/decisions/ingest-throughput.md).
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
-            SELECT sample_at, cpu_percent, ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, network_in_bytes, network_out_bytes
+            SELECT sample_at, disk_used_gb, disk_total_gb
             FROM heartbeats
-            WHERE server_id = @server AND sample_at >= @from AND sample_at < @to
+            WHERE server_id = @server AND sample_at >= @from AND sample_at < @to AND disk_used_gb IS NOT NULL AND disk_total_gb > 0
             ORDER BY sample_at
             """);
         Db.Add(command, "server", serverId);
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
-        return await Db.ListAsync(command, ReadSample, cancellationToken);
+        return await Db.ListAsync(
+            command,
+            row => new Alerts.DiskSample(row.RequiredTime("sample_at"), row.RequiredInt64("disk_used_gb"), row.RequiredInt64("disk_total_gb")),
+            cancellationToken);
     }
 
     public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(

@@ -157,11 +157,10 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
     private async Task<IReadOnlyDictionary<string, ContainerInfo>> EvaluatedAsync(
         string serverId, Func<IReadOnlyDictionary<string, ContainerInfo>?, bool> done, string what)
     {
-        var store = Panel.App.Services.GetRequiredService<AlertStore>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var (state, _, _) = await store.LoadStateAsync(serverId, CancellationToken.None);
+            var state = await Panel.StoredAlertStateAsync(serverId);
             if (done(state.Containers))
             {
                 return state.Containers!;

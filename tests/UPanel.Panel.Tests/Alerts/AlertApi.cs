@@ -22,6 +22,13 @@ internal static class AlertApi
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
+    /// <summary>The server's alert state as stored (empty before its first evaluation).</summary>
+    public static async Task<ServerAlertState> StoredAlertStateAsync(this PanelHost panel, string serverId)
+    {
+        var (_, json) = await panel.App.Services.GetRequiredService<AlertStore>().LoadStateAsync(serverId, -1, CancellationToken.None);
+        return json is null ? ServerAlertState.Empty : AlertStateJson.Read(serverId, json);
+    }
+
     /// <summary>PUT <paramref name="path"/> with <paramref name="body"/>, expecting 200; the answer.</summary>
     public static async Task<System.Text.Json.JsonElement> AdminPutAsync(this PanelHost panel, string path, string body)
     {
@@ -100,12 +107,11 @@ internal static class AlertApi
     public static async Task HeartbeatEvaluatedAsync(this PanelHost panel, RegisterResponse server, Heartbeat heartbeat)
     {
         await panel.HeartbeatOkAsync(server.AgentToken, heartbeat);
-        var store = panel.App.Services.GetRequiredService<AlertStore>();
         var expected = (heartbeat.Containers ?? []).OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).ToList();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            var (state, _, _) = await store.LoadStateAsync(server.ServerId, CancellationToken.None);
+            var state = await panel.StoredAlertStateAsync(server.ServerId);
             var seen = state.Containers?.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).ToList();
             if (seen is not null && seen.SequenceEqual(expected))
             {

@@ -153,13 +153,12 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
             await PanelHost.ReadJsonAsync(settings, 200);
         }
 
-        var store = Panel.App.Services.GetRequiredService<AlertStore>();
         await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, 1) with { ClockSkewSeconds = 120 });
         var behind = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1)).Json;
         Assert.Equal(("alert.firing", "agent_behind"), (behind.GetProperty("event").GetString(), behind.GetProperty("kind").GetString()));
         Assert.StartsWith("agent 1.0.0 is not at the target version 9.9.9 after 0 s", behind.GetProperty("summary").GetString(), StringComparison.Ordinal);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await store.LoadStateAsync(server.ServerId, CancellationToken.None)).State.Pending.Keys.Any(k => k.Kind == AlertKind.ClockSkew))
+        while (!(await Panel.StoredAlertStateAsync(server.ServerId)).Pending.Keys.Any(k => k.Kind == AlertKind.ClockSkew))
         {
             Assert.True(DateTime.UtcNow < deadline, "the skew was not seen within 30 s");
             await Task.Delay(50, TestContext.Current.CancellationToken);
