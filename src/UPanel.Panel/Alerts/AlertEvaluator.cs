@@ -35,6 +35,13 @@ internal static class AlertEvaluator
     /// </summary>
     public static bool IsFailedExit(int exitCode) => exitCode is not (0 or 143 or 137);
 
+    /// <summary>
+    /// No heartbeat for more than <see cref="AlertRules.OfflineAfterIntervals"/> of its intervals (never reported: not
+    /// offline). Then its other alerts keep their state: its figures, containers and history are not looked at.
+    /// </summary>
+    public static bool IsOffline(DateTimeOffset? lastSeenAt, TimeSpan interval, AlertRules rules, DateTimeOffset now) =>
+        lastSeenAt is { } seen && now - seen > interval * rules.OfflineAfterIntervals;
+
     private static bool Ended(string status) => status is "exited" or "dead";
 
     private static double? Percent(long? used, long? total) =>
@@ -64,8 +71,7 @@ internal static class AlertEvaluator
 
         public bool Offline()
         {
-            var grace = server.Interval * rules.OfflineAfterIntervals;
-            var offline = server.LastSeenAt is { } seen && now - seen > grace;
+            var offline = IsOffline(server.LastSeenAt, server.Interval, rules, now);
             Hold(
                 Key(AlertKind.ServerOffline),
                 offline,

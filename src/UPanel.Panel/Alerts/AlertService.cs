@@ -181,13 +181,16 @@ internal sealed class AlertService(
 
             var now = time.GetUtcNow();
             var rules = await alerts.RulesForAsync(serverId, cancellationToken);
-            var latest = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server)
-                ? stored
-                : await store.GetLatestHeartbeatAsync(serverId, cancellationToken);
+            var interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds);
+            // An offline server is judged on that alone, so its latest heartbeat (JSON with its containers) and its
+            // hours of disk samples for the forecast are not read: most of a sweep over servers that went quiet.
+            var offline = AlertEvaluator.IsOffline(server.LastSeenAt, interval, rules, now);
+            var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server);
+            var latest = offline ? null : handed ? stored : await store.GetLatestHeartbeatAsync(serverId, cancellationToken);
             var snapshot = new ServerSnapshot
             {
                 ServerId = serverId,
-                Interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds),
+                Interval = interval,
                 CpuCores = server.CpuCores,
                 LastSeenAt = server.LastSeenAt,
                 Metrics = latest?.Metrics,
@@ -196,7 +199,7 @@ internal sealed class AlertService(
                 ClockSkewSeconds = latest?.ClockSkewSeconds,
                 TokenFailures = await alerts.ListTokenFailuresAsync(serverId, now - rules.TokenFailuresWindow, cancellationToken),
                 Containers = latest?.Containers,
-                DiskHistory = await store.GetDiskSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken),
+                DiskHistory = offline ? [] : await store.GetDiskSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken),
             };
 
             SetGraceTimer(serverId, snapshot.LastSeenAt + (snapshot.Interval * rules.OfflineAfterIntervals) - now);

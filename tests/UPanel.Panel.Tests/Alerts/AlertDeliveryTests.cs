@@ -111,6 +111,36 @@ public abstract class AlertDeliveryTests<TFixture>(TFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task An_offline_server_is_judged_without_reading_its_latest_heartbeat_so_sweeping_quiet_servers_stays_cheap()
+    {
+        // A sweep evaluates every server every 30 s; one that went quiet is judged on that alone (its figures are stale),
+        // so its latest heartbeat (JSON with its containers) and its hours of samples are not read. Shown by a latest
+        // heartbeat that cannot be parsed: the evaluation that would read it fails, and no offline alert would go out.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (channelId, _) = await Panel.AddChannelAsync("webhook", receiver.Url);
+        var server = await Panel.NewServerAsync("unread-host");
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 1, Web("running")));
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        await using (var spoil = connection.CreateCommand())
+        {
+            spoil.CommandText = $"UPDATE servers SET latest_heartbeat = '{{\"not\": a heartbeat' WHERE id = '{server.ServerId}'";
+            Assert.Equal(1, await spoil.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+        }
+
+        Panel.Time.Advance(TimeSpan.FromSeconds(181));
+        var offline = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
+        Assert.Equal(("alert.firing", "server_offline"), (offline.Json.GetProperty("event").GetString(), offline.Json.GetProperty("kind").GetString()));
+
+        // Back: its next heartbeat replaces the latest one and is read as before.
+        await Panel.HeartbeatEvaluatedAsync(server, Heartbeat(server.ServerId, 2, Web("exited", exitCode: 1)));
+        var events = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 3);
+        Assert.Equal(
+            [("alert.firing", "container_exited"), ("alert.firing", "server_offline"), ("alert.resolved", "server_offline")],
+            events.Select(r => (r.Json.GetProperty("event").GetString(), r.Json.GetProperty("kind").GetString())).Order());
+        await Panel.DeleteChannelAsync(channelId);
+    }
+
+    [Fact]
     public async Task The_delivery_log_shows_a_retry_with_the_channels_answer_and_then_the_delivery()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
