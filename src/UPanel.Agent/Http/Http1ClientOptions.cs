@@ -28,7 +28,8 @@ internal sealed record Http1ClientOptions
 
     /// <summary>
     /// Replaces the system's trust store for https (tests trust their own self-signed certificate with it); null, the
-    /// default, validates against the system store, as every TLS client on the host does (SSL_CERT_FILE, SSL_CERT_DIR).
+    /// default, validates against the system store, as every TLS client on the host does (SSL_CERT_FILE, SSL_CERT_DIR,
+    /// read by <see cref="SystemTrustStore.Shared"/>).
     /// </summary>
     public X509ChainPolicy? CertificateChainPolicy { get; init; }
 

@@ -9,7 +9,7 @@ namespace UPanel.Agent.Http;
 /// <summary>
 /// Opens the connection for a request: a unix socket, or TCP (name resolution through the socket API) directly or to a
 /// proxy, a CONNECT tunnel for https through a proxy, then TLS with the URL's host as SNI and the system's certificate
-/// validation. All within the connect timeout; failures are <see cref="HttpTransportException"/> saying what failed.
+/// validation (its trusted certificates read by <see cref="SystemTrustStore"/>). All within the connect timeout; failures are <see cref="HttpTransportException"/> saying what failed.
 /// </summary>
 internal static class HttpConnector
 {
@@ -53,7 +53,8 @@ internal static class HttpConnector
 
             if (uri.Scheme == Uri.UriSchemeHttps)
             {
-                stream = await AuthenticateAsync(stream, uri, options.CertificateChainPolicy, operation, timeout.Token).ConfigureAwait(false);
+                stream = await AuthenticateAsync(
+                    stream, uri, options.CertificateChainPolicy ?? SystemTrustStore.Shared.Policy(), operation, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or FormatException or OperationCanceledException)
@@ -100,7 +101,7 @@ internal static class HttpConnector
     }
 
     private static async Task<Stream> AuthenticateAsync(
-        Stream stream, Uri uri, X509ChainPolicy? chainPolicy, string operation, CancellationToken cancellationToken)
+        Stream stream, Uri uri, X509ChainPolicy chainPolicy, string operation, CancellationToken cancellationToken)
     {
         var host = uri.IdnHost;
         var policyErrors = SslPolicyErrors.None;

@@ -4,10 +4,10 @@ namespace UPanel.Agent.Reporting;
 
 /// <summary>
 /// glibc's malloc, kept to one arena and trimmed between heartbeats (docs/decisions/one-malloc-arena.md). OpenSSL
-/// allocates in whichever thread-pool thread runs a TLS handshake; every 5 minutes .NET reloads the system's trusted
-/// certificates there (about 146 of them, a million small allocations) and frees the previous set on the finalizer
-/// thread. With an arena per thread (up to 8 per core) the freed memory sat in arenas the next reload did not use,
-/// and the https agent's anonymous memory grew about 1 MiB per reload.
+/// allocates in whichever thread-pool thread runs a TLS handshake; .NET used to reload the system's trusted
+/// certificates there every 5 minutes (now read once by Http/SystemTrustStore) and free the previous set on the
+/// finalizer thread. With an arena per thread (up to 8 per core) the freed memory sat in arenas the next reload did not
+/// use, and the https agent's anonymous memory grew about 1 MiB per reload.
 /// </summary>
 internal static partial class NativeHeap
 {

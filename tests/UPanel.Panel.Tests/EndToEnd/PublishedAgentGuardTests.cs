@@ -45,6 +45,45 @@ public sealed class PublishedAgentGuardTests : IDisposable
         Assert.Equal(0, tls.ForwardedBytes);
     }
 
+    [Fact]
+    public async Task Agent_reads_each_trusted_certificate_once_and_the_runtime_reads_none()
+    {
+        using var ca = new PrivateCa();
+        // Nothing listens behind it: the handshake is what this watches.
+        await using var tls = new TlsTerminator(targetPort: 9, ca.Issue("localhost"), "localhost");
+        var certs = Directory.CreateDirectory(Path.Combine(_dir, "certs")).FullName;
+        var root = Path.Combine(certs, "root.pem");
+        await File.WriteAllTextAsync(root, ca.RootPem, TestContext.Current.CancellationToken);
+        var bundle = Path.Combine(_dir, "bundle.pem");
+        await File.WriteAllTextAsync(bundle, ca.RootPem, TestContext.Current.CancellationToken);
+        var trace = Path.Combine(_dir, "strace.log");
+
+        var (_, output) = await AgentProcess.RunAsync(
+            ["register", "--panel-url", tls.Url.ToString(), "--env-file", Path.Combine(_dir, "agent.env")],
+            new Dictionary<string, string>
+            {
+                ["INSTALL_TOKEN"] = "guard-test-install-token",
+                ["SSL_CERT_FILE"] = bundle,
+                ["SSL_CERT_DIR"] = certs,
+                ["HOME"] = _dir,
+            },
+            ["strace", "-f", "-qq", "-e", "trace=openat", "-o", trace]);
+
+        var opened = (await File.ReadAllLinesAsync(trace, TestContext.Current.CancellationToken))
+            .Where(line => !line.Contains("O_DIRECTORY", StringComparison.Ordinal)).ToList();
+        var counts = $"{bundle} {opened.Count(l => l.Contains($"\"{bundle}\"", StringComparison.Ordinal))} time(s), "
+            + $"{root} {opened.Count(l => l.Contains($"\"{root}\"", StringComparison.Ordinal))} time(s)";
+        Assert.True(counts == $"{bundle} 1 time(s), {root} 1 time(s)",
+            $"the agent opened {counts}, expected once each: by the agent's own read (src/UPanel.Agent/Http/SystemTrustStore.cs). "
+            + "A second open is .NET's own system store reading them too: the ILC substitution "
+            + "src/UPanel.Agent/NoRuntimeTrustStore.xml no longer applies with this SDK (OpenSslCachedSystemStoreProvider.TryStat "
+            + "renamed or moved?), so the https agent holds the certificates twice and re-reads them every 5 minutes; see "
+            + "docs/decisions/trust-store-read-once.md. Agent output: " + output);
+        // Validated with what it read: the private CA's certificate was trusted, and the request failed only behind it.
+        Assert.Equal(1, tls.Sessions);
+        Assert.DoesNotContain("TLS:", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     // --runtimeopt in UPanel.Agent.csproj; the GC matches the names without regard to case (it reads GCGen0MaxBudget).
     [InlineData("GCgen0size", "docs/decisions/gc-settings.md")]
