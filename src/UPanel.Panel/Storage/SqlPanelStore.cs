@@ -442,7 +442,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     }
 
     /// <summary>Writes <paramref name="rollups"/> into <paramref name="table"/>, each replacing the server's row of its step.</summary>
-    private static async Task WriteRollupsAsync(
+    internal static async Task WriteRollupsAsync(
         DbConnection connection, DbTransaction transaction, string table, string serverId, IEnumerable<(long BucketAtMs, HistorySlice Slice)> rollups,
         CancellationToken cancellationToken)
     {

@@ -51,7 +51,12 @@ public sealed class HourlyRollupsMigrationTests
                     VALUES ('{id}', '{id}', 'Debian 12', 2, 4096, 100, '1.0.0', 'hash-{id}', {interval}, 1000)
                     """);
                 var steps = HistoryRollup.Roll(TwoDaysOf(interval), 3 * interval);
-                await InsertAsync(connection, id, steps);
+                // The panel's own writer of 4-minute rollups: heartbeat_rollups is the same before migration 015.
+                await using (var transaction = await connection.BeginTransactionAsync(cancel))
+                {
+                    await SqlPanelStore.WriteRollupsAsync(connection, transaction, "heartbeat_rollups", id, steps, cancel);
+                    await transaction.CommitAsync(cancel);
+                }
                 expected[id] = HistoryRollup.Roll([.. steps.Select(s => s.Slice)], HistoryRollup.HourStepMs, 3 * interval);
             }
         }
@@ -120,43 +125,5 @@ public sealed class HourlyRollupsMigrationTests
         }
 
         return samples;
-    }
-
-    private static async Task InsertAsync(DbConnection connection, string serverId, IEnumerable<(long BucketAtMs, HistorySlice Slice)> steps)
-    {
-        foreach (var (bucket, slice) in steps)
-        {
-            await using var insert = connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO heartbeat_rollups (server_id, bucket_at, first_at, last_at, samples, first_in, first_out, last_in, last_out,
-                    cpu_n, cpu_min, cpu_max, cpu_sum, ram_n, ram_min, ram_max, ram_sum, ram_total_max,
-                    disk_n, disk_min, disk_max, disk_sum, disk_total_max, load_n, load_min, load_max, load_sum,
-                    in_n, in_min, in_max, in_sum, out_n, out_min, out_max, out_sum)
-                VALUES (@server, @bucket, @first_at, @last_at, @samples, @first_in, @first_out, @last_in, @last_out,
-                    @cpu_n, @cpu_min, @cpu_max, @cpu_sum, @ram_n, @ram_min, @ram_max, @ram_sum, @ram_total_max,
-                    @disk_n, @disk_min, @disk_max, @disk_sum, @disk_total_max, @load_n, @load_min, @load_max, @load_sum,
-                    @in_n, @in_min, @in_max, @in_sum, @out_n, @out_min, @out_max, @out_sum)
-                """;
-            Db.Add(insert, "server", serverId);
-            Db.Add(insert, "bucket", bucket);
-            Db.Add(insert, "first_at", slice.FirstAtMs);
-            Db.Add(insert, "last_at", slice.LastAtMs);
-            Db.Add(insert, "samples", slice.Samples);
-            Db.Add(insert, "first_in", slice.FirstInBytes);
-            Db.Add(insert, "first_out", slice.FirstOutBytes);
-            Db.Add(insert, "last_in", slice.LastInBytes);
-            Db.Add(insert, "last_out", slice.LastOutBytes);
-            Db.Add(insert, "ram_total_max", slice.RamTotalMbMax);
-            Db.Add(insert, "disk_total_max", slice.DiskTotalGbMax);
-            foreach (var (metric, stat) in new[] { ("cpu", slice.Cpu), ("ram", slice.RamUsedMb), ("disk", slice.DiskUsedGb), ("load", slice.Load1), ("in", slice.InRate), ("out", slice.OutRate) })
-            {
-                Db.Add(insert, metric + "_n", stat.N);
-                Db.Add(insert, metric + "_min", stat.N > 0 ? stat.Min : null);
-                Db.Add(insert, metric + "_max", stat.N > 0 ? stat.Max : null);
-                Db.Add(insert, metric + "_sum", stat.N > 0 ? stat.Sum : null);
-            }
-
-            await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
     }
 }
