@@ -32,7 +32,6 @@
 #   agent/http 11.2 -> 10.0 MiB with the serializer, 9.9 -> 8.7 MiB with hand-written JSON; binary -1.0 MB either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 
 duration=${DURATION:-600}
 sample=${SAMPLE:-$(( duration < 180 ? (duration / 6 > 5 ? duration / 6 : 5) : 30 ))}

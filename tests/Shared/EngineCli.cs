@@ -39,41 +39,24 @@ internal sealed class EngineCli(string program, params string[] globalOptions)
     public Task<string> InspectAsync(string id, string format) => RunAsync("inspect", "-f", format, id);
 
     /// <summary>Polls until <paramref name="format"/> of the container renders <paramref name="expected"/> (engine-side state, not a sleep).</summary>
-    public async Task WaitForAsync(string id, string format, Func<string, bool> expected, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        string last;
-        do
-        {
-            last = await InspectAsync(id, format);
-            if (expected(last))
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-        while (clock.Elapsed < timeout);
-
-        throw new TimeoutException($"{id[..12]}: {format} is still '{last}' after {timeout.TotalSeconds} s");
-    }
+    public Task WaitForAsync(string id, string format, Func<string, bool> expected, TimeSpan timeout) =>
+        Poll.UntilAsync(() => InspectAsync(id, format), expected, $"{id[..12]}: {format}", timeout, last => $"'{last}'");
 
     /// <summary>Polls until <paramref name="path"/> exists inside the running container (what its command writes when
     /// it is ready), instead of sleeping for a time that a loaded machine may not honour.</summary>
-    public async Task WaitForFileAsync(string id, string path, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
+    public Task WaitForFileAsync(string id, string path, TimeSpan timeout) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                await RunAsync("exec", id, "cat", path);
-                return;
-            }
-            catch (InvalidOperationException) when (clock.Elapsed < timeout)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+                try
+                {
+                    await RunAsync("exec", id, "cat", path);
+                    return true;
+                }
+                catch (InvalidOperationException)
+                {
+                    return false;
+                }
+            },
+            $"{path} in {id[..12]}", timeout);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -47,7 +46,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = _cli.RunAsync(stop.Token, "run");
-        await WaitForAsync(() => _panel.Requests.Count > 0);
+        await Poll.UntilAsync(() => _panel.Requests.Count > 0, "the agent's first request", TimeSpan.FromSeconds(30));
         var health = await new CliRunner { Files = new FakeConfigFileSystem() }.RunAsync("health", "--verbose", "--health-listen", $"127.0.0.1:{port}");
         await stop.CancelAsync();
         var result = await run;
@@ -74,7 +73,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
             var first = _cli.RunAsync(stop.Token, "run");
-            await WaitForAsync(() => File.Exists(Path.Join(_stateDir, RotatedTokenStore.FileName)));
+            await Poll.UntilAsync(() => File.Exists(Path.Join(_stateDir, RotatedTokenStore.FileName)), "the rotated token's file", TimeSpan.FromSeconds(30));
             await stop.CancelAsync();
             Assert.Equal(0, (await first).ExitCode);
         }
@@ -85,7 +84,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
             var second = _cli.RunAsync(stop.Token, "run");
-            await WaitForAsync(() => _panel.Requests.Count > 0);
+            await Poll.UntilAsync(() => _panel.Requests.Count > 0, "the agent's first request", TimeSpan.FromSeconds(30));
             await stop.CancelAsync();
             var result = await second;
 
@@ -109,7 +108,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = _cli.RunAsync(stop.Token, "run");
-        await WaitForAsync(() => _panel.Requests.Count >= 2);
+        await Poll.UntilAsync(() => _panel.Requests.Count >= 2, "two requests", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         var result = await run;
 
@@ -138,7 +137,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = _cli.RunAsync(stop.Token, "run");
-        await WaitForAsync(() => _panel.Requests.Count >= 4);
+        await Poll.UntilAsync(() => _panel.Requests.Count >= 4, "four requests", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         var result = await run;
 
@@ -168,7 +167,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = _cli.RunAsync(stop.Token, "run");
-        await WaitForAsync(() => _panel.Requests.Count >= 4);
+        await Poll.UntilAsync(() => _panel.Requests.Count >= 4, "four requests", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         var result = await run;
 
@@ -195,9 +194,9 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var run = cli.RunAsync(stop.Token, "run", "--env-file", envFile);
-        await WaitForAsync(() => _panel.Requests.Count > 0);
+        await Poll.UntilAsync(() => _panel.Requests.Count > 0, "the agent's first request", TimeSpan.FromSeconds(30));
         EnvFileWriter.Update(envFile, [new("AGENT_TOKEN", "new-token-9876543210")]);
-        await WaitForAsync(() => _panel.Requests.Any(r => r.Headers["Authorization"] == "Bearer new-token-9876543210"));
+        await Poll.UntilAsync(() => _panel.Requests.Any(r => r.Headers["Authorization"] == "Bearer new-token-9876543210"), "a request with the rotated token", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         var result = await run;
 
@@ -220,15 +219,5 @@ public sealed class RunCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
         Assert.Contains($"upanel-agent: HEALTH_LISTEN=127.0.0.1:{port} cannot be bound (AddressAlreadyInUse): ", result.Err);
         Assert.Empty(_panel.Requests);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "timed out waiting for the agent");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
     }
 }

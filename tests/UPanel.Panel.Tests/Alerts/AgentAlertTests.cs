@@ -155,39 +155,18 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
 
     /// <summary>Polls the containers as the rules last judged them (the alert state) until <paramref name="done"/> holds.</summary>
     private async Task<IReadOnlyDictionary<string, ContainerInfo>> EvaluatedAsync(
-        string serverId, Func<IReadOnlyDictionary<string, ContainerInfo>?, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var state = await Panel.StoredAlertStateAsync(serverId);
-            if (done(state.Containers))
-            {
-                return state.Containers!;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the panel did not evaluate {what} within 60 s");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+        string serverId, Func<IReadOnlyDictionary<string, ContainerInfo>?, bool> done, string what) =>
+        (await Poll.UntilAsync(() => Panel.StoredAlertStateAsync(serverId), state => done(state.Containers), $"the panel to evaluate {what}", TimeSpan.FromSeconds(60))).Containers!;
 
     /// <summary>Polls how long ago the server's last heartbeat arrived (null: never) until <paramref name="done"/> holds.</summary>
-    private async Task LastSeenAsync(string serverId, Func<TimeSpan?, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var server = await Panel.AdminGetAsync($"/api/admin/servers/{serverId}");
-            TimeSpan? age = server.TryGetProperty("last_seen_at", out var seen) && seen.ValueKind == JsonValueKind.String
-                ? Panel.Clock.GetUtcNow() - seen.GetDateTimeOffset()
-                : null;
-            if (done(age))
+    private Task LastSeenAsync(string serverId, Func<TimeSpan?, bool> done) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"server {serverId}'s last heartbeat is still {age?.TotalSeconds} s old after 60 s");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+                var server = await Panel.AdminGetAsync($"/api/admin/servers/{serverId}");
+                return server.TryGetProperty("last_seen_at", out var seen) && seen.ValueKind == JsonValueKind.String
+                    ? Panel.Clock.GetUtcNow() - seen.GetDateTimeOffset()
+                    : (TimeSpan?)null;
+            },
+            done, $"server {serverId}'s last heartbeat", TimeSpan.FromSeconds(60), age => $"{age?.TotalSeconds} s old");
 }

@@ -37,22 +37,11 @@ internal static class AlertApi
     }
 
     /// <summary>Polls <c>GET /api/admin/alerts</c> until <paramref name="count"/> of the server's alerts are recorded (30 s at most); oldest first.</summary>
-    public static async Task<IReadOnlyList<System.Text.Json.JsonElement>> WaitForAlertsAsync(this PanelHost panel, string serverId, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var alerts = (await panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray()
-                .Where(a => a.GetProperty("server_id").GetString() == serverId).Reverse().ToList();
-            if (alerts.Count >= count)
-            {
-                return alerts;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} alerts of {serverId}; got {alerts.Count}");
-            await Task.Delay(100);
-        }
-    }
+    public static async Task<IReadOnlyList<System.Text.Json.JsonElement>> WaitForAlertsAsync(this PanelHost panel, string serverId, int count) =>
+        await Poll.UntilAsync(
+            async () => (await panel.AdminGetAsync("/api/admin/alerts")).GetProperty("alerts").EnumerateArray()
+                .Where(a => a.GetProperty("server_id").GetString() == serverId).Reverse().ToList(),
+            alerts => alerts.Count >= count, $"{count} alerts of {serverId}", TimeSpan.FromSeconds(30), alerts => $"{alerts.Count} alerts");
 
     /// <summary>
     /// Wakes the panels' notification senders and waits (30 s at most) until <paramref name="atLeast"/> of them (all by
@@ -65,30 +54,15 @@ internal static class AlertApi
         var senders = panels.Select(p => p.App.Services.GetRequiredService<NotificationSender>()).ToList();
         var after = senders.Select(s => s.Rounds.Begun + 1).ToList();
         senders.ForEach(s => s.Wake());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (senders.Where((s, i) => s.Rounds.Ended >= after[i]).Count() < (atLeast ?? senders.Count))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the notification senders did not end a round within 30 s");
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(
+            () => senders.Where((s, i) => s.Rounds.Ended >= after[i]).Count() >= (atLeast ?? senders.Count), "the notification senders to end a round", TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Polls an alert's delivery log until <paramref name="done"/> holds (30 s at most); the log.</summary>
-    public static async Task<List<System.Text.Json.JsonElement>> WaitForDeliveriesAsync(this PanelHost panel, long alertId, Func<List<System.Text.Json.JsonElement>, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var log = (await panel.AdminGetAsync($"/api/admin/alerts/{alertId}/deliveries")).GetProperty("deliveries").EnumerateArray().ToList();
-            if (done(log))
-            {
-                return log;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"alert {alertId}'s delivery log did not get there within 30 s: {string.Join(", ", log)}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task<List<System.Text.Json.JsonElement>> WaitForDeliveriesAsync(this PanelHost panel, long alertId, Func<List<System.Text.Json.JsonElement>, bool> done) =>
+        Poll.UntilAsync(
+            async () => (await panel.AdminGetAsync($"/api/admin/alerts/{alertId}/deliveries")).GetProperty("deliveries").EnumerateArray().ToList(),
+            done, $"alert {alertId}'s delivery log", TimeSpan.FromSeconds(30), log => string.Join(", ", log));
 
     public static async Task<string> MuteAsync(this PanelHost panel, string serverId, string? container, DateTimeOffset until)
     {
@@ -108,19 +82,10 @@ internal static class AlertApi
     {
         await panel.HeartbeatOkAsync(server.AgentToken, heartbeat);
         var expected = (heartbeat.Containers ?? []).OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var state = await panel.StoredAlertStateAsync(server.ServerId);
-            var seen = state.Containers?.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).ToList();
-            if (seen is not null && seen.SequenceEqual(expected))
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the heartbeat of {server.ServerId} was not evaluated within 30 s");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(
+            () => panel.StoredAlertStateAsync(server.ServerId),
+            state => state.Containers?.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status, c.FinishedAt)).SequenceEqual(expected) == true,
+            $"the evaluation of {server.ServerId}'s heartbeat", TimeSpan.FromSeconds(30));
     }
 
     public static Heartbeat Heartbeat(this PanelHost panel, string serverId, long seq, params ContainerInfo[] containers) =>

@@ -157,12 +157,8 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
         var behind = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1)).Json;
         Assert.Equal(("alert.firing", "agent_behind"), (behind.GetProperty("event").GetString(), behind.GetProperty("kind").GetString()));
         Assert.StartsWith("agent 1.0.0 is not at the target version 9.9.9 after 0 s", behind.GetProperty("summary").GetString(), StringComparison.Ordinal);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await Panel.StoredAlertStateAsync(server.ServerId)).Pending.Keys.Any(k => k.Kind == AlertKind.ClockSkew))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the skew was not seen within 30 s");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Poll.UntilAsync(
+            async () => (await Panel.StoredAlertStateAsync(server.ServerId)).Pending.Keys.Any(k => k.Kind == AlertKind.ClockSkew), "the skew", TimeSpan.FromSeconds(30));
 
         // A heartbeat a minute (online all along): the skew has held for 5 min at the fifth.
         for (var minute = 1; minute <= 5; minute++)
@@ -196,21 +192,9 @@ public abstract class AlertRuleTests<TFixture>(TFixture fixture) : IClassFixture
             return await response.Content.ReadAsStringAsync();
         }
 
-        async Task<int> StoredAsync(int count)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (true)
-            {
-                var failures = await store.ListTokenFailuresAsync(server.ServerId, DateTimeOffset.UnixEpoch, CancellationToken.None);
-                if (failures.Count >= count)
-                {
-                    return failures.Count;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"{count} token failures were not stored within 30 s");
-                await Task.Delay(50);
-            }
-        }
+        async Task<int> StoredAsync(int count) => (await Poll.UntilAsync(
+            () => store.ListTokenFailuresAsync(server.ServerId, DateTimeOffset.UnixEpoch, CancellationToken.None),
+            failures => failures.Count >= count, $"{count} stored token failures", TimeSpan.FromSeconds(30))).Count;
 
         // The answer is the same 401 whatever the body names; an unknown server stores nothing.
         var unknown = await RefusedAsync("01J00000000000000000000000");

@@ -106,13 +106,7 @@ internal sealed class SmtpTestServer : IDisposable
     /// <summary>Waits until <paramref name="count"/> messages match (30 s at most), then returns them.</summary>
     public async Task<IReadOnlyList<ReceivedMail>> WaitForAsync(Func<ReceivedMail, bool> match, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Received.Count(match) < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} e-mails; got: {string.Join("\n", Received.Select(m => m.Message.Subject))}");
-            await Task.Delay(100);
-        }
-
+        await Poll.UntilAsync(() => Received.Count(match) >= count, $"{count} e-mails", TimeSpan.FromSeconds(30), () => string.Join("\n", Received.Select(m => m.Message.Subject)));
         return [.. Received.Where(match)];
     }
 

@@ -47,13 +47,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Waits until <paramref name="count"/> requests matched (<paramref name="seconds"/> at most), then returns them.</summary>
     public async Task<IReadOnlyList<Received>> WaitForAsync(Func<Received, bool> match, int count, int seconds = 30)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (Received.Count(match) < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} notifications; got: {string.Join("\n", Received.Select(r => r.Body))}");
-            await Task.Delay(100);
-        }
-
+        await Poll.UntilAsync(() => Received.Count(match) >= count, $"{count} notifications", TimeSpan.FromSeconds(seconds), () => string.Join("\n", Received.Select(r => r.Body)));
         return [.. Received.Where(match)];
     }
 

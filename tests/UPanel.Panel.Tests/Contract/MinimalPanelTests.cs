@@ -12,6 +12,8 @@ namespace UPanel.Panel.Tests.Contract;
 /// </summary>
 public sealed class MinimalPanelTests : IDisposable
 {
+    private static readonly TimeSpan AMinute = TimeSpan.FromSeconds(60);
+
     private readonly string _dir = Directory.CreateTempSubdirectory("upanel-minimal-panel-").FullName;
     private readonly string _prefix = $"upanel-minimal-{Guid.NewGuid():N}"[..24];
     private readonly List<string> _containers = [];
@@ -44,7 +46,7 @@ public sealed class MinimalPanelTests : IDisposable
              "--state-dir", Path.Combine(_dir, "state"), "--docker-host", $"unix://{RequiredServices.DockerSocket}"]);
         await WaitForHeartbeatsAsync(panel, 2, agent);
         panel.RotateTo = secondToken;
-        await WaitForAsync(() => Heartbeats(panel).Count(h => h.Authorization == $"Bearer {secondToken}") >= 2, "two heartbeats with the rotated token", agent);
+        await Poll.UntilAsync(() => Heartbeats(panel).Count(h => h.Authorization == $"Bearer {secondToken}") >= 2, "two heartbeats with the rotated token", AMinute, () => agent.Output);
         Assert.Equal(0, await agent.TerminateAsync());
 
         var heartbeats = Heartbeats(panel);
@@ -124,15 +126,5 @@ public sealed class MinimalPanelTests : IDisposable
         [.. panel.Received.Where(r => r.Path == "/api/agent/heartbeat")];
 
     private static Task WaitForHeartbeatsAsync(MinimalPanel panel, int count, AgentProcess agent) =>
-        WaitForAsync(() => Heartbeats(panel).Count >= count, $"{count} heartbeats", agent);
-
-    private static async Task WaitForAsync(Func<bool> condition, string what, AgentProcess agent)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out after 60 s waiting for {what}; the agent said:\n{agent.Output}");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-    }
+        Poll.UntilAsync(() => Heartbeats(panel).Count >= count, $"{count} heartbeats", AMinute, () => agent.Output);
 }

@@ -55,13 +55,12 @@ public sealed class ComposeTests : IAsyncLifetime
         var before = HostFigures.Read();
         await using var ram = new RamUsedRange();
         await ComposeCli.RunAsync(_project, "up", "-d");
-        var containers = await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
-        {
-            var list = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers");
-            return list.GetProperty("containers") is { ValueKind: JsonValueKind.Array } array
-                   && array.EnumerateArray().Any(c => c.GetProperty("name").GetString() == testContainer)
-                   && array.EnumerateArray().Any(c => c.GetProperty("name").GetString() == "upanel-agent") ? array : null;
-        }, "a heartbeat from the compose agent listing its own and the test container", seconds: 60);
+        var containers = (await Poll.UntilAsync(
+            () => panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers"),
+            list => list.GetProperty("containers") is { ValueKind: JsonValueKind.Array } array
+                && array.EnumerateArray().Any(c => c.GetProperty("name").GetString() == testContainer)
+                && array.EnumerateArray().Any(c => c.GetProperty("name").GetString() == "upanel-agent"),
+            "a heartbeat from the compose agent listing its own and the test container", TimeSpan.FromSeconds(60))).GetProperty("containers");
         var server = await panel.AdminGetAsync($"/api/admin/servers/{serverId}");
         var after = HostFigures.Read();
         await ram.StopAsync();

@@ -56,13 +56,11 @@ public sealed class InstallScriptTests : IAsyncLifetime
         SecretAssert.Same(settings["AGENT_TOKEN"], again["AGENT_TOKEN"], "the agent token after the re-run");
         var servers = await panel.AdminGetAsync("/api/admin/servers");
         Assert.Equal([serverId], servers.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
-        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
-        {
-            var containers = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers");
-            return containers.GetProperty("containers") is { ValueKind: JsonValueKind.Array } list
-                   && list.EnumerateArray().Any(c => c.GetProperty("name").GetString() == "upanel-agent" && c.GetProperty("image").GetString() == upgraded)
-                ? list : null;
-        }, "a heartbeat from the upgraded agent");
+        await Poll.UntilAsync(
+            () => panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers"),
+            containers => containers.GetProperty("containers") is { ValueKind: JsonValueKind.Array } list
+                && list.EnumerateArray().Any(c => c.GetProperty("name").GetString() == "upanel-agent" && c.GetProperty("image").GetString() == upgraded),
+            "a heartbeat from the upgraded agent", TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(installToken, installOutput + againOutput);
         Assert.DoesNotContain(settings["AGENT_TOKEN"], installOutput + againOutput);
 

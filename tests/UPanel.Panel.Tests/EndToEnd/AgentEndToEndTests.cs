@@ -44,11 +44,8 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
              // without Docker only the schedule sends, and the degraded path (containers null) is exercised too.
              "--docker-host", $"unix://{Path.Combine(_dir, "no-docker.sock")}"]);
 
-        var server = await WaitForAsync(async () =>
-        {
-            var view = await panel.AdminGetAsync($"/api/admin/servers/{serverId}");
-            return view.TryGetProperty("metrics", out _) ? view : (JsonElement?)null;
-        }, "the first heartbeat");
+        var server = await Poll.UntilAsync(
+            () => panel.AdminGetAsync($"/api/admin/servers/{serverId}"), view => view.TryGetProperty("metrics", out _), "the first heartbeat", TimeSpan.FromSeconds(30));
         var metrics = server.GetProperty("metrics");
         Assert.Equal(MemTotalMib(), metrics.GetProperty("ram_total_mb").GetInt64());
         var root = new DriveInfo("/");
@@ -60,11 +57,9 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
 
         // The schedule: one panel interval (5 s) between samples, not the agent's 60 s. Measured between the second and
         // third samples, both on the new grid (the first one's collection time shifts the first gap).
-        var history = await WaitForAsync(async () =>
-        {
-            var page = await panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats");
-            return page.GetProperty("heartbeats").GetArrayLength() >= 3 ? page : (JsonElement?)null;
-        }, "three heartbeats");
+        var history = await Poll.UntilAsync(
+            () => panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats"), page => page.GetProperty("heartbeats").GetArrayLength() >= 3,
+            "three heartbeats", TimeSpan.FromSeconds(30));
         var samples = history.GetProperty("heartbeats").EnumerateArray()
             .Select(h => h.GetProperty("timestamp").GetDateTimeOffset()).Order().ToList();
         Assert.InRange((samples[2] - samples[1]).TotalSeconds, 4, 6);
@@ -104,24 +99,6 @@ public abstract class AgentEndToEndTests<TFixture>(TFixture fixture) : IClassFix
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Polls a real process's effect; the agent runs on the real clock.</summary>
-    internal static async Task<JsonElement> WaitForAsync(Func<Task<JsonElement?>> probe, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"timed out after {seconds} s waiting for {what}");
-        return default;
     }
 }
 

@@ -15,6 +15,8 @@ public sealed partial class AgentFaultTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("upanel-e2e-faults-").FullName;
 
+    private static readonly TimeSpan Minute = TimeSpan.FromSeconds(60);
+
     private static bool Long => Environment.GetEnvironmentVariable("UPANEL_LONG_FAULTS") == "1";
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -34,7 +36,7 @@ public sealed partial class AgentFaultTests : IDisposable
         using var agent = await StartAgentAsync(proxy.BaseAddress, server.ServerId, server.AgentToken, healthPort);
 
         // Every fault used, then the queue drained.
-        await WaitUntilAsync(async () => proxy.Requests.Count > faults.Length + 1 && await QueueLengthAsync(healthPort) == 0, "the faults and the drain", 120,
+        await Poll.UntilAsync(async () => proxy.Requests.Count > faults.Length + 1 && await QueueLengthAsync(healthPort) == 0, "the faults and the drain", TimeSpan.FromSeconds(120),
             () => string.Join('\n', proxy.Requests) + "\n" + agent.Output);
         Assert.Equal(0, await agent.TerminateAsync());
         var left = int.Parse(StoppedWithQueued().Match(agent.Output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -70,21 +72,21 @@ public sealed partial class AgentFaultTests : IDisposable
         var server = await NewServerAsync(panel, "restart-host");
         var healthPort = AgentEndToEndTests<SqlitePanelFixture>.FreePort();
         using var first = await StartAgentAsync(new Uri(url), server.ServerId, server.AgentToken, healthPort);
-        await WaitUntilAsync(async () => (await StoredAsync(panel, server.ServerId)).Count >= 1, "the first heartbeat");
+        await Poll.UntilAsync(async () => (await StoredAsync(panel, server.ServerId)).Count >= 1, "the first heartbeat", Minute);
         await panel.DisposeAsync();
 
-        await WaitUntilAsync(async () => await QueueLengthAsync(healthPort) >= 2, "two heartbeats queued", diagnostics: () => first.Output);
+        await Poll.UntilAsync(async () => await QueueLengthAsync(healthPort) >= 2, "two heartbeats queued", Minute, () => first.Output);
         Assert.Equal(0, await first.TerminateAsync());
         var queuedAtStop = int.Parse(StoppedWithQueued().Match(first.Output).Groups[1].Value, CultureInfo.InvariantCulture);
 
         using var second = await StartAgentAsync(new Uri(url), server.ServerId, server.AgentToken, healthPort);
-        await WaitUntilAsync(() => Task.FromResult(QueueOpened().IsMatch(second.Output)), "the queue reopened");
+        await Poll.UntilAsync(() => QueueOpened().IsMatch(second.Output), "the queue reopened", Minute);
         Assert.Equal(queuedAtStop, int.Parse(QueueOpened().Match(second.Output).Groups[1].Value, CultureInfo.InvariantCulture));
-        await WaitUntilAsync(async () => await QueueLengthAsync(healthPort) >= queuedAtStop + 2, "two more heartbeats queued");
+        await Poll.UntilAsync(async () => await QueueLengthAsync(healthPort) >= queuedAtStop + 2, "two more heartbeats queued", Minute);
 
         panel = await PanelHost.StartAsync(options, url: url);
         await using var _ = panel;
-        await WaitUntilAsync(async () => await QueueLengthAsync(healthPort) == 0, "the drain");
+        await Poll.UntilAsync(async () => await QueueLengthAsync(healthPort) == 0, "the drain", Minute);
         Assert.Equal(0, await second.TerminateAsync());
 
         var stored = await StoredAsync(panel, server.ServerId);
@@ -113,7 +115,7 @@ public sealed partial class AgentFaultTests : IDisposable
 
             // Once the agent is up (its queue opened: under load a start alone can take seconds), kill it around its first
             // sample, which is taken and written about 2 s after start.
-            await WaitUntilAsync(() => Task.FromResult(QueueOpened().IsMatch(agent.Output)), $"cycle {cycle}: the queue opened", diagnostics: () => agent.Output);
+            await Poll.UntilAsync(() => QueueOpened().IsMatch(agent.Output), $"cycle {cycle}: the queue opened", Minute, () => agent.Output);
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 3000)), TestContext.Current.CancellationToken);
             await agent.KillAsync();
 
@@ -128,10 +130,10 @@ public sealed partial class AgentFaultTests : IDisposable
         // Then the panel is reachable, and everything written arrives, once, oldest first.
         var healthPort = AgentEndToEndTests<SqlitePanelFixture>.FreePort();
         using var last = await StartAgentAsync(panel.BaseAddress, server.ServerId, server.AgentToken, healthPort);
-        await WaitUntilAsync(() => Task.FromResult(QueueOpened().IsMatch(last.Output)), "the queue reopened");
+        await Poll.UntilAsync(() => QueueOpened().IsMatch(last.Output), "the queue reopened", Minute);
         var written = int.Parse(QueueOpened().Match(last.Output).Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.InRange(written, waiting, waiting + 1);
-        await WaitUntilAsync(async () => await QueueLengthAsync(healthPort) == 0 && (await StoredAsync(panel, server.ServerId)).Count > written, "the drain", 120);
+        await Poll.UntilAsync(async () => await QueueLengthAsync(healthPort) == 0 && (await StoredAsync(panel, server.ServerId)).Count > written, "the drain", TimeSpan.FromSeconds(120));
         Assert.Equal(0, await last.TerminateAsync());
 
         var stored = await StoredAsync(panel, server.ServerId);
@@ -196,16 +198,6 @@ public sealed partial class AgentFaultTests : IDisposable
             h.GetProperty("timestamp").GetDateTimeOffset()))];
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 60, Func<string>? diagnostics = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out after {seconds} s waiting for {what}\n{diagnostics?.Invoke()}");
-            await Task.Delay(200);
-        }
-    }
-
     [GeneratedRegex(@"Heartbeat queue in [^:]+: (\d+) waiting")]
     private static partial Regex QueueOpened();
 
@@ -214,5 +206,4 @@ public sealed partial class AgentFaultTests : IDisposable
 
     [GeneratedRegex(@"Heartbeat seq (\d+) delivered")]
     private static partial Regex Delivered();
-
 }

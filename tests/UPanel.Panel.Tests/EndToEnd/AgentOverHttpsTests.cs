@@ -39,11 +39,9 @@ public sealed class AgentOverHttpsTests : IDisposable
              "--docker-host", $"unix://{Path.Combine(_dir, "no-docker.sock")}"],
             new Dictionary<string, string> { ["SSL_CERT_FILE"] = certificate });
 
-        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
-        {
-            var page = await panel.AdminGetAsync($"/api/admin/servers/{settings["SERVER_ID"]}/heartbeats");
-            return page.GetProperty("heartbeats").GetArrayLength() >= 3 ? page : null;
-        }, "three heartbeats over https");
+        await Poll.UntilAsync(
+            () => panel.AdminGetAsync($"/api/admin/servers/{settings["SERVER_ID"]}/heartbeats"), page => page.GetProperty("heartbeats").GetArrayLength() >= 3,
+            "three heartbeats over https", TimeSpan.FromSeconds(30));
 
         // Three heartbeats (the first at the agent's interval, then the panel's 5 s), one TLS handshake: the connection is kept.
         Assert.Equal(1, tls.Sessions - sessionsBeforeRun);

@@ -63,11 +63,9 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         using var agent = await AgentProcess.StartAsync(
             ["run", "--env-file", envFile, "--health-listen", "off", "--state-dir", Path.Combine(_dir, "state")]);
         // Three samples, so the network chart has rates and the charts have a line.
-        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
-        {
-            var page = await _panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats");
-            return page.GetProperty("heartbeats").GetArrayLength() >= 3 ? page : null;
-        }, "three heartbeats", seconds: 90);
+        await Poll.UntilAsync(
+            () => _panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats"), page => page.GetProperty("heartbeats").GetArrayLength() >= 3,
+            "three heartbeats", TimeSpan.FromSeconds(90));
         var version = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("agent_version").GetString()!;
 
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
@@ -81,7 +79,8 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         var row = browserPage.Locator($"#servers tbody tr[data-id='{serverId}']");
         await row.WaitForAsync();
         Assert.Equal("online", await row.GetAttributeAsync("data-status"));
-        var cells = await UntilAsync(() => row.Locator("td").AllTextContentsAsync(), c => c.Count > 3 && char.IsAsciiDigit(c[3].FirstOrDefault()), "an overview row with containers");
+        var cells = await Poll.UntilAsync(
+            () => row.Locator("td").AllTextContentsAsync(), c => c.Count > 3 && char.IsAsciiDigit(c[3].FirstOrDefault()), "an overview row with containers", TimeSpan.FromSeconds(90));
         // The host's own alerts (its unhealthy container, its disk) may be firing: "N firing" follows the name.
         Assert.Equal(Environment.MachineName, await row.Locator("a[href^='/servers/']").TextContentAsync(), ignoreCase: true);
         Assert.StartsWith(version, cells[2]);
@@ -95,7 +94,7 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         // Detail: the seed's three facts, charts drawn from data, the unhealthy container first. The page is drawn once
         // from the latest heartbeat: loaded again (a heartbeat later) until that one carried the containers.
         await row.Locator("a[href^='/servers/']").ClickAsync();
-        await UntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var count = await browserPage.TextContentAsync("#container-count");
             if (!int.TryParse(count, out _))
@@ -105,7 +104,7 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
             }
 
             return count;
-        }, count => int.TryParse(count, out _), "a detail page with containers");
+        }, count => int.TryParse(count, out _), "a detail page with containers", TimeSpan.FromSeconds(90));
         Assert.Equal(version, await browserPage.TextContentAsync("#agent-version"));
         Assert.EndsWith("s ago", await browserPage.TextContentAsync("#last-heartbeat"));
         await browserPage.Locator("#charts[data-loaded='1h']").WaitForAsync();
@@ -136,11 +135,10 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         var newToken = (await browserPage.TextContentAsync("#new-token"))!.Trim();
         Assert.Equal(64, newToken.Length);
         var before = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("latest_seq").GetInt64();
-        await AgentEndToEndTests<SqlitePanelFixture>.WaitForAsync(async () =>
-        {
-            var view = await _panel.AdminGetAsync($"/api/admin/servers/{serverId}");
-            return !view.GetProperty("token_rotation_pending").GetBoolean() && view.GetProperty("latest_seq").GetInt64() > before + 1 ? view : null;
-        }, "heartbeats with the rotated token", seconds: 60);
+        await Poll.UntilAsync(
+            () => _panel.AdminGetAsync($"/api/admin/servers/{serverId}"),
+            view => !view.GetProperty("token_rotation_pending").GetBoolean() && view.GetProperty("latest_seq").GetInt64() > before + 1,
+            "heartbeats with the rotated token", TimeSpan.FromSeconds(60));
         using (var withNewToken = await _panel.PostHeartbeatAsync(newToken, _panel.NewHeartbeat("someone-else")))
         {
             // The new token authenticates (a heartbeat for another server id is 403, not 401).
@@ -168,23 +166,6 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         var token = command[prefix.Length..];
         var registered = await _panel.RegisterAsync(token, "new-host", machineId: Guid.NewGuid().ToString("N"));
         Assert.Equal(26, registered.ServerId.Length);
-    }
-
-    /// <summary>Reads with <paramref name="read"/> until <paramref name="done"/> holds (90 s at most); the value read.</summary>
-    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out after 90 s waiting for {what}");
-            await Task.Delay(250);
-        }
     }
 
     private static long MemTotalMib() =>

@@ -329,23 +329,16 @@ public sealed partial class TwoPanelTests(TwoPanelsFixture fixture) : IClassFixt
     }
 
     /// <summary>Waits until a statement of this database waits for a lock (B's write of the alert state).</summary>
-    private static async Task WaitForBlockedWriterAsync(System.Data.Common.DbConnection connection)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var waiting = connection.CreateCommand();
-            // A row lock is waited for on the holder's transaction id, a lock with no database: ask who waits instead.
-            waiting.CommandText = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-            if ((long)(await waiting.ExecuteScalarAsync(TestContext.Current.CancellationToken))! > 0)
+    private static Task WaitForBlockedWriterAsync(System.Data.Common.DbConnection connection) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "B's write of the alert state never waited on the locked row");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+                await using var waiting = connection.CreateCommand();
+                // A row lock is waited for on the holder's transaction id, a lock with no database: ask who waits instead.
+                waiting.CommandText = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+                return (long)(await waiting.ExecuteScalarAsync(TestContext.Current.CancellationToken))! > 0;
+            },
+            "B's write of the alert state to wait on the locked row", TimeSpan.FromSeconds(30));
 
     private static HttpClient Browserless(PanelHost panel) =>
         new(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = panel.BaseAddress };

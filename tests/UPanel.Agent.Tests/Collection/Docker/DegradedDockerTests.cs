@@ -39,7 +39,7 @@ public sealed class DegradedDockerTests
         using var source = SourceFor(hung.Endpoint, logger, time);
 
         var collecting = source.CollectAsync(TestContext.Current.CancellationToken);
-        await DockerEventWatcherTests.WaitUntilAsync(() => hung.Connections == 1, Generous);
+        await Poll.UntilAsync(() => hung.Connections == 1, "the collection to connect to the hung engine", Generous);
         time.Advance(DockerContainerSource.DefaultCollectTimeout - TimeSpan.FromMilliseconds(1));
         Assert.False(collecting.IsCompleted); // the engine never answers: only the bound ends the collection
         time.Advance(TimeSpan.FromMilliseconds(1));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using UPanel.Agent.Collection;
@@ -28,7 +27,7 @@ public sealed class DockerEventWatcherTests
             var changes = 0;
             var watcher = new DockerEventWatcher(source, () => Interlocked.Increment(ref changes), log, TimeProvider.System);
             run = watcher.RunAsync(stop.Token);
-            await WaitUntilAsync(() => watcher.IsConnected, TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(() => watcher.IsConnected, "the event stream", TimeSpan.FromSeconds(30));
 
             // Connected: one fresh list (events before the stream opened are unknown), then a quiet stream keeps it.
             // Other tests' containers on this engine send events too, each making the list stale once: wait for a
@@ -51,10 +50,10 @@ public sealed class DockerEventWatcherTests
             var before = Volatile.Read(ref changes);
             await DockerCli.RunAsync("kill", id);
             // This container's own event calls back; the deadline only stops a hang.
-            await WaitUntilAsync(
+            await Poll.UntilAsync(
                 () => Volatile.Read(ref changes) > before
                     && log.Collector.GetSnapshot().Any(r => r.Id.Id == 1112 && r.Message.EndsWith($"for container {id[..12]}", StringComparison.Ordinal)),
-                TimeSpan.FromSeconds(30));
+                "the event's callback", TimeSpan.FromSeconds(30));
 
             var after = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.True(source.LastListFromEngine);
@@ -86,24 +85,10 @@ public sealed class DockerEventWatcherTests
 
         var run = watcher.RunAsync(stop.Token);
         // /version + /events, then (after ≤ 1 s of jittered backoff) /version + /events again.
-        await WaitUntilAsync(() => closing.Connections >= 4, TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => closing.Connections >= 4, "four connections to the closing engine", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.False(watcher.IsConnected);
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"condition not met within {timeout.TotalSeconds} s");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

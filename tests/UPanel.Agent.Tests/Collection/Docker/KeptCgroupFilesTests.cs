@@ -56,23 +56,8 @@ public sealed class KeptCgroupFilesTests
     }
 
     /// <summary>Until the container's shell has filled its tmpfs (its memory reaches 32 MiB).</summary>
-    private static async Task<ContainerResourceSample> WaitForMemoryAsync(CgroupStatsReader reader, string id)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var sample = reader.TryRead(id);
-            if (sample is { } read && read.MemoryBytes >= 32 * MiB)
-            {
-                return read;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"container {id[..12]}: {(sample is null ? "no cgroup files read" : $"memory {sample.Value.MemoryBytes} B")} after 60 s");
-            }
-
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+    private static async Task<ContainerResourceSample> WaitForMemoryAsync(CgroupStatsReader reader, string id) =>
+        (await Poll.UntilAsync(
+            () => Task.FromResult(reader.TryRead(id)), sample => sample?.MemoryBytes >= 32 * MiB, $"container {id[..12]}'s memory to reach 32 MiB",
+            TimeSpan.FromSeconds(60), sample => sample is null ? "no cgroup files read" : $"memory {sample.Value.MemoryBytes} B"))!.Value;
 }

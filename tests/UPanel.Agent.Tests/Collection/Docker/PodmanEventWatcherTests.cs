@@ -31,7 +31,7 @@ public sealed class PodmanEventWatcherTests
             Assert.NotNull(await source.CollectAsync(TestContext.Current.CancellationToken));
             var watcher = new DockerEventWatcher(source, () => Interlocked.Increment(ref changes), log, TimeProvider.System);
             run = watcher.RunAsync(stop.Token);
-            await DockerEventWatcherTests.WaitUntilAsync(() => watcher.IsConnected, TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(() => watcher.IsConnected, "the event stream", TimeSpan.FromSeconds(30));
             var initial = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.Equal("starting", initial!.Single(c => c.Id == id[..12]).Health);
 
@@ -68,10 +68,10 @@ public sealed class PodmanEventWatcherTests
             var before = Volatile.Read(ref changes);
             var clock = Stopwatch.StartNew();
             await action();
-            await DockerEventWatcherTests.WaitUntilAsync(
+            await Poll.UntilAsync(
                 () => Volatile.Read(ref changes) > before
                     && log.Collector.GetSnapshot().Any(r => r.Id.Id == 1112 && r.Message == $"Docker event {expected} for container {id[..12]}"),
-                TimeSpan.FromSeconds(30));
+                $"the {expected} event's callback", TimeSpan.FromSeconds(30));
             TestContext.Current.TestOutputHelper?.WriteLine($"{expected} of this container: callback {clock.ElapsedMilliseconds} ms after the command started");
             var collected = await source.CollectAsync(TestContext.Current.CancellationToken);
             Assert.NotNull(collected);

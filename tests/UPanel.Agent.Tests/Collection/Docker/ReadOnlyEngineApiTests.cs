@@ -44,7 +44,7 @@ public sealed partial class ReadOnlyEngineApiTests
             var watching = watcher.RunAsync(stop.Token);
 
             Assert.True(await source.CollectAsync(TestContext.Current.CancellationToken) is not null, source.Status);
-            await WaitForAsync(() => relay.Requests.Any(r => r.Contains("/events?", StringComparison.Ordinal)));
+            await Poll.UntilAsync(() => relay.Requests.Any(r => r.Contains("/events?", StringComparison.Ordinal)), "the event stream's request", TimeSpan.FromSeconds(30));
             await DockerCli.RemoveAsync([id]);
             await changed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
             Assert.True(await source.CollectAsync(TestContext.Current.CancellationToken) is not null, source.Status);
@@ -66,16 +66,6 @@ public sealed partial class ReadOnlyEngineApiTests
         var requests = relay.Requests;
         Assert.All(requests, request => Assert.True(Allowed.Any(a => a.IsMatch(request)), $"not a read-only call the agent may make: {request}"));
         Assert.All(Allowed.Skip(1), endpoint => Assert.Contains(requests, r => endpoint.IsMatch(r)));
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 
     [GeneratedRegex(@"^GET /_ping$")]
