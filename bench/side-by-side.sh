@@ -12,8 +12,9 @@
 #
 # Usage: bench/side-by-side.sh [--short]       (--short: WARMUP=10 WINDOW=30, for CI)
 # Env:   WINDOW (300 s per phase), WARMUP (30 s), PHASES (the container counts, one phase each: "0 20"), AGENT (a built
-#        agent binary; default: publish), KEEP=1 keeps the work directory. A long run for the RSS slope:
-#        WINDOW=3600 PHASES=20.
+#        agent binary; default: publish), BASELINE (another agent binary, e.g. the build before a change: its http and
+#        https agents run in the same window as rows base/http and base/https), KEEP=1 keeps the work directory. A long
+#        run for the RSS slope: WINDOW=3600 PHASES=20.
 # Peers missing from the machine are installed with apt when running as root, and reported as skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,16 +121,20 @@ start() { # name command... (stdout/stderr to the work directory)
 }
 start_all() { # phase
   names=() procs=() helpers=()
-  for scheme in http https; do
-    local url=$panel
-    if [ "$scheme" = https ]; then
-      [ -n "$https" ] || { skipped+=("agent/https (nginx missing)"); continue; }
-      url=$https
-    fi
-    [ -f "$work/agent-$scheme.env" ] || register "agent-$scheme"
-    start "agent/$scheme" env SSL_CERT_FILE="$work/ca.pem" "$agent" run --env-file "$work/agent-$scheme.env" \
-      --panel-url "$url" --heartbeat-interval "$interval" --health-listen "127.0.0.1:$(free_port)" \
-      --state-dir "$work/state-$scheme-$1"
+  local build binary
+  for build in agent ${BASELINE:+base}; do
+    binary=$agent; [ "$build" = base ] && binary=$BASELINE
+    for scheme in http https; do
+      local url=$panel
+      if [ "$scheme" = https ]; then
+        [ -n "$https" ] || { skipped+=("$build/https (nginx missing)"); continue; }
+        url=$https
+      fi
+      [ -f "$work/$build-$scheme.env" ] || register "$build-$scheme"
+      start "$build/$scheme" env SSL_CERT_FILE="$work/ca.pem" "$binary" run --env-file "$work/$build-$scheme.env" \
+        --panel-url "$url" --heartbeat-interval "$interval" --health-listen "127.0.0.1:$(free_port)" \
+        --state-dir "$work/state-$build-$scheme-$1"
+    done
   done
   if have node_exporter; then
     local port; port=$(free_port)

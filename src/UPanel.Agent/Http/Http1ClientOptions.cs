@@ -33,6 +33,9 @@ internal sealed record Http1ClientOptions
     /// </summary>
     public X509ChainPolicy? CertificateChainPolicy { get; init; }
 
+    /// <summary>The trusted certificates when <see cref="CertificateChainPolicy"/> is null; null: <see cref="SystemTrustStore.Shared"/> (a test gives its own).</summary>
+    public SystemTrustStore? TrustStore { get; init; }
+
     /// <summary>The clock of <see cref="ConnectTimeout"/> and the pool's lifetimes.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -53,8 +53,7 @@ internal static class HttpConnector
 
             if (uri.Scheme == Uri.UriSchemeHttps)
             {
-                stream = await AuthenticateAsync(
-                    stream, uri, options.CertificateChainPolicy ?? SystemTrustStore.Shared.Policy(), operation, timeout.Token).ConfigureAwait(false);
+                stream = await AuthenticateAsync(stream, uri, options, operation, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or FormatException or OperationCanceledException)
@@ -101,25 +100,39 @@ internal static class HttpConnector
     }
 
     private static async Task<Stream> AuthenticateAsync(
-        Stream stream, Uri uri, X509ChainPolicy chainPolicy, string operation, CancellationToken cancellationToken)
+        Stream stream, Uri uri, Http1ClientOptions clientOptions, string operation, CancellationToken cancellationToken)
     {
         var host = uri.IdnHost;
         var policyErrors = SslPolicyErrors.None;
         var chainErrors = X509ChainStatusFlags.NoError;
+        // The system store starts with the certificates that anchored the last accepted chain; a test's policy is final.
+        var trust = clientOptions.CertificateChainPolicy is null ? clientOptions.TrustStore ?? SystemTrustStore.Shared : null;
         var tls = new SslStream(stream, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = host,
-            CertificateChainPolicy = chainPolicy,
+            CertificateChainPolicy = clientOptions.CertificateChainPolicy ?? trust!.Policy(),
             // The system's verdict, unchanged; only remembered to say what was wrong.
-            RemoteCertificateValidationCallback = (_, _, chain, errors) =>
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
-                policyErrors = errors;
-                foreach (var status in chain?.ChainStatus ?? [])
+                if (trust is not null && errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors)
+                    && certificate is X509Certificate2 presented && chain is not null)
                 {
-                    chainErrors |= status.Status;
+                    // Not anchored by the kept certificates: the whole store decides, as if it had been the policy.
+                    if (trust.Validate(presented, chain, out chainErrors))
+                    {
+                        errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
+                    }
+                }
+                else
+                {
+                    foreach (var status in chain?.ChainStatus ?? [])
+                    {
+                        chainErrors |= status.Status;
+                    }
                 }
 
+                policyErrors = errors;
                 return errors == SslPolicyErrors.None;
             },
         };

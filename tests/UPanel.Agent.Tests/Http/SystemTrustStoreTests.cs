@@ -7,7 +7,8 @@ namespace UPanel.Agent.Tests.Http;
 
 /// <summary>
 /// The agent's own read of the system's trusted certificates: what it reads (the same as .NET's system store), that it
-/// reads once and again only on a change, and that https validation with it refuses what it refused before.
+/// keeps only what anchored the panel's chain and reads the whole store again only for a chain that does not validate
+/// with it or after a change, and that https validation with it accepts and refuses what the whole store does.
 /// </summary>
 public sealed class SystemTrustStoreTests : IDisposable
 {
@@ -31,26 +32,40 @@ public sealed class SystemTrustStoreTests : IDisposable
             }
         }
 
-        var ours = SystemTrustStore.Shared.Policy().CustomTrustStore.Select(c => c.Thumbprint).ToHashSet(StringComparer.Ordinal);
+        var read = SystemTrustStore.Shared.ReadAll();
+        var ours = read.Select(c => c.Thumbprint).ToHashSet(StringComparer.Ordinal);
+        foreach (var certificate in read)
+        {
+            certificate.Dispose();
+        }
 
         Assert.NotEmpty(runtime);
         Assert.Equal(runtime.Order(StringComparer.Ordinal), ours.Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void Policy_is_custom_root_trust_checked_at_each_build_with_names_and_no_revocation_as_sslstream_sets()
+    public async Task Policy_is_custom_root_trust_checked_at_each_build_with_names_and_no_revocation_as_sslstream_sets()
     {
         using var root = TestCertificates.Create("127.0.0.1");
-        var file = WritePem("bundle.pem", root);
+        var store = new SystemTrustStore(WritePem("bundle.pem", root), []);
+        await using var server = TlsServer(root);
 
-        var policy = new SystemTrustStore(file, []).Policy();
+        var before = store.Policy();
+        await GetAsync(store, server);
+        var policy = store.Policy();
 
-        Assert.Equal(X509ChainTrustMode.CustomRootTrust, policy.TrustMode);
-        Assert.Equal(X509RevocationMode.NoCheck, policy.RevocationMode);
-        Assert.Equal(X509RevocationFlag.ExcludeRoot, policy.RevocationFlag);
-        Assert.True(policy.VerificationTimeIgnored); // the time of each handshake, not of the read
-        Assert.Equal(X509VerificationFlags.NoFlag, policy.VerificationFlags); // no IgnoreInvalidName: host names checked
-        Assert.Empty(policy.ExtraStore);
+        Assert.Empty(before.CustomTrustStore); // nothing kept before a chain was validated
+        foreach (var each in new[] { before, policy })
+        {
+            Assert.Equal(X509ChainTrustMode.CustomRootTrust, each.TrustMode);
+            Assert.Equal(X509RevocationMode.NoCheck, each.RevocationMode);
+            Assert.Equal(X509RevocationFlag.ExcludeRoot, each.RevocationFlag);
+            Assert.True(each.VerificationTimeIgnored); // the time of each handshake, not of the read
+            Assert.Equal(X509VerificationFlags.NoFlag, each.VerificationFlags); // no IgnoreInvalidName: host names checked
+            Assert.Empty(each.ExtraStore);
+            Assert.Empty(each.ApplicationPolicy); // SslStream adds server-auth to its clone
+        }
+
         Assert.Equal([root.Thumbprint], policy.CustomTrustStore.Select(c => c.Thumbprint));
     }
 
@@ -70,13 +85,11 @@ public sealed class SystemTrustStoreTests : IDisposable
         File.WriteAllText(Path.Combine(directory, "README"), "not a certificate\n");
 
         var store = new SystemTrustStore(file, [directory, Path.Combine(_dir, "missing")]);
-        var first = store.Policy();
-        var second = store.Policy();
+        var read = store.ReadAll();
 
         Assert.Equal(
             new[] { a.Thumbprint, b.Thumbprint }.Order(StringComparer.Ordinal),
-            first.CustomTrustStore.Select(x => x.Thumbprint).Order(StringComparer.Ordinal));
-        Assert.Same(first, second);
+            read.Select(x => x.Thumbprint).Order(StringComparer.Ordinal));
         Assert.Equal(1, store.Loads);
     }
 
@@ -84,10 +97,11 @@ public sealed class SystemTrustStoreTests : IDisposable
     public void Default_directory_without_certificates_falls_back_to_etc_ssl_certs_as_the_runtime_does()
     {
         var empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
-        var etc = new SystemTrustStore(null, ["/etc/ssl/certs"]).Policy().CustomTrustStore.Count;
+        var etc = new SystemTrustStore(null, ["/etc/ssl/certs"]).ReadAll().Count;
 
-        Assert.Equal(etc, new SystemTrustStore(null, [empty], defaultDirectory: true).Policy().CustomTrustStore.Count);
-        Assert.Empty(new SystemTrustStore(null, [empty], defaultDirectory: false).Policy().CustomTrustStore);
+        Assert.NotEqual(0, etc);
+        Assert.Equal(etc, new SystemTrustStore(null, [empty], defaultDirectory: true).ReadAll().Count);
+        Assert.Empty(new SystemTrustStore(null, [empty], defaultDirectory: false).ReadAll());
     }
 
     [Fact]
@@ -100,13 +114,12 @@ public sealed class SystemTrustStoreTests : IDisposable
         for (var i = 0; i < 3; i++)
         {
             // A client each: a new connection and a new handshake each time.
-            using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = store.Policy() });
-            using var response = await client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await GetAsync(store, server);
         }
 
         Assert.Equal(3, server.ConnectionCount);
         Assert.Equal(1, store.Loads);
+        Assert.Equal([certificate.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
     }
 
     [Fact]
@@ -116,7 +129,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var other = TestCertificates.Create("127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", trusted), []);
         await using var server = TlsServer(other);
-        using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = store.Policy() });
+        using var client = new Http1Client(new Http1ClientOptions { TrustStore = store });
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(
             HttpRequest.Post(server.Url("/api/agent/heartbeat", "https"), "{}"u8.ToArray(), "application/json", "Bearer secret-token"), Ct));
@@ -134,7 +147,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var certificate = TestCertificates.Create("panel.example");
         var store = new SystemTrustStore(WritePem("bundle.pem", certificate), []);
         await using var server = TlsServer(certificate);
-        using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = store.Policy() });
+        using var client = new Http1Client(new Http1ClientOptions { TrustStore = store });
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct));
 
@@ -146,7 +159,7 @@ public sealed class SystemTrustStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_changed_bundle_or_directory_is_read_again_at_the_next_handshake()
+    public async Task A_changed_bundle_or_directory_drops_what_was_kept_and_is_read_again_at_the_next_handshake()
     {
         using var first = TestCertificates.Create("first.example");
         using var added = TestCertificates.Create("127.0.0.1");
@@ -154,47 +167,167 @@ public sealed class SystemTrustStoreTests : IDisposable
         var directory = Directory.CreateDirectory(Path.Combine(_dir, "certs")).FullName;
         var store = new SystemTrustStore(file, [directory]);
         await using var server = TlsServer(added);
-        Assert.Equal([first.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
+        _ = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
+        Assert.Equal(1, store.Loads);
 
         // A new certificate in the directory (its modification time moves; set explicitly, the clock's grain is coarse).
         File.WriteAllText(Path.Combine(directory, "added.pem"), added.ExportCertificatePem());
         Directory.SetLastWriteTimeUtc(directory, DateTime.UtcNow.AddMinutes(1));
-        Assert.Equal(
-            new[] { first.Thumbprint, added.Thumbprint }.Order(StringComparer.Ordinal),
-            store.Policy().CustomTrustStore.Select(c => c.Thumbprint).Order(StringComparer.Ordinal));
-        using (var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = store.Policy() }))
-        using (var response = await client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-
+        await GetAsync(store, server);
+        await GetAsync(store, server);
         Assert.Equal(2, store.Loads);
-
-        // The bundle rewritten without the first: it is no longer trusted.
-        File.WriteAllText(file, added.ExportCertificatePem());
-        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(2));
         Assert.Equal([added.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
-        Assert.Equal(3, store.Loads);
-        _ = store.Policy();
+
+        // Removed again: the kept certificate goes with the change, and the server is no longer trusted.
+        File.Delete(Path.Combine(directory, "added.pem"));
+        Directory.SetLastWriteTimeUtc(directory, DateTime.UtcNow.AddMinutes(2));
+        Assert.Empty(store.Policy().CustomTrustStore);
+        var error = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
+        Assert.Contains("is not trusted (UntrustedRoot)", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, store.Loads);
     }
 
     [Fact]
-    public void A_link_to_the_bundle_is_followed_for_its_modification_time()
+    public async Task A_link_to_the_bundle_is_followed_for_its_modification_time()
     {
-        using var first = TestCertificates.Create("a.example");
+        using var first = TestCertificates.Create("127.0.0.1");
         using var second = TestCertificates.Create("b.example");
         var target = WritePem("ca-certificates.crt", first);
         var link = Path.Combine(_dir, "cert.pem");
         File.CreateSymbolicLink(link, target); // as Debian's /usr/lib/ssl/cert.pem
         var store = new SystemTrustStore(link, []);
-        _ = store.Policy();
+        await using var server = TlsServer(first);
+        await GetAsync(store, server);
+        Assert.Equal([first.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
 
         File.WriteAllText(target, second.ExportCertificatePem());
         File.SetLastWriteTimeUtc(target, DateTime.UtcNow.AddMinutes(1));
 
-        Assert.Equal([second.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
+        Assert.Empty(store.Policy().CustomTrustStore);
+        _ = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
         Assert.Equal(2, store.Loads);
+    }
+
+    [Fact]
+    public async Task Only_the_root_that_anchored_the_panels_chain_is_kept_and_nothing_is_read_again_while_it_anchors_it()
+    {
+        using var other = TestCertificates.CreateCa("Other root");
+        using var root = TestCertificates.CreateCa("Panel root");
+        using var third = TestCertificates.CreateCa("Third root");
+        using var intermediate = TestCertificates.CreateCa("Panel intermediate", root);
+        using var leaf = TestCertificates.Issue(intermediate, "127.0.0.1");
+        var store = new SystemTrustStore(WritePem("bundle.pem", other, root, third), []);
+        await using var server = TlsServer(leaf, intermediate);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await GetAsync(store, server);
+        }
+
+        // The intermediate the server sends is not kept: it is not in the store.
+        Assert.Equal([root.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
+        Assert.Equal(1, store.Loads);
+        Assert.Equal(3, server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task An_intermediate_the_chain_took_from_the_store_is_kept_with_its_root()
+    {
+        using var root = TestCertificates.CreateCa("Panel root");
+        using var intermediate = TestCertificates.CreateCa("Panel intermediate", root);
+        using var leaf = TestCertificates.Issue(intermediate, "127.0.0.1");
+        var directory = Directory.CreateDirectory(Path.Combine(_dir, "certs")).FullName;
+        File.WriteAllBytes(Path.Combine(directory, "intermediate.der"), intermediate.RawData);
+        var store = new SystemTrustStore(WritePem("bundle.pem", root), [directory]);
+        await using var server = TlsServer(leaf); // the server sends only its own certificate
+
+        await GetAsync(store, server);
+        await GetAsync(store, server);
+
+        Assert.Equal(
+            new[] { root.Thumbprint, intermediate.Thumbprint }.Order(StringComparer.Ordinal),
+            store.Policy().CustomTrustStore.Select(c => c.Thumbprint).Order(StringComparer.Ordinal));
+        Assert.Equal(1, store.Loads);
+    }
+
+    [Fact]
+    public async Task A_panel_certificate_anchored_by_another_trusted_root_connects_and_that_root_is_kept_instead()
+    {
+        using var root = TestCertificates.CreateCa("Panel root");
+        using var next = TestCertificates.CreateCa("Next root");
+        using var before = TestCertificates.Issue(root, "127.0.0.1");
+        using var after = TestCertificates.Issue(next, "127.0.0.1");
+        var store = new SystemTrustStore(WritePem("bundle.pem", root, next), []);
+        await using (var server = TlsServer(before))
+        {
+            await GetAsync(store, server);
+        }
+
+        await using (var server = TlsServer(after))
+        {
+            await GetAsync(store, server);
+            await GetAsync(store, server);
+        }
+
+        Assert.Equal([next.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
+        Assert.Equal(2, store.Loads); // once for each root, then the kept one validates
+    }
+
+    [Fact]
+    public async Task Once_a_root_is_kept_an_untrusted_certificate_is_refused_as_the_whole_store_refuses_it_and_the_root_stays()
+    {
+        using var root = TestCertificates.CreateCa("Panel root");
+        using var stranger = TestCertificates.CreateCa("Untrusted root");
+        using var trusted = TestCertificates.Issue(root, "127.0.0.1");
+        using var untrusted = TestCertificates.Issue(stranger, "127.0.0.1");
+        var store = new SystemTrustStore(WritePem("bundle.pem", root), []);
+        await using (var server = TlsServer(trusted))
+        {
+            await GetAsync(store, server);
+        }
+
+        // Signed by a CA the store does not hold, sent without it, then below an intermediate of that CA that is sent.
+        using var strangerIntermediate = TestCertificates.CreateCa("Untrusted intermediate", stranger);
+        using var belowIntermediate = TestCertificates.Issue(strangerIntermediate, "127.0.0.1");
+        foreach (var (certificate, chain) in new[] { (untrusted, Array.Empty<X509Certificate2>()), (belowIntermediate, [strangerIntermediate]) })
+        {
+            await using var server = TlsServer(certificate, chain);
+
+            var error = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
+            var wholeStore = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(WholeStorePolicy(store), server));
+
+            Assert.Equal(wholeStore.Message, error.Message);
+            Assert.StartsWith(
+                $"GET https://127.0.0.1:{server.Port}/health: TLS: the certificate of 127.0.0.1 is not trusted (PartialChain): "
+                + "the server must send its whole chain", error.Message, StringComparison.Ordinal);
+            Assert.Empty(server.Requests);
+        }
+
+        Assert.Equal([root.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
+        Assert.Equal(5, store.Loads); // the first chain, then each refused one against the whole store, and the probe's reads
+    }
+
+    [Fact]
+    public async Task Once_a_root_is_kept_an_expired_certificate_it_anchors_is_refused()
+    {
+        using var root = TestCertificates.CreateCa("Panel root");
+        using var valid = TestCertificates.Issue(root, "127.0.0.1");
+        using var expired = TestCertificates.Issue(root, "127.0.0.1", notAfter: DateTimeOffset.UtcNow.AddHours(-1));
+        var store = new SystemTrustStore(WritePem("bundle.pem", root), []);
+        await using (var server = TlsServer(valid))
+        {
+            await GetAsync(store, server);
+        }
+
+        await using (var server = TlsServer(expired))
+        {
+            var error = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
+            var wholeStore = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(WholeStorePolicy(store), server));
+
+            Assert.Equal(wholeStore.Message, error.Message);
+            Assert.Contains("is not trusted (NotTimeValid)", error.Message, StringComparison.Ordinal);
+            Assert.Empty(server.Requests);
+        }
     }
 
     public void Dispose()
@@ -202,11 +335,37 @@ public sealed class SystemTrustStoreTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private string WritePem(string name, X509Certificate2 certificate)
+    private string WritePem(string name, params X509Certificate2[] certificates)
     {
         var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, certificate.ExportCertificatePem());
+        File.WriteAllText(path, string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n")));
         return path;
+    }
+
+    /// <summary>GET /health over a new connection (a client each), validated with <paramref name="store"/>.</summary>
+    private static Task GetAsync(SystemTrustStore store, ScriptedServer server) => GetAsync(new Http1ClientOptions { TrustStore = store }, server);
+
+    /// <summary>The same with every certificate of the store as the policy, as the agent validated before it kept only the anchors.</summary>
+    private static Task GetAsync(X509ChainPolicy wholeStore, ScriptedServer server) => GetAsync(new Http1ClientOptions { CertificateChainPolicy = wholeStore }, server);
+
+    private static async Task GetAsync(Http1ClientOptions options, ScriptedServer server)
+    {
+        using var client = new Http1Client(options);
+        using var response = await client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static X509ChainPolicy WholeStorePolicy(SystemTrustStore store)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            RevocationFlag = X509RevocationFlag.ExcludeRoot,
+            VerificationTimeIgnored = true,
+        };
+        policy.CustomTrustStore.AddRange(store.ReadAll());
+        return policy;
     }
 
     private static string PemEncodingLabel(string label, byte[] der) =>
@@ -214,11 +373,11 @@ public sealed class SystemTrustStoreTests : IDisposable
             .Append(Convert.ToBase64String(der, Base64FormattingOptions.InsertLineBreaks)).Append("\n-----END ").Append(label).Append("-----\n")
             .ToString();
 
-    private static ScriptedServer TlsServer(X509Certificate2 certificate) => new(async (c, ct) =>
+    private static ScriptedServer TlsServer(X509Certificate2 certificate, params X509Certificate2[] chain) => new(async (c, ct) =>
     {
         while (await c.ReadRequestAsync(ct) is not null)
         {
             await c.RespondAsync("{\"status\":\"ok\"}", ct);
         }
-    }, TestCertificates.ServerTls(certificate));
+    }, TestCertificates.ServerTls(certificate, chain));
 }
