@@ -4,6 +4,12 @@ using UPanel.Agent.Reporting;
 
 _ = NativeHeap.UseOneArena();
 
+// Socket completions run on the socket engine's thread instead of being queued to a thread-pool worker: the heartbeat
+// loop waits for its answers itself (Reporter.RunOnOwnThread), so what is left for the engine (the panel connection's
+// readiness, the event stream, /health) is too little to be worth a worker's wake-up and the pool's gate thread.
+// Read by the runtime once, when the first socket is made: set before any is. docs/decisions/one-thread-per-heartbeat.md
+Environment.SetEnvironmentVariable(SocketEngine.InlineCompletionsVariable, "1");
+
 // SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) end the current command gracefully instead of killing the process.
 using var stopping = new CancellationTokenSource();
 void Stop(PosixSignalContext context)

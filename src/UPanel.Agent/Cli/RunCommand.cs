@@ -51,7 +51,7 @@ internal sealed class RunCommand(CliEnvironment env, ConfigLoadResult config, Fu
         // Container events (a crash, a health change) ask for a heartbeat at once instead of at the next interval.
         var watcher = new DockerEventWatcher(collectors.Containers, reporter.RequestHeartbeat, loggers.CreateLogger("UPanel.Agent.Collection.Docker.Events"), env.Time);
         var watching = watcher.RunAsync(env.Stopping);
-        await reporter.RunAsync(env.Stopping);
+        await reporter.RunOnOwnThread(env.Stopping);
         Log.Stopping(logger);
         try
         {

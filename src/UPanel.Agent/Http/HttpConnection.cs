@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace UPanel.Agent.Http;
@@ -10,6 +11,9 @@ internal sealed class HttpConnection : IDisposable
 {
     /// <summary>A status line and headers larger than this are not a response the agent can use.</summary>
     internal const int MaxHeadBytes = 64 * 1024;
+
+    /// <summary>A blocking wait for data looks at the cancellation token at least this often (milliseconds).</summary>
+    internal const int BlockingWaitSliceMs = 200;
 
     private readonly Socket _socket;
     private readonly Stream _stream;
@@ -143,6 +147,7 @@ internal sealed class HttpConnection : IDisposable
         {
             if (destination.Length >= _buffer.Length)
             {
+                WaitReadableIfAllowed(cancellationToken);
                 var direct = await _stream.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
                 ReceivedSinceWrite |= direct > 0;
                 return direct;
@@ -186,9 +191,41 @@ internal sealed class HttpConnection : IDisposable
             }
         }
 
+        WaitReadableIfAllowed(cancellationToken);
         var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         _end += read;
         ReceivedSinceWrite |= read > 0;
         return read;
+    }
+
+    /// <summary>
+    /// On a thread that may block (<see cref="BlockingReads"/>), waits in <c>poll(2)</c> until the socket has something
+    /// to read (data, end of stream or an error), so the read that follows completes at once on this thread. Cancellation
+    /// is seen within <see cref="BlockingWaitSliceMs"/>, a deadline of <see cref="BlockingReads.Bound"/> at once; the
+    /// read itself then throws. Over TLS only before the first
+    /// byte of an answer: later, <see cref="SslStream"/> may hold decrypted bytes the socket no longer shows.
+    /// </summary>
+    private void WaitReadableIfAllowed(CancellationToken cancellationToken)
+    {
+        if (!BlockingReads.Allowed || (ReceivedSinceWrite && _stream is not NetworkStream))
+        {
+            return;
+        }
+
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var wait = BlockingReads.WaitMilliseconds(BlockingWaitSliceMs);
+                if (wait == 0 || _socket.Poll(wait * 1000, SelectMode.SelectRead))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The read reports it.
+        }
     }
 }

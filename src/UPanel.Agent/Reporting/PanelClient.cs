@@ -68,12 +68,11 @@ internal sealed class PanelClient
 
         var request = HttpRequest.PostJson(HeartbeatUri, body, "Bearer " + token);
 
-        using var bound = new CancellationTokenSource(_timeout, _time);
+        using var bound = BlockingReads.NewBound(_timeout, _time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         try
         {
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            return await ClassifyAsync(response, token, timeout.Token).ConfigureAwait(false);
+            return await BlockingReads.Bound(bound, _timeout, () => SendAsync(request, token, timeout.Token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -84,6 +83,12 @@ internal sealed class PanelClient
             // Names the request and what failed ("... cannot connect to 127.0.0.1:8080 (Connection refused)").
             return new PanelResult { Outcome = PanelOutcome.Retryable, Reason = ex.Message.Replace(token, "***", StringComparison.Ordinal) };
         }
+    }
+
+    private async Task<PanelResult> SendAsync(HttpRequest request, string token, CancellationToken cancellationToken)
+    {
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return await ClassifyAsync(response, token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Http;
 using UPanel.Agent.Wire;
 using UPanel.Contracts;
 
@@ -33,6 +34,7 @@ internal sealed class Reporter
     public static readonly TimeSpan ClockSkewLimit = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBlockingWait = TimeSpan.FromSeconds(AgentOptions.MaxIntervalSeconds);
     private static readonly TimeSpan MinRetryAfter = TimeSpan.FromSeconds(1);
 
     private readonly HeartbeatFactory _factory;
@@ -44,6 +46,10 @@ internal sealed class Reporter
     private readonly AgentToken _token;
     private readonly bool _queueCountConfigured;
     private readonly SemaphoreSlim _wake = new(0, 1);
+
+    // The blocking loop's wake-up (RunOnOwnThread). No spinning: SemaphoreSlim.Wait spins with sched_yield before it
+    // sleeps, about 30 yields per heartbeat on this machine, for a signal that comes once in seconds if at all.
+    private readonly ManualResetEventSlim _wakeNow = new(initialState: false, spinCount: 0);
     private readonly MemoryTrim _memoryTrim = new();
     private UpdateOffer? _loggedUpdate;
 
@@ -107,13 +113,10 @@ internal sealed class Reporter
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then returns (does not throw).</summary>
+    /// <remarks>Waits on <see cref="_time"/>'s timers (tests drive it with a fake clock); the agent itself uses <see cref="RunOnOwnThread"/>.</remarks>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var start = _time.GetUtcNow();
-        _nextSampleAt = start + FirstHeartbeatDelay;
-        _lastRegularSampleAt = start;
-        Log.ReporterStarted(_logger, _client.HeartbeatUri, (int)Interval.TotalSeconds);
-        PublishQueue();
+        Started();
         try
         {
             while (true)
@@ -125,9 +128,73 @@ internal sealed class Reporter
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _queue.Checkpoint();
-            Log.ReporterStopped(_logger, _queue.Count);
+            Stopped();
         }
+    }
+
+    /// <summary>
+    /// The same loop on a thread of its own, which sleeps in blocking waits (the interval, the panel's answer, the
+    /// engine's: <see cref="BlockingReads"/>) instead of timers and socket completions handed from thread to thread:
+    /// a heartbeat then wakes one thread instead of about ten (docs/decisions/one-thread-per-heartbeat.md). The task
+    /// completes when the loop has stopped (cancellation) or failed.
+    /// </summary>
+    public Task RunOnOwnThread(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(cancellationToken);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "upanel-heartbeat",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken cancellationToken)
+    {
+        BlockingReads.AllowOnThisThread();
+        Started();
+        try
+        {
+            while (true)
+            {
+                // Completes on this thread unless something had to wait elsewhere (a new connection, a first CPU
+                // baseline): then this thread blocks until it is done.
+                StepAsync(cancellationToken).GetAwaiter().GetResult();
+                _memoryTrim.AfterWork();
+                Wait(NextWake(), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Stopped();
+        }
+    }
+
+    private void Started()
+    {
+        var start = _time.GetUtcNow();
+        _nextSampleAt = start + FirstHeartbeatDelay;
+        _lastRegularSampleAt = start;
+        Log.ReporterStarted(_logger, _client.HeartbeatUri, (int)Interval.TotalSeconds);
+        PublishQueue();
+    }
+
+    private void Stopped()
+    {
+        _queue.Checkpoint();
+        Log.ReporterStopped(_logger, _queue.Count);
     }
 
     private async Task StepAsync(CancellationToken cancellationToken)
@@ -403,8 +470,27 @@ internal sealed class Reporter
         cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary><see cref="WaitAsync"/> as a blocking wait of this thread: no timer, no other thread woken.</summary>
+    private void Wait(DateTimeOffset wake, CancellationToken cancellationToken)
+    {
+        var delay = wake - _time.GetUtcNow();
+        Waiting?.Invoke(wake);
+        if (delay > TimeSpan.Zero)
+        {
+            // The wake is on the wall clock: after a jump back the loop looks again within the longest interval rather
+            // than sleeping past the wait's limit.
+            delay = delay < MaxBlockingWait ? delay : MaxBlockingWait;
+            // A signal (RequestHeartbeat) ends it early; the loop then looks at the flag.
+            _ = _wakeNow.Wait(delay, cancellationToken);
+            _wakeNow.Reset();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
     private void Signal()
     {
+        _wakeNow.Set();
         try
         {
             _wake.Release();

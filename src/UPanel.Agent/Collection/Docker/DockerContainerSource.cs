@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using UPanel.Agent.Collection.Docker.Api;
 using UPanel.Agent.Configuration;
+using UPanel.Agent.Http;
 using UPanel.Contracts;
 
 namespace UPanel.Agent.Collection.Docker;
@@ -92,21 +93,13 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
     public async Task<IReadOnlyList<ContainerInfo>?> CollectAsync(CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(_collectTimeout, _time);
+        using var timeout = BlockingReads.NewBound(_collectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await _gate.WaitAsync(linked.Token).ConfigureAwait(false);
-            try
-            {
-                var containers = await CollectCoreAsync(_client, linked.Token).ConfigureAwait(false);
-                SetOk();
-                return containers;
-            }
-            finally
-            {
-                _gate.Release();
-            }
+            var containers = await BlockingReads.Bound(timeout, _collectTimeout, () => CollectSerialisedAsync(linked.Token)).ConfigureAwait(false);
+            SetOk();
+            return containers;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -155,6 +148,19 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     }
 
     internal static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+
+    private async Task<IReadOnlyList<ContainerInfo>> CollectSerialisedAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CollectCoreAsync(_client, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     private async Task<IReadOnlyList<ContainerInfo>> CollectCoreAsync(DockerApiClient client, CancellationToken cancellationToken)
     {

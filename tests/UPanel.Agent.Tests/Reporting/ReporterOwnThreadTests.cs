@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Logging.Testing;
+using UPanel.Agent.Configuration;
+using UPanel.Agent.Http;
+using UPanel.Agent.Reporting;
+using UPanel.Agent.Tests.Http;
+using UPanel.Agent.Wire;
+using UPanel.Contracts;
+
+namespace UPanel.Agent.Tests.Reporting;
+
+/// <summary>
+/// The heartbeat loop as the agent runs it (<see cref="Reporter.RunOnOwnThread"/>): on a thread of its own, on the
+/// system clock, sleeping in blocking waits (docs/decisions/one-thread-per-heartbeat.md). No timing is asserted: what
+/// is counted is which thread did the work and how many timers were armed.
+/// </summary>
+public sealed class ReporterOwnThreadTests : IAsyncLifetime
+{
+    private const string Token = "agent-token-0123456789abcdef";
+
+    private readonly TestPanelServer _panel = new();
+    private readonly Http1Client _http = PanelHttp.CreateClient(new Dictionary<string, string>());
+    private readonly FakeLogger _logger = new();
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("upanel-own-thread-").FullName;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _panel.DisposeAsync();
+        _http.Dispose();
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Loop_reports_from_its_own_thread_without_a_timer_and_stops_when_cancelled()
+    {
+        // An hour's interval: after the first heartbeat (2 s after start) only RequestHeartbeat can cause another.
+        var clock = new TimerRecordingTimeProvider();
+        using var queue = new HeartbeatQueue(Path.Join(_stateDir, "queue"), 10, AgentOptions.DefaultQueueMaxBytes, _logger);
+        var reporter = NewReporter(clock, queue, intervalSeconds: 3600);
+        var waitedOn = new List<string?>();
+        reporter.Waiting += _ =>
+        {
+            lock (waitedOn)
+            {
+                waitedOn.Add(Thread.CurrentThread.Name);
+            }
+        };
+        using var stop = new CancellationTokenSource();
+
+        var running = reporter.RunOnOwnThread(stop.Token);
+        await _panel.WaitForRequestsAsync(1);
+        reporter.RequestHeartbeat();
+        var requests = await _panel.WaitForRequestsAsync(2);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.All(requests, request => Assert.Equal("/api/agent/heartbeat", request.Path));
+        Assert.Equal(0, queue.Count);
+        lock (waitedOn)
+        {
+            Assert.NotEmpty(waitedOn);
+            Assert.All(waitedOn, name => Assert.Equal("upanel-heartbeat", name));
+        }
+
+        // The interval, the request's timeout: none armed a timer (RunAsync arms one per wait and one per send).
+        Assert.Empty(clock.DueTimes);
+    }
+
+    [Fact]
+    public async Task Send_on_a_thread_that_may_block_completes_on_that_thread()
+    {
+        await using var panel = KeepAlivePanel(answered: int.MaxValue);
+        var client = new PanelClient(_http, new Uri($"http://127.0.0.1:{panel.Port}/"), TimeProvider.System, _logger);
+        var body = HeartbeatJson.ToUtf8Bytes(Heartbeat());
+
+        // A new connection is made asynchronously: the first send opens the one the second reuses.
+        Assert.Equal(PanelOutcome.Success, (await client.SendHeartbeatAsync(body, Token, TestContext.Current.CancellationToken)).Outcome);
+        var (completedWhenReturned, result) = OnBlockingThread(() => client.SendHeartbeatAsync(body, Token, CancellationToken.None));
+
+        Assert.True(completedWhenReturned, "the send handed its wait to another thread");
+        Assert.Equal(PanelOutcome.Success, result.Outcome);
+        Assert.Equal(1, panel.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task Panel_that_does_not_answer_is_given_up_at_the_timeout_by_the_blocking_wait_itself()
+    {
+        await using var panel = KeepAlivePanel(answered: 1);
+        var clock = new TimerRecordingTimeProvider();
+        var client = new PanelClient(_http, new Uri($"http://127.0.0.1:{panel.Port}/"), clock, _logger, TimeSpan.FromMilliseconds(300));
+        var body = HeartbeatJson.ToUtf8Bytes(Heartbeat());
+        Assert.Equal(PanelOutcome.Success, (await client.SendHeartbeatAsync(body, Token, TestContext.Current.CancellationToken)).Outcome);
+        clock.Clear();
+
+        var (completedWhenReturned, result) = OnBlockingThread(() => client.SendHeartbeatAsync(body, Token, CancellationToken.None));
+
+        Assert.True(completedWhenReturned, "the timeout was left to a timer");
+        Assert.Equal(PanelOutcome.Retryable, result.Outcome);
+        Assert.Equal("no answer within 0.3 s", result.Reason);
+        Assert.Empty(clock.DueTimes);
+        Assert.Equal(1, panel.ConnectionCount);
+    }
+
+    /// <summary>Keeps its connections open; answers the first <paramref name="answered"/> requests, then none.</summary>
+    private static ScriptedServer KeepAlivePanel(int answered) => new(async (connection, ct) =>
+    {
+        for (var i = 0; ; i++)
+        {
+            await connection.ReadRequestAsync(ct);
+            if (i >= answered)
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            await connection.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", ct);
+        }
+    });
+
+    private static (bool CompletedWhenReturned, T Result) OnBlockingThread<T>(Func<Task<T>> work)
+    {
+        var completed = false;
+        Task<T>? task = null;
+        var thread = new Thread(() =>
+        {
+            BlockingReads.AllowOnThisThread();
+            task = work();
+            completed = task.IsCompleted;
+        });
+        thread.Start();
+        thread.Join();
+        return (completed, task!.GetAwaiter().GetResult());
+    }
+
+    private Reporter NewReporter(TimeProvider time, HeartbeatQueue queue, int intervalSeconds)
+    {
+        var options = new AgentOptions
+        {
+            PanelUrl = _panel.BaseUrl, ServerId = "01HQSERVER", AgentToken = Token, HeartbeatIntervalSeconds = intervalSeconds,
+            QueueMaxHeartbeats = 10,
+        };
+        var status = new AgentStatus(time);
+        var factory = new HeartbeatFactory(new FakeHostMetricsSource(), new FakeContainerSource(), options, time, status, queue.LastSeq);
+        var client = new PanelClient(_http, _panel.BaseUrl, time, _logger);
+        var token = new AgentToken(Token, _stateDir, () => Token, _logger);
+        return new Reporter(factory, client, queue, status, options, token, time, _logger);
+    }
+
+    private static Heartbeat Heartbeat() => new()
+    {
+        ServerId = "01HQSERVER",
+        Timestamp = DateTimeOffset.UnixEpoch,
+        Metrics = new FakeHostMetricsSource().Metrics,
+        Containers = null,
+        AgentVersion = "1.0.0",
+        HeartbeatId = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+        Seq = 1,
+    };
+}
