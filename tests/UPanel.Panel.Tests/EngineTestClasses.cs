@@ -58,3 +58,7 @@ public sealed class LatestStateTestsOnPostgres(PostgresPanelFixture fixture) : L
 public sealed class AlertEvaluationReadsTestsOnSqlite(SqlitePanelFixture fixture) : Storage.AlertEvaluationReadsTests<SqlitePanelFixture>(fixture);
 
 public sealed class AlertEvaluationReadsTestsOnPostgres(PostgresPanelFixture fixture) : Storage.AlertEvaluationReadsTests<PostgresPanelFixture>(fixture);
+
+public sealed class LatestHeartbeatJsonTestsOnSqlite(SqlitePanelFixture fixture) : LatestHeartbeatJsonTests<SqlitePanelFixture>(fixture);
+
+public sealed class LatestHeartbeatJsonTestsOnPostgres(PostgresPanelFixture fixture) : LatestHeartbeatJsonTests<PostgresPanelFixture>(fixture);

@@ -29,6 +29,13 @@ internal static class SeedHeartbeat
         return heartbeat with { Timestamp = heartbeat.Timestamp ?? receivedAt, Containers = containers };
     }
 
+    /// <summary>
+    /// True when <paramref name="normalized"/> (from <see cref="Normalize"/>) says what <paramref name="received"/> did:
+    /// it had a timestamp and no container name lost its '/'.
+    /// </summary>
+    public static bool ChangedNothing(Heartbeat received, Heartbeat normalized) =>
+        received.Timestamp is not null && ReferenceEquals(received.Containers, normalized.Containers);
+
     /// <summary>True when the body had no timestamp: the panel stored the time of receipt in its place.</summary>
     public static bool TimestampFromReceipt(Heartbeat? received) => received is { Timestamp: null };
 }
