@@ -207,6 +207,12 @@ internal sealed class AlertService(
             var (evaluated, transitions) = AlertEvaluator.Evaluate(known.State, snapshot, rules, now);
             var mutes = (await alerts.ListMutesAsync(now, serverId, cancellationToken)).Select(m => m.Mute).ToList();
             var (next, sent, resends) = NotificationPolicy.Decide(evaluated, transitions, rules.RepeatEvery, mutes, now);
+            // Most evaluations change nothing: seen on the states themselves before writing the JSON to compare.
+            if (transitions.Count == 0 && known.Json is not null && next.SameAs(known.State))
+            {
+                return;
+            }
+
             var nextJson = AlertStateJson.Write(next);
             if (transitions.Count == 0 && nextJson == known.Json)
             {
