@@ -185,14 +185,5 @@ public sealed class HttpProxyTests
         Assert.Null(HttpProxy.FromEnvironment(new Dictionary<string, string> { ["NO_PROXY"] = "x", ["HTTP_PROXY"] = " " }));
     }
 
-    private static Heartbeat Heartbeat() => new()
-    {
-        ServerId = "01HQSERVER",
-        Timestamp = DateTimeOffset.UnixEpoch,
-        Metrics = new FakeHostMetricsSource().Metrics,
-        Containers = null,
-        AgentVersion = "1.0.0",
-        HeartbeatId = "01JAAAAAAAAAAAAAAAAAAAAAAA",
-        Seq = 1,
-    };
+    private static Heartbeat Heartbeat() => TestHeartbeats.Minimal(DateTimeOffset.UnixEpoch);
 }

@@ -15,6 +15,15 @@ internal static class TestCertificates
     public static X509Certificate2 Create(params string[] names)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = ServerRequest(key, names);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        // A PKCS#12 round trip gives a certificate whose key SslStream can use on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A TLS server certificate's request: CN the first name, every name a subject alternative name (an IP address or a DNS name).</summary>
+    private static CertificateRequest ServerRequest(ECDsa key, params string[] names)
+    {
         var request = new CertificateRequest($"CN={names[0]}", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in names)
@@ -32,9 +41,7 @@ internal static class TestCertificates
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        // A PKCS#12 round trip gives a certificate whose key SslStream can use on every platform.
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+        return request;
     }
 
     /// <summary>A CA certificate with its private key: a self-signed root, or an intermediate signed by <paramref name="issuer"/>.</summary>
@@ -62,20 +69,7 @@ internal static class TestCertificates
     public static X509Certificate2 Issue(X509Certificate2 issuer, string name, DateTimeOffset? notAfter = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        if (IPAddress.TryParse(name, out var address))
-        {
-            san.AddIpAddress(address);
-        }
-        else
-        {
-            san.AddDnsName(name);
-        }
-
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var request = ServerRequest(key, name);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
         var until = notAfter ?? DateTimeOffset.UtcNow.AddDays(1);
         using var issued = request.Create(issuer, until.AddDays(-1).AddMinutes(-5), until, Serial());

@@ -315,14 +315,5 @@ public sealed class PanelClientTests : IAsyncLifetime
         return client.SendHeartbeatAsync(HeartbeatJson.ToUtf8Bytes(heartbeat ?? Heartbeat()), Token, TestContext.Current.CancellationToken);
     }
 
-    private static Heartbeat Heartbeat() => new()
-    {
-        ServerId = "01HQSERVER",
-        Timestamp = Now,
-        Metrics = new FakeHostMetricsSource().Metrics,
-        Containers = null,
-        AgentVersion = "1.0.0",
-        HeartbeatId = "01JAAAAAAAAAAAAAAAAAAAAAAA",
-        Seq = 4711,
-    };
+    private static Heartbeat Heartbeat() => TestHeartbeats.Minimal(Now, seq: 4711);
 }

@@ -147,14 +147,5 @@ public sealed class ReporterOwnThreadTests : IAsyncLifetime
         return new Reporter(factory, client, queue, status, options, token, time, _logger);
     }
 
-    private static Heartbeat Heartbeat() => new()
-    {
-        ServerId = "01HQSERVER",
-        Timestamp = DateTimeOffset.UnixEpoch,
-        Metrics = new FakeHostMetricsSource().Metrics,
-        Containers = null,
-        AgentVersion = "1.0.0",
-        HeartbeatId = "01JAAAAAAAAAAAAAAAAAAAAAAA",
-        Seq = 1,
-    };
+    private static Heartbeat Heartbeat() => TestHeartbeats.Minimal(DateTimeOffset.UnixEpoch);
 }
