@@ -103,7 +103,7 @@ internal static class AlertEvaluator
             Load(metrics?.LoadAverage is [var load, ..] ? load : null);
 
             // Resolves only once the trend gives it twice the warning time, so a forecast at the edge does not flap.
-            var full = DiskForecast.TimeToFull(server.DiskHistory, rules.DiskForecastWindow, now);
+            var full = DiskForecast.TimeToFull(server.DiskTrend, rules.DiskForecastWindow);
             Hold(
                 Key(AlertKind.DiskFullForecast),
                 full <= rules.DiskFullWithin,

@@ -199,7 +199,7 @@ internal sealed class AlertService(
                 ClockSkewSeconds = latest?.ClockSkewSeconds,
                 TokenFailures = await alerts.ListTokenFailuresAsync(serverId, now - rules.TokenFailuresWindow, cancellationToken),
                 Containers = latest?.Containers,
-                DiskHistory = offline ? [] : await store.GetDiskSamplesAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken),
+                DiskTrend = offline ? default : await store.GetDiskTrendAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken),
             };
 
             SetGraceTimer(serverId, snapshot.LastSeenAt + (snapshot.Interval * rules.OfflineAfterIntervals) - now);

@@ -4,26 +4,25 @@ namespace UPanel.Panel.Alerts;
 internal static class DiskForecast
 {
     /// <summary>
-    /// Time from <paramref name="now"/> until used reaches total on the fitted line; null when it is not growing, or the
-    /// samples span less than a quarter of <paramref name="window"/> (too short a trend to believe).
+    /// Time from the trend's moment until used reaches the newest total on the fitted line; null when it is not growing,
+    /// or the samples span less than a quarter of <paramref name="window"/> (too short a trend to believe).
     /// </summary>
-    public static TimeSpan? TimeToFull(IReadOnlyList<DiskSample> samples, TimeSpan window, DateTimeOffset now)
+    public static TimeSpan? TimeToFull(DiskTrend trend, TimeSpan window)
     {
-        var recent = samples.Where(s => now - s.At <= window && s.TotalGb > 0).ToList();
-        if (recent.Count < 3 || recent.Max(s => s.At) - recent.Min(s => s.At) < window / 4)
+        if (trend.Count < 3 || trend.Last - trend.First < window / 4)
         {
             return null;
         }
 
-        // Hours since now (negative), so the intercept is the fitted use at this moment.
-        var xs = recent.Select(s => (s.At - now).TotalHours).ToList();
-        var meanX = xs.Average();
-        var meanY = recent.Average(s => s.UsedGb);
-        double sxy = 0, sxx = 0;
-        for (var i = 0; i < recent.Count; i++)
+        // x counts hours from the trend's moment (negative), so the intercept is the fitted use at that moment.
+        var n = trend.Count;
+        var meanX = trend.SumX / n;
+        var meanY = trend.SumY / n;
+        var sxx = trend.SumXX - (n * meanX * meanX);
+        var sxy = trend.SumXY - (n * meanX * meanY);
+        if (sxx <= 0)
         {
-            sxy += (xs[i] - meanX) * (recent[i].UsedGb - meanY);
-            sxx += (xs[i] - meanX) * (xs[i] - meanX);
+            return null;
         }
 
         var slope = sxy / sxx;
@@ -32,8 +31,8 @@ internal static class DiskForecast
             return null;
         }
 
-        var usedNow = meanY - slope * meanX;
-        var hours = Math.Max(0, (recent[^1].TotalGb - usedNow) / slope);
+        var usedNow = meanY - (slope * meanX);
+        var hours = Math.Max(0, (trend.LatestTotalGb - usedNow) / slope);
         return hours > TimeSpan.MaxValue.TotalHours / 2 ? null : TimeSpan.FromHours(hours);
     }
 }

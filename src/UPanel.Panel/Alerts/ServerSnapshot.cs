@@ -29,8 +29,8 @@ internal sealed record ServerSnapshot
     /// <summary>Heartbeats naming this server refused for their token within <see cref="AlertRules.TokenFailuresWindow"/>.</summary>
     public IReadOnlyList<DateTimeOffset> TokenFailures { get; init; } = [];
 
-    /// <summary>The root filesystem over at least the forecast window, oldest first; empty turns the forecast off.</summary>
-    public IReadOnlyList<DiskSample> DiskHistory { get; init; } = [];
+    /// <summary>The root filesystem over the forecast window; none (the default) turns the forecast off.</summary>
+    public DiskTrend DiskTrend { get; init; }
 
     /// <summary>Null when the agent could not ask Docker: the container rules then keep their state.</summary>
     public IReadOnlyList<ContainerInfo>? Containers { get; init; }

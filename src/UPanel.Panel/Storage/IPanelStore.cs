@@ -40,10 +40,10 @@ internal interface IPanelStore : IAsyncDisposable
 
     /// <summary>
     /// The root filesystem's figures of a server's raw heartbeats sampled in [<paramref name="from"/>, <paramref name="to"/>)
-    /// that report both (used, and a total above 0), oldest first: the last <see cref="HistoryRollup.RawAge"/> only (older
-    /// ones are rolled up).
+    /// that report both (used, and a total above 0), summed for the forecast's line with x counted from <paramref name="to"/>:
+    /// the last <see cref="HistoryRollup.RawAge"/> only (older ones are rolled up).
     /// </summary>
-    Task<IReadOnlyList<Alerts.DiskSample>> GetDiskSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+    Task<Alerts.DiskTrend> GetDiskTrendAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
     /// <summary>
     /// A server's history in [<paramref name="from"/>, <paramref name="to"/>) as the charts read it, oldest first: the

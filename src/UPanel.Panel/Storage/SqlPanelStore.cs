@@ -228,24 +228,31 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await Db.ListAsync(command, ReadServer, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Alerts.DiskSample>> GetDiskSamplesAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async Task<Alerts.DiskTrend> GetDiskTrendAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        // Three columns of the rows that have both disk figures, not every chart column of every row: the alert
-        // evaluation reads this window for each heartbeat (docs/decisions/ingest-throughput.md).
+        // The sums of the forecast's least-squares line, not the window's rows: the alert evaluation reads this for each
+        // heartbeat, and a 6-hour window at a 60 s interval holds 360 rows (docs/decisions/ingest-throughput.md).
+        const string Window = "server_id = @server AND sample_at >= @from AND sample_at < @to AND disk_used_gb IS NOT NULL AND disk_total_gb > 0";
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, """
-            SELECT sample_at, disk_used_gb, disk_total_gb
-            FROM heartbeats
-            WHERE server_id = @server AND sample_at >= @from AND sample_at < @to AND disk_used_gb IS NOT NULL AND disk_total_gb > 0
-            ORDER BY sample_at
+        await using var command = Command(connection, null, $"""
+            SELECT COUNT(*) AS n, MIN(sample_at) AS first_at, MAX(sample_at) AS last_at,
+                SUM(x) AS sum_x, SUM(y) AS sum_y, SUM(x * x) AS sum_xx, SUM(x * y) AS sum_xy,
+                (SELECT disk_total_gb FROM heartbeats WHERE {Window} ORDER BY sample_at DESC LIMIT 1) AS latest_total
+            FROM (SELECT sample_at, CAST(sample_at - @to AS DOUBLE PRECISION) / 3600000 AS x, CAST(disk_used_gb AS DOUBLE PRECISION) AS y
+                FROM heartbeats WHERE {Window}) AS samples
             """);
         Db.Add(command, "server", serverId);
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
-        return await Db.ListAsync(
-            command,
-            row => new Alerts.DiskSample(row.RequiredTime("sample_at"), row.RequiredInt64("disk_used_gb"), row.RequiredInt64("disk_total_gb")),
-            cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var row = new Row(reader);
+        var count = row.RequiredInt64("n");
+        return count == 0
+            ? default
+            : new Alerts.DiskTrend(
+                to, count, row.RequiredTime("first_at"), row.RequiredTime("last_at"), row.RequiredDouble("sum_x"), row.RequiredDouble("sum_y"),
+                row.RequiredDouble("sum_xx"), row.RequiredDouble("sum_xy"), row.RequiredInt64("latest_total"));
     }
 
     public async Task<IReadOnlyList<HistorySlice>> GetHistoryAsync(

@@ -561,7 +561,7 @@ public sealed class AlertEvaluatorTests
         var snapshot = new ServerSnapshot
         {
             ServerId = ServerId, Interval = interval, CpuCores = _cpuCores, LastSeenAt = _lastSeen, Metrics = _metrics, Containers = _containers,
-            DiskHistory = _diskHistory, AgentVersion = _agentVersion, TargetAgentVersion = _targetVersion, ClockSkewSeconds = _clockSkew,
+            DiskTrend = DiskSample.Trend(_diskHistory, _rules.DiskForecastWindow, _time.GetUtcNow()), AgentVersion = _agentVersion, TargetAgentVersion = _targetVersion, ClockSkewSeconds = _clockSkew,
             TokenFailures = _tokenFailures,
         };
         (_state, var transitions) = AlertEvaluator.Evaluate(_state, snapshot, _rules, _time.GetUtcNow());

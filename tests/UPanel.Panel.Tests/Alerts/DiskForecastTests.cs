@@ -18,7 +18,7 @@ public sealed class DiskForecastTests
     [Fact]
     public void One_gb_an_hour_with_twenty_left_fills_in_twenty_hours()
     {
-        var full = DiskForecast.TimeToFull(Growing(1, 80, Window), Window, Now);
+        var full = TimeToFull(Growing(1, 80, Window));
         Assert.NotNull(full);
         Assert.Equal(20, full.Value.TotalHours, 3);
     }
@@ -26,25 +26,19 @@ public sealed class DiskForecastTests
     [Fact]
     public void The_fit_goes_through_noise()
     {
-        var full = DiskForecast.TimeToFull(Growing(2, 60, Window, noise: 0.5), Window, Now);
+        var full = TimeToFull(Growing(2, 60, Window, noise: 0.5));
         Assert.NotNull(full);
         Assert.InRange(full.Value.TotalHours, 19.5, 20.5);
     }
 
     [Fact]
-    public void Samples_older_than_the_window_do_not_count()
-    {
-        // Filling fast twelve hours ago, flat for the last six.
-        var samples = Growing(5, 20, TimeSpan.FromHours(12)).Select(s => Now - s.At <= Window ? s with { UsedGb = 50 } : s).ToList();
-        Assert.Null(DiskForecast.TimeToFull(samples, Window, Now));
-    }
-
-    [Fact]
     public void A_flat_or_shrinking_disk_and_a_too_short_trend_forecast_nothing()
     {
-        Assert.Null(DiskForecast.TimeToFull(Growing(0, 80, Window), Window, Now));
-        Assert.Null(DiskForecast.TimeToFull(Growing(-1, 80, Window), Window, Now));
-        Assert.Null(DiskForecast.TimeToFull(Growing(10, 80, TimeSpan.FromMinutes(60)), Window, Now));
-        Assert.Null(DiskForecast.TimeToFull([], Window, Now));
+        Assert.Null(TimeToFull(Growing(0, 80, Window)));
+        Assert.Null(TimeToFull(Growing(-1, 80, Window)));
+        Assert.Null(TimeToFull(Growing(10, 80, TimeSpan.FromMinutes(60))));
+        Assert.Null(TimeToFull([]));
     }
+
+    private static TimeSpan? TimeToFull(List<DiskSample> samples) => DiskForecast.TimeToFull(DiskSample.Trend(samples, Window, Now), Window);
 }

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using UPanel.Panel.Alerts;
+using UPanel.Panel.Tests.Alerts;
 using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.Storage;
 
 /// <summary>
-/// What the alert evaluation reads for each heartbeat, on the real engines: only the disk samples the forecast uses, and
+/// What the alert evaluation reads for each heartbeat, on the real engines: the disk samples the forecast uses, summed, and
 /// the stored alert state only when its version is not the one the evaluation knows (docs/decisions/ingest-throughput.md).
 /// </summary>
 public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
@@ -16,7 +17,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Disk_samples_are_the_windows_heartbeats_that_report_used_and_a_total_above_zero_oldest_first()
+    public async Task The_disk_trend_sums_the_windows_heartbeats_that_report_used_and_a_total_above_zero()
     {
         var server = await Panel.NewServerAsync();
         var now = Panel.Clock.GetUtcNow();
@@ -36,16 +37,26 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
             await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat with { Metrics = heartbeat.Metrics with { DiskUsedGb = used, DiskTotalGb = total } });
         }
 
-        var samples = await Panel.Store.GetDiskSamplesAsync(server.ServerId, now - TimeSpan.FromHours(6), now, Cancel);
+        var window = TimeSpan.FromHours(6);
+        var trend = await Panel.Store.GetDiskTrendAsync(server.ServerId, now - window, now, Cancel);
 
-        Assert.Equal(
-            [
-                new DiskSample(Ms(now - TimeSpan.FromHours(4)), 38, 200),
-                new DiskSample(Ms(now - TimeSpan.FromHours(3)), 40, 100),
-                new DiskSample(Ms(now - TimeSpan.FromMinutes(30)), 45, 100),
-            ],
-            samples);
-        Assert.Empty(await Panel.Store.GetDiskSamplesAsync(server.ServerId, now - TimeSpan.FromMinutes(29), now, Cancel));
+        // The three that count, summed here one by one: 4 h ago (38 of 200), 3 h ago (40 of 100), 30 min ago (45 of 100).
+        var expected = DiskSample.Trend(
+            [new(Ms(now - TimeSpan.FromHours(4)), 38, 200), new(Ms(now - TimeSpan.FromHours(3)), 40, 100), new(Ms(now - TimeSpan.FromMinutes(30)), 45, 100)],
+            window,
+            Ms(now));
+        Assert.Equal(3, trend.Count);
+        Assert.Equal(now, trend.At);
+        Assert.Equal(Ms(now - TimeSpan.FromHours(4)), trend.First);
+        Assert.Equal(Ms(now - TimeSpan.FromMinutes(30)), trend.Last);
+        Assert.Equal(100, trend.LatestTotalGb);
+        Assert.Equal(expected.SumX, trend.SumX, tolerance: 1e-9);
+        Assert.Equal(123, trend.SumY, tolerance: 1e-9);
+        Assert.Equal(expected.SumXX, trend.SumXX, tolerance: 1e-9);
+        Assert.Equal(expected.SumXY, trend.SumXY, tolerance: 1e-9);
+        Assert.Equal(DiskForecast.TimeToFull(expected, window), DiskForecast.TimeToFull(trend, window));
+        Assert.NotNull(DiskForecast.TimeToFull(trend, window));
+        Assert.Equal(0, (await Panel.Store.GetDiskTrendAsync(server.ServerId, now - TimeSpan.FromMinutes(29), now, Cancel)).Count);
     }
 
     [Fact]
