@@ -7,6 +7,7 @@ namespace UPanel.Panel.Storage;
 /// Stores a batch of heartbeats in one transaction (the writer behind <see cref="GroupCommit{TItem, TResult}"/>): each
 /// is charged to its server's limits, stored once by heartbeat_id and made the latest state when it is newer, in the
 /// order given, with the same statements reused row after row. Nothing of the batch is stored unless all of it is.
+/// On PostgreSQL the batch goes to <see cref="PipelinedHeartbeatWriter"/>: the same outcomes in one round trip.
 /// </summary>
 internal sealed class HeartbeatWriter(SqlDialect dialect)
 {
@@ -18,6 +19,11 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
 
     public async Task<IReadOnlyList<IngestResult>> WriteAsync(IReadOnlyList<HeartbeatIngest> batch)
     {
+        if (dialect.PipelinesStatements)
+        {
+            return await new PipelinedHeartbeatWriter(dialect).WriteAsync(batch);
+        }
+
         // Never the request's token: the batch holds other requests' heartbeats.
         var cancellationToken = CancellationToken.None;
         await using var connection = await dialect.OpenAsync(cancellationToken);

@@ -5,9 +5,37 @@ namespace UPanel.Panel.Storage;
 
 internal sealed class PostgresDialect(string connectionString) : SqlDialect
 {
-    private readonly NpgsqlDataSource _dataSource = new NpgsqlSlimDataSourceBuilder(connectionString).Build();
+    private readonly NpgsqlDataSource _dataSource = new NpgsqlSlimDataSourceBuilder(Tuned(connectionString)).Build();
 
     public override string Name => "postgres";
+
+    public override bool PipelinesStatements => true;
+
+    /// <summary>
+    /// Two settings for a panel's many short statements, unless the connection string sets them itself
+    /// (docs/decisions/ingest-throughput.md, fourth pass): statements run often are prepared on each connection and kept
+    /// (<c>Max Auto Prepare</c>; PostgreSQL then neither parses nor plans them again), and a connection going back to the
+    /// pool is not reset (<c>No Reset On Close</c>: the reset was a DISCARD ALL, a statement and a transaction of its own
+    /// at the next use, three per heartbeat, and it would drop the prepared statements). The panel keeps no session
+    /// state: its locks are transaction locks, and it sets no session settings.
+    /// </summary>
+    internal static string Tuned(string connectionString)
+    {
+        // What the string names, read as written: Npgsql's own builder answers ContainsKey for every keyword it knows.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+        }
+
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
+    }
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -27,10 +27,17 @@ internal abstract class SqlDialect : IAsyncDisposable
 
     /// <summary>
     /// Whether concurrent heartbeats queue for one writer that commits them together (<see cref="GroupCommit{TItem, TResult}"/>).
-    /// SQLite has one writer anyway; PostgreSQL runs concurrent transactions in parallel and flushes waiting commits
-    /// together itself, so there each heartbeat keeps its own transaction.
+    /// Both engines do: SQLite has one writer anyway, and on PostgreSQL a batch in one transaction and one round trip
+    /// (<see cref="PipelinesStatements"/>) costs the server less than a transaction and five round trips per heartbeat
+    /// (docs/decisions/ingest-throughput.md, fourth pass).
     /// </summary>
-    public virtual bool GroupsCommits => false;
+    public virtual bool GroupsCommits => true;
+
+    /// <summary>
+    /// Whether several statements go to the engine together and their results come back together (<see cref="DbBatch"/>):
+    /// a round trip per batch of heartbeats instead of one per statement. SQLite runs in the process: nothing to save.
+    /// </summary>
+    public virtual bool PipelinesStatements => false;
 
     /// <summary>
     /// A lock shared by every panel on the database, held until the result is disposed: null when another panel holds it

@@ -26,8 +26,6 @@ internal sealed class SqliteDialect(string path) : SqlDialect
 
     public override string Name => "sqlite";
 
-    public override bool GroupsCommits => true;
-
     public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);

@@ -145,6 +145,107 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal(1L, Convert.ToInt64(await left.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task A_batch_of_several_servers_answers_each_heartbeat_in_the_order_sent()
+    {
+        // The PostgreSQL writer runs a batch sorted by server (one lock order for every panel): the answers still follow
+        // the order sent, a server's own heartbeats keep theirs, and a stale one or a duplicate inside the batch is told so.
+        var servers = new[] { await Panel.NewServerAsync(), await Panel.NewServerAsync() }
+            .OrderByDescending(s => s.ServerId, StringComparer.Ordinal).ToArray();
+        var (a, b) = (servers[0].ServerId, servers[1].ServerId);
+        var now = Panel.Time.GetUtcNow();
+        var a5 = Ingest(a, "01JBATCHMIX0000000000000A5", now.AddSeconds(-5), seq: 5);
+        var b3 = Ingest(b, "01JBATCHMIX0000000000000B3", now.AddSeconds(-3), seq: 3);
+        var a1 = Ingest(a, "01JBATCHMIX0000000000000A1", now.AddSeconds(-9), seq: 1);
+        var b4 = Ingest(b, "01JBATCHMIX0000000000000B4", now.AddSeconds(-2), seq: 4);
+        var unknown = Ingest(a, "01JBATCHMIX0000000000000X1", now.AddSeconds(-1), seq: 1) with { ServerId = "srv_not_registered" };
+        await using var dialect = Dialect();
+
+        var results = await new HeartbeatWriter(dialect).WriteAsync([a5, b3, a5 with { }, a1, unknown, b4]);
+
+        Assert.Equal(
+            [IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsLatest, IngestOutcome.Duplicate, IngestOutcome.StoredAsHistory,
+                IngestOutcome.UnknownServer, IngestOutcome.StoredAsLatest],
+            results.Select(r => r.Outcome));
+        Assert.Equal(a5.HeartbeatId, (await Panel.Store.GetLatestHeartbeatAsync(a, CancellationToken.None))!.HeartbeatId);
+        Assert.Equal(b4.HeartbeatId, (await Panel.Store.GetLatestHeartbeatAsync(b, CancellationToken.None))!.HeartbeatId);
+        Assert.Equal(5, (await Panel.Store.GetServerAsync(a, CancellationToken.None))!.LatestSeq);
+        Assert.Equal([1L, 5L], (await Panel.Store.GetHeartbeatsAsync(a, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value).Order());
+        Assert.Equal([3L, 4L], (await Panel.Store.GetHeartbeatsAsync(b, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value).Order());
+    }
+
+    [Fact]
+    public async Task A_heartbeat_over_its_servers_limit_in_a_batch_is_refused_alone()
+    {
+        var limited = await Panel.NewServerAsync();
+        var other = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var oneAtATime = new HeartbeatQuota { HeartbeatsPerSecond = 1, HeartbeatBurst = 1 };
+        var first = Ingest(limited.ServerId, "01JBATCHLIMIT00000000000001", now.AddSeconds(-2), seq: 1) with { Quota = oneAtATime };
+        var second = Ingest(limited.ServerId, "01JBATCHLIMIT00000000000002", now.AddSeconds(-1), seq: 2) with { Quota = oneAtATime };
+        var others = Ingest(other.ServerId, "01JBATCHLIMIT00000000000003", now.AddSeconds(-1), seq: 1);
+        await using var dialect = Dialect();
+
+        var results = await new HeartbeatWriter(dialect).WriteAsync([first, second, others]);
+
+        Assert.Equal([IngestOutcome.StoredAsLatest, IngestOutcome.RateLimited, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
+        // One heartbeat a second with a burst of one: the second waits out what the first charged.
+        Assert.Equal(TimeSpan.FromSeconds(1), results[1].RetryAfter);
+        Assert.Equal([1L], (await Panel.Store.GetHeartbeatsAsync(limited.ServerId, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value));
+        Assert.Equal(1, (await Panel.Store.GetServerAsync(limited.ServerId, CancellationToken.None))!.LatestSeq);
+    }
+
+    [Fact]
+    public async Task Container_states_changed_inside_one_batch_are_stored_as_heartbeat_by_heartbeat()
+    {
+        // The state in effect at a heartbeat's time includes what an earlier heartbeat of the same batch stored: a change
+        // and a change back inside one batch keep both rows, and a server whose containers did not change gets none.
+        var server = await Panel.NewServerAsync();
+        var quiet = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        ContainerInfo[] Containers(int exited) => [.. Enumerable.Range(0, 5).Select(i => new ContainerInfo
+        {
+            Id = $"{i:x12}", Name = $"web_{i}", Image = "nginx:1.25", Status = i == exited ? "exited" : "running",
+            Health = "none", UptimeSeconds = 1000 + i, CpuPercent = i, MemoryMb = 100 + i,
+        })];
+        HeartbeatIngest With(HeartbeatIngest heartbeat, ContainerInfo[] containers) => heartbeat with
+        {
+            Containers = containers,
+            ContainerCount = containers.Length,
+            ContainersDigest = ContainerHistory.Digest(containers),
+        };
+        await using var dialect = Dialect();
+        var start = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000001", now.AddSeconds(-4), seq: 1), Containers(1));
+        var quietStart = With(Ingest(quiet.ServerId, "01JBATCHSTATE0000000000011", now.AddSeconds(-4), seq: 1), Containers(1));
+        await new HeartbeatWriter(dialect).WriteAsync([start, quietStart]);
+
+        var changed = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000002", now.AddSeconds(-3), seq: 2), Containers(2));
+        var back = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000003", now.AddSeconds(-2), seq: 3), Containers(1));
+        var same = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000004", now.AddSeconds(-1), seq: 4), Containers(1));
+        var quietSame = With(Ingest(quiet.ServerId, "01JBATCHSTATE0000000000012", now.AddSeconds(-2), seq: 2), Containers(1));
+        var results = await new HeartbeatWriter(dialect).WriteAsync([changed, quietSame, back, same]);
+
+        Assert.All(results, r => Assert.Equal(IngestOutcome.StoredAsLatest, r.Outcome));
+        Assert.Equal(new[] { start, changed, back }.Select(h => h.SampleAt.ToUnixTimeMilliseconds()), await StateTimesAsync(server.ServerId));
+        Assert.Equal([quietStart.SampleAt.ToUnixTimeMilliseconds()], await StateTimesAsync(quiet.ServerId));
+    }
+
+    private async Task<List<long>> StateTimesAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at FROM container_states WHERE server_id = @server ORDER BY at";
+        Db.Add(command, "server", serverId);
+        var times = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            times.Add(reader.GetInt64(0));
+        }
+
+        return times;
+    }
+
     private SqlDialect Dialect() => fixture.Options.UsesPostgres
         ? new PostgresDialect(fixture.Options.PostgresConnectionString!)
         : new SqliteDialect(fixture.Options.SqlitePath);
