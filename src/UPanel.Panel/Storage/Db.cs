@@ -50,13 +50,24 @@ internal static class Db
 
     public static void Set(DbCommand command, string name, DateTimeOffset? value) => Set(command, name, value?.ToUnixTimeMilliseconds());
 
-    private static void Add(DbCommand command, string name, object? value, DbType type)
+    /// <summary>The same parameters for one statement of a <see cref="DbBatch"/>.</summary>
+    public static void Add(DbBatchCommand command, string name, string? value) => Add(command.Parameters, command.CreateParameter(), name, value, DbType.String);
+
+    public static void Add(DbBatchCommand command, string name, long? value) => Add(command.Parameters, command.CreateParameter(), name, value, DbType.Int64);
+
+    public static void Add(DbBatchCommand command, string name, double? value) => Add(command.Parameters, command.CreateParameter(), name, value, DbType.Double);
+
+    public static void Add(DbBatchCommand command, string name, bool value) => Add(command.Parameters, command.CreateParameter(), name, value, DbType.Boolean);
+
+    private static void Add(DbCommand command, string name, object? value, DbType type) =>
+        Add(command.Parameters, command.CreateParameter(), name, value, type);
+
+    private static void Add(DbParameterCollection parameters, DbParameter parameter, string name, object? value, DbType type)
     {
-        var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.DbType = type;
         parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        parameters.Add(parameter);
     }
 
     public static string? String(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

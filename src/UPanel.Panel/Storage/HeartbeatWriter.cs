@@ -91,23 +91,9 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         Db.Set(insert, "from_receipt", heartbeat.TimestampFromReceipt);
         // A duplicate earlier in the same batch counts: the unique index sees the transaction's own rows.
         var inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (inserted && heartbeat.Containers is { } containers)
+        if (inserted && heartbeat.Containers is not null)
         {
-            // Compressed only when the state in effect at the sample's time differs (rarely: a container started,
-            // stopped, changed health), not for every heartbeat (docs/decisions/ingest-throughput.md).
-            var current = statements.ContainerDigest;
-            Db.Set(current, "server", heartbeat.ServerId);
-            Db.Set(current, "sample", heartbeat.SampleAt);
-            if (await current.ExecuteScalarAsync(cancellationToken) is not { } digest
-                || Convert.ToInt64(digest, System.Globalization.CultureInfo.InvariantCulture) != heartbeat.ContainersDigest)
-            {
-                var state = statements.ContainerState;
-                Db.Set(state, "server", heartbeat.ServerId);
-                Db.Set(state, "sample", heartbeat.SampleAt);
-                Db.Set(state, "digest", heartbeat.ContainersDigest);
-                Db.Set(state, "containers", ContainerHistory.Compress(containers));
-                await state.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await statements.ContainerStates.StoreIfChangedAsync(heartbeat, cancellationToken);
         }
 
         if (inserted)
@@ -195,19 +181,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
             ("load5", DbType.Double), ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64),
             ("container_count", DbType.Int64), ("from_receipt", DbType.Boolean));
 
-        // The digest of the containers' state in effect at the sample's time (a late heartbeat compares with what was
-        // stored before it); none before the server's first.
-        public DbCommand ContainerDigest { get; } = Create(connection, transaction, """
-            SELECT digest FROM container_states WHERE server_id = @server AND at <= @sample ORDER BY at DESC LIMIT 1
-            """,
-            ("server", DbType.String), ("sample", DbType.Int64));
-
-        // A row only when that state differs.
-        public DbCommand ContainerState { get; } = Create(connection, transaction, """
-            INSERT INTO container_states (server_id, at, digest, containers_zlib) VALUES (@server, @sample, @digest, @containers)
-            ON CONFLICT (server_id, at) DO NOTHING
-            """,
-            ("server", DbType.String), ("sample", DbType.Int64), ("digest", DbType.Int64), ("containers", DbType.Binary));
+        public ContainerStates ContainerStates { get; } = new(connection, transaction);
 
         // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost) must not
         // freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of the panel's clock
@@ -236,7 +210,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         /// <summary>A statement run only now and then (token promotion, a refused charge's wait).</summary>
         public DbCommand Command(string sql) => Create(connection, transaction, sql);
 
-        private DbCommand[] All => [Charge, Insert, ContainerDigest, ContainerState, Latest, Seen];
+        private DbCommand[] All => [Charge, Insert, Latest, Seen];
 
         private static DbCommand Create(DbConnection connection, DbTransaction transaction, string sql, params (string Name, DbType Type)[] parameters)
         {
@@ -257,6 +231,8 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
             {
                 await command.DisposeAsync();
             }
+
+            await ContainerStates.DisposeAsync();
         }
     }
 }

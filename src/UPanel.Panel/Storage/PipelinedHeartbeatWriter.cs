@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 
 namespace UPanel.Panel.Storage;
@@ -165,102 +164,36 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         var metrics = heartbeat.Metrics;
         var command = batch.CreateBatchCommand();
         command.CommandText = Sql;
-        Add(command, "id", heartbeat.ServerId);
-        Add(command, "now", heartbeat.ReceivedAt.ToUnixTimeMilliseconds());
-        Add(command, "request_cost", requestCost);
-        Add(command, "request_limit", requestLimit);
-        Add(command, "byte_cost", byteCost);
-        Add(command, "byte_limit", byteLimit);
-        Add(command, "heartbeat_id", heartbeat.HeartbeatId);
-        Add(command, "seq", heartbeat.Seq);
-        Add(command, "sample", heartbeat.SampleAt.ToUnixTimeMilliseconds());
-        Add(command, "received", heartbeat.ReceivedAt.ToUnixTimeMilliseconds());
+        Db.Add(command, "id", heartbeat.ServerId);
+        Db.Add(command, "now", heartbeat.ReceivedAt.ToUnixTimeMilliseconds());
+        Db.Add(command, "request_cost", requestCost);
+        Db.Add(command, "request_limit", requestLimit);
+        Db.Add(command, "byte_cost", byteCost);
+        Db.Add(command, "byte_limit", byteLimit);
+        Db.Add(command, "heartbeat_id", heartbeat.HeartbeatId);
+        Db.Add(command, "seq", heartbeat.Seq);
+        Db.Add(command, "sample", heartbeat.SampleAt.ToUnixTimeMilliseconds());
+        Db.Add(command, "received", heartbeat.ReceivedAt.ToUnixTimeMilliseconds());
         // The heartbeats column predates heartbeats without a version: '' stands for "not sent" (an empty one is refused).
-        Add(command, "version", heartbeat.AgentVersion);
-        Add(command, "cpu", metrics.CpuPercent);
-        Add(command, "ram_used", metrics.RamUsedMb);
-        Add(command, "ram_total", metrics.RamTotalMb);
-        Add(command, "disk_used", metrics.DiskUsedGb);
-        Add(command, "disk_total", metrics.DiskTotalGb);
-        Add(command, "load1", metrics.LoadAverage?[0]);
-        Add(command, "load5", metrics.LoadAverage?[1]);
-        Add(command, "load15", metrics.LoadAverage?[2]);
-        Add(command, "net_in", metrics.NetworkInBytes);
-        Add(command, "net_out", metrics.NetworkOutBytes);
-        Add(command, "container_count", heartbeat.ContainerCount);
-        Add(command, "from_receipt", heartbeat.TimestampFromReceipt);
-        Add(command, "unhealthy", heartbeat.ContainerCounts.Unhealthy);
-        Add(command, "exited", heartbeat.ContainerCounts.Exited);
-        Add(command, "restarting", heartbeat.ContainerCounts.Restarting);
-        Add(command, "json", heartbeat.HeartbeatJson);
+        Db.Add(command, "version", heartbeat.AgentVersion);
+        Db.Add(command, "cpu", metrics.CpuPercent);
+        Db.Add(command, "ram_used", metrics.RamUsedMb);
+        Db.Add(command, "ram_total", metrics.RamTotalMb);
+        Db.Add(command, "disk_used", metrics.DiskUsedGb);
+        Db.Add(command, "disk_total", metrics.DiskTotalGb);
+        Db.Add(command, "load1", metrics.LoadAverage?[0]);
+        Db.Add(command, "load5", metrics.LoadAverage?[1]);
+        Db.Add(command, "load15", metrics.LoadAverage?[2]);
+        Db.Add(command, "net_in", metrics.NetworkInBytes);
+        Db.Add(command, "net_out", metrics.NetworkOutBytes);
+        Db.Add(command, "container_count", heartbeat.ContainerCount);
+        Db.Add(command, "from_receipt", heartbeat.TimestampFromReceipt);
+        Db.Add(command, "unhealthy", heartbeat.ContainerCounts.Unhealthy);
+        Db.Add(command, "exited", heartbeat.ContainerCounts.Exited);
+        Db.Add(command, "restarting", heartbeat.ContainerCounts.Restarting);
+        Db.Add(command, "json", heartbeat.HeartbeatJson);
         // The token the agent authenticated with once it is the new one: the old one stops working now.
-        Add(command, "promote", heartbeat.PromoteTokenHash);
+        Db.Add(command, "promote", heartbeat.PromoteTokenHash);
         return command;
-    }
-
-    private static void Add(DbBatchCommand command, string name, string? value) => Add(command, name, value, DbType.String);
-
-    private static void Add(DbBatchCommand command, string name, long? value) => Add(command, name, value, DbType.Int64);
-
-    private static void Add(DbBatchCommand command, string name, double? value) => Add(command, name, value, DbType.Double);
-
-    private static void Add(DbBatchCommand command, string name, bool value) => Add(command, name, value, DbType.Boolean);
-
-    private static void Add(DbBatchCommand command, string name, object? value, DbType type)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.DbType = type;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
-
-    /// <summary>The containers' state stored when it differs from the one in effect at the sample's time.</summary>
-    private sealed class ContainerStates : IAsyncDisposable
-    {
-        private readonly DbCommand _current;
-        private readonly DbCommand _store;
-
-        public ContainerStates(DbConnection connection, DbTransaction transaction)
-        {
-            _current = connection.CreateCommand();
-            _current.Transaction = transaction;
-            _current.CommandText = "SELECT digest FROM container_states WHERE server_id = @server AND at <= @sample ORDER BY at DESC LIMIT 1";
-            Db.Declare(_current, "server", DbType.String);
-            Db.Declare(_current, "sample", DbType.Int64);
-            _store = connection.CreateCommand();
-            _store.Transaction = transaction;
-            _store.CommandText = """
-                INSERT INTO container_states (server_id, at, digest, containers_zlib) VALUES (@server, @sample, @digest, @containers)
-                ON CONFLICT (server_id, at) DO NOTHING
-                """;
-            Db.Declare(_store, "server", DbType.String);
-            Db.Declare(_store, "sample", DbType.Int64);
-            Db.Declare(_store, "digest", DbType.Int64);
-            Db.Declare(_store, "containers", DbType.Binary);
-        }
-
-        public async Task StoreIfChangedAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
-        {
-            Db.Set(_current, "server", heartbeat.ServerId);
-            Db.Set(_current, "sample", heartbeat.SampleAt);
-            if (await _current.ExecuteScalarAsync(cancellationToken) is { } digest
-                && Convert.ToInt64(digest, System.Globalization.CultureInfo.InvariantCulture) == heartbeat.ContainersDigest)
-            {
-                return;
-            }
-
-            Db.Set(_store, "server", heartbeat.ServerId);
-            Db.Set(_store, "sample", heartbeat.SampleAt);
-            Db.Set(_store, "digest", heartbeat.ContainersDigest);
-            Db.Set(_store, "containers", ContainerHistory.Compress(heartbeat.Containers!));
-            await _store.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _current.DisposeAsync();
-            await _store.DisposeAsync();
-        }
     }
 }

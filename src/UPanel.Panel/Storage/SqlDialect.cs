@@ -26,16 +26,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     public virtual ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult(new WriteTurn(null));
 
     /// <summary>
-    /// Whether concurrent heartbeats queue for one writer that commits them together (<see cref="GroupCommit{TItem, TResult}"/>).
-    /// Both engines do: SQLite has one writer anyway, and on PostgreSQL a batch in one transaction and one round trip
-    /// (<see cref="PipelinesStatements"/>) costs the server less than a transaction and five round trips per heartbeat
-    /// (docs/decisions/ingest-throughput.md, fourth pass).
-    /// </summary>
-    public virtual bool GroupsCommits => true;
-
-    /// <summary>
     /// Whether several statements go to the engine together and their results come back together (<see cref="DbBatch"/>):
     /// a round trip per batch of heartbeats instead of one per statement. SQLite runs in the process: nothing to save.
+    /// Both engines queue concurrent heartbeats for one writer that commits them together
+    /// (<see cref="GroupCommit{TItem, TResult}"/>): SQLite has one writer anyway, and on PostgreSQL a batch in one
+    /// transaction and one round trip costs the server less than a transaction and five round trips per heartbeat
+    /// (docs/decisions/ingest-throughput.md, fourth pass).
     /// </summary>
     public virtual bool PipelinesStatements => false;
 

@@ -24,8 +24,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         latest_containers_unhealthy, latest_containers_exited, latest_containers_restarting
         """;
 
-    private readonly GroupCommit<HeartbeatIngest, IngestResult>? _ingest =
-        dialect.GroupsCommits ? new(new HeartbeatWriter(dialect).WriteAsync, HeartbeatWriter.MaxBatch) : null;
+    private readonly GroupCommit<HeartbeatIngest, IngestResult> _ingest = new(new HeartbeatWriter(dialect).WriteAsync, HeartbeatWriter.MaxBatch);
 
     /// <summary>Rows per prune transaction: a few milliseconds of SQLite's write lock at a time.</summary>
     private const int PruneBatchSize = 2000;
@@ -217,9 +216,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             row.String("update_url"));
     }
 
-    public async Task<IngestResult> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken) => _ingest is null
-        ? (await new HeartbeatWriter(dialect).WriteAsync([heartbeat]))[0]
-        : await _ingest.WriteAsync(heartbeat, cancellationToken);
+    public Task<IngestResult> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken) =>
+        _ingest.WriteAsync(heartbeat, cancellationToken);
 
     public async Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken)
     {
@@ -785,7 +783,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public ValueTask DisposeAsync()
     {
-        _ingest?.Dispose();
+        _ingest.Dispose();
         return dialect.DisposeAsync();
     }
 

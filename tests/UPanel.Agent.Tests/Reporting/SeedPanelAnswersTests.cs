@@ -174,16 +174,7 @@ public sealed class SeedPanelAnswersTests : IAsyncLifetime
     {
         var client = new PanelClient(_http, _panel.BaseUrl, _time, _logger, TimeSpan.FromSeconds(5));
         return client.SendHeartbeatAsync(
-            HeartbeatJson.ToUtf8Bytes(new Heartbeat
-            {
-                ServerId = "01HQXYZ3NDEKTSV4RRFFQ69G5F",
-                Timestamp = Now,
-                Metrics = new FakeHostMetricsSource().Metrics,
-                Containers = null,
-                AgentVersion = "1.0.0",
-                HeartbeatId = "01JAAAAAAAAAAAAAAAAAAAAAAA",
-                Seq = 1,
-            }),
+            HeartbeatJson.ToUtf8Bytes(TestHeartbeats.Minimal(Now) with { ServerId = "01HQXYZ3NDEKTSV4RRFFQ69G5F" }),
             token,
             TestContext.Current.CancellationToken);
     }
