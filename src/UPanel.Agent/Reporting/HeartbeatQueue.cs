@@ -74,11 +74,22 @@ internal sealed class HeartbeatQueue : IDisposable
     /// <summary>Null while every heartbeat is on disk; otherwise why some are only in memory (no secret in it).</summary>
     public string? Problem { get; private set; }
 
+    /// <summary>A heartbeat written with <c>syncLater</c> waits for <see cref="SyncIfQueued"/>'s <c>fsync</c>.</summary>
+    public bool SyncPending => _log?.SyncPending ?? false;
+
+    /// <summary>The <c>fsync</c>s of heartbeats and markers since the queue was opened.</summary>
+    public long Syncs => _log?.Syncs ?? 0;
+
     /// <summary>
-    /// Adds a heartbeat body at the tail, on disk before it returns when the disk allows. Makes room first by dropping
-    /// the oldest; returns how many were dropped (their count is in <see cref="DroppedCount"/>).
+    /// Adds a heartbeat body at the tail, written (and unless <paramref name="syncLater"/>, fsynced) before it returns
+    /// when the disk allows. Makes room first by dropping the oldest; returns how many were dropped (their count is in
+    /// <see cref="DroppedCount"/>).
     /// </summary>
-    public int Enqueue(long seq, byte[] body)
+    /// <param name="syncLater">
+    /// Written (it survives a <c>kill -9</c> of the agent) but not fsynced: the caller sends it and then calls
+    /// <see cref="SyncIfQueued"/>, which syncs it only if it is still queued. Without it, synced before this returns.
+    /// </param>
+    public int Enqueue(long seq, byte[] body, bool syncLater = false)
     {
         var size = QueueRecord.HeaderSize + body.Length;
         var dropped = 0;
@@ -89,7 +100,7 @@ internal sealed class HeartbeatQueue : IDisposable
         }
 
         DroppedCount += dropped;
-        if (TryMoveMemoryToDisk() && TryAppend(seq, body))
+        if (TryMoveMemoryToDisk() && TryAppend(seq, body, sync: !syncLater))
         {
             return dropped;
         }
@@ -127,6 +138,23 @@ internal sealed class HeartbeatQueue : IDisposable
         }
 
         _memoryBytes -= QueueRecord.HeaderSize + _memory.Dequeue().Body.Length;
+    }
+
+    /// <summary>
+    /// Syncs to disk what <see cref="Enqueue"/> wrote with <c>syncLater</c> if a heartbeat is still queued on disk (the
+    /// send failed, was not tried, or older ones wait); one delivered at once is never synced. A failed <c>fsync</c> is
+    /// said like a failed write (<see cref="Problem"/>), the heartbeat stays queued and the next call tries again.
+    /// </summary>
+    public void SyncIfQueued()
+    {
+        try
+        {
+            _log?.SyncIfLive();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fallback(e);
+        }
     }
 
     /// <summary>
@@ -174,7 +202,7 @@ internal sealed class HeartbeatQueue : IDisposable
 
         while (_log is not null && _memory.TryPeek(out var oldest))
         {
-            if (!TryAppend(oldest.Seq, oldest.Body))
+            if (!TryAppend(oldest.Seq, oldest.Body, sync: true))
             {
                 return false;
             }
@@ -185,11 +213,11 @@ internal sealed class HeartbeatQueue : IDisposable
         return _log is not null;
     }
 
-    private bool TryAppend(long seq, byte[] body)
+    private bool TryAppend(long seq, byte[] body, bool sync)
     {
         try
         {
-            _log!.Append(seq, body, DroppedCount);
+            _log!.Append(seq, body, DroppedCount, sync);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

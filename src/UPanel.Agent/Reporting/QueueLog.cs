@@ -11,11 +11,16 @@ namespace UPanel.Agent.Reporting;
 /// </summary>
 /// <remarks>
 /// <para>Each segment (<c>0000000001.queue</c>, …) is a 16-byte file header ("UPQUEUE", format version) followed by
-/// <see cref="QueueRecord"/>s. Appending is one write and one <c>fsync</c>: a heartbeat is on disk before the loop
-/// moves on, and an idle agent writes once per heartbeat. Taking a record off the queue writes nothing: the next
-/// record (or a marker at the end of a drain and at shutdown) carries the new first live seq. After a <c>kill -9</c>
-/// the few heartbeats delivered since the last write are sent again with their own <c>heartbeat_id</c>, which the panel
-/// stores once (docs/decisions/idempotent-resend.md).</para>
+/// <see cref="QueueRecord"/>s. Appending is one write, and an idle agent writes once per heartbeat. The write is in
+/// the page cache when <see cref="Append"/> returns, so it survives a <c>kill -9</c> or a crash of the agent; the
+/// <c>fsync</c> that makes it survive a power cut is done at once (<c>sync: true</c>: markers, heartbeats moved from
+/// memory) or left to <see cref="SyncIfLive"/> (<c>sync: false</c>: a fresh heartbeat, which the reporter sends
+/// first and syncs only if it is still queued afterwards: docs/decisions/one-thread-per-heartbeat.md, fifth pass). A
+/// heartbeat delivered at once is then never fsynced; one that stays queued is, right after the attempt. A segment
+/// roll syncs the old tail first. Taking a record off the queue writes nothing: the next record (or a marker at the
+/// end of a drain and at shutdown) carries the new first live seq. After a <c>kill -9</c> the few heartbeats delivered
+/// since the last write are sent again with their own <c>heartbeat_id</c>, which the panel stores once
+/// (docs/decisions/idempotent-resend.md); after a power cut, those delivered since the last fsync.</para>
 /// <para>Opening never fails on content: a torn tail is cut off, a corrupt record is skipped (the scan finds the next
 /// valid header) and counted, a file of another format or a newer version is moved aside, untouched. Only a directory
 /// that cannot be created, read or written throws (the caller keeps heartbeats in memory then).</para>
@@ -41,6 +46,7 @@ internal sealed class QueueLog : IDisposable
     private int _headSize;
     private (long Seq, byte[] Payload)? _peeked;
     private bool _tailDirty;
+    private bool _syncPending;
 
     private QueueLog(string directory, long segmentBytes)
     {
@@ -62,6 +68,12 @@ internal sealed class QueueLog : IDisposable
 
     /// <summary>Heartbeats taken off since the last record was written: what a <see cref="Mark"/> would write down.</summary>
     public int RemovedSinceWrite { get; private set; }
+
+    /// <summary>Records written to the tail since its last <c>fsync</c> (in the page cache, not yet on the disk).</summary>
+    public bool SyncPending => _syncPending;
+
+    /// <summary>The <c>fsync</c>s of records done since opening (not counting file headers and directories).</summary>
+    public long Syncs { get; private set; }
 
     /// <summary>Corrupt or torn records found when opening (skipped).</summary>
     public int CorruptRecords { get; private set; }
@@ -93,14 +105,15 @@ internal sealed class QueueLog : IDisposable
     }
 
     /// <summary>
-    /// Writes a heartbeat at the tail and syncs it to disk. On failure (disk full, read-only, I/O error) nothing is
-    /// counted and the exception is thrown; a partly written record is cut off by the next write or the next open.
+    /// Writes a heartbeat at the tail and, with <paramref name="sync"/>, syncs it to disk; without, the <c>fsync</c> is
+    /// left to <see cref="SyncIfLive"/>. On failure (disk full, read-only, I/O error) nothing is counted and the
+    /// exception is thrown; a partly written record is cut off by the next write or the next open.
     /// </summary>
-    public void Append(long seq, ReadOnlySpan<byte> payload, long droppedTotal)
+    public void Append(long seq, ReadOnlySpan<byte> payload, long droppedTotal, bool sync = true)
     {
         ArgumentOutOfRangeException.ThrowIfZero(payload.Length);
         var firstLive = Count > 0 ? FirstLiveSeq : seq;
-        Write(QueueRecord.Encode(seq, firstLive, droppedTotal, payload));
+        Write(QueueRecord.Encode(seq, firstLive, droppedTotal, payload), sync);
         if (Count == 0)
         {
             var size = QueueRecord.HeaderSize + payload.Length;
@@ -113,15 +126,38 @@ internal sealed class QueueLog : IDisposable
         DroppedTotal = droppedTotal;
     }
 
-    /// <summary>Writes the current state (first live seq, dropped total) without a heartbeat.</summary>
+    /// <summary>Writes the current state (first live seq, dropped total) without a heartbeat, and syncs it.</summary>
     public void Mark(long droppedTotal)
     {
-        Write(QueueRecord.Encode(LastSeq, FirstLiveSeq, droppedTotal, []));
+        Write(QueueRecord.Encode(LastSeq, FirstLiveSeq, droppedTotal, []), sync: true);
         DroppedTotal = droppedTotal;
         if (Count == 0)
         {
             (_headSegment, _headOffset) = (_segments.Count - 1, Tail.Length);
         }
+    }
+
+    /// <summary>
+    /// Syncs what was written without <c>fsync</c> when a heartbeat is still live (queued); when none is, what was
+    /// written is left unsynced (delivered, rejected or dropped: a power cut can only bring back the state before it, and
+    /// a delivered heartbeat resent is stored once). Returns whether it synced. On failure the exception is thrown and the
+    /// sync stays pending (the next call tries again).
+    /// </summary>
+    public bool SyncIfLive()
+    {
+        if (!_syncPending)
+        {
+            return false;
+        }
+
+        if (Count == 0)
+        {
+            _syncPending = false;
+            return false;
+        }
+
+        Sync(Tail);
+        return true;
     }
 
     /// <summary>The oldest live heartbeat: its seq and body, read from disk (and kept until it is removed).</summary>
@@ -182,10 +218,15 @@ internal sealed class QueueLog : IDisposable
         return (_headSeq, payload);
     }
 
-    private void Write(byte[] record)
+    private void Write(byte[] record, bool sync)
     {
         if (Tail.Length > FileHeaderSize && Tail.Length + record.Length > _segmentBytes)
         {
+            if (_syncPending)
+            {
+                Sync(Tail); // only the new tail is synced afterwards
+            }
+
             AddSegment(Tail.Index + 1);
         }
 
@@ -200,7 +241,11 @@ internal sealed class QueueLog : IDisposable
             }
 
             RandomAccess.Write(tail.Handle, record, tail.Length);
-            RandomAccess.FlushToDisk(tail.Handle);
+            _syncPending = true;
+            if (sync)
+            {
+                Sync(tail);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -210,6 +255,13 @@ internal sealed class QueueLog : IDisposable
 
         tail.Length += record.Length;
         RemovedSinceWrite = 0;
+    }
+
+    private void Sync(Segment segment)
+    {
+        RandomAccess.FlushToDisk(segment.Handle);
+        _syncPending = false;
+        Syncs++;
     }
 
     private void Load()

@@ -199,6 +199,21 @@ internal sealed class Reporter
 
     private async Task StepAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await SampleAndSendAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A fresh heartbeat is written without fsync (the page cache survives a kill -9 of the agent) and sent at
+            // once; only one still queued after the attempt (failed, not tried, behind a backlog, or the loop stopped)
+            // is synced, so an idle agent delivering every heartbeat does not fsync at all.
+            _queue.SyncIfQueued();
+        }
+    }
+
+    private async Task SampleAndSendAsync(CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         if (now >= _nextSampleAt)
         {
@@ -226,6 +241,12 @@ internal sealed class Reporter
 
         if (_queue.Count > 0 && CanSend(_time.GetUtcNow()))
         {
+            if (_queue.Count > 1)
+            {
+                // The fresh heartbeat waits behind older ones whatever this send does: on disk before it.
+                _queue.SyncIfQueued();
+            }
+
             await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -254,7 +275,7 @@ internal sealed class Reporter
             return;
         }
 
-        var dropped = _queue.Enqueue(heartbeat.Seq ?? 0, body);
+        var dropped = _queue.Enqueue(heartbeat.Seq ?? 0, body, syncLater: true);
         if (dropped > 0)
         {
             Log.HeartbeatDropped(_logger, _dropping ? LogLevel.Debug : LogLevel.Warning, dropped, _queue.DroppedCount);

@@ -136,6 +136,62 @@ public sealed class HeartbeatQueueTests : IDisposable
     }
 
     [Fact]
+    public void A_heartbeat_written_to_sync_later_is_fsynced_only_while_it_is_queued_and_survives_a_reopen()
+    {
+        using (var queue = Open())
+        {
+            // Delivered before the sync: written, never fsynced, and nothing is left pending.
+            queue.Enqueue(1, Body(1), syncLater: true);
+            Assert.True(queue.SyncPending);
+            Assert.Equal(0, queue.Syncs);
+            queue.RemoveOldest();
+            queue.SyncIfQueued();
+            Assert.False(queue.SyncPending);
+            Assert.Equal(0, queue.Syncs);
+
+            // Still queued (the send failed): fsynced once, and not again while nothing new is written.
+            queue.Enqueue(2, Body(2), syncLater: true);
+            Assert.True(queue.SyncPending);
+            queue.SyncIfQueued();
+            Assert.False(queue.SyncPending);
+            Assert.Equal(1, queue.Syncs);
+            queue.SyncIfQueued();
+            Assert.Equal(1, queue.Syncs);
+
+            // Without syncLater: fsynced before Enqueue returns.
+            queue.Enqueue(3, Body(3));
+            Assert.False(queue.SyncPending);
+            Assert.Equal(2, queue.Syncs);
+        }
+
+        // 1 was delivered (taken off; the next record carries it), 2 and 3 come back.
+        using var reopened = Open();
+        Assert.Equal([2L, 3L], Drain(reopened).Select(h => h.Seq));
+    }
+
+    [Fact]
+    public void A_segment_roll_fsyncs_what_the_old_segment_holds_unsynced()
+    {
+        using var queue = Open(maxCount: 10_000);
+        for (var seq = 1; seq <= 10; seq++)
+        {
+            queue.Enqueue(seq, Body(seq, size: 100_000), syncLater: true);
+        }
+
+        Assert.Single(Segments());
+        Assert.Equal(0, queue.Syncs);
+
+        queue.Enqueue(11, Body(11, size: 100_000), syncLater: true);
+
+        Assert.Equal(2, Segments().Length);
+        Assert.Equal(1, queue.Syncs); // the old segment, before the new one was started
+        Assert.True(queue.SyncPending); // 11, in the new segment
+        queue.SyncIfQueued();
+        Assert.Equal(2, queue.Syncs);
+        Assert.False(queue.SyncPending);
+    }
+
+    [Fact]
     public void A_torn_last_record_is_cut_off_counted_and_the_queue_goes_on()
     {
         using (var queue = Open())

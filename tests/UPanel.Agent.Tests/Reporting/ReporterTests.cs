@@ -151,6 +151,49 @@ public sealed class ReporterTests
     }
 
     [Fact]
+    public async Task A_heartbeat_delivered_at_once_is_never_fsynced_and_one_still_queued_after_the_attempt_is()
+    {
+        await using var h = new ReporterHarness(intervalSeconds: 60);
+        await h.StartAsync();
+
+        await h.StepAsync(); // 2 s: delivered
+        Assert.Single(h.Panel.Requests);
+        Assert.Equal(0, h.Queue.Count);
+        Assert.Equal(0, h.Queue.Syncs);
+        Assert.False(h.Queue.SyncPending);
+
+        h.Panel.Reply = _ => PanelReply.WithStatus(503);
+        await h.StepUntilSamplesAsync(2); // 62 s: the send fails, the heartbeat stays queued and is fsynced
+        Assert.Equal(2, h.Panel.Requests.Count);
+        Assert.Equal(1, h.Queue.Count);
+        Assert.Equal(1, h.Queue.Syncs);
+        Assert.False(h.Queue.SyncPending);
+
+        await h.AdvanceToAsync(Start.AddSeconds(121)); // retries at 67, 77, 97 s fail: nothing written, nothing synced
+        Assert.Equal(5, h.Panel.Requests.Count);
+        Assert.Equal(1, h.Queue.Syncs);
+
+        // 122 s: the fresh heartbeat waits behind the old one, so it is fsynced before the old one is sent.
+        h.Panel.Reply = _ => PanelReply.Ok();
+        await h.StepUntilSamplesAsync(3);
+        Assert.Equal(6, h.Panel.Requests.Count);
+        Assert.Equal(1, h.Queue.Count);
+        Assert.Equal(2, h.Queue.Syncs);
+        Assert.False(h.Queue.SyncPending);
+
+        await h.StepUntilDrainedAsync(); // the end of a drain writes and syncs a marker
+        Assert.Equal(3, h.Queue.Syncs);
+
+        await h.StepUntilSamplesAsync(4); // delivered at once again
+        Assert.Equal(8, h.Panel.Requests.Count);
+        Assert.Equal(0, h.Queue.Count);
+        Assert.Equal(3, h.Queue.Syncs);
+        Assert.Equal(
+            [Start.AddSeconds(2), Start.AddSeconds(62), Start.AddSeconds(122), Start.AddSeconds(182)],
+            h.Panel.Requests.Select(r => r.Heartbeat.Timestamp!.Value).Distinct());
+    }
+
+    [Fact]
     public async Task Failed_heartbeat_is_retried_with_backoff_before_the_next_sample()
     {
         await using var h = new ReporterHarness(intervalSeconds: 60);
