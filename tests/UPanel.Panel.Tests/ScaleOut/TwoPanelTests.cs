@@ -211,6 +211,11 @@ public sealed partial class TwoPanelTests(TwoPanelsFixture fixture) : IClassFixt
         var exited = Assert.Single(await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 1));
         Assert.Equal("container_exited", exited.Json.GetProperty("kind").GetString());
 
+        // The clock jumps past the exit's lease next: until the sender has recorded the delivery (just after the
+        // receiver had it), the other panel would find that lease run out, as after a crash mid-send, and send it again.
+        var exitedId = Assert.Single(await A.WaitForAlertsAsync(server.ServerId, 1)).GetProperty("id").GetInt64();
+        await B.WaitForDeliveriesAsync(exitedId, log => log.Any(d => Of(d, channelId) && d.GetProperty("state").GetString() == "delivered"));
+
         // Both panels' sweeps find the server quiet at the same moment: one offline alert, sent once.
         A.Time.Advance(TimeSpan.FromSeconds(190) + AlertService.SweepInterval);
         var both = await receiver.WaitForAsync(r => r.IsFor(server.ServerId), 2);
