@@ -165,47 +165,58 @@ internal sealed class AlertService(
     {
         try
         {
-            var server = await store.GetServerAsync(serverId, cancellationToken);
-            if (server is null || server.RevokedAt is not null)
+            DateTimeOffset now;
+            ServerSnapshot snapshot;
+            AlertRules rules;
+            KnownState known;
+            List<AlertMute> mutes;
+            // The evaluation's reads on one connection, on SQLite in one read transaction (one snapshot, its pages read
+            // once), ended before anything is written (docs/decisions/ingest-throughput.md, fifth pass).
+            await using (var reads = await store.BeginReadsAsync(cancellationToken))
             {
-                if (_graceTimers.Remove(serverId, out var timer))
+                var server = await store.GetServerAsync(reads, serverId, cancellationToken);
+                if (server is null || server.RevokedAt is not null)
                 {
-                    timer.Dispose();
+                    if (_graceTimers.Remove(serverId, out var timer))
+                    {
+                        timer.Dispose();
+                    }
+
+                    _stored.TryRemove(serverId, out _);
+                    _states.Remove(serverId);
+
+                    return;
                 }
 
-                _stored.TryRemove(serverId, out _);
-                _states.Remove(serverId);
+                now = time.GetUtcNow();
+                rules = await alerts.RulesForAsync(reads, serverId, cancellationToken);
+                var interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds);
+                // An offline server is judged on that alone, so its latest heartbeat (JSON with its containers) and its
+                // hours of disk samples for the forecast are not read: most of a sweep over servers that went quiet.
+                var offline = AlertEvaluator.IsOffline(server.LastSeenAt, interval, rules, now);
+                var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server);
+                var latest = offline ? null : handed ? stored : await store.GetLatestHeartbeatAsync(reads, serverId, cancellationToken);
+                snapshot = new ServerSnapshot
+                {
+                    ServerId = serverId,
+                    Interval = interval,
+                    CpuCores = server.CpuCores,
+                    LastSeenAt = server.LastSeenAt,
+                    Metrics = latest?.Metrics,
+                    AgentVersion = server.LatestAgentVersion ?? server.RegisteredAgentVersion,
+                    TargetAgentVersion = server.TargetAgentVersion,
+                    ClockSkewSeconds = latest?.ClockSkewSeconds,
+                    TokenFailures = await alerts.ListTokenFailuresAsync(reads, serverId, now - rules.TokenFailuresWindow, cancellationToken),
+                    Containers = latest?.Containers,
+                    DiskTrend = offline ? default : await store.GetDiskTrendAsync(reads, serverId, now - rules.DiskForecastWindow, now, cancellationToken),
+                };
 
-                return;
+                known = await LoadStateAsync(reads, serverId, cancellationToken);
+                mutes = [.. (await alerts.ListMutesAsync(reads, now, serverId, cancellationToken)).Select(m => m.Mute)];
             }
 
-            var now = time.GetUtcNow();
-            var rules = await alerts.RulesForAsync(serverId, cancellationToken);
-            var interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds);
-            // An offline server is judged on that alone, so its latest heartbeat (JSON with its containers) and its
-            // hours of disk samples for the forecast are not read: most of a sweep over servers that went quiet.
-            var offline = AlertEvaluator.IsOffline(server.LastSeenAt, interval, rules, now);
-            var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server);
-            var latest = offline ? null : handed ? stored : await store.GetLatestHeartbeatAsync(serverId, cancellationToken);
-            var snapshot = new ServerSnapshot
-            {
-                ServerId = serverId,
-                Interval = interval,
-                CpuCores = server.CpuCores,
-                LastSeenAt = server.LastSeenAt,
-                Metrics = latest?.Metrics,
-                AgentVersion = server.LatestAgentVersion ?? server.RegisteredAgentVersion,
-                TargetAgentVersion = server.TargetAgentVersion,
-                ClockSkewSeconds = latest?.ClockSkewSeconds,
-                TokenFailures = await alerts.ListTokenFailuresAsync(serverId, now - rules.TokenFailuresWindow, cancellationToken),
-                Containers = latest?.Containers,
-                DiskTrend = offline ? default : await store.GetDiskTrendAsync(serverId, now - rules.DiskForecastWindow, now, cancellationToken),
-            };
-
             SetGraceTimer(serverId, snapshot.LastSeenAt + (snapshot.Interval * rules.OfflineAfterIntervals) - now);
-            var known = await LoadStateAsync(serverId, cancellationToken);
             var (evaluated, transitions) = AlertEvaluator.Evaluate(known.State, snapshot, rules, now);
-            var mutes = (await alerts.ListMutesAsync(now, serverId, cancellationToken)).Select(m => m.Mute).ToList();
             var (next, sent, resends) = NotificationPolicy.Decide(evaluated, transitions, rules.RepeatEvery, mutes, now);
             // Most evaluations change nothing: seen on the states themselves before writing the JSON to compare.
             if (transitions.Count == 0 && known.Json is not null && next.SameAs(known.State))
@@ -248,10 +259,10 @@ internal sealed class AlertService(
     }
 
     /// <summary>The server's stored alert state, parsed only when its version is not the one this loop knows.</summary>
-    private async Task<KnownState> LoadStateAsync(string serverId, CancellationToken cancellationToken)
+    private async Task<KnownState> LoadStateAsync(Reads reads, string serverId, CancellationToken cancellationToken)
     {
         var known = _states.GetValueOrDefault(serverId);
-        var (version, json) = await alerts.LoadStateAsync(serverId, known?.Version ?? -1, cancellationToken);
+        var (version, json) = await alerts.LoadStateAsync(reads, serverId, known?.Version ?? -1, cancellationToken);
         if (version == 0)
         {
             return KnownState.None;

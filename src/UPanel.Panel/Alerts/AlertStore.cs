@@ -18,8 +18,14 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// </summary>
     public async Task<(long Version, string? Json)> LoadStateAsync(string serverId, long knownVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null,
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await LoadStateAsync(reads, serverId, knownVersion, cancellationToken);
+    }
+
+    /// <summary><see cref="LoadStateAsync(string, long, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    public async Task<(long Version, string? Json)> LoadStateAsync(Reads reads, string serverId, long knownVersion, CancellationToken cancellationToken)
+    {
+        await using var command = reads.Command(
             "SELECT version, CASE WHEN version = @known THEN NULL ELSE state END AS state FROM alert_state WHERE server_id = @server");
         Db.Add(command, "server", serverId);
         Db.Add(command, "known", knownVersion);
@@ -137,8 +143,14 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary>The mutes not yet ended at <paramref name="now"/> (of one server when named), soonest end first.</summary>
     public async Task<IReadOnlyList<StoredMute>> ListMutesAsync(DateTimeOffset now, string? serverId, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, """
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await ListMutesAsync(reads, now, serverId, cancellationToken);
+    }
+
+    /// <summary><see cref="ListMutesAsync(DateTimeOffset, string?, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    public async Task<IReadOnlyList<StoredMute>> ListMutesAsync(Reads reads, DateTimeOffset now, string? serverId, CancellationToken cancellationToken)
+    {
+        await using var command = reads.Command("""
             SELECT m.id, s.hostname, m.server_id, m.container, m.until, m.created_at
             FROM alert_mutes m JOIN servers s ON s.id = m.server_id
             WHERE m.until > @now AND (@server IS NULL OR m.server_id = @server) ORDER BY m.until, m.id
@@ -210,8 +222,14 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary>When heartbeats naming the server were refused for their token since <paramref name="since"/>, oldest first.</summary>
     public async Task<IReadOnlyList<DateTimeOffset>> ListTokenFailuresAsync(string serverId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT at FROM token_failures WHERE server_id = @server AND at >= @since ORDER BY at");
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await ListTokenFailuresAsync(reads, serverId, since, cancellationToken);
+    }
+
+    /// <summary><see cref="ListTokenFailuresAsync(string, DateTimeOffset, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> ListTokenFailuresAsync(Reads reads, string serverId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var command = reads.Command("SELECT at FROM token_failures WHERE server_id = @server AND at >= @since ORDER BY at");
         Db.Add(command, "server", serverId);
         Db.Add(command, "since", since);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -256,10 +274,16 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary>The rules in effect for a server: the defaults, then the panel-wide settings, then the server's own.</summary>
     public async Task<AlertRules> RulesForAsync(string serverId, CancellationToken cancellationToken)
     {
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await RulesForAsync(reads, serverId, cancellationToken);
+    }
+
+    /// <summary><see cref="RulesForAsync(string, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    public async Task<AlertRules> RulesForAsync(Reads reads, string serverId, CancellationToken cancellationToken)
+    {
         // Both scopes in one read: the alert evaluation asks for every heartbeat.
         AlertRuleSettings panel = new(), server = new();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT scope, settings FROM alert_rules WHERE scope = @panel OR scope = @server");
+        await using var command = reads.Command("SELECT scope, settings FROM alert_rules WHERE scope = @panel OR scope = @server");
         Db.Add(command, "panel", PanelScope);
         Db.Add(command, "server", serverId);
         foreach (var (scope, settings) in await Db.ListAsync(command, row => (row.RequiredString("scope"), row.RequiredString("settings")), cancellationToken))

@@ -32,8 +32,20 @@ internal interface IPanelStore : IAsyncDisposable
 
     Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One connection for the reads made with it until it is disposed, on SQLite in one read transaction (one snapshot):
+    /// the alert evaluation's reads (docs/decisions/ingest-throughput.md, fifth pass). No write may wait on it.
+    /// </summary>
+    ValueTask<Reads> BeginReadsAsync(CancellationToken cancellationToken);
+
+    /// <summary><see cref="GetServerAsync(string, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    Task<ServerRecord?> GetServerAsync(Reads reads, string serverId, CancellationToken cancellationToken);
+
     /// <summary>The server's latest heartbeat as it was stored (containers included); null before the first or for no such server.</summary>
     Task<UPanel.Contracts.Heartbeat?> GetLatestHeartbeatAsync(string serverId, CancellationToken cancellationToken);
+
+    /// <summary><see cref="GetLatestHeartbeatAsync(string, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    Task<UPanel.Contracts.Heartbeat?> GetLatestHeartbeatAsync(Reads reads, string serverId, CancellationToken cancellationToken);
 
     /// <summary>Newest first (by row), rows with id below <paramref name="beforeId"/> when given.</summary>
     Task<IReadOnlyList<HeartbeatRecord>> GetHeartbeatsAsync(string serverId, long? beforeId, int limit, CancellationToken cancellationToken);
@@ -44,6 +56,9 @@ internal interface IPanelStore : IAsyncDisposable
     /// the last <see cref="HistoryRollup.RawAge"/> only (older ones are rolled up).
     /// </summary>
     Task<Alerts.DiskTrend> GetDiskTrendAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary><see cref="GetDiskTrendAsync(string, DateTimeOffset, DateTimeOffset, CancellationToken)"/> on <paramref name="reads"/>.</summary>
+    Task<Alerts.DiskTrend> GetDiskTrendAsync(Reads reads, string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
     /// <summary>
     /// A server's history in [<paramref name="from"/>, <paramref name="to"/>) as the charts read it, oldest first: the

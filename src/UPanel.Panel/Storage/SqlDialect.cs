@@ -36,6 +36,13 @@ internal abstract class SqlDialect : IAsyncDisposable
     public virtual bool PipelinesStatements => false;
 
     /// <summary>
+    /// The transaction several reads on <paramref name="connection"/> share (<see cref="Reads"/>), or null when they need
+    /// none: on SQLite a deferred one, which takes no write lock.
+    /// </summary>
+    public virtual ValueTask<DbTransaction?> BeginReadsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction?>(null);
+
+    /// <summary>
     /// A lock shared by every panel on the database, held until the result is disposed: null when another panel holds it
     /// and <paramref name="wait"/> is false. SQLite serves one panel, so there it is always granted at once.
     /// </summary>

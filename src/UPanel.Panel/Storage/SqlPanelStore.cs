@@ -228,11 +228,16 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<Alerts.DiskTrend> GetDiskTrendAsync(string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await GetDiskTrendAsync(reads, serverId, from, to, cancellationToken);
+    }
+
+    public async Task<Alerts.DiskTrend> GetDiskTrendAsync(Reads reads, string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
         // The sums of the forecast's least-squares line, not the window's rows: the alert evaluation reads this for each
         // heartbeat, and a 6-hour window at a 60 s interval holds 360 rows (docs/decisions/ingest-throughput.md).
         const string Window = "server_id = @server AND sample_at >= @from AND sample_at < @to AND disk_used_gb IS NOT NULL AND disk_total_gb > 0";
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, $"""
+        await using var command = reads.Command($"""
             SELECT COUNT(*) AS n, MIN(sample_at) AS first_at, MAX(sample_at) AS last_at,
                 SUM(x) AS sum_x, SUM(y) AS sum_y, SUM(x * x) AS sum_xx, SUM(x * y) AS sum_xy,
                 (SELECT disk_total_gb FROM heartbeats WHERE {Window} ORDER BY sample_at DESC LIMIT 1) AS latest_total
@@ -528,10 +533,17 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         row.Int64("network_in_bytes"),
         row.Int64("network_out_bytes"));
 
+    public ValueTask<Reads> BeginReadsAsync(CancellationToken cancellationToken) => Reads.OpenAsync(dialect, together: true, cancellationToken);
+
     public async Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, $"SELECT {ServerColumns} FROM servers WHERE id = @id");
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await GetServerAsync(reads, serverId, cancellationToken);
+    }
+
+    public async Task<ServerRecord?> GetServerAsync(Reads reads, string serverId, CancellationToken cancellationToken)
+    {
+        await using var command = reads.Command($"SELECT {ServerColumns} FROM servers WHERE id = @id");
         Db.Add(command, "id", serverId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadServer(new Row(reader)) : null;
@@ -581,8 +593,13 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<Heartbeat?> GetLatestHeartbeatAsync(string serverId, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT latest_heartbeat FROM servers WHERE id = @id");
+        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
+        return await GetLatestHeartbeatAsync(reads, serverId, cancellationToken);
+    }
+
+    public async Task<Heartbeat?> GetLatestHeartbeatAsync(Reads reads, string serverId, CancellationToken cancellationToken)
+    {
+        await using var command = reads.Command("SELECT latest_heartbeat FROM servers WHERE id = @id");
         Db.Add(command, "id", serverId);
         return await command.ExecuteScalarAsync(cancellationToken) is string json
             ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat)

@@ -60,6 +60,14 @@ internal sealed class SqliteDialect(string path) : SqlDialect
         return connection;
     }
 
+    /// <remarks>
+    /// <c>BEGIN</c> (deferred): the first read takes the snapshot and no write lock is taken. The reads would each begin
+    /// a read transaction of their own otherwise, and after another connection's commit each drops the connection's page
+    /// cache and reads its pages again (docs/decisions/ingest-throughput.md, fifth pass).
+    /// </remarks>
+    public override ValueTask<DbTransaction?> BeginReadsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction?>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     public override async Task PrepareAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();

@@ -79,6 +79,50 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         Assert.Equal((2L, (string?)null), await alerts.LoadStateAsync(server.ServerId, 2, Cancel));
     }
 
+    [Fact]
+    public async Task Reads_begun_together_see_one_snapshot_on_sqlite_and_no_heartbeat_waits_for_them()
+    {
+        var alerts = Panel.App.Services.GetRequiredService<AlertStore>();
+        var server = await Panel.NewServerAsync();
+        // Never reports, so the panel's own evaluations (after each heartbeat; sweeps wait for the test's clock) leave
+        // its alert state to this test.
+        var quiet = await Panel.NewServerAsync();
+        var now = Panel.Clock.GetUtcNow();
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 1, timestamp: now - TimeSpan.FromMinutes(2)));
+        var first = await Panel.Store.GetServerAsync(server.ServerId, Cancel);
+
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            Assert.Equal(1, (await Panel.Store.GetServerAsync(reads, server.ServerId, Cancel))!.LatestSeq);
+            Assert.Equal((0L, (string?)null), await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel));
+
+            // Stored and acknowledged while the reads are open: on SQLite they hold a read transaction, never the write lock.
+            await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 2, timestamp: now - TimeSpan.FromMinutes(1)));
+            Assert.True(await alerts.CommitAsync(quiet.ServerId, 0, "{}", [], new HashSet<AlertTransition>(), [], now, Cancel));
+
+            // SQLite: the snapshot the first read took; PostgreSQL: each read sees what was committed before it.
+            var again = await Panel.Store.GetServerAsync(reads, server.ServerId, Cancel);
+            var state = await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel);
+            var latest = await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel);
+            if (Panel.Store.Engine == "sqlite")
+            {
+                Assert.Equal(1, again!.LatestSeq);
+                Assert.Equal(first!.LastSeenAt, again.LastSeenAt);
+                Assert.Equal((0L, (string?)null), state);
+                Assert.Equal(1, latest!.Seq);
+            }
+            else
+            {
+                Assert.Equal(2, again!.LatestSeq);
+                Assert.Equal((1L, "{}"), state);
+                Assert.Equal(2, latest!.Seq);
+            }
+        }
+
+        Assert.Equal(2, (await Panel.Store.GetServerAsync(server.ServerId, Cancel))!.LatestSeq);
+        Assert.Equal((1L, "{}"), await alerts.LoadStateAsync(quiet.ServerId, -1, Cancel));
+    }
+
     // Sample times are stored to the millisecond.
     private static DateTimeOffset Ms(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
 }
