@@ -58,6 +58,25 @@ public abstract class RegisterTests<TFixture>(TFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_lost_token_that_authenticated_a_refused_heartbeat_stops_working_when_the_machine_registers_again()
+    {
+        var installToken = await Panel.CreateInstallTokenAsync();
+        var lost = await Panel.RegisterAsync(installToken, "web-2", "machine-repeat-refused");
+        // Authenticated (on SQLite its credentials are kept), refused after: the server has still never reported.
+        using (var refused = await Panel.PostHeartbeatAsync(lost.AgentToken, Panel.NewHeartbeat("not-" + lost.ServerId)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        var again = await Panel.RegisterAsync(installToken, "web-2", "machine-repeat-refused");
+
+        Assert.Equal(lost.ServerId, again.ServerId);
+        using var withLost = await Panel.PostHeartbeatAsync(lost.AgentToken, Panel.NewHeartbeat(lost.ServerId));
+        await Auth.AssertUnauthorizedAsync(withLost);
+        await Panel.HeartbeatOkAsync(again.AgentToken, Panel.NewHeartbeat(again.ServerId));
+    }
+
+    [Fact]
     public async Task Repeated_register_without_machine_id_matches_on_hostname()
     {
         var installToken = await Panel.CreateInstallTokenAsync();

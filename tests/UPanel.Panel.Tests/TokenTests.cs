@@ -84,6 +84,33 @@ public abstract class TokenTests<TFixture>(TFixture fixture) : IClassFixture<TFi
     }
 
     [Fact]
+    public async Task A_token_in_use_before_its_rotation_gets_the_new_token_in_the_next_answer_and_stops_once_it_is_used()
+    {
+        // Authenticated before the rotation: on SQLite the panel keeps its credentials (CredentialsCache), and the
+        // rotation, the new token's first use and a revocation must each be seen by the very next heartbeat.
+        var server = await Panel.NewServerAsync();
+        Assert.Null((await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId))).NewAgentToken);
+        var rotated = await RotateAsync(server.ServerId);
+
+        var withOld = await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
+        var withNew = await Panel.HeartbeatOkAsync(rotated, Panel.NewHeartbeat(server.ServerId));
+        using var oldAfterUse = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
+        var again = await Panel.HeartbeatOkAsync(rotated, Panel.NewHeartbeat(server.ServerId));
+        using (var revoke = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/revoke", Panel.AdminKey))
+        {
+            await PanelHost.ReadJsonAsync(revoke, 200);
+        }
+
+        using var newAfterRevoke = await Panel.PostHeartbeatAsync(rotated, Panel.NewHeartbeat(server.ServerId));
+
+        SecretAssert.Same(rotated, withOld.NewAgentToken, "rotated token in the answer to the token in use");
+        Assert.Null(withNew.NewAgentToken);
+        await Auth.AssertUnauthorizedAsync(oldAfterUse);
+        Assert.Null(again.NewAgentToken);
+        await Auth.AssertUnauthorizedAsync(newAfterRevoke);
+    }
+
+    [Fact]
     public async Task Old_and_new_tokens_racing_after_a_rotation_leave_only_the_new_one()
     {
         var server = await Panel.NewServerAsync();

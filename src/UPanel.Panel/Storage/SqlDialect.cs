@@ -36,6 +36,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     public virtual bool PipelinesStatements => false;
 
     /// <summary>
+    /// Whether one panel owns the database (SQLite), so every change to it is this process's: what the panel read it
+    /// may keep (<see cref="CredentialsCache"/>). Several panels share a PostgreSQL database (docs/scale-out.md).
+    /// </summary>
+    public virtual bool OnePanel => false;
+
+    /// <summary>
     /// The transaction several reads on <paramref name="connection"/> share (<see cref="Reads"/>), or null when they need
     /// none: on SQLite a deferred one, which takes no write lock.
     /// </summary>

@@ -24,6 +24,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         latest_containers_unhealthy, latest_containers_exited, latest_containers_restarting
         """;
 
+    // Where one panel owns the database (SQLite): every change to servers' tokens or settings is made below.
+    private readonly CredentialsCache? _credentials = dialect.OnePanel ? new CredentialsCache() : null;
+
     private readonly GroupCommit<HeartbeatIngest, IngestResult> _ingest = new(new HeartbeatWriter(dialect).WriteAsync, HeartbeatWriter.MaxBatch);
 
     /// <summary>Rows per prune transaction: a few milliseconds of SQLite's write lock at a time.</summary>
@@ -72,7 +75,11 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await command.ExecuteScalarAsync(cancellationToken) is string stored && Secrets.HashesEqual(stored, tokenHash);
     }
 
-    public async Task<RegistrationResult> RegisterAsync(Registration registration, CancellationToken cancellationToken)
+    // A registration repeated from the same machine gives its server a new token: the lost one must stop working.
+    public Task<RegistrationResult> RegisterAsync(Registration registration, CancellationToken cancellationToken) =>
+        ChangingCredentialsAsync(() => RegisterInDatabaseAsync(registration, cancellationToken));
+
+    private async Task<RegistrationResult> RegisterInDatabaseAsync(Registration registration, CancellationToken cancellationToken)
     {
         var rejected = new RegistrationResult(null, false, 0);
         // Two attempts: under PostgreSQL's read committed a concurrent first use can win the token between our read
@@ -191,6 +198,28 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken)
     {
+        if (_credentials is null)
+        {
+            return await ReadCredentialsAsync(tokenHash, cancellationToken);
+        }
+
+        if (_credentials.Find(tokenHash) is { } kept)
+        {
+            return kept;
+        }
+
+        var generation = _credentials.Generation;
+        var read = await ReadCredentialsAsync(tokenHash, cancellationToken);
+        if (read is not null)
+        {
+            _credentials.Keep(tokenHash, read, generation);
+        }
+
+        return read;
+    }
+
+    private async Task<ServerCredentials?> ReadCredentialsAsync(string tokenHash, CancellationToken cancellationToken)
+    {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
             SELECT id, token_hash, token_hash_prev, prev_expires_at, pending_token_sealed, next_heartbeat_seconds,
@@ -216,8 +245,34 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             row.String("update_url"));
     }
 
-    public Task<IngestResult> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken) =>
-        _ingest.WriteAsync(heartbeat, cancellationToken);
+    public async Task<IngestResult> IngestAsync(HeartbeatIngest heartbeat, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _ingest.WriteAsync(heartbeat, cancellationToken);
+        }
+        finally
+        {
+            // The new token's first use ended the previous one's overlap (committed with the heartbeat's batch).
+            if (heartbeat.PromoteTokenHash is not null)
+            {
+                _credentials?.Forget();
+            }
+        }
+    }
+
+    /// <summary>Runs a change to servers' tokens or settings, then forgets the credentials kept (after it committed, or failed).</summary>
+    private async Task<T> ChangingCredentialsAsync<T>(Func<Task<T>> change)
+    {
+        try
+        {
+            return await change();
+        }
+        finally
+        {
+            _credentials?.Forget();
+        }
+    }
 
     public async Task<IReadOnlyList<ServerRecord>> ListServersAsync(CancellationToken cancellationToken)
     {
@@ -654,7 +709,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return rows;
     }
 
-    public async Task<bool> RotateTokenAsync(string serverId, string newTokenHash, string? sealedToken, DateTimeOffset now, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken)
+    public Task<bool> RotateTokenAsync(string serverId, string newTokenHash, string? sealedToken, DateTimeOffset now, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken) =>
+        ChangingCredentialsAsync(() => RotateTokenInDatabaseAsync(serverId, newTokenHash, sealedToken, now, previousExpiresAt, cancellationToken));
+
+    private async Task<bool> RotateTokenInDatabaseAsync(string serverId, string newTokenHash, string? sealedToken, DateTimeOffset now, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         // The token the agent holds is the previous one if an earlier rotation was never picked up: keep that one,
@@ -679,7 +737,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task<bool> RevokeAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<bool> RevokeAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangingCredentialsAsync(() => RevokeInDatabaseAsync(serverId, now, cancellationToken));
+
+    private async Task<bool> RevokeInDatabaseAsync(string serverId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
@@ -692,7 +753,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task<bool> UpdateSettingsAsync(string serverId, ServerSettings settings, CancellationToken cancellationToken)
+    public Task<bool> UpdateSettingsAsync(string serverId, ServerSettings settings, CancellationToken cancellationToken) =>
+        ChangingCredentialsAsync(() => UpdateSettingsInDatabaseAsync(serverId, settings, cancellationToken));
+
+    private async Task<bool> UpdateSettingsInDatabaseAsync(string serverId, ServerSettings settings, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, """
@@ -709,7 +773,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    public Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        ChangingCredentialsAsync(() => PruneInDatabaseAsync(now, cutoff, cancellationToken));
+
+    private async Task<int> PruneInDatabaseAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         // In batches, each its own short transaction: one DELETE of a large backlog would hold SQLite's write lock
         // (and so every heartbeat) for as long as it runs.

@@ -26,6 +26,12 @@ internal sealed class SqliteDialect(string path) : SqlDialect
 
     public override string Name => "sqlite";
 
+    /// <remarks>
+    /// The only other writer is the command line (<c>install-token create</c>), which adds install tokens and runs
+    /// migrations: it changes no server's tokens or settings.
+    /// </remarks>
+    public override bool OnePanel => true;
+
     public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);

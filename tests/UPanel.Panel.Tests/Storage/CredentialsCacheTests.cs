@@ -1,0 +1,54 @@
+using UPanel.Panel.Storage;
+
+namespace UPanel.Panel.Tests.Storage;
+
+/// <summary>The agent credentials SQLite's panel keeps by token hash (docs/decisions/ingest-throughput.md, fifth pass).</summary>
+public sealed class CredentialsCacheTests
+{
+    private static readonly ServerCredentials Server = new("01SERVER", "hash-a", null, null, null, 60, null, null);
+
+    [Fact]
+    public void What_a_lookup_read_is_kept_until_a_change_forgets_it()
+    {
+        var cache = new CredentialsCache();
+        Assert.Null(cache.Find("hash-a"));
+
+        cache.Keep("hash-a", Server, cache.Generation);
+        Assert.Same(Server, cache.Find("hash-a"));
+        Assert.Null(cache.Find("hash-b"));
+
+        cache.Forget();
+        Assert.Null(cache.Find("hash-a"));
+    }
+
+    [Fact]
+    public void A_lookup_that_read_before_a_change_committed_keeps_nothing()
+    {
+        var cache = new CredentialsCache();
+        var generation = cache.Generation;
+        // The lookup reads the old row; a revocation commits and forgets; the lookup's result arrives afterwards.
+        cache.Forget();
+        cache.Keep("hash-a", Server, generation);
+
+        Assert.Null(cache.Find("hash-a"));
+        cache.Keep("hash-a", Server, cache.Generation);
+        Assert.Same(Server, cache.Find("hash-a"));
+    }
+
+    [Fact]
+    public void A_full_cache_is_emptied_before_it_keeps_another()
+    {
+        var cache = new CredentialsCache();
+        for (var i = 0; i < CredentialsCache.MaxEntries; i++)
+        {
+            cache.Keep("hash-" + i, Server, cache.Generation);
+        }
+
+        Assert.Same(Server, cache.Find("hash-0"));
+        cache.Keep("one-more", Server, cache.Generation);
+
+        Assert.Null(cache.Find("hash-0"));
+        Assert.Null(cache.Find("hash-" + (CredentialsCache.MaxEntries - 1)));
+        Assert.Same(Server, cache.Find("one-more"));
+    }
+}
