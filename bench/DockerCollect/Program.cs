@@ -9,6 +9,15 @@ using UPanel.Agent;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
 
+if (args.Length > 0 && args[0] == "loop")
+{
+    // `docker-collect-bench loop [collections]`: the agent's collection as `run` makes it (event stream live, on a
+    // thread that may block, as the heartbeat loop's), back to back on the containers the engine has: CPU and bytes
+    // allocated per collection, for a profiler to attach to (bench/docker-collect.sh --loop).
+    // `loop N list`: without the event stream, so every collection asks the engine for the list (as `collect` does).
+    return await LoopAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20000, args.Length > 2 && args[2] == "list");
+}
+
 var heartbeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 var label = args.Length > 1 ? args[1] : "upanel-bench=1";
 var dockerHost = DockerEndpoint.TryParse(Environment.GetEnvironmentVariable("DOCKER_HOST"), out var parsed, out var invalid)
@@ -122,6 +131,69 @@ foreach (var baseline in results.Take(2))
 }
 
 Console.WriteLine($"agent RSS now: {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS", StringComparison.Ordinal))}");
+return 0;
+
+static async Task<int> LoopAsync(int collections, bool listEachTime)
+{
+    var dockerHost = DockerEndpoint.TryParse(Environment.GetEnvironmentVariable("DOCKER_HOST"), out var parsed, out var invalid)
+        ? parsed!
+        : throw new ArgumentException(invalid);
+    var sysRoot = Environment.GetEnvironmentVariable("HOST_SYS") ?? "/sys";
+    using var source = new DockerContainerSource(dockerHost, new HostFiles("/proc", sysRoot, "/"), NullLogger.Instance,
+        TimeProvider.System, DockerContainerSource.DefaultCollectTimeout, DockerContainerSource.DefaultCpuBaseline);
+    using var stop = new CancellationTokenSource();
+    var watcher = new DockerEventWatcher(source, () => { }, NullLogger.Instance, TimeProvider.System);
+    var watching = listEachTime ? Task.CompletedTask : watcher.RunAsync(stop.Token);
+    while (!listEachTime && !watcher.IsConnected)
+    {
+        await Task.Delay(10);
+    }
+
+    var count = 0;
+    var fromEngine = 0;
+    var cpu = TimeSpan.Zero;
+    var wall = TimeSpan.Zero;
+    long allocated = 0;
+    var gen0 = 0;
+    var thread = new Thread(() =>
+    {
+        UPanel.Agent.Http.BlockingReads.AllowOnThisThread();
+        for (var i = 0; i < 3; i++)
+        {
+            count = source.CollectAsync(default).GetAwaiter().GetResult()?.Count ?? -1; // warm-up: baselines, inspections
+        }
+
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var gen0Before = GC.CollectionCount(0);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < collections; i++)
+        {
+            count = source.CollectAsync(default).GetAwaiter().GetResult()?.Count ?? -1;
+            fromEngine += source.LastListFromEngine ? 1 : 0;
+        }
+
+        wall = clock.Elapsed;
+        cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        gen0 = GC.CollectionCount(0) - gen0Before;
+    }) { Name = "upanel-heartbeat" };
+    thread.Start();
+    thread.Join();
+    await stop.CancelAsync();
+    try
+    {
+        await watching;
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    Console.WriteLine($"{collections} collections back to back, {count} containers ({fromEngine} lists from the engine), stats: {source.StatsSource}");
+    Console.WriteLine($"per collection: process CPU {cpu.TotalMicroseconds / collections:F1} us, wall {wall.TotalMicroseconds / collections:F1} us, " +
+        $"allocated {allocated / (double)collections:F0} B, gen0 collections {gen0 / (double)collections:F3}");
+    return 0;
+}
 
 async Task<(string, double, double, double)> MeasureAsync(string name, Func<Task<int>> heartbeat)
 {

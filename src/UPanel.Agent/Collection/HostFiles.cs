@@ -22,7 +22,8 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
     internal const int MaxKeptOpen = 256;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, int> _kept = new(StringComparer.Ordinal);
+    // Keyed by what the caller passes, so a heartbeat's reads of kept files build no path string.
+    private readonly Dictionary<(HostRootKind Root, string RelativePath), int> _kept = [];
     private bool _disposed;
 
     public HostFiles(AgentOptions options)
@@ -35,7 +36,7 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
     {
         lock (_gate)
         {
-            return _kept.ContainsKey(PathOf(root, relativePath));
+            return _kept.ContainsKey((root, relativePath));
         }
     }
 
@@ -56,18 +57,18 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
     {
         // pread/open/close straight from libc: one syscall each, no FileStream, StreamReader or string per call.
         // procfs reports size 0, so read until end of file instead of trusting the length.
-        var path = PathOf(root, relativePath);
+        var key = (root, relativePath);
         var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length, 4096));
         try
         {
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (_kept.Remove(path, out var keptFd))
+                if (_kept.Remove(key, out var keptFd))
                 {
-                    if (ReadAll(keptFd, ref bytes, out var keptLength) == 0)
+                    if (ReadAll(keptFd, kernelFile: true, ref bytes, out var keptLength) == 0)
                     {
-                        _kept[path] = keptFd;
+                        _kept[key] = keptFd;
                         return Decode(bytes, keptLength, ref buffer);
                     }
 
@@ -75,6 +76,7 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
                     _ = LibC.Close(keptFd);
                 }
 
+                var path = PathOf(root, relativePath);
                 var fd = LibC.Open(path, LibC.OpenReadOnly | LibC.OpenCloseOnExec);
                 if (fd < 0)
                 {
@@ -84,16 +86,17 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
                 var keep = false;
                 try
                 {
-                    var errno = ReadAll(fd, ref bytes, out var length);
+                    var kernelFile = IsKernelFile(fd);
+                    var errno = ReadAll(fd, kernelFile, ref bytes, out var length);
                     if (errno != 0)
                     {
                         throw LibC.ErrorFor(errno, "read", path);
                     }
 
-                    keep = _kept.Count < MaxKeptOpen && IsKernelFile(fd);
+                    keep = kernelFile && _kept.Count < MaxKeptOpen;
                     if (keep)
                     {
-                        _kept[path] = fd;
+                        _kept[key] = fd;
                     }
 
                     return Decode(bytes, length, ref buffer);
@@ -118,7 +121,7 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
     {
         lock (_gate)
         {
-            if (_kept.Remove(PathOf(root, relativePath), out var fd))
+            if (_kept.Remove((root, relativePath), out var fd))
             {
                 _ = LibC.Close(fd);
             }
@@ -142,7 +145,16 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
     }
 
     /// <summary>The whole file from offset 0 into <paramref name="bytes"/> (grown from the pool); 0, or the errno.</summary>
-    private static int ReadAll(int fd, ref byte[] bytes, out int length)
+    /// <remarks>
+    /// A kernel file (<paramref name="kernelFile"/>) is done when a read returns less than half a page (and less than
+    /// half of the space it was given): the kernel makes these files with seq_file, which hands out a page of whole
+    /// records per read (fewer bytes only when the next record does not fit) and a single-record file (meminfo, stat,
+    /// every cgroup file) in one piece when it fits. The records of the files read here (a /proc/net/dev line, about 130
+    /// bytes) are far below half a page. Reading on to see the end of file cost one more pread per file, every
+    /// heartbeat: with 20 containers 64 of the loop's 150 syscalls (1.7–2.1 µs each here in a tight loop). Regular
+    /// files (the fixture trees) are read to end of file.
+    /// </remarks>
+    private static int ReadAll(int fd, bool kernelFile, ref byte[] bytes, out int length)
     {
         length = 0;
         while (true)
@@ -174,6 +186,10 @@ internal sealed class HostFiles(string procRoot, string sysRoot, string hostRoot
             }
 
             length += (int)read;
+            if (kernelFile && read < Math.Min(free.Length, Environment.SystemPageSize) / 2)
+            {
+                return 0;
+            }
         }
     }
 

@@ -19,13 +19,47 @@ internal static class ContainerStatusText
             return state ?? string.Empty;
         }
 
-        var key = new System.Text.StringBuilder(state).Append('|');
+        var key = new char[ChangeKeyLength(state, status)];
+        WriteChangeKey(state, status, key);
+        return new string(key);
+    }
+
+    /// <summary>Whether <see cref="ChangeKey"/> of <paramref name="state"/> and <paramref name="status"/> is
+    /// <paramref name="key"/>, without making the string (asked for every listed container every heartbeat).</summary>
+    public static bool ChangeKeyEquals(string key, string? state, string? status)
+    {
+        if (string.IsNullOrEmpty(status))
+        {
+            return key == (state ?? string.Empty);
+        }
+
+        var length = ChangeKeyLength(state, status);
+        if (length != key.Length)
+        {
+            return false;
+        }
+
+        Span<char> made = length <= 256 ? stackalloc char[length] : new char[length];
+        WriteChangeKey(state, status, made);
+        return made.SequenceEqual(key);
+    }
+
+    /// <summary>State, '|', the status text's first word, then every character inside parentheses (with them).</summary>
+    private static int ChangeKeyLength(string? state, string status) => WriteChangeKey(state, status, []);
+
+    /// <summary>Writes the key into <paramref name="key"/> when it is long enough (else only counts); returns its length.</summary>
+    private static int WriteChangeKey(string? state, string status, Span<char> key)
+    {
+        var length = 0;
+        Put(state, key, ref length);
+        Put("|", key, ref length);
         var span = status.AsSpan();
         var firstSpace = span.IndexOf(' ');
-        key.Append(firstSpace < 0 ? span : span[..firstSpace]);
+        Put(firstSpace < 0 ? span : span[..firstSpace], key, ref length);
         var depth = 0;
-        foreach (var c in span)
+        for (var i = 0; i < span.Length; i++)
         {
+            var c = span[i];
             if (c == '(')
             {
                 depth++;
@@ -33,7 +67,7 @@ internal static class ContainerStatusText
 
             if (depth > 0)
             {
-                key.Append(c);
+                Put(span.Slice(i, 1), key, ref length);
             }
 
             if (c == ')' && depth > 0)
@@ -42,7 +76,17 @@ internal static class ContainerStatusText
             }
         }
 
-        return key.ToString();
+        return length;
+    }
+
+    private static void Put(ReadOnlySpan<char> text, Span<char> key, ref int length)
+    {
+        if (key.Length >= length + text.Length)
+        {
+            text.CopyTo(key[length..]);
+        }
+
+        length += text.Length;
     }
 
     /// <summary>

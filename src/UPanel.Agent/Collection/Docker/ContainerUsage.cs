@@ -30,6 +30,9 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
 
     private readonly CgroupStatsReader _cgroups = new(hostFiles);
     private readonly Dictionary<string, CpuMark> _cpuMarks = new(StringComparer.Ordinal);
+
+    // Reused by every collection (one at a time): the samples of the containers measured now.
+    private readonly Dictionary<string, (ContainerResourceSample Sample, long Timestamp, bool ViaApi)> _samples = new(StringComparer.Ordinal);
     private bool _cgroupNoticeLogged;
     private bool _usedApiStats;
 
@@ -46,10 +49,21 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
     public async Task<(Dictionary<string, (double CpuPercent, ulong MemoryBytes)> Usage, int ViaApi)> MeasureAsync(
         DockerApiClient client, List<string> live, Func<string, DateTimeOffset?> startedAt, CancellationToken cancellationToken)
     {
+        // Written without LINQ and with reused collections: this runs for every running container every heartbeat.
         _cgroups.StartRound();
-        var samples = await SampleAsync(client, live, cancellationToken).ConfigureAwait(false);
-        var fresh = samples.Where(s => !s.Value.ViaApi && !TryGetMark(s.Key, s.Value.Sample, startedAt, out _)).Select(s => s.Key).ToList();
-        if (fresh.Count > 0 && cpuBaseline > TimeSpan.Zero)
+        var samples = _samples;
+        samples.Clear();
+        await SampleAsync(client, live, samples, cancellationToken).ConfigureAwait(false);
+        List<string>? fresh = null;
+        foreach (var (id, sampled) in samples)
+        {
+            if (!sampled.ViaApi && !TryGetMark(id, sampled.Sample, startedAt, out _))
+            {
+                (fresh ??= []).Add(id);
+            }
+        }
+
+        if (fresh is not null && cpuBaseline > TimeSpan.Zero)
         {
             foreach (var id in fresh)
             {
@@ -57,13 +71,16 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
             }
 
             await Task.Delay(cpuBaseline, timeProvider, cancellationToken).ConfigureAwait(false);
-            foreach (var (id, resampled) in await SampleAsync(client, fresh, cancellationToken).ConfigureAwait(false))
+            var resamples = new Dictionary<string, (ContainerResourceSample, long, bool)>(fresh.Count, StringComparer.Ordinal);
+            await SampleAsync(client, fresh, resamples, cancellationToken).ConfigureAwait(false);
+            foreach (var (id, resampled) in resamples)
             {
                 samples[id] = resampled;
             }
         }
 
         var usage = new Dictionary<string, (double, ulong)>(samples.Count, StringComparer.Ordinal);
+        var viaApi = 0;
         foreach (var (id, current) in samples)
         {
             double cpuPercent = 0;
@@ -75,16 +92,29 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
 
             _cpuMarks[id] = new CpuMark(current.Sample.CpuNanoseconds, current.Timestamp, startedAt(id));
             usage[id] = (cpuPercent, current.Sample.MemoryBytes);
+            viaApi += current.ViaApi ? 1 : 0;
         }
 
         // A container not measured now (stopped, gone, or its stats failed) starts from its own baseline next time.
-        foreach (var id in _cpuMarks.Keys.Where(id => !samples.ContainsKey(id)).ToList())
+        // Every measured one has a mark now, so there is nothing to forget unless there are more marks than samples.
+        if (_cpuMarks.Count > samples.Count)
         {
-            _cpuMarks.Remove(id);
-            _cgroups.Forget(id);
+            List<string>? unmeasured = null;
+            foreach (var id in _cpuMarks.Keys)
+            {
+                if (!samples.ContainsKey(id))
+                {
+                    (unmeasured ??= []).Add(id);
+                }
+            }
+
+            foreach (var id in unmeasured ?? [])
+            {
+                _cpuMarks.Remove(id);
+                _cgroups.Forget(id);
+            }
         }
 
-        var viaApi = samples.Count(s => s.Value.ViaApi);
         if (viaApi > 0)
         {
             _usedApiStats = true;
@@ -98,10 +128,9 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
         return (usage, viaApi);
     }
 
-    private async Task<Dictionary<string, (ContainerResourceSample Sample, long Timestamp, bool ViaApi)>> SampleAsync(
-        DockerApiClient client, List<string> ids, CancellationToken cancellationToken)
+    private Task SampleAsync(
+        DockerApiClient client, List<string> ids, Dictionary<string, (ContainerResourceSample, long, bool)> samples, CancellationToken cancellationToken)
     {
-        var samples = new Dictionary<string, (ContainerResourceSample, long, bool)>(ids.Count, StringComparer.Ordinal);
         List<string>? viaApi = null;
         foreach (var id in ids)
         {
@@ -115,11 +144,12 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
             }
         }
 
-        if (viaApi is null)
-        {
-            return samples;
-        }
+        return viaApi is null ? Task.CompletedTask : SampleViaApiAsync(client, viaApi, samples, cancellationToken);
+    }
 
+    private async Task SampleViaApiAsync(
+        DockerApiClient client, List<string> viaApi, Dictionary<string, (ContainerResourceSample, long, bool)> samples, CancellationToken cancellationToken)
+    {
         var options = new ParallelOptions { MaxDegreeOfParallelism = StatsApiConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(viaApi, options, async (id, token) =>
         {
@@ -145,7 +175,6 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
                 Log.ContainerStatsFailed(logger, DockerContainerSource.ShortId(id), ex.Message);
             }
         }).ConfigureAwait(false);
-        return samples;
     }
 
     /// <summary>The previous sample to take a CPU delta from, unless the container restarted since (or was never seen).</summary>

@@ -41,7 +41,17 @@ internal sealed class DockerApiClient : IDisposable
     private const int MaxEventLineBytes = 1024 * 1024;
 
     private readonly Http1Client _http;
+
+    /// <summary>
+    /// The connections of the heartbeat loop's thread (<see cref="BlockingReads.Allowed"/>), pooled apart: a connection
+    /// that ever waited asynchronously (an inspection or stats call on a thread-pool worker, the event stream) stays
+    /// registered with the socket engine's epoll, which then wakes its thread for every later request on it, even one
+    /// the loop reads itself (seen with <c>strace -f</c>: two wake-ups per heartbeat for the <c>_ping</c>). The loop's
+    /// own requests wait in <c>poll(2)</c> and read on the thread, so its connection is never registered.
+    /// </summary>
+    private readonly Http1Client _loopHttp;
     private string? _versionPrefix;
+    private Uri? _pingUri;
 
     public DockerApiClient(DockerEndpoint endpoint)
     {
@@ -53,6 +63,13 @@ internal sealed class DockerApiClient : IDisposable
             // A few, for the one-shot stats calls that run side by side.
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             MaxIdleConnections = 4,
+            MaxResponseBodyBytes = MaxResponseBytes,
+        });
+        _loopHttp = new Http1Client(new Http1ClientOptions
+        {
+            UnixSocketPath = endpoint.SocketPath,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            MaxIdleConnections = 1,
             MaxResponseBodyBytes = MaxResponseBytes,
         });
     }
@@ -184,10 +201,23 @@ internal sealed class DockerApiClient : IDisposable
     /// <c>GET /_ping</c>: the cheapest call the engine answers (no container store, no JSON), to tell a quiet engine
     /// from a hung one while the list is reused.
     /// </summary>
-    public async Task PingAsync(CancellationToken cancellationToken) =>
-        await GetAsync("/_ping", _ => true, cancellationToken).ConfigureAwait(false);
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        // Asked every heartbeat while the list is reused: its address is made once.
+        _pingUri ??= new Uri(Endpoint.BaseAddress, "/_ping");
+        using var response = await Http.SendAsync(HttpRequest.Get(_pingUri), cancellationToken).ConfigureAwait(false);
+        await ThrowIfFailedAsync(response, "/_ping", cancellationToken).ConfigureAwait(false);
+        _ = await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _loopHttp.Dispose();
+    }
+
+    /// <summary>The pool for requests made on this thread.</summary>
+    private Http1Client Http => BlockingReads.Allowed ? _loopHttp : _http;
 
     private async Task<T> GetVersionedAsync<T>(string path, Func<ReadOnlyMemory<byte>, T> read, CancellationToken cancellationToken)
     {
@@ -198,7 +228,7 @@ internal sealed class DockerApiClient : IDisposable
     /// <summary><paramref name="read"/> gets the whole body and throws <see cref="JsonException"/> for what it cannot use.</summary>
     private async Task<T> GetAsync<T>(string path, Func<ReadOnlyMemory<byte>, T> read, CancellationToken cancellationToken)
     {
-        using var response = await _http.SendAsync(HttpRequest.Get(new Uri(Endpoint.BaseAddress, path)), cancellationToken)
+        using var response = await Http.SendAsync(HttpRequest.Get(new Uri(Endpoint.BaseAddress, path)), cancellationToken)
             .ConfigureAwait(false);
         await ThrowIfFailedAsync(response, path, cancellationToken).ConfigureAwait(false);
         return read(await response.ReadBodyAsync(cancellationToken).ConfigureAwait(false));

@@ -45,6 +45,10 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     private DateTimeOffset _lastListWallTime;
     private volatile bool _eventsLive;
     private volatile bool _listStale = true;
+    private readonly List<string> _live = [];
+    private readonly HashSet<string> _present = new(StringComparer.Ordinal);
+    private readonly ContainerNames _names = new();
+    private readonly Func<string, DateTimeOffset?> _startedAt;
 
     public DockerContainerSource(AgentOptions options, IHostFiles hostFiles, ILogger logger, TimeProvider timeProvider)
         : this(options.DockerHost, hostFiles, logger, timeProvider, DefaultCollectTimeout, DefaultCpuBaseline)
@@ -65,6 +69,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         _inspections = new InspectionCache(logger);
         _usage = new ContainerUsage(hostFiles, logger, timeProvider, cpuBaseline);
         _client = new DockerApiClient(endpoint);
+        _startedAt = id => _inspections.Get(id)?.StartedAt;
     }
 
     /// <summary>"ok", or the kind of problem and its fix ("socket missing: ...", "permission denied: ...",
@@ -192,11 +197,22 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
             _listStale = true;
         }
 
-        var live = listed.Where(c => EngineState.Parse(c.State).IsLive()).Select(c => c.Id).ToList();
-        var (usage, viaApi) = await _usage.MeasureAsync(client, live, id => _inspections.Get(id)?.StartedAt, cancellationToken).ConfigureAwait(false);
+        // The working lists are reused (collections are serialised): this runs every heartbeat.
+        var live = _live;
+        live.Clear();
+        foreach (var container in listed)
+        {
+            if (EngineState.Parse(container.State).IsLive())
+            {
+                live.Add(container.Id);
+            }
+        }
+
+        var (usage, viaApi) = await _usage.MeasureAsync(client, live, _startedAt, cancellationToken).ConfigureAwait(false);
 
         var result = new List<ContainerInfo>(listed.Count);
-        var present = new HashSet<string>(StringComparer.Ordinal);
+        var present = _present;
+        present.Clear();
         foreach (var container in listed)
         {
             if (inspected.Gone.Contains(container.Id))
@@ -210,6 +226,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         }
 
         _inspections.KeepOnly(present);
+        _names.KeepOnly(present);
         Log.Collected(_logger, result.Count, inspected.Count, viaApi, _time.GetElapsedTime(started).TotalMilliseconds);
         return result;
     }
@@ -224,10 +241,11 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
             uptime = Math.Max(0, (long)(now - startedAt).TotalSeconds);
         }
 
+        var (shortId, name) = _names.Get(container);
         return new ContainerInfo
         {
-            Id = ShortId(container.Id),
-            Name = NameOf(container),
+            Id = shortId,
+            Name = name,
             Image = container.Image ?? string.Empty,
             Status = state.ToWire(),
             Health = (inspection?.Health ?? ContainerStatusText.HealthFromStatus(container.Status)).ToWire(),
@@ -242,7 +260,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         };
     }
 
-    private static string NameOf(DockerContainerSummary container)
+    internal static string NameOf(DockerContainerSummary container)
     {
         // Legacy links add names like "/web/db"; the container's own name has a single leading '/'.
         var names = container.Names;

@@ -21,6 +21,9 @@ internal sealed class InspectionCache(ILogger logger)
 
     private readonly ConcurrentDictionary<string, CachedInspection> _inspections = new(StringComparer.Ordinal);
 
+    /// <summary>What <see cref="RefreshAsync"/> returns when nothing was inspected; never written to.</summary>
+    private static readonly HashSet<string> NoneGone = new(StringComparer.Ordinal);
+
     /// <summary>Full ids inspected by the last refresh (to show that unchanged containers are not).</summary>
     public IReadOnlyCollection<string> LastInspected { get; private set; } = [];
 
@@ -33,7 +36,17 @@ internal sealed class InspectionCache(ILogger logger)
     /// <summary>Forgets every container not in <paramref name="present"/>.</summary>
     public void KeepOnly(HashSet<string> present)
     {
-        foreach (var id in _inspections.Keys.Where(id => !present.Contains(id)).ToList())
+        // Enumerated in place (its Keys property copies them): this runs every heartbeat.
+        List<string>? absent = null;
+        foreach (var (id, _) in _inspections)
+        {
+            if (!present.Contains(id))
+            {
+                (absent ??= []).Add(id);
+            }
+        }
+
+        foreach (var id in absent ?? [])
         {
             _inspections.TryRemove(id, out _);
         }
@@ -46,24 +59,27 @@ internal sealed class InspectionCache(ILogger logger)
     public async Task<(int Count, HashSet<string> Gone)> RefreshAsync(
         DockerApiClient client, List<DockerContainerSummary> listed, DateTimeOffset listedAt, bool eventsLive, CancellationToken cancellationToken)
     {
-        var toInspect = new List<(string Id, string Key)>();
+        // No string per container unless it is to be inspected: this runs for every container every heartbeat.
+        List<(string Id, string Key)>? toInspect = null;
         foreach (var container in listed)
         {
-            var key = ContainerStatusText.ChangeKey(container.State, container.Status);
-            if (!_inspections.TryGetValue(container.Id, out var cached) || cached.ChangeKey != key
+            if (!_inspections.TryGetValue(container.Id, out var cached)
+                || !ContainerStatusText.ChangeKeyEquals(cached.ChangeKey, container.State, container.Status)
                 || RestartedSinceInspection(cached, container.Status, listedAt)
                 || (!eventsLive && HealthHiddenFromList(cached, container)))
             {
-                toInspect.Add((container.Id, key));
+                (toInspect ??= []).Add((container.Id, ContainerStatusText.ChangeKey(container.State, container.Status)));
             }
+        }
+
+        if (toInspect is null)
+        {
+            LastInspected = [];
+            return (0, NoneGone);
         }
 
         var gone = new HashSet<string>(StringComparer.Ordinal);
         LastInspected = toInspect.ConvertAll(item => item.Id);
-        if (toInspect.Count == 0)
-        {
-            return (0, gone);
-        }
 
         var options = new ParallelOptions { MaxDegreeOfParallelism = ApiConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(toInspect, options, async (item, token) =>

@@ -1,3 +1,4 @@
+using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker.Cgroups;
 
 namespace UPanel.Agent.Tests.Collection.Docker;
@@ -58,5 +59,40 @@ public sealed class CgroupStatsReaderTests
 
         Assert.Null(reader.TryRead("1111111111111111111111111111111111111111111111111111111111111111"));
         Assert.Equal("v1 cgroupfs", reader.Layout?.Name);
+        Assert.False(reader.HoldsPathsOf("1111111111111111111111111111111111111111111111111111111111111111"));
+    }
+
+    [Fact]
+    public void Paths_made_once_still_read_the_files_current_values_and_are_let_go_with_the_container()
+    {
+        const string Id = "6faf4cb251ba683ab1aa1d5e4a9c90a94a80aa6a1a67407d131e420e8f608a05";
+        var root = Directory.CreateTempSubdirectory("upanel-cgroup-").FullName;
+        try
+        {
+            var source = Path.Combine(DockerFixtures.Root(), "v1-cgroupfs", "sys");
+            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Join(root, Path.GetRelativePath(source, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+
+            using var files = new HostFiles("/proc", root, "/");
+            var reader = new CgroupStatsReader(files);
+            Assert.Equal(new ContainerResourceSample(59851365, 67780608), reader.TryRead(Id));
+            Assert.True(reader.HoldsPathsOf(Id));
+
+            // The second read goes through the paths made by the first: the file's new value, not a remembered one.
+            File.WriteAllText(Path.Join(root, reader.Layout!.CpuFile(Id)), "70000000\n");
+            Assert.Equal(70000000UL, reader.TryRead(Id)?.CpuNanoseconds);
+
+            reader.Forget(Id);
+            Assert.False(reader.HoldsPathsOf(Id));
+            Assert.Equal(new ContainerResourceSample(70000000, 67780608), reader.TryRead(Id));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

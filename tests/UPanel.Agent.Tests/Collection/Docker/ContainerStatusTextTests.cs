@@ -16,6 +16,37 @@ public sealed class ContainerStatusTextTests
         Assert.Equal(expected, ContainerStatusText.ChangeKey(state, status));
 
     [Theory]
+    [InlineData("running", "Up 5 minutes (healthy)", "running", "Up 6 minutes (healthy)", true)]
+    [InlineData("running", "Up 5 minutes (healthy)", "running", "Up 5 minutes (unhealthy)", false)]
+    [InlineData("running", "Up 5 minutes (healthy)", "running", "Up 5 minutes", false)]
+    [InlineData("exited", "Exited (3) 2 hours ago", "exited", "Exited (3) 3 hours ago", true)]
+    [InlineData("exited", "Exited (3) 2 hours ago", "exited", "Exited (4) 2 hours ago", false)]
+    [InlineData("running", "Up 2 days", "paused", "Up 2 days (Paused)", false)]
+    [InlineData("running", "Up 2 days", "running", "Up 3 days", true)]
+    [InlineData("running", null, "running", null, true)]
+    [InlineData("running", null, "running", "", true)]
+    [InlineData("running", null, "exited", null, false)]
+    [InlineData("created", "Created", "created", "Created", true)]
+    public void A_change_key_is_compared_without_being_made(string state, string? status, string nowState, string? nowStatus, bool same)
+    {
+        var key = ContainerStatusText.ChangeKey(state, status);
+
+        Assert.Equal(same, ContainerStatusText.ChangeKeyEquals(key, nowState, nowStatus));
+        Assert.Equal(same, key == ContainerStatusText.ChangeKey(nowState, nowStatus));
+    }
+
+    [Fact]
+    public void A_long_status_text_keeps_every_parenthesised_part_in_its_key()
+    {
+        var status = "Up 5 minutes (" + new string('x', 300) + ")";
+        var key = ContainerStatusText.ChangeKey("running", status);
+
+        Assert.Equal("running|Up(" + new string('x', 300) + ")", key);
+        Assert.True(ContainerStatusText.ChangeKeyEquals(key, "running", status));
+        Assert.False(ContainerStatusText.ChangeKeyEquals(key, "running", "Up 5 minutes (" + new string('y', 300) + ")"));
+    }
+
+    [Theory]
     [InlineData("Up Less than a second", 1)]
     [InlineData("Up 1 second", 2)]
     [InlineData("Up 45 seconds (healthy)", 46)]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker;
 
 namespace UPanel.Agent.Tests.Collection.Docker;
@@ -26,5 +27,48 @@ public sealed class ContainerUsageTests
         Assert.Equal(0, second.ViaApi);
         Assert.Equal(67780608UL, second.Usage[Captured].MemoryBytes);
         Assert.Equal("cgroup files (v1 cgroupfs)", usage.Source);
+    }
+
+    [Fact]
+    public async Task Cpu_is_the_delta_since_the_previous_sample_and_a_container_not_measured_meanwhile_starts_again()
+    {
+        var root = Directory.CreateTempSubdirectory("upanel-usage-").FullName;
+        try
+        {
+            var source = Path.Combine(DockerFixtures.Root(), "v1-cgroupfs", "sys");
+            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Join(root, Path.GetRelativePath(source, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+
+            var cpuFile = Path.Join(root, "fs/cgroup/cpuacct/docker", Captured, "cpuacct.usage");
+            await using var engine = FakeEngineSocket.Answering(404, "Not Found", """{"message":"No such container"}""");
+            using var client = new DockerApiClient(DockerEndpoint.Unix(engine.SocketPath));
+            using var files = new HostFiles("/proc", root, "/");
+            var time = new FakeTimeProvider();
+            var usage = new ContainerUsage(files, NullLogger.Instance, time, TimeSpan.Zero);
+            var token = TestContext.Current.CancellationToken;
+
+            var first = await usage.MeasureAsync(client, [Captured], _ => null, token);
+            time.Advance(TimeSpan.FromSeconds(1));
+            File.WriteAllText(cpuFile, $"{59851365 + 500_000_000}\n");
+            var second = await usage.MeasureAsync(client, [Captured], _ => null, token);
+            var without = await usage.MeasureAsync(client, [], _ => null, token);
+            time.Advance(TimeSpan.FromSeconds(1));
+            File.WriteAllText(cpuFile, $"{59851365 + 1_500_000_000}\n");
+            var again = await usage.MeasureAsync(client, [Captured], _ => null, token);
+
+            Assert.Equal((0.0, 67780608UL), first.Usage[Captured]); // first sight, no baseline wait: no delta yet
+            Assert.Equal((50.0, 67780608UL), second.Usage[Captured]); // 0.5 s of CPU in 1 s
+            Assert.Empty(without.Usage);
+            Assert.Equal(0.0, again.Usage[Captured].CpuPercent); // not measured in between: no delta across the gap
+            Assert.Equal(50.0, second.Usage[Captured].CpuPercent); // an earlier answer is not changed by later ones
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

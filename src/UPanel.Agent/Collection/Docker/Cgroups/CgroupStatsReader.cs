@@ -12,6 +12,11 @@ internal sealed class CgroupStatsReader(IHostFiles files)
     private int _detectionAttempts;
     private char[] _buffer = new char[4096];
 
+    // The three files' paths of each container read, made once: building them was two thirds of what a heartbeat
+    // allocated with 20 containers (docs/decisions/one-thread-per-heartbeat.md, fourth pass). Removed by Forget or a
+    // failed read, so it holds no more containers than are measured.
+    private readonly Dictionary<string, ContainerFiles> _paths = new(StringComparer.Ordinal);
+
     /// <summary>The detected layout, or null while none matched (then every container goes through the API).</summary>
     public CgroupLayout? Layout => _layout;
 
@@ -28,38 +33,53 @@ internal sealed class CgroupStatsReader(IHostFiles files)
             return null;
         }
 
+        if (!_paths.TryGetValue(fullId, out var paths) || paths.Layout != layout)
+        {
+            paths = new ContainerFiles(layout, layout.CpuFile(fullId), layout.MemoryUsageFile(fullId), layout.MemoryStatFile(fullId));
+            _paths[fullId] = paths;
+        }
+
         try
         {
             // One reused buffer, no string per file: this runs for every running container every heartbeat.
             ulong? cpuNs = layout.Version == 1
-                ? CgroupCounterParser.Parse(Read(layout.CpuFile(fullId)))
-                : CgroupCpuStatParser.Parse(Read(layout.CpuFile(fullId)))?.UsageUsec * 1000;
-            var usage = CgroupCounterParser.Parse(Read(layout.MemoryUsageFile(fullId)));
-            if (cpuNs is null || usage is null)
+                ? CgroupCounterParser.Parse(Read(paths.Cpu))
+                : CgroupCpuStatParser.Parse(Read(paths.Cpu))?.UsageUsec * 1000;
+            var usage = CgroupCounterParser.Parse(Read(paths.MemoryUsage));
+            if (cpuNs is not null && usage is not null)
             {
-                return null;
+                var stat = CgroupMemoryStatParser.Parse(Read(paths.MemoryStat));
+                return new ContainerResourceSample(cpuNs.Value, ContainerResourceSample.MemoryWithoutCache(usage.Value, stat.CacheToSubtract));
             }
-
-            var stat = CgroupMemoryStatParser.Parse(Read(layout.MemoryStatFile(fullId)));
-            return new ContainerResourceSample(cpuNs.Value, ContainerResourceSample.MemoryWithoutCache(usage.Value, stat.CacheToSubtract));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Gone between list and read, a custom --cgroup-parent, or not mounted: the API fallback covers it.
-            return null;
         }
+
+        _paths.Remove(fullId);
+        return null;
     }
 
     /// <summary>Closes the files kept open for a container that is no longer measured (stopped or gone).</summary>
     public void Forget(string fullId)
     {
-        if (_layout is { } layout)
+        if (_paths.Remove(fullId, out var paths))
+        {
+            files.Forget(HostRootKind.Sys, paths.Cpu);
+            files.Forget(HostRootKind.Sys, paths.MemoryUsage);
+            files.Forget(HostRootKind.Sys, paths.MemoryStat);
+        }
+        else if (_layout is { } layout)
         {
             files.Forget(HostRootKind.Sys, layout.CpuFile(fullId));
             files.Forget(HostRootKind.Sys, layout.MemoryUsageFile(fullId));
             files.Forget(HostRootKind.Sys, layout.MemoryStatFile(fullId));
         }
     }
+
+    /// <summary>Whether a container's file paths are held (for tests).</summary>
+    internal bool HoldsPathsOf(string fullId) => _paths.ContainsKey(fullId);
 
     private ReadOnlySpan<char> Read(string relativePath) => files.ReadText(HostRootKind.Sys, relativePath, ref _buffer);
 
@@ -84,4 +104,6 @@ internal sealed class CgroupStatsReader(IHostFiles files)
 
         return null;
     }
+
+    private sealed record ContainerFiles(CgroupLayout Layout, string Cpu, string MemoryUsage, string MemoryStat);
 }
