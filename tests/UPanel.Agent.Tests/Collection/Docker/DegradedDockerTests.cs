@@ -61,7 +61,7 @@ public sealed class DegradedDockerTests
         Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
         Assert.Null(await source.CollectAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal("error: HTTP 500 from /version: boom from the engine", source.Status);
+        Assert.Equal("error: HTTP 500 from /_ping: boom from the engine", source.Status);
         var logged = logger.Collector.GetSnapshot();
         Assert.Single(logged, r => r.Id.Id == 1100);
         Assert.Contains("boom from the engine", logged.Single(r => r.Id.Id == 1100).Message, StringComparison.Ordinal);

@@ -69,7 +69,7 @@ public sealed class DockerApiClientEventsTests
 
     private sealed record Engine(ScriptedServer Server, string Path) : IAsyncDisposable
     {
-        /// <summary>Answers /version with API 1.41, and /events with a chunked head, then runs <paramref name="events"/>.</summary>
+        /// <summary>Answers /_ping with API 1.41, and /events with a chunked head, then runs <paramref name="events"/>.</summary>
         public static Engine Start(Func<ScriptedConnection, CancellationToken, Task> events)
         {
             var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"upanel-events-{Guid.NewGuid():N}.sock");
@@ -77,9 +77,9 @@ public sealed class DockerApiClientEventsTests
             {
                 while (await c.ReadRequestAsync(ct) is { } request)
                 {
-                    if (request.RequestLine.StartsWith("GET /version ", StringComparison.Ordinal))
+                    if (request.RequestLine.StartsWith("GET /_ping ", StringComparison.Ordinal))
                     {
-                        await c.RespondAsync("""{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}""", ct);
+                        await c.RespondAsync("OK", ct, "Api-Version: 1.41\r\n");
                         continue;
                     }
 

@@ -84,7 +84,7 @@ public sealed class DockerEventWatcherTests
         using var stop = new CancellationTokenSource();
 
         var run = watcher.RunAsync(stop.Token);
-        // /version + /events, then (after ≤ 1 s of jittered backoff) /version + /events again.
+        // /_ping (it names no API version, so /version too) + /events, then (after ≤ 1 s of jittered backoff) the same again.
         await Poll.UntilAsync(() => closing.Connections >= 4, "four connections to the closing engine", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
 

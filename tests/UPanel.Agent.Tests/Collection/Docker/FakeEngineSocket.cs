@@ -44,14 +44,24 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
     /// <summary>Answers each request with this status and JSON body, then closes the connection.</summary>
     public static FakeEngineSocket Answering(int status, string reason, string body)
     {
-        var response = $"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
-        return new((self, socket) => self.AnswerAsync(socket, response));
+        var response = Response(status, reason, body);
+        return new((self, socket) => self.AnswerAsync(socket, _ => response));
     }
+
+    /// <summary>
+    /// Answers each request with what <paramref name="respond"/> makes of its request line ("GET /_ping"; see
+    /// <see cref="Response"/>), then closes the connection; the lines are kept in <see cref="Requests"/>.
+    /// </summary>
+    public static FakeEngineSocket Routing(Func<string, string> respond) => new((self, socket) => self.AnswerAsync(socket, respond));
+
+    /// <summary>A raw HTTP response with a JSON body and these extra header lines ("Api-Version: 1.41").</summary>
+    public static string Response(int status, string reason, string body, params string[] headers) =>
+        $"HTTP/1.1 {status} {reason}\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
 
     /// <summary>Relays every connection to the engine at <paramref name="enginePath"/> both ways, until <see cref="Freeze"/>.</summary>
     public static FakeEngineSocket RelayingTo(string enginePath) => new((self, socket) => self.RelayAsync(socket, enginePath));
 
-    /// <summary>The request lines ("GET /v1.41/containers/json?all=1") clients sent through the relay, in order.</summary>
+    /// <summary>The request lines ("GET /v1.41/containers/json?all=1") clients sent, in order (relayed or answered).</summary>
     public IReadOnlyList<string> Requests
     {
         get
@@ -111,7 +121,7 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
         return socket;
     }
 
-    private async Task AnswerAsync(Socket socket, string response)
+    private async Task AnswerAsync(Socket socket, Func<string, string> respond)
     {
         try
         {
@@ -128,7 +138,14 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
                 request.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
 
-            await socket.SendAsync(Encoding.UTF8.GetBytes(response), _stop.Token);
+            var text = request.ToString();
+            var requestLine = string.Join(' ', text[..text.IndexOf('\r', StringComparison.Ordinal)].Split(' ').Take(2));
+            lock (_requests)
+            {
+                _requests.Add(requestLine);
+            }
+
+            await socket.SendAsync(Encoding.UTF8.GetBytes(respond(requestLine)), _stop.Token);
             socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)

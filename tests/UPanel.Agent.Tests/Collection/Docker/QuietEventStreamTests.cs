@@ -28,6 +28,13 @@ public sealed class QuietEventStreamTests
             await Task.Delay(TimeSpan.FromSeconds(8), TestContext.Current.CancellationToken);
             var t2 = TimeProvider.System.GetTimestamp();
             var later = await source.CollectAsync(TestContext.Current.CancellationToken);
+            for (var again = 0; source.LastListFromEngine && again < 5; again++)
+            {
+                // Another test's container listed before and removed before its inspection marks the list stale (the
+                // engine is shared with tests running beside this one): listed again, then reused.
+                later = await source.CollectAsync(TestContext.Current.CancellationToken);
+            }
+
             var t3 = TimeProvider.System.GetTimestamp();
 
             Assert.False(source.LastListFromEngine);

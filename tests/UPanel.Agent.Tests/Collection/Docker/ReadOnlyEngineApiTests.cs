@@ -15,8 +15,8 @@ public sealed partial class ReadOnlyEngineApiTests
     /// <summary>The whole list of what the agent may ask the engine, by request line.</summary>
     private static readonly Regex[] Allowed =
     [
+        VersionRegex(), // asked only of an engine newer than the client (DockerApiNegotiationTests), not of the one here
         PingRegex(),
-        VersionRegex(),
         ListRegex(),
         InspectRegex(),
         StatsRegex(),
