@@ -228,7 +228,7 @@ public sealed partial class TwoPanelTests(TwoPanelsFixture fixture) : IClassFixt
             await new[] { A, B }.SenderRoundsAsync();
         }
 
-        Assert.Equal(2, receiver.Received.Count(r => r.IsFor(server.ServerId)));
+        Assert.Equal(["container_exited", "server_offline"], receiver.Received.Where(r => r.IsFor(server.ServerId)).Select(r => r.Json.GetProperty("kind").GetString()));
         var alerts = await A.WaitForAlertsAsync(server.ServerId, 2);
         Assert.Equal(["container_exited", "server_offline"], alerts.Select(a => a.GetProperty("kind").GetString()));
         foreach (var alert in alerts)
