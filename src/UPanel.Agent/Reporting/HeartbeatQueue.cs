@@ -74,22 +74,19 @@ internal sealed class HeartbeatQueue : IDisposable
     /// <summary>Null while every heartbeat is on disk; otherwise why some are only in memory (no secret in it).</summary>
     public string? Problem { get; private set; }
 
-    /// <summary>A heartbeat written with <c>syncLater</c> waits for <see cref="SyncIfQueued"/>'s <c>fsync</c>.</summary>
+    /// <summary>A heartbeat written by <see cref="Enqueue"/> waits for <see cref="SyncIfQueued"/>'s <c>fsync</c>.</summary>
     public bool SyncPending => _log?.SyncPending ?? false;
 
     /// <summary>The <c>fsync</c>s of heartbeats and markers since the queue was opened.</summary>
     public long Syncs => _log?.Syncs ?? 0;
 
     /// <summary>
-    /// Adds a heartbeat body at the tail, written (and unless <paramref name="syncLater"/>, fsynced) before it returns
-    /// when the disk allows. Makes room first by dropping the oldest; returns how many were dropped (their count is in
+    /// Adds a heartbeat body at the tail, written before it returns when the disk allows (it survives a <c>kill -9</c>
+    /// of the agent) but not fsynced: the caller sends it and then calls <see cref="SyncIfQueued"/>, which syncs it only
+    /// if it is still queued. Makes room first by dropping the oldest; returns how many were dropped (their count is in
     /// <see cref="DroppedCount"/>).
     /// </summary>
-    /// <param name="syncLater">
-    /// Written (it survives a <c>kill -9</c> of the agent) but not fsynced: the caller sends it and then calls
-    /// <see cref="SyncIfQueued"/>, which syncs it only if it is still queued. Without it, synced before this returns.
-    /// </param>
-    public int Enqueue(long seq, byte[] body, bool syncLater = false)
+    public int Enqueue(long seq, byte[] body)
     {
         var size = QueueRecord.HeaderSize + body.Length;
         var dropped = 0;
@@ -100,7 +97,7 @@ internal sealed class HeartbeatQueue : IDisposable
         }
 
         DroppedCount += dropped;
-        if (TryMoveMemoryToDisk() && TryAppend(seq, body, sync: !syncLater))
+        if (TryMoveMemoryToDisk() && TryAppend(seq, body, sync: false))
         {
             return dropped;
         }
@@ -141,7 +138,7 @@ internal sealed class HeartbeatQueue : IDisposable
     }
 
     /// <summary>
-    /// Syncs to disk what <see cref="Enqueue"/> wrote with <c>syncLater</c> if a heartbeat is still queued on disk (the
+    /// Syncs to disk what <see cref="Enqueue"/> wrote if a heartbeat is still queued on disk (the
     /// send failed, was not tried, or older ones wait); one delivered at once is never synced. A failed <c>fsync</c> is
     /// said like a failed write (<see cref="Problem"/>), the heartbeat stays queued and the next call tries again.
     /// </summary>

@@ -46,7 +46,6 @@ internal sealed class QueueLog : IDisposable
     private int _headSize;
     private (long Seq, byte[] Payload)? _peeked;
     private bool _tailDirty;
-    private bool _syncPending;
 
     private QueueLog(string directory, long segmentBytes)
     {
@@ -70,7 +69,7 @@ internal sealed class QueueLog : IDisposable
     public int RemovedSinceWrite { get; private set; }
 
     /// <summary>Records written to the tail since its last <c>fsync</c> (in the page cache, not yet on the disk).</summary>
-    public bool SyncPending => _syncPending;
+    public bool SyncPending { get; private set; }
 
     /// <summary>The <c>fsync</c>s of records done since opening (not counting file headers and directories).</summary>
     public long Syncs { get; private set; }
@@ -140,24 +139,19 @@ internal sealed class QueueLog : IDisposable
     /// <summary>
     /// Syncs what was written without <c>fsync</c> when a heartbeat is still live (queued); when none is, what was
     /// written is left unsynced (delivered, rejected or dropped: a power cut can only bring back the state before it, and
-    /// a delivered heartbeat resent is stored once). Returns whether it synced. On failure the exception is thrown and the
-    /// sync stays pending (the next call tries again).
+    /// a delivered heartbeat resent is stored once). On failure the exception is thrown and the sync stays pending (the
+    /// next call tries again).
     /// </summary>
-    public bool SyncIfLive()
+    public void SyncIfLive()
     {
-        if (!_syncPending)
+        if (SyncPending && Count > 0)
         {
-            return false;
+            Sync(Tail);
         }
-
-        if (Count == 0)
+        else
         {
-            _syncPending = false;
-            return false;
+            SyncPending = false;
         }
-
-        Sync(Tail);
-        return true;
     }
 
     /// <summary>The oldest live heartbeat: its seq and body, read from disk (and kept until it is removed).</summary>
@@ -222,7 +216,7 @@ internal sealed class QueueLog : IDisposable
     {
         if (Tail.Length > FileHeaderSize && Tail.Length + record.Length > _segmentBytes)
         {
-            if (_syncPending)
+            if (SyncPending)
             {
                 Sync(Tail); // only the new tail is synced afterwards
             }
@@ -241,7 +235,7 @@ internal sealed class QueueLog : IDisposable
             }
 
             RandomAccess.Write(tail.Handle, record, tail.Length);
-            _syncPending = true;
+            SyncPending = true;
             if (sync)
             {
                 Sync(tail);
@@ -260,7 +254,7 @@ internal sealed class QueueLog : IDisposable
     private void Sync(Segment segment)
     {
         RandomAccess.FlushToDisk(segment.Handle);
-        _syncPending = false;
+        SyncPending = false;
         Syncs++;
     }
 

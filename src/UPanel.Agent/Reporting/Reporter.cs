@@ -275,7 +275,7 @@ internal sealed class Reporter
             return;
         }
 
-        var dropped = _queue.Enqueue(heartbeat.Seq ?? 0, body, syncLater: true);
+        var dropped = _queue.Enqueue(heartbeat.Seq ?? 0, body);
         if (dropped > 0)
         {
             Log.HeartbeatDropped(_logger, _dropping ? LogLevel.Debug : LogLevel.Warning, dropped, _queue.DroppedCount);

@@ -136,12 +136,12 @@ public sealed class HeartbeatQueueTests : IDisposable
     }
 
     [Fact]
-    public void A_heartbeat_written_to_sync_later_is_fsynced_only_while_it_is_queued_and_survives_a_reopen()
+    public void A_heartbeat_is_fsynced_only_while_it_is_queued_and_survives_a_reopen()
     {
         using (var queue = Open())
         {
             // Delivered before the sync: written, never fsynced, and nothing is left pending.
-            queue.Enqueue(1, Body(1), syncLater: true);
+            queue.Enqueue(1, Body(1));
             Assert.True(queue.SyncPending);
             Assert.Equal(0, queue.Syncs);
             queue.RemoveOldest();
@@ -150,7 +150,7 @@ public sealed class HeartbeatQueueTests : IDisposable
             Assert.Equal(0, queue.Syncs);
 
             // Still queued (the send failed): fsynced once, and not again while nothing new is written.
-            queue.Enqueue(2, Body(2), syncLater: true);
+            queue.Enqueue(2, Body(2));
             Assert.True(queue.SyncPending);
             queue.SyncIfQueued();
             Assert.False(queue.SyncPending);
@@ -158,9 +158,10 @@ public sealed class HeartbeatQueueTests : IDisposable
             queue.SyncIfQueued();
             Assert.Equal(1, queue.Syncs);
 
-            // Without syncLater: fsynced before Enqueue returns.
+            // Written behind 2, still queued: fsynced by the next sync.
             queue.Enqueue(3, Body(3));
-            Assert.False(queue.SyncPending);
+            Assert.True(queue.SyncPending);
+            queue.SyncIfQueued();
             Assert.Equal(2, queue.Syncs);
         }
 
@@ -175,13 +176,13 @@ public sealed class HeartbeatQueueTests : IDisposable
         using var queue = Open(maxCount: 10_000);
         for (var seq = 1; seq <= 10; seq++)
         {
-            queue.Enqueue(seq, Body(seq, size: 100_000), syncLater: true);
+            queue.Enqueue(seq, Body(seq, size: 100_000));
         }
 
         Assert.Single(Segments());
         Assert.Equal(0, queue.Syncs);
 
-        queue.Enqueue(11, Body(11, size: 100_000), syncLater: true);
+        queue.Enqueue(11, Body(11, size: 100_000));
 
         Assert.Equal(2, Segments().Length);
         Assert.Equal(1, queue.Syncs); // the old segment, before the new one was started

@@ -35,18 +35,13 @@ internal sealed class ContainerNames
             return;
         }
 
-        List<string>? absent = null;
+        // Removing while enumerating is allowed (it does not invalidate a Dictionary's enumerator).
         foreach (var id in _byId.Keys)
         {
             if (!present.Contains(id))
             {
-                (absent ??= []).Add(id);
+                _byId.Remove(id);
             }
-        }
-
-        foreach (var id in absent ?? [])
-        {
-            _byId.Remove(id);
         }
     }
 }

@@ -99,19 +99,13 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
         // Every measured one has a mark now, so there is nothing to forget unless there are more marks than samples.
         if (_cpuMarks.Count > samples.Count)
         {
-            List<string>? unmeasured = null;
             foreach (var id in _cpuMarks.Keys)
             {
                 if (!samples.ContainsKey(id))
                 {
-                    (unmeasured ??= []).Add(id);
+                    _cpuMarks.Remove(id); // allowed while enumerating
+                    _cgroups.Forget(id);
                 }
-            }
-
-            foreach (var id in unmeasured ?? [])
-            {
-                _cpuMarks.Remove(id);
-                _cgroups.Forget(id);
             }
         }
 

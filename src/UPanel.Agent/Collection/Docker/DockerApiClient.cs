@@ -57,20 +57,16 @@ internal sealed class DockerApiClient : IDisposable
     public DockerApiClient(DockerEndpoint endpoint)
     {
         Endpoint = endpoint;
-        _http = new Http1Client(new Http1ClientOptions
+        // A few kept for the one-shot stats calls that run side by side; the loop's requests are one at a time.
+        _http = Pool(maxIdleConnections: 4);
+        _loopHttp = Pool(maxIdleConnections: 1);
+
+        Http1Client Pool(int maxIdleConnections) => new(new Http1ClientOptions
         {
             UnixSocketPath = endpoint.SocketPath,
             // Kept across a 60 s heartbeat so a collection does not pay a connect; the engine never closes idle ones.
-            // A few, for the one-shot stats calls that run side by side.
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            MaxIdleConnections = 4,
-            MaxResponseBodyBytes = MaxResponseBytes,
-        });
-        _loopHttp = new Http1Client(new Http1ClientOptions
-        {
-            UnixSocketPath = endpoint.SocketPath,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            MaxIdleConnections = 1,
+            MaxIdleConnections = maxIdleConnections,
             MaxResponseBodyBytes = MaxResponseBytes,
         });
     }

@@ -36,19 +36,13 @@ internal sealed class InspectionCache(ILogger logger)
     /// <summary>Forgets every container not in <paramref name="present"/>.</summary>
     public void KeepOnly(HashSet<string> present)
     {
-        // Enumerated in place (its Keys property copies them): this runs every heartbeat.
-        List<string>? absent = null;
+        // Enumerated in place (its Keys property copies them; removing while enumerating is safe): this runs every heartbeat.
         foreach (var (id, _) in _inspections)
         {
             if (!present.Contains(id))
             {
-                (absent ??= []).Add(id);
+                _inspections.TryRemove(id, out _);
             }
-        }
-
-        foreach (var id in absent ?? [])
-        {
-            _inspections.TryRemove(id, out _);
         }
     }
 

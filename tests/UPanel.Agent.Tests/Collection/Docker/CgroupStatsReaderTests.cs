@@ -66,17 +66,9 @@ public sealed class CgroupStatsReaderTests
     public void Paths_made_once_still_read_the_files_current_values_and_are_let_go_with_the_container()
     {
         const string Id = "6faf4cb251ba683ab1aa1d5e4a9c90a94a80aa6a1a67407d131e420e8f608a05";
-        var root = Directory.CreateTempSubdirectory("upanel-cgroup-").FullName;
+        var root = DockerFixtures.CopyOfSys("v1-cgroupfs");
         try
         {
-            var source = Path.Combine(DockerFixtures.Root(), "v1-cgroupfs", "sys");
-            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            {
-                var target = Path.Join(root, Path.GetRelativePath(source, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
-            }
-
             using var files = new HostFiles("/proc", root, "/");
             var reader = new CgroupStatsReader(files);
             Assert.Equal(new ContainerResourceSample(59851365, 67780608), reader.TryRead(Id));

@@ -32,17 +32,9 @@ public sealed class ContainerUsageTests
     [Fact]
     public async Task Cpu_is_the_delta_since_the_previous_sample_and_a_container_not_measured_meanwhile_starts_again()
     {
-        var root = Directory.CreateTempSubdirectory("upanel-usage-").FullName;
+        var root = DockerFixtures.CopyOfSys("v1-cgroupfs");
         try
         {
-            var source = Path.Combine(DockerFixtures.Root(), "v1-cgroupfs", "sys");
-            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            {
-                var target = Path.Join(root, Path.GetRelativePath(source, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
-            }
-
             var cpuFile = Path.Join(root, "fs/cgroup/cpuacct/docker", Captured, "cpuacct.usage");
             await using var engine = FakeEngineSocket.Answering(404, "Not Found", """{"message":"No such container"}""");
             using var client = new DockerApiClient(DockerEndpoint.Unix(engine.SocketPath));
