@@ -7,8 +7,9 @@
 #
 # Per process, as `top` counts it: CPU per 5 s cycle from utime + stime in /proc/PID/stat over WINDOW seconds after a
 # WARMUP (threads that exited included); RSS, PSS and anonymous memory from /proc/PID/smaps_rollup at the end; the
-# RSS slope over the window (least squares over a sample every 5 s, KiB per hour); and CPU and RSS as ratios to
-# node_exporter's and collectd's. dockerd's CPU over the same window is printed per phase.
+# RSS slope over the window (least squares over a sample every 5 s, KiB per hour), and the slopes of its anonymous
+# and file-backed parts (RssAnon, RssFile in /proc/PID/status: memory kept, against code and data paged in from the
+# binary and its libraries, which is not a leak); and CPU and RSS as ratios to node_exporter's and collectd's. dockerd's CPU over the same window is printed per phase.
 #
 # Usage: bench/side-by-side.sh [--short]       (--short: WARMUP=10 WINDOW=30, for CI)
 # Env:   WINDOW (300 s per phase), WARMUP (30 s), PHASES (the container counts, one phase each: "0 20"), AGENT (a built
@@ -200,7 +201,7 @@ for phase in "${phases[@]}"; do
   for ((t = 0; t < window; t += interval)); do
     alive
     for i in "${!procs[@]}"; do
-      echo "$t ${names[$i]} $(awk '/^VmRSS:/{print $2}' "/proc/${procs[$i]}/status")" >>"$work/rss-$phase.csv"
+      echo "$t ${names[$i]} $(awk '/^VmRSS:/{r=$2} /^RssAnon:/{a=$2} /^RssFile:/{f=$2} END{print r, a, f}' "/proc/${procs[$i]}/status")" >>"$work/rss-$phase.csv"
     done
     sleep "$interval"
   done
@@ -212,22 +213,26 @@ for phase in "${phases[@]}"; do
   echo
   echo "== $phase containers (load $(cut -d' ' -f1-3 /proc/loadavg); dockerd: $(awk -v d=$((d1 - d0)) -v t="$ticks" -v c=$((window / interval)) 'BEGIN{printf "%.2f ms per cycle", d * 1000 / t / c}'))"
   awk -v t="$ticks" -v cycles=$((window / interval)) '
-    FNR == NR { n = $2; x = $1; y = $3; sx[n] += x; sy[n] += y; sxx[n] += x * x; sxy[n] += x * y; k[n]++; next }
+    FNR == NR {
+      n = $2; x = $1; sx[n] += x; sxx[n] += x * x; k[n]++
+      for (c = 1; c <= 3; c++) { sy[n, c] += $(c + 2); sxy[n, c] += x * $(c + 2) }
+      next
+    }
     { name[++m] = $1; cpu[$1] = $2 * 1000 / t / cycles; rss[$1] = $3; pss[$1] = $4; anon[$1] = $5 }
     END {
-      printf "%-14s %9s %8s %8s %8s %10s %8s %8s %8s %8s\n", "process", "CPU ms", "RSS MiB", "PSS MiB", "anon MiB", "KiB/hour", "CPU/ne", "CPU/cd", "RSS/ne", "RSS/cd"
+      printf "%-14s %9s %8s %8s %8s %10s %8s %8s %8s %8s %8s %8s\n", "process", "CPU ms", "RSS MiB", "PSS MiB", "anon MiB", "KiB/hour", "anon/h", "file/h", "CPU/ne", "CPU/cd", "RSS/ne", "RSS/cd"
       for (i = 1; i <= m; i++) {
-        n = name[i]; d = k[n] * sxx[n] - sx[n] * sx[n]
-        slope = d > 0 ? (k[n] * sxy[n] - sx[n] * sy[n]) / d * 3600 : 0
-        printf "%-14s %9.2f %8.1f %8.1f %8.1f %10.0f", n, cpu[n], rss[n] / 1024, pss[n] / 1024, anon[n] / 1024, slope
+        n = name[i]
+        printf "%-14s %9.2f %8.1f %8.1f %8.1f %10.0f %8.0f %8.0f", n, cpu[n], rss[n] / 1024, pss[n] / 1024, anon[n] / 1024, slope(n, 1), slope(n, 2), slope(n, 3)
         printf " %8s %8s %8s %8s\n", ratio(cpu[n], cpu["node_exporter"]), ratio(cpu[n], cpu["collectd"]), ratio(rss[n], rss["node_exporter"]), ratio(rss[n], rss["collectd"])
       }
     }
+    function slope(n, c,   d) { d = k[n] * sxx[n] - sx[n] * sx[n]; return d > 0 ? (k[n] * sxy[n, c] - sx[n] * sy[n, c]) / d * 3600 : 0 }
     function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
   ' "$work/rss-$phase.csv" "$work/result-$phase.txt"
   for pid in "${procs[@]}" "${helpers[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${procs[@]}" "${helpers[@]}"; do wait "$pid" 2>/dev/null || true; done
 done
 echo
-echo "(CPU ms: utime + stime per $interval s cycle over the window, resolution $(awk -v t="$ticks" -v c=$((window / interval)) 'BEGIN{printf "%.2f", 1000 / t / c}') ms; KiB/hour: VmRSS slope; ne = node_exporter, cd = collectd, same window)"
+echo "(CPU ms: utime + stime per $interval s cycle over the window, resolution $(awk -v t="$ticks" -v c=$((window / interval)) 'BEGIN{printf "%.2f", 1000 / t / c}') ms; KiB/hour: VmRSS slope, anon/h and file/h: its anonymous (RssAnon) and file-backed (RssFile) parts; ne = node_exporter, cd = collectd, same window)"
 for s in "${skipped[@]}"; do echo "skipped: $s"; done
