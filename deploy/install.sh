@@ -197,6 +197,8 @@ After=network-online.target
 Type=exec
 ExecStart=/usr/local/bin/upanel-agent run
 Environment=HEALTH_LISTEN=127.0.0.1:8443
+# No per-thread malloc caches (docs/decisions/one-malloc-arena.md): the https agent's heap no longer grows per connection.
+Environment=GLIBC_TUNABLES=glibc.malloc.tcache_count=0
 EnvironmentFile=/opt/upanel-agent/.env
 Restart=on-failure
 RestartSec=5s

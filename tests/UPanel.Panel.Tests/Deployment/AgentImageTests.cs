@@ -26,6 +26,8 @@ public sealed class AgentImageTests : IDisposable
         Assert.Equal(["CMD", "/usr/local/bin/upanel-agent", "health"],
             config.GetProperty("Healthcheck").GetProperty("Test").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["/usr/local/bin/upanel-agent"], config.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
+        // glibc's per-thread malloc caches off (docs/decisions/one-malloc-arena.md); the static glibc reads it at start.
+        Assert.Contains("GLIBC_TUNABLES=glibc.malloc.tcache_count=0", config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()));
         var labels = config.GetProperty("Labels");
         // The binary runs in an image with no libc or loader at all: it is static.
         var version = await DockerCli.RunAsync("run", "--rm", "--network", "none", image, "version");

@@ -29,6 +29,17 @@ public sealed partial class DeployFilesTests : IDisposable
     }
 
     [Fact]
+    public void Systemd_unit_turns_off_the_per_thread_malloc_caches_as_the_image_does()
+    {
+        var environment = File.ReadAllLines(Deploy("upanel-agent.service")).Where(l => l.StartsWith("Environment=", StringComparison.Ordinal));
+        var dockerfile = File.ReadAllLines(Deploy("Dockerfile")).Where(l => l.StartsWith("ENV GLIBC_TUNABLES=", StringComparison.Ordinal));
+
+        // docs/decisions/one-malloc-arena.md: without it the https agent's heap grows with its TLS connections.
+        Assert.Contains("Environment=GLIBC_TUNABLES=glibc.malloc.tcache_count=0", environment);
+        Assert.Equal(["ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=0"], dockerfile);
+    }
+
+    [Fact]
     public async Task Install_script_passes_shellcheck_as_posix_sh()
     {
         var (exit, output) = await RunAsync("shellcheck", "--shell=sh", Deploy("install.sh"));
