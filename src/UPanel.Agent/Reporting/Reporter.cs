@@ -498,15 +498,33 @@ internal sealed class Reporter
         Waiting?.Invoke(wake);
         if (delay > TimeSpan.Zero)
         {
-            // The wake is on the wall clock: after a jump back the loop looks again within the longest interval rather
-            // than sleeping past the wait's limit.
-            delay = delay < MaxBlockingWait ? delay : MaxBlockingWait;
             // A signal (RequestHeartbeat) ends it early; the loop then looks at the flag.
-            _ = _wakeNow.Wait(delay, cancellationToken);
+            _ = _wakeNow.Wait(BlockingWaitTime(delay), cancellationToken);
             _wakeNow.Reset();
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// How long <see cref="Wait"/> sleeps for a wake <paramref name="delay"/> ahead: rounded up to whole milliseconds,
+    /// at most the longest interval (the wake is on the wall clock: after a jump back the loop looks again then rather
+    /// than sleeping past it).
+    /// </summary>
+    /// <remarks>
+    /// The blocking wait counts whole milliseconds and drops the rest, and a wait of less than one returns at once: the
+    /// loop woke up to 1 ms before its wake time and then went round without sleeping until the wall clock got there,
+    /// 35–65 times per heartbeat (docs/decisions/one-thread-per-heartbeat.md, seventh pass).
+    /// </remarks>
+    internal static TimeSpan BlockingWaitTime(TimeSpan delay)
+    {
+        if (delay >= MaxBlockingWait)
+        {
+            return MaxBlockingWait;
+        }
+
+        var milliseconds = (delay.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        return TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
     }
 
     private void Signal()

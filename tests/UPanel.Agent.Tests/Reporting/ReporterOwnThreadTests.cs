@@ -103,6 +103,21 @@ public sealed class ReporterOwnThreadTests : IAsyncLifetime
         Assert.Equal(1, panel.ConnectionCount);
     }
 
+    [Theory]
+    [InlineData(1, 10_000)] // 0.1 µs ahead: one whole millisecond, not a wait of 0 that returns at once
+    [InlineData(5_000, 10_000)]
+    [InlineData(10_000, 10_000)]
+    [InlineData(10_001, 20_000)]
+    [InlineData(49_993_000, 50_000_000)] // 4,999.3 ms: the whole interval, not 4,999 ms and then a spin
+    [InlineData(36_000_000_000, 36_000_000_000)] // the longest interval, an hour
+    [InlineData(108_000_000_000, 36_000_000_000)] // beyond it: looked at again after an hour
+    public void Blocking_wait_is_rounded_up_to_whole_milliseconds_so_the_loop_does_not_wake_before_its_time(long delayTicks, long expectedTicks)
+    {
+        // ManualResetEventSlim.Wait(TimeSpan) drops the fraction of a millisecond; the loop then woke before its wake
+        // time and went round without sleeping (35-65 times per heartbeat) until the wall clock got there.
+        Assert.Equal(TimeSpan.FromTicks(expectedTicks), Reporter.BlockingWaitTime(TimeSpan.FromTicks(delayTicks)));
+    }
+
     /// <summary>Keeps its connections open; answers the first <paramref name="answered"/> requests, then none.</summary>
     private static ScriptedServer KeepAlivePanel(int answered) => new(async (connection, ct) =>
     {
