@@ -9,7 +9,7 @@ namespace UPanel.Panel.Storage;
 /// order given, with the same statements reused row after row. Nothing of the batch is stored unless all of it is.
 /// On PostgreSQL the batch goes to <see cref="PipelinedHeartbeatWriter"/>: the same outcomes in one round trip.
 /// </summary>
-internal sealed class HeartbeatWriter(SqlDialect dialect)
+internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindows = null)
 {
     /// <summary>
     /// Heartbeats per transaction at most: enough that a commit's cost is shared by many, few enough that one batch
@@ -37,6 +37,19 @@ internal sealed class HeartbeatWriter(SqlDialect dialect)
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (diskWindows is not null)
+        {
+            // Committed, and the write turn still held: a window read from the database meanwhile is either before this
+            // batch (and gets its heartbeats here) or after it (and has them already).
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].Outcome is IngestOutcome.StoredAsLatest or IngestOutcome.StoredAsHistory)
+                {
+                    diskWindows.Stored(batch[i].ServerId, batch[i].SampleAt.ToUnixTimeMilliseconds(), batch[i].Metrics.DiskUsedGb, batch[i].Metrics.DiskTotalGb);
+                }
+            }
+        }
+
         return results;
     }
 

@@ -27,7 +27,17 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     // Where one panel owns the database (SQLite): every change to servers' tokens or settings is made below.
     private readonly CredentialsCache? _credentials = dialect.OnePanel ? new CredentialsCache() : null;
 
-    private readonly GroupCommit<HeartbeatIngest, IngestResult> _ingest = new(new HeartbeatWriter(dialect).WriteAsync, HeartbeatWriter.MaxBatch);
+    // Where one panel owns the database (SQLite), every heartbeat is stored by this writer, which keeps the disk windows.
+    private readonly (GroupCommit<HeartbeatIngest, IngestResult> Commit, DiskWindows? DiskWindows) _ingest = Ingest(dialect);
+
+    private static (GroupCommit<HeartbeatIngest, IngestResult>, DiskWindows?) Ingest(SqlDialect dialect)
+    {
+        var windows = dialect.OnePanel ? new DiskWindows() : null;
+        return (new(new HeartbeatWriter(dialect, windows).WriteAsync, HeartbeatWriter.MaxBatch), windows);
+    }
+
+    /// <summary>The disk forecast's windows kept in memory (SQLite); null where several panels share the database.</summary>
+    internal DiskWindows? DiskWindows => _ingest.DiskWindows;
 
     /// <summary>Rows per prune transaction: a few milliseconds of SQLite's write lock at a time.</summary>
     private const int PruneBatchSize = 2000;
@@ -249,7 +259,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     {
         try
         {
-            return await _ingest.WriteAsync(heartbeat, cancellationToken);
+            return await _ingest.Commit.WriteAsync(heartbeat, cancellationToken);
         }
         finally
         {
@@ -288,6 +298,58 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     }
 
     public async Task<Alerts.DiskTrend> GetDiskTrendAsync(Reads reads, string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        // One panel owns the database: the window kept in memory, read once and then added to by the writer, instead of
+        // its rows visited again for each heartbeat's evaluation (docs/decisions/ingest-throughput.md, sixth pass).
+        if (_ingest.DiskWindows is { } windows)
+        {
+            if (windows.TryTrend(serverId, from, to, out var kept))
+            {
+                return kept;
+            }
+
+            if (windows.Wants(serverId))
+            {
+                await SeedDiskWindowAsync(windows, serverId, from, cancellationToken);
+                if (windows.TryTrend(serverId, from, to, out kept))
+                {
+                    return kept;
+                }
+            }
+        }
+
+        return await SumDiskTrendAsync(reads, serverId, from, to, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="serverId"/>'s samples from <paramref name="from"/> on into <paramref name="windows"/>, under the
+    /// write turn: no heartbeat commits between the read and the window being kept, and each one committed after it is
+    /// added by the writer before it gives the turn back.
+    /// </summary>
+    private async Task SeedDiskWindowAsync(DiskWindows windows, string serverId, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT sample_at, disk_used_gb, disk_total_gb FROM heartbeats
+            WHERE server_id = @server AND sample_at >= @from AND disk_used_gb IS NOT NULL AND disk_total_gb > 0
+            """);
+        Db.Add(command, "server", serverId);
+        Db.Add(command, "from", from);
+        var samples = new List<DiskWindows.Sample>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                samples.Add(new DiskWindows.Sample(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        windows.Seed(serverId, from, samples);
+    }
+
+    /// <summary>The window's sums as the database takes them (<see cref="DiskWindows"/> takes the same ones in memory).</summary>
+    internal async Task<Alerts.DiskTrend> SumDiskTrendAsync(Reads reads, string serverId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         // The sums of the forecast's least-squares line, not the window's rows: the alert evaluation reads this for each
         // heartbeat, and a 6-hour window at a 60 s interval holds 360 rows (docs/decisions/ingest-throughput.md).
@@ -385,7 +447,23 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         ? new Stat(n, row.RequiredDouble(metric + "_min"), row.RequiredDouble(metric + "_max"), row.RequiredDouble(metric + "_sum"))
         : Stat.Empty;
 
-    public async Task<int> RollUpAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    public Task<int> RollUpAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        DeletingHeartbeatsAsync(() => RollUpInDatabaseAsync(before, cancellationToken));
+
+    /// <summary>Runs what deletes heartbeats, then forgets the disk windows kept (after it committed, or failed).</summary>
+    private async Task<T> DeletingHeartbeatsAsync<T>(Func<Task<T>> delete)
+    {
+        try
+        {
+            return await delete();
+        }
+        finally
+        {
+            _ingest.DiskWindows?.Forget();
+        }
+    }
+
+    private async Task<int> RollUpInDatabaseAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var cutoff = HistoryRollup.BucketOf(before.ToUnixTimeMilliseconds());
         var rolled = 0;
@@ -774,7 +852,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     }
 
     public Task<int> PruneAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        ChangingCredentialsAsync(() => PruneInDatabaseAsync(now, cutoff, cancellationToken));
+        ChangingCredentialsAsync(() => DeletingHeartbeatsAsync(() => PruneInDatabaseAsync(now, cutoff, cancellationToken)));
 
     private async Task<int> PruneInDatabaseAsync(DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
@@ -867,7 +945,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public ValueTask DisposeAsync()
     {
-        _ingest.Dispose();
+        _ingest.Commit.Dispose();
         return dialect.DisposeAsync();
     }
 

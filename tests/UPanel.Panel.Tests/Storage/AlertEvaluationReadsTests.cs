@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using UPanel.Panel.Alerts;
+using UPanel.Panel.Storage;
 using UPanel.Panel.Tests.Alerts;
 using UPanel.Panel.Tests.Infrastructure;
 
@@ -57,6 +58,87 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         Assert.Equal(DiskForecast.TimeToFull(expected, window), DiskForecast.TimeToFull(trend, window));
         Assert.NotNull(DiskForecast.TimeToFull(trend, window));
         Assert.Equal(0, (await Panel.Store.GetDiskTrendAsync(server.ServerId, now - TimeSpan.FromMinutes(29), now, Cancel)).Count);
+    }
+
+    [Fact]
+    public async Task The_disk_trend_kept_in_memory_is_the_one_the_database_sums_as_heartbeats_arrive_in_and_out_of_order()
+    {
+        var store = (SqlPanelStore)Panel.Store;
+        var server = await Panel.NewServerAsync();
+        var now = Ms(Panel.Clock.GetUtcNow());
+        var window = TimeSpan.FromHours(6);
+        async Task<Contracts.Heartbeat> SendAsync(TimeSpan ago, long? used, long? total)
+        {
+            var heartbeat = Panel.NewHeartbeat(server.ServerId, timestamp: now - ago);
+            heartbeat = heartbeat with { Metrics = heartbeat.Metrics with { DiskUsedGb = used, DiskTotalGb = total } };
+            await Panel.HeartbeatOkAsync(server.AgentToken, heartbeat);
+            return heartbeat;
+        }
+
+        // The trend as the evaluation gets it, against the database's sums over the same window: the same to the last bit.
+        async Task<DiskTrend> SameAsDatabaseAsync(DateTimeOffset to)
+        {
+            var trend = await store.GetDiskTrendAsync(server.ServerId, to - window, to, Cancel);
+            await using var reads = await store.BeginReadsAsync(Cancel);
+            Assert.Equal(await store.SumDiskTrendAsync(reads, server.ServerId, to - window, to, Cancel), trend);
+            Assert.Equal(store.Engine == "sqlite", store.DiskWindows?.Keeps(server.ServerId) ?? false);
+            return trend;
+        }
+
+        await SendAsync(TimeSpan.FromHours(5), 40, 100);
+        await SendAsync(TimeSpan.FromHours(7), 30, 100); // before the window
+        await SendAsync(TimeSpan.FromHours(2), null, 100);
+        await SendAsync(TimeSpan.FromHours(1), 0, 0);
+        Assert.Equal(1, (await SameAsDatabaseAsync(now)).Count);
+
+        // Kept from here on (SQLite): newer ones, late ones inside the window and before it, two at one time with different
+        // figures, one from the future (within the hour the panel accepts), and one sent again (stored once).
+        var again = await SendAsync(TimeSpan.FromMinutes(30), 45, 100);
+        await SendAsync(TimeSpan.FromHours(3), 41, 100);
+        await SendAsync(TimeSpan.FromHours(8), 20, 100);
+        await SendAsync(TimeSpan.FromMinutes(20), 47, 120);
+        await SendAsync(TimeSpan.FromMinutes(20), 46, 120);
+        await SendAsync(-TimeSpan.FromMinutes(40), 50, 120);
+        await SendAsync(TimeSpan.FromMinutes(10), 48, null);
+        await Panel.HeartbeatOkAsync(server.AgentToken, again);
+        var trend = await SameAsDatabaseAsync(now);
+        Assert.Equal(5, trend.Count);
+        Assert.Equal(now - TimeSpan.FromHours(5), trend.First);
+        Assert.Equal(now - TimeSpan.FromMinutes(20), trend.Last);
+        Assert.Equal(120, trend.LatestTotalGb);
+        Assert.Equal(40 + 41 + 45 + 46 + 47, trend.SumY);
+
+        // The window moves on: the future one enters it, the oldest leave.
+        Assert.Equal(6, (await SameAsDatabaseAsync(now + TimeSpan.FromHours(1))).Count);
+        Assert.Equal(5, (await SameAsDatabaseAsync(now + TimeSpan.FromHours(2.5))).Count);
+        await SendAsync(TimeSpan.FromMinutes(5), 49, 120);
+        Assert.Equal(6, (await SameAsDatabaseAsync(now + TimeSpan.FromHours(2.5))).Count);
+
+        // And back (read again from the database).
+        Assert.Equal(6, (await SameAsDatabaseAsync(now + TimeSpan.FromMinutes(1))).Count);
+    }
+
+    [Fact]
+    public async Task Rolling_up_or_pruning_heartbeats_forgets_the_disk_windows_kept()
+    {
+        var store = (SqlPanelStore)Panel.Store;
+        if (store.DiskWindows is not { } windows)
+        {
+            Assert.Equal("postgres", store.Engine); // several panels share the database: nothing is kept
+            return;
+        }
+
+        var now = Panel.Clock.GetUtcNow();
+        // Servers no panel evaluates, and cutoffs before any heartbeat of the other tests.
+        windows.Seed("rolled-up", now - TimeSpan.FromHours(6), [new(now.ToUnixTimeMilliseconds() - 1000, 40, 100)]);
+        Assert.True(windows.Keeps("rolled-up"));
+        await store.RollUpAsync(now - TimeSpan.FromDays(3650), Cancel);
+        Assert.False(windows.Keeps("rolled-up"));
+
+        windows.Seed("pruned", now - TimeSpan.FromHours(6), []);
+        Assert.True(windows.Keeps("pruned"));
+        await store.PruneAsync(now, now - TimeSpan.FromDays(3650), Cancel);
+        Assert.False(windows.Keeps("pruned"));
     }
 
     [Fact]
