@@ -11,13 +11,20 @@ namespace UPanel.Panel.Storage;
 /// missed. The sums are SQLite's (the same order, the same compensated summation), so the trend is the one the database
 /// would return. Whatever deletes heartbeats forgets every window (<see cref="Forget"/>).
 /// </summary>
-internal sealed class DiskWindows
+internal sealed class DiskWindows(int maxSamples = DiskWindows.DefaultMaxSamples)
 {
     /// <summary>Samples kept for one server at most (a 6-hour window at a 5 s interval holds 4,320): past it, its trend is summed by the database.</summary>
     public const int MaxSamplesPerServer = 20_000;
 
-    /// <summary>Samples kept in all at most (24 bytes each): past it, every window is forgotten and read again when evaluated.</summary>
-    public const int MaxSamples = 2_000_000;
+    /// <summary>
+    /// Samples kept in all at most (24 bytes each; about 5,500 servers' 6-hour windows at a 60 s interval): past it, a
+    /// window read is not kept and its server's trend is summed by the database until the next <see cref="Forget"/>. The
+    /// windows kept stay: forgetting them all instead would have every evaluation read its window again, under the write
+    /// turn, in a fleet larger than the bound.
+    /// </summary>
+    public const int DefaultMaxSamples = 2_000_000;
+
+    private readonly int _maxSamples = maxSamples;
 
     private readonly object _lock = new();
     private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
@@ -83,15 +90,10 @@ internal sealed class DiskWindows
         lock (_lock)
         {
             Remove(serverId);
-            if (samples.Count > MaxSamplesPerServer)
+            if (samples.Count > MaxSamplesPerServer || _samples + samples.Count > _maxSamples)
             {
                 _windows[serverId] = new Window(from.ToUnixTimeMilliseconds(), null);
                 return;
-            }
-
-            if (_samples + samples.Count > MaxSamples)
-            {
-                Clear();
             }
 
             _windows[serverId] = new Window(from.ToUnixTimeMilliseconds(), samples);
@@ -114,7 +116,7 @@ internal sealed class DiskWindows
                 return;
             }
 
-            if (samples.Count >= MaxSamplesPerServer || _samples >= MaxSamples)
+            if (samples.Count >= MaxSamplesPerServer || _samples >= _maxSamples)
             {
                 // Summed by the database from now on (until forgotten): kept whole or not at all.
                 Remove(serverId);
@@ -141,7 +143,8 @@ internal sealed class DiskWindows
     {
         lock (_lock)
         {
-            Clear();
+            _windows.Clear();
+            _samples = 0;
         }
     }
 
@@ -160,12 +163,6 @@ internal sealed class DiskWindows
         {
             _samples -= samples.Count;
         }
-    }
-
-    private void Clear()
-    {
-        _windows.Clear();
-        _samples = 0;
     }
 
     /// <summary>

@@ -77,4 +77,32 @@ public sealed class DiskWindowsTests
         Assert.True(windows.Wants("small"));
         Assert.True(windows.Wants("big"));
     }
+
+    [Fact]
+    public void Past_the_total_bound_a_window_read_is_not_kept_and_the_windows_kept_stay()
+    {
+        var windows = new DiskWindows(maxSamples: 3);
+        windows.Seed("a", Now - Window, [At(TimeSpan.FromHours(2), 40, 100), At(TimeSpan.FromHours(1), 41, 100)]);
+        windows.Seed("b", Now - Window, [At(TimeSpan.FromHours(2), 50, 100), At(TimeSpan.FromHours(1), 51, 100)]);
+
+        // b would take the total to 4: summed by the database (not wanted again), a kept with its samples.
+        Assert.False(windows.Keeps("b"));
+        Assert.False(windows.Wants("b"));
+        Assert.True(windows.TryTrend("a", Now - Window, Now, out var trend));
+        Assert.Equal((2L, 81d), (trend.Count, trend.SumY));
+
+        // a's next heartbeat fills the bound; the one after it would pass it: a is summed by the database from then on.
+        windows.Stored("a", (Now - TimeSpan.FromMinutes(30)).ToUnixTimeMilliseconds(), 42, 100);
+        Assert.True(windows.TryTrend("a", Now - Window, Now, out trend));
+        Assert.Equal((3L, 123d), (trend.Count, trend.SumY));
+        windows.Stored("a", (Now - TimeSpan.FromMinutes(20)).ToUnixTimeMilliseconds(), 43, 100);
+        Assert.False(windows.Keeps("a"));
+
+        // Forgetting frees the bound: both are read again.
+        windows.Forget();
+        Assert.True(windows.Wants("a"));
+        Assert.True(windows.Wants("b"));
+        windows.Seed("b", Now - Window, [At(TimeSpan.FromHours(2), 50, 100), At(TimeSpan.FromHours(1), 51, 100)]);
+        Assert.True(windows.Keeps("b"));
+    }
 }
