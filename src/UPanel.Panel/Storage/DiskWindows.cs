@@ -38,7 +38,7 @@ internal sealed class DiskWindows(int maxSamples = DiskWindows.DefaultMaxSamples
     }
 
     /// <summary>Whether a heartbeat's figures enter the window at all (the query's filter: used known, a total above 0).</summary>
-    public static bool Counts(long? usedGb, long? totalGb) => usedGb is not null && totalGb is > 0;
+    private static bool Counts(long? usedGb, long? totalGb) => usedGb is not null && totalGb is > 0;
 
     /// <summary>
     /// The trend over [<paramref name="from"/>, <paramref name="to"/>) from the window kept, or false when none is kept that
@@ -57,8 +57,12 @@ internal sealed class DiskWindows(int maxSamples = DiskWindows.DefaultMaxSamples
                 return false;
             }
 
-            var before = samples.FindIndex(s => s.At >= fromMs);
-            before = before < 0 ? samples.Count : before;
+            var before = 0;
+            while (before < samples.Count && samples[before].At < fromMs)
+            {
+                before++;
+            }
+
             if (before > 0)
             {
                 samples.RemoveRange(0, before);
