@@ -142,7 +142,22 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
 
     private async Task<Received> FiringAsync(string serverId, string container)
     {
-        var received = Assert.Single(await fixture.Receiver.WaitForAsync(r => About(r, serverId, container), 1, seconds: 60));
+        IReadOnlyList<Received> matched;
+        try
+        {
+            matched = await fixture.Receiver.WaitForAsync(r => About(r, serverId, container), 1, seconds: 60);
+        }
+        catch (Xunit.Sdk.FailException timedOut)
+        {
+            // What the engine says and what the panel was told, so a rare miss names its side (an engine that reports
+            // an OOM kill as a plain exit, an agent that did not inspect it again, a rule that judged it a stop).
+            var engine = await DockerCli.InspectAsync(container, "{{json .State}}");
+            var reported = (await Panel.AdminGetAsync($"/api/admin/servers/{serverId}/containers")).GetProperty("containers").EnumerateArray()
+                .Where(c => c.GetProperty("name").GetString() == container).Select(c => c.GetRawText()).SingleOrDefault();
+            throw Xunit.Sdk.FailException.ForFailure($"{timedOut.Message}\nthe engine's state of {container}: {engine}\nthe panel's latest row for it: {reported ?? "none"}");
+        }
+
+        var received = Assert.Single(matched);
         Assert.Equal("alert.firing", received.Json.GetProperty("event").GetString());
         return received;
     }
