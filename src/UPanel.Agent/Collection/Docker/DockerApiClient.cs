@@ -213,7 +213,7 @@ internal sealed class DockerApiClient : IDisposable
     /// </summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {
-        // Asked every heartbeat while the list is reused: its address is made once.
+        // Asked while the list is reused (at most once per DockerContainerSource.PingInterval): its address is made once.
         _pingUri ??= new Uri(Endpoint.BaseAddress, "/_ping");
         using var response = await Http.SendAsync(HttpRequest.Get(_pingUri), cancellationToken).ConfigureAwait(false);
         await ThrowIfFailedAsync(response, "/_ping", cancellationToken).ConfigureAwait(false);

@@ -67,6 +67,7 @@ public sealed class QuietEventStreamTests
         Assert.False(source.LastListFromEngine); // the quiet path: the list is reused
 
         relay.Freeze();
+        time.Advance(DockerContainerSource.PingInterval); // the engine has not answered for that long: it is pinged
         var collecting = source.CollectAsync(TestContext.Current.CancellationToken);
         time.Advance(timeout - TimeSpan.FromMilliseconds(1));
         Assert.False(collecting.IsCompleted); // the frozen engine never answers the ping: only the bound ends it
@@ -75,5 +76,49 @@ public sealed class QuietEventStreamTests
 
         Assert.Null(containers);
         Assert.StartsWith("not responding: " + relay.SocketPath, source.Status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_quiet_event_stream_pings_the_engine_only_when_it_has_not_answered_for_the_ping_interval()
+    {
+        await using var engine = FakeEngineSocket.Routing(request => request switch
+        {
+            "GET /_ping" => FakeEngineSocket.Response(200, "OK", "\"OK\"", "Api-Version: 1.41"),
+            "GET /v1.41/containers/json?all=1" => FakeEngineSocket.Response(200, "OK", "[]"),
+            _ => FakeEngineSocket.Response(404, "Not Found", """{"message":"not asked for"}"""),
+        });
+        var time = new FakeTimeProvider();
+        using var source = new DockerContainerSource(
+            engine.Endpoint, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time, RealEngine.CollectTimeout, TimeSpan.Zero);
+        var token = TestContext.Current.CancellationToken;
+        var almost = DockerContainerSource.PingInterval - TimeSpan.FromSeconds(1);
+        source.StreamOpened(eventsMayHaveBeenMissed: false);
+
+        var pinged = new List<bool>();
+        async Task CollectAsync()
+        {
+            Assert.NotNull(await source.CollectAsync(token));
+            pinged.Add(source.LastPinged);
+        }
+
+        await CollectAsync(); // the list (and the ping that negotiates its version)
+        await CollectAsync(); // reused at once: the list was the engine's answer
+        time.Advance(almost);
+        await CollectAsync(); // 59 s since the list
+        time.Advance(TimeSpan.FromSeconds(1));
+        await CollectAsync(); // 60 s: pinged
+        time.Advance(almost);
+        await CollectAsync(); // 59 s since the ping
+        source.ContainerChanged("0123456789ab"); // an event: the list is asked for again
+        await CollectAsync();
+        time.Advance(almost);
+        await CollectAsync(); // 59 s since that list
+        time.Advance(TimeSpan.FromSeconds(1));
+        await CollectAsync(); // 60 s: pinged
+
+        Assert.Equal([false, false, false, true, false, false, false, true], pinged);
+        Assert.Equal(
+            ["GET /_ping", "GET /v1.41/containers/json?all=1", "GET /_ping", "GET /v1.41/containers/json?all=1", "GET /_ping"],
+            engine.Requests);
     }
 }
