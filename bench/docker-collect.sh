@@ -4,8 +4,9 @@
 # naive API approaches on the same containers, with ratios. Removes its containers at the end.
 # Usage: bench/docker-collect.sh [N ...]   (env HEARTBEATS, default 10)
 #        bench/docker-collect.sh --loop [N ...]: the agent's collection back to back (COLLECTIONS, default 3000) with the
-#        event stream live and then listing each time, on N more containers (0: the engine's own): process CPU, wall
-#        time, bytes allocated and gen0 collections per collection (every container on the engine is collected).
+#        event stream live (the list reused, the engine pinged at most once a minute) and then listing each time, on N
+#        more containers (0: the engine's own): process CPU, wall time, bytes allocated and gen0 collections per
+#        collection (every container on the engine is collected).
 set -euo pipefail
 loop=false
 [ "${1:-}" = "--loop" ] && { loop=true; shift; }
