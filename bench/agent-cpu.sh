@@ -4,12 +4,19 @@
 # WINDOW seconds after a 30 s warm-up, as `top` counts it (threads that exited included).
 # Usage: bench/agent-cpu.sh REF_AGENT [AGENT]     (AGENT: artifacts/agent/upanel-agent; env WINDOW=300; --short: 60)
 # e.g. REF_AGENT: a previous commit's build, to see what a change did to the agent's CPU. COPIES=N (1) runs N instances
-# of each build in the same window, so the spread between copies shows the noise of a shared machine.
+# of each build in the same window, so the spread between copies shows the noise of a shared machine. Paths given are
+# taken from the caller's directory (the default AGENT from the repository's); an agent that exits during the warm-up
+# stops the bench with its log.
 set -euo pipefail
+caller=$PWD
 cd "$(dirname "$0")/.."
 window=${WINDOW:-300} copies=${COPIES:-1}
 [ "${1:-}" = "--short" ] && { window=60; shift; }
 ref=${1:?usage: bench/agent-cpu.sh [--short] REF_AGENT [AGENT]} agent=${2:-artifacts/agent/upanel-agent}
+# Binaries named on the command line are where the caller's directory says, not relative to the repository.
+[[ $ref == /* ]] || ref=$caller/$ref
+[ -z "${2:-}" ] || [[ $agent == /* ]] || agent=$caller/$agent
+for binary in "$ref" "$agent"; do [ -x "$binary" ] || { echo "no executable at $binary" >&2; exit 1; }; done
 work=$(mktemp -d "${TMPDIR:-/tmp}/upanel-agent-cpu.XXXXXX")
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
@@ -53,6 +60,9 @@ for name in "${names[@]}"; do
 done
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sleep 30
+for name in "${names[@]}"; do
+  kill -0 "${pid[$name]}" 2>/dev/null || { echo "$name exited during the warm-up; its log:" >&2; tail -n 20 "$work/$name.log" >&2; exit 1; }
+done
 declare -A c0
 for name in "${names[@]}"; do c0[$name]=$(cpu "${pid[$name]}"); done
 sleep "$window"
