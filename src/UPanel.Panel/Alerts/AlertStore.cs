@@ -25,7 +25,7 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary><see cref="LoadStateAsync(string, long, CancellationToken)"/> on <paramref name="reads"/>.</summary>
     public async Task<(long Version, string? Json)> LoadStateAsync(Reads reads, string serverId, long knownVersion, CancellationToken cancellationToken)
     {
-        await using var command = reads.Command(
+        var command = reads.Command(
             "SELECT version, CASE WHEN version = @known THEN NULL ELSE state END AS state FROM alert_state WHERE server_id = @server");
         Db.Add(command, "server", serverId);
         Db.Add(command, "known", knownVersion);
@@ -150,7 +150,7 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary><see cref="ListMutesAsync(DateTimeOffset, string?, CancellationToken)"/> on <paramref name="reads"/>.</summary>
     public async Task<IReadOnlyList<StoredMute>> ListMutesAsync(Reads reads, DateTimeOffset now, string? serverId, CancellationToken cancellationToken)
     {
-        await using var command = reads.Command("""
+        var command = reads.Command("""
             SELECT m.id, s.hostname, m.server_id, m.container, m.until, m.created_at
             FROM alert_mutes m JOIN servers s ON s.id = m.server_id
             WHERE m.until > @now AND (@server IS NULL OR m.server_id = @server) ORDER BY m.until, m.id
@@ -229,7 +229,7 @@ internal sealed class AlertStore(SqlDialect dialect)
     /// <summary><see cref="ListTokenFailuresAsync(string, DateTimeOffset, CancellationToken)"/> on <paramref name="reads"/>.</summary>
     public async Task<IReadOnlyList<DateTimeOffset>> ListTokenFailuresAsync(Reads reads, string serverId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await using var command = reads.Command("SELECT at FROM token_failures WHERE server_id = @server AND at >= @since ORDER BY at");
+        var command = reads.Command("SELECT at FROM token_failures WHERE server_id = @server AND at >= @since ORDER BY at");
         Db.Add(command, "server", serverId);
         Db.Add(command, "since", since);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -283,7 +283,7 @@ internal sealed class AlertStore(SqlDialect dialect)
     {
         // Both scopes in one read: the alert evaluation asks for every heartbeat.
         AlertRuleSettings panel = new(), server = new();
-        await using var command = reads.Command("SELECT scope, settings FROM alert_rules WHERE scope = @panel OR scope = @server");
+        var command = reads.Command("SELECT scope, settings FROM alert_rules WHERE scope = @panel OR scope = @server");
         Db.Add(command, "panel", PanelScope);
         Db.Add(command, "server", serverId);
         foreach (var (scope, settings) in await Db.ListAsync(command, row => (row.RequiredString("scope"), row.RequiredString("settings")), cancellationToken))

@@ -6,17 +6,24 @@ namespace UPanel.Panel.Storage;
 /// Several reads on one connection: the alert evaluation's six or seven per heartbeat. On SQLite they run in one read
 /// transaction, so the connection's page cache, which SQLite drops at the start of every read transaction after another
 /// connection's commit, is filled once per evaluation instead of once per read, and the reads see one snapshot
-/// (docs/decisions/ingest-throughput.md, fifth pass). On PostgreSQL they share the connection, each its own statement.
+/// (docs/decisions/ingest-throughput.md, fifth pass), on a connection kept open with its statements compiled (seventh
+/// pass). On PostgreSQL they share the connection, each its own statement. A command it hands out belongs to it: the
+/// caller does not dispose it.
 /// </summary>
 internal sealed class Reads : IAsyncDisposable
 {
     private readonly DbConnection _connection;
     private readonly DbTransaction? _transaction;
+    private readonly KeptConnection? _kept;
+    private readonly KeptConnectionSlot? _slot;
+    private List<DbCommand>? _commands;
 
-    private Reads(DbConnection connection, DbTransaction? transaction)
+    private Reads(DbConnection connection, DbTransaction? transaction, KeptConnection? kept = null, KeptConnectionSlot? slot = null)
     {
         _connection = connection;
         _transaction = transaction;
+        _kept = kept;
+        _slot = slot;
     }
 
     /// <summary>A connection for one read, or, with <paramref name="together"/>, for the reads until it is disposed.</summary>
@@ -34,22 +41,63 @@ internal sealed class Reads : IAsyncDisposable
         }
     }
 
+    /// <summary>The reads together on the connection kept in <paramref name="slot"/>, given back when disposed.</summary>
+    public static async ValueTask<Reads> OpenAsync(SqlDialect dialect, KeptConnectionSlot slot, CancellationToken cancellationToken)
+    {
+        var kept = await slot.TakeAsync(cancellationToken);
+        try
+        {
+            return new Reads(kept.Connection, await dialect.BeginReadsAsync(kept.Connection, cancellationToken), kept, slot);
+        }
+        catch
+        {
+            await kept.DisposeAsync();
+            throw;
+        }
+    }
+
     public DbCommand Command(string sql)
     {
+        if (_kept is not null)
+        {
+            return _kept.Command(sql, _transaction);
+        }
+
         var command = _connection.CreateCommand();
         command.Transaction = _transaction;
         command.CommandText = sql;
+        (_commands ??= []).Add(command);
         return command;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_transaction is not null)
+        foreach (var command in _commands ?? [])
         {
-            // Nothing was written: ending the read transaction either way releases its snapshot.
-            await _transaction.DisposeAsync();
+            await command.DisposeAsync();
         }
 
-        await _connection.DisposeAsync();
+        try
+        {
+            if (_transaction is not null)
+            {
+                // Nothing was written: ending the read transaction either way releases its snapshot.
+                await _transaction.DisposeAsync();
+            }
+        }
+        catch when (_kept is not null)
+        {
+            await _kept.DisposeAsync();
+            throw;
+        }
+
+        if (_kept is not null)
+        {
+            await _slot!.ReturnAsync(_kept);
+        }
+        else
+        {
+            await _connection.DisposeAsync();
+        }
     }
 }

@@ -42,6 +42,13 @@ internal abstract class SqlDialect : IAsyncDisposable
     public virtual bool OnePanel => false;
 
     /// <summary>
+    /// Whether the alert evaluation's reads keep a connection of their own open with its statements compiled
+    /// (<see cref="KeptConnection"/>): SQLite compiles a statement per command, and a pooled connection's close disposes
+    /// its commands. Npgsql keeps prepared statements on each pooled connection itself (Max Auto Prepare).
+    /// </summary>
+    public virtual bool KeepsStatements => false;
+
+    /// <summary>
     /// The transaction several reads on <paramref name="connection"/> share (<see cref="Reads"/>), or null when they need
     /// none: on SQLite a deferred one, which takes no write lock.
     /// </summary>

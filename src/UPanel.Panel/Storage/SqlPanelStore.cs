@@ -30,6 +30,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     // Where one panel owns the database (SQLite), every heartbeat is stored by this writer, which keeps the disk windows.
     private readonly (GroupCommit<HeartbeatIngest, IngestResult> Commit, DiskWindows? DiskWindows) _ingest = Ingest(dialect);
 
+    // Where statements are compiled per command (SQLite): the alert evaluation's reads on a connection kept open with
+    // its statements compiled (docs/decisions/ingest-throughput.md, seventh pass).
+    private readonly KeptConnectionSlot? _evaluationReads = dialect.KeepsStatements ? new KeptConnectionSlot(dialect) : null;
+
     private static (GroupCommit<HeartbeatIngest, IngestResult>, DiskWindows?) Ingest(SqlDialect dialect)
     {
         var windows = dialect.OnePanel ? new DiskWindows() : null;
@@ -354,7 +358,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         // The sums of the forecast's least-squares line, not the window's rows: the alert evaluation reads this for each
         // heartbeat, and a 6-hour window at a 60 s interval holds 360 rows (docs/decisions/ingest-throughput.md).
         const string Window = "server_id = @server AND sample_at >= @from AND sample_at < @to AND disk_used_gb IS NOT NULL AND disk_total_gb > 0";
-        await using var command = reads.Command($"""
+        var command = reads.Command($"""
             SELECT COUNT(*) AS n, MIN(sample_at) AS first_at, MAX(sample_at) AS last_at,
                 SUM(x) AS sum_x, SUM(y) AS sum_y, SUM(x * x) AS sum_xx, SUM(x * y) AS sum_xy,
                 (SELECT disk_total_gb FROM heartbeats WHERE {Window} ORDER BY sample_at DESC LIMIT 1) AS latest_total
@@ -666,7 +670,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         row.Int64("network_in_bytes"),
         row.Int64("network_out_bytes"));
 
-    public ValueTask<Reads> BeginReadsAsync(CancellationToken cancellationToken) => Reads.OpenAsync(dialect, together: true, cancellationToken);
+    public ValueTask<Reads> BeginReadsAsync(CancellationToken cancellationToken) =>
+        _evaluationReads is { } kept ? Reads.OpenAsync(dialect, kept, cancellationToken) : Reads.OpenAsync(dialect, together: true, cancellationToken);
 
     public async Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken)
     {
@@ -676,7 +681,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<ServerRecord?> GetServerAsync(Reads reads, string serverId, CancellationToken cancellationToken)
     {
-        await using var command = reads.Command($"SELECT {ServerColumns} FROM servers WHERE id = @id");
+        var command = reads.Command($"SELECT {ServerColumns} FROM servers WHERE id = @id");
         Db.Add(command, "id", serverId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadServer(new Row(reader)) : null;
@@ -732,7 +737,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<Heartbeat?> GetLatestHeartbeatAsync(Reads reads, string serverId, CancellationToken cancellationToken)
     {
-        await using var command = reads.Command("SELECT latest_heartbeat FROM servers WHERE id = @id");
+        var command = reads.Command("SELECT latest_heartbeat FROM servers WHERE id = @id");
         Db.Add(command, "id", serverId);
         return await command.ExecuteScalarAsync(cancellationToken) is string json
             ? JsonSerializer.Deserialize(json, ContractsJsonContext.Default.Heartbeat)
@@ -943,10 +948,16 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     public ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken) =>
         dialect.LockAsync(PanelLock.Retention, wait: false, cancellationToken);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _ingest.Commit.Dispose();
-        return dialect.DisposeAsync();
+        // The kept connection first: the dialect then clears SQLite's pools, which close only connections given back.
+        if (_evaluationReads is not null)
+        {
+            await _evaluationReads.DisposeAsync();
+        }
+
+        await dialect.DisposeAsync();
     }
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)

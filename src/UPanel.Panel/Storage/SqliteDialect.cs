@@ -32,6 +32,8 @@ internal sealed class SqliteDialect(string path) : SqlDialect
     /// </remarks>
     public override bool OnePanel => true;
 
+    public override bool KeepsStatements => true;
+
     public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);

@@ -119,6 +119,53 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
     }
 
     [Fact]
+    public async Task Each_evaluations_reads_see_what_was_committed_before_them_and_two_at_once_read_the_same()
+    {
+        // On SQLite the evaluation's reads run on a connection kept open with its statements compiled: a later one must
+        // still see each commit made before it began, and reads opened while it is in use get a connection of their own.
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Clock.GetUtcNow();
+        async Task<(long? Seq, long? HeartbeatSeq)> LatestAsync(Reads reads) =>
+            ((await Panel.Store.GetServerAsync(reads, server.ServerId, Cancel))!.LatestSeq,
+                (await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel))?.Seq);
+
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            Assert.Equal((null, null), await LatestAsync(reads));
+        }
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 1, timestamp: now.AddSeconds(-2)));
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            Assert.Equal((1L, 1L), await LatestAsync(reads));
+            await using var other = await Panel.Store.BeginReadsAsync(Cancel);
+            Assert.Equal((1L, 1L), await LatestAsync(other));
+            Assert.Equal((1L, 1L), await LatestAsync(reads));
+        }
+
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 2, timestamp: now.AddSeconds(-1)));
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            Assert.Equal((2L, 2L), await LatestAsync(reads));
+        }
+
+        // The statement itself is kept (compiled once) on SQLite; each evaluation's own on PostgreSQL (Npgsql prepares).
+        const string Sql = "SELECT latest_heartbeat FROM servers WHERE id = @id";
+        System.Data.Common.DbCommand first, second;
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            first = reads.Command(Sql);
+        }
+
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            second = reads.Command(Sql);
+        }
+
+        Assert.Equal(((SqlPanelStore)Panel.Store).Engine == "sqlite", ReferenceEquals(first, second));
+    }
+
+    [Fact]
     public async Task Rolling_up_or_pruning_heartbeats_forgets_the_disk_windows_kept()
     {
         var store = (SqlPanelStore)Panel.Store;
