@@ -15,12 +15,17 @@
 # Env:   WINDOW (300 s per phase), WARMUP (30 s), PHASES (the container counts, one phase each: "0 20"), AGENT (a built
 #        agent binary; default: publish), BASELINE (another agent binary, e.g. the build before a change: its http and
 #        https agents run in the same window as rows base/http and base/https), KEEP=1 keeps the work directory. A long
-#        run for the RSS slope: WINDOW=3600 PHASES=20.
+#        run for the RSS slope: WINDOW=3600 PHASES=20. AGENT_TUNABLES (default: the GLIBC_TUNABLES the systemd unit and
+#        the image ship, read from deploy/upanel-agent.service) and BASELINE_TUNABLES (default: AGENT_TUNABLES) are the
+#        agents' GLIBC_TUNABLES; set one empty to run that build with glibc's defaults.
 # Peers missing from the machine are installed with apt when running as root, and reported as skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 window=${WINDOW:-300} warmup=${WARMUP:-30}
 read -r -a phases <<<"${PHASES:-0 20}"
+shipped_tunables=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' deploy/upanel-agent.service)
+agent_tunables=${AGENT_TUNABLES-$shipped_tunables}
+baseline_tunables=${BASELINE_TUNABLES-$agent_tunables}
 if [ "${1:-}" = "--short" ]; then window=${WINDOW:-30} warmup=${WARMUP:-10}; fi
 interval=5
 work=$(mktemp -d "${TMPDIR:-/tmp}/upanel-side-by-side.XXXXXX")
@@ -124,7 +129,8 @@ start_all() { # phase
   names=() procs=() helpers=()
   local build binary
   for build in agent ${BASELINE:+base}; do
-    binary=$agent; [ "$build" = base ] && binary=$BASELINE
+    binary=$agent tunables=$agent_tunables
+    [ "$build" = base ] && binary=$BASELINE tunables=$baseline_tunables
     for scheme in http https; do
       local url=$panel
       if [ "$scheme" = https ]; then
@@ -132,7 +138,7 @@ start_all() { # phase
         url=$https
       fi
       [ -f "$work/$build-$scheme.env" ] || register "$build-$scheme"
-      start "$build/$scheme" env SSL_CERT_FILE="$work/ca.pem" "$binary" run --env-file "$work/$build-$scheme.env" \
+      start "$build/$scheme" env SSL_CERT_FILE="$work/ca.pem" GLIBC_TUNABLES="$tunables" "$binary" run --env-file "$work/$build-$scheme.env" \
         --panel-url "$url" --heartbeat-interval "$interval" --health-listen "127.0.0.1:$(free_port)" \
         --state-dir "$work/state-$build-$scheme-$1"
     done
@@ -180,6 +186,7 @@ rollup() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} /^Anonymous:/{a=$2} END{print r+0, p
 dockerd_pid=$(pgrep -xo dockerd || true)
 
 echo "side by side: heartbeat/scrape every $interval s, warm-up $warmup s, window $window s per phase, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "agents' GLIBC_TUNABLES: ${agent_tunables:-(none)}${BASELINE:+, base: ${baseline_tunables:-(none)}}"
 for phase in "${phases[@]}"; do
   if [ "$phase" -gt 0 ] && [ "$docker_ok" = 0 ]; then
     skipped+=("the $phase-container phase (no Docker or no upanel-test/busybox image)")
