@@ -91,7 +91,8 @@ public sealed class QuietEventStreamTests
         using var source = new DockerContainerSource(
             engine.Endpoint, new HostFiles("/proc", "/sys", "/"), NullLogger.Instance, time, RealEngine.CollectTimeout, TimeSpan.Zero);
         var token = TestContext.Current.CancellationToken;
-        var almost = DockerContainerSource.PingInterval - TimeSpan.FromSeconds(1);
+        var almost = DockerContainerSource.PingInterval - TimeSpan.FromSeconds(2);
+        var nextOnTheGrid = DockerContainerSource.PingInterval - TimeSpan.FromMilliseconds(10);
         source.StreamOpened(eventsMayHaveBeenMissed: false);
 
         var pinged = new List<bool>();
@@ -104,21 +105,23 @@ public sealed class QuietEventStreamTests
         await CollectAsync(); // the list (and the ping that negotiates its version)
         await CollectAsync(); // reused at once: the list was the engine's answer
         time.Advance(almost);
-        await CollectAsync(); // 59 s since the list
-        time.Advance(TimeSpan.FromSeconds(1));
+        await CollectAsync(); // 58 s since the list
+        time.Advance(TimeSpan.FromSeconds(2));
         await CollectAsync(); // 60 s: pinged
+        time.Advance(nextOnTheGrid);
+        await CollectAsync(); // the next heartbeat of a 60 s interval, a little under 60 s after the ping: pinged too
         time.Advance(almost);
-        await CollectAsync(); // 59 s since the ping
+        await CollectAsync(); // 58 s since the ping
         source.ContainerChanged("0123456789ab"); // an event: the list is asked for again
         await CollectAsync();
         time.Advance(almost);
-        await CollectAsync(); // 59 s since that list
-        time.Advance(TimeSpan.FromSeconds(1));
+        await CollectAsync(); // 58 s since that list
+        time.Advance(TimeSpan.FromSeconds(2));
         await CollectAsync(); // 60 s: pinged
 
-        Assert.Equal([false, false, false, true, false, false, false, true], pinged);
+        Assert.Equal([false, false, false, true, true, false, false, false, true], pinged);
         Assert.Equal(
-            ["GET /_ping", "GET /v1.41/containers/json?all=1", "GET /_ping", "GET /v1.41/containers/json?all=1", "GET /_ping"],
+            ["GET /_ping", "GET /v1.41/containers/json?all=1", "GET /_ping", "GET /_ping", "GET /v1.41/containers/json?all=1", "GET /_ping"],
             engine.Requests);
     }
 }
