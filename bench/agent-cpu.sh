@@ -13,7 +13,6 @@ cd "$(dirname "$0")/.."
 window=${WINDOW:-300} copies=${COPIES:-1}
 [ "${1:-}" = "--short" ] && { window=60; shift; }
 ref=${1:?usage: bench/agent-cpu.sh [--short] REF_AGENT [AGENT]} agent=${2:-artifacts/agent/upanel-agent}
-# Binaries named on the command line are where the caller's directory says, not relative to the repository.
 [[ $ref == /* ]] || ref=$caller/$ref
 [ -z "${2:-}" ] || [[ $agent == /* ]] || agent=$caller/$agent
 for binary in "$ref" "$agent"; do [ -x "$binary" ] || { echo "no executable at $binary" >&2; exit 1; }; done

@@ -127,7 +127,7 @@ start() { # name command... (stdout/stderr to the work directory)
 }
 start_all() { # phase
   names=() procs=() helpers=()
-  local build binary
+  local build binary tunables
   for build in agent ${BASELINE:+base}; do
     binary=$agent tunables=$agent_tunables
     [ "$build" = base ] && binary=$BASELINE tunables=$baseline_tunables

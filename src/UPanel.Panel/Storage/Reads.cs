@@ -77,6 +77,7 @@ internal sealed class Reads : IAsyncDisposable
             await command.DisposeAsync();
         }
 
+        var ended = false;
         try
         {
             if (_transaction is not null)
@@ -84,20 +85,24 @@ internal sealed class Reads : IAsyncDisposable
                 // Nothing was written: ending the read transaction either way releases its snapshot.
                 await _transaction.DisposeAsync();
             }
-        }
-        catch when (_kept is not null)
-        {
-            await _kept.DisposeAsync();
-            throw;
-        }
 
-        if (_kept is not null)
-        {
-            await _slot!.ReturnAsync(_kept);
+            ended = true;
         }
-        else
+        finally
         {
-            await _connection.DisposeAsync();
+            if (_kept is null)
+            {
+                await _connection.DisposeAsync();
+            }
+            else if (ended)
+            {
+                await _slot!.ReturnAsync(_kept);
+            }
+            else
+            {
+                // A kept connection goes back only as it was taken: not with its transaction's end unknown.
+                await _kept.DisposeAsync();
+            }
         }
     }
 }
