@@ -48,6 +48,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
     private readonly DockerApiClient _client;
     private readonly InspectionCache _inspections;
+    private readonly OomEvidence _oomEvidence = new();
     private readonly ContainerUsage _usage;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -57,6 +58,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     private string? _loggedKind;
     private List<DockerContainerSummary>? _lastList;
     private long _lastListAt;
+    private long _lastListAskedAt;
     private DateTimeOffset _lastListWallTime;
     private long _lastAnsweredAt;
     private volatile bool _eventsLive;
@@ -116,6 +118,9 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     /// <summary>Full ids inspected by the last collection (to show that unchanged containers are not).</summary>
     internal IReadOnlyCollection<string> LastInspected => _inspections.LastInspected;
 
+    /// <summary>How many containers have an <c>oom</c> event since their last start (to show the evidence is bounded).</summary>
+    internal int OomEvidenceCount => _oomEvidence.Count;
+
     public async Task<IReadOnlyList<ContainerInfo>?> CollectAsync(CancellationToken cancellationToken)
     {
         using var timeout = BlockingReads.NewBound(_collectTimeout, _time);
@@ -140,13 +145,15 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
     /// <summary>
     /// While the stream is open and quiet the list is reused; opening or closing forces a fresh list, since events may
-    /// have been missed in between, and after a gap every inspection is forgotten too.
+    /// have been missed in between, and after a gap every inspection is forgotten too. OOM evidence is forgotten when
+    /// the stream closes: a start missed in the gap would otherwise make a later plain exit look like an OOM kill.
     /// </summary>
     public void StreamOpened(bool eventsMayHaveBeenMissed)
     {
         if (eventsMayHaveBeenMissed)
         {
             _inspections.Clear();
+            _oomEvidence.Clear();
         }
 
         _eventsLive = true;
@@ -157,6 +164,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
     {
         _eventsLive = false;
         _listStale = true;
+        _oomEvidence.Clear();
     }
 
     /// <summary>Forgets a container's inspection and the list, so the next collection asks again.</summary>
@@ -165,6 +173,12 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         _inspections.Forget(containerId);
         _listStale = true;
     }
+
+    /// <summary>The container's next exit is reported as an OOM kill whatever its inspection says (see <see cref="OomEvidence"/>).</summary>
+    public void ContainerOomKilled(string containerId) => _oomEvidence.Add(containerId, _time.GetTimestamp());
+
+    /// <summary>A new run: its exit is an OOM kill only if another <c>oom</c> event (or the inspection) says so.</summary>
+    public void ContainerStarted(string containerId) => _oomEvidence.Remove(containerId);
 
     public void Dispose()
     {
@@ -210,6 +224,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
         {
             // Cleared before asking: an event arriving while the list is in flight marks it stale again.
             _listStale = false;
+            _lastListAskedAt = _time.GetTimestamp();
             listed = await client.ListContainersAsync(cancellationToken).ConfigureAwait(false);
             _lastList = listed;
             _lastListAt = _time.GetTimestamp();
@@ -256,6 +271,7 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
 
         _inspections.KeepOnly(present);
         _names.KeepOnly(present);
+        _oomEvidence.KeepOnly(present, _lastListAskedAt);
         Log.Collected(_logger, result.Count, inspected.Count, viaApi, _time.GetElapsedTime(started).TotalMilliseconds);
         return result;
     }
@@ -284,7 +300,8 @@ internal sealed class DockerContainerSource : IContainerSource, IContainerEventS
             RestartCount = inspection?.RestartCount,
             // An exit code and its time mean something only once the process ended.
             ExitCode = state.HasEnded() ? ContainerStatusText.ExitCodeFromStatus(container.Status) ?? inspection?.ExitCode : null,
-            OomKilled = inspection?.OomKilled,
+            // The engine's flag can miss an OOM kill its own oom event reported (docs/decisions/oom-killed-from-events.md).
+            OomKilled = state.HasEnded() && _oomEvidence.Contains(container.Id) ? true : inspection?.OomKilled,
             FinishedAt = state.HasEnded() ? inspection?.FinishedAt : null,
         };
     }

@@ -9,7 +9,8 @@ namespace UPanel.Agent.Collection.Docker;
 /// reporter's RequestHeartbeat, which debounces). While the stream is open and quiet, the source reuses its container
 /// list instead of asking the engine each heartbeat. When the stream breaks or cannot be opened it reconnects with exponential
 /// backoff (1 s doubling to 60 s, full jitter; back to 1 s once a stream stayed up for <see cref="StableAfter"/>), and
-/// after a reconnect forgets all inspections and asks for a heartbeat, since events may have been missed. Runs until
+/// after a reconnect forgets all inspections and asks for a heartbeat, since events may have been missed. An <c>oom</c>
+/// event is also evidence for the container's next exit, until a <c>start</c> (<see cref="OomEvidence"/>). Runs until
 /// <see cref="RunAsync"/>'s token is cancelled.
 /// </summary>
 internal sealed class DockerEventWatcher(IContainerEventSink source, Action onChange, ILogger logger, TimeProvider timeProvider)
@@ -117,6 +118,16 @@ internal sealed class DockerEventWatcher(IContainerEventSink source, Action onCh
 
         var action = dockerEvent.Action ?? string.Empty;
         Log.EventReceived(logger, action, id.Length > 12 ? id[..12] : id);
+        switch (action)
+        {
+            case "oom":
+                source.ContainerOomKilled(id);
+                break;
+            case "start" or "restart":
+                source.ContainerStarted(id);
+                break;
+        }
+
         source.ContainerChanged(id);
         onChange();
     }

@@ -2,8 +2,9 @@ using UPanel.Agent.Collection.Docker.Api;
 
 namespace UPanel.Agent.Collection.Docker;
 
-/// <summary>What <see cref="DockerEventWatcher"/> may tell the container source: the stream's state and which container
-/// changed. Nothing else of the source (its caches, its list) is the watcher's business.</summary>
+/// <summary>What <see cref="DockerEventWatcher"/> may tell the container source: the stream's state, which container
+/// changed, and which one was OOM-killed or started. Nothing else of the source (its caches, its list) is the watcher's
+/// business.</summary>
 internal interface IContainerEventSink
 {
     /// <summary>The engine's API client the stream is read from.</summary>
@@ -19,4 +20,10 @@ internal interface IContainerEventSink
 
     /// <summary>An event said this container (full id) changed.</summary>
     void ContainerChanged(string containerId);
+
+    /// <summary>An <c>oom</c> event: the kernel's OOM killer killed a process of this container (full id).</summary>
+    void ContainerOomKilled(string containerId);
+
+    /// <summary>A <c>start</c> or <c>restart</c> event: this container (full id) runs anew.</summary>
+    void ContainerStarted(string containerId);
 }
