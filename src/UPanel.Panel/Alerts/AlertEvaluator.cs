@@ -224,7 +224,10 @@ internal static class AlertEvaluator
             var stopped = seenBefore
                 && Ended(container.Status)
                 && (before is null || !Ended(before.Status) || before.FinishedAt != container.FinishedAt);
-            if (stopped && container.OomKilled == true)
+            // An exit already seen can turn out to be an OOM kill a heartbeat later: an engine may send its oom event
+            // after its die (docs/decisions/oom-killed-from-events.md).
+            var oomLate = seenBefore && Ended(container.Status) && before is { OomKilled: not true } && Ended(before.Status);
+            if ((stopped || oomLate) && container.OomKilled == true)
             {
                 Fire(Key(AlertKind.ContainerOomKilled, name), $"{Describe(container)} was killed for running out of memory (exit code {container.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
             }

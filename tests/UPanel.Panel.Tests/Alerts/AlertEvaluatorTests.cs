@@ -181,6 +181,30 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void An_exit_reported_as_an_oom_kill_a_heartbeat_later_is_an_oom_kill_once()
+    {
+        // The engine's die before its oom: the agent reports the exit, then the same exit as OOM-killed.
+        _containers = [Running("hog")];
+        Heartbeat();
+        var exited = Exited("hog", 137);
+        _containers = [exited];
+        Assert.Empty(Heartbeat()); // 137 alone is a stop
+
+        _containers = [exited with { OomKilled = true }];
+        var fired = Assert.Single(Heartbeat());
+        Assert.Equal(new AlertKey(ServerId, AlertKind.ContainerOomKilled, "hog"), fired.Key);
+        Assert.Equal("container hog (hog:1) was killed for running out of memory (exit code 137)", fired.Summary);
+        Assert.Empty(Heartbeat());
+
+        // A stop already seen as a stop stays one.
+        _containers = [Running("web")];
+        Heartbeat();
+        _containers = [Exited("web", 137)];
+        Assert.Empty(Heartbeat());
+        Assert.Empty(Heartbeat());
+    }
+
+    [Fact]
     public void Unhealthy_fires_after_its_duration()
     {
         _containers = [Running("api") with { Health = "unhealthy" }];
