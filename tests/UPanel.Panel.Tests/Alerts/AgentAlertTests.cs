@@ -30,8 +30,11 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
         string[] names = await Task.WhenAll(
             fixture.RunContainerAsync("stopped", [], "sleep", "600"),
             fixture.RunContainerAsync("exit1", [], "sh", "-c", "sleep 3; exit 1"),
-            // tail reads /dev/zero as one endless line: it allocates until the kernel kills it (the engine says so).
-            fixture.RunContainerAsync("oom", ["--memory", "8m"], "sh", "-c", "sleep 3; tail /dev/zero"),
+            // tail reads /dev/zero as one endless line: it allocates until the kernel kills it. The shell outlives it by
+            // a second and exits as it did: when the killed process is the container's last one, containerd (1.6, cgroup
+            // v1) may find its cgroup already gone and drop the OOM notification, and the engine then says nothing of it
+            // (3 of 260 such kills here: docs/decisions/oom-killed-from-events.md).
+            fixture.RunContainerAsync("oom", ["--memory", "8m"], "sh", "-c", "sleep 3; tail /dev/zero; sleep 1; exit 137"),
             fixture.RunContainerAsync("loop", ["--restart", "always"], "sh", "-c", "exit 1"));
         var (stopped, failing, oom, loop) = (names[0], names[1], names[2], names[3]);
 
