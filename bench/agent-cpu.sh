@@ -6,11 +6,15 @@
 # e.g. REF_AGENT: a previous commit's build, to see what a change did to the agent's CPU. COPIES=N (1) runs N instances
 # of each build in the same window, so the spread between copies shows the noise of a shared machine. Paths given are
 # taken from the caller's directory (the default AGENT from the repository's); an agent that exits during the warm-up
-# stops the bench with its log.
+# stops the bench with its log. SCHEME=https (default http) has every agent report over https instead: nginx terminates
+# TLS in front of the panel with a certificate for 127.0.0.1 from a private CA the agents trust through SSL_CERT_FILE,
+# as bench/side-by-side.sh does it (nginx must be installed: apt-get install nginx-light).
 set -euo pipefail
 caller=$PWD
 cd "$(dirname "$0")/.."
-window=${WINDOW:-300} copies=${COPIES:-1}
+window=${WINDOW:-300} copies=${COPIES:-1} scheme=${SCHEME:-http}
+case $scheme in http | https) ;; *) echo "SCHEME is http or https, not $scheme" >&2; exit 1 ;; esac
+[ "$scheme" = http ] || [ -x /usr/sbin/nginx ] || { echo "SCHEME=https needs nginx (apt-get install nginx-light)" >&2; exit 1; }
 [ "${1:-}" = "--short" ] && { window=60; shift; }
 ref=${1:?usage: bench/agent-cpu.sh [--short] REF_AGENT [AGENT]} agent=${2:-artifacts/agent/upanel-agent}
 [[ $ref == /* ]] || ref=$caller/$ref
@@ -27,26 +31,64 @@ port=$(free_port)
 "$work/panel/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/data" >"$work/panel.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 240); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.25; done
+agent_url=http://127.0.0.1:$port
+if [ "$scheme" = https ]; then
+  # As bench/side-by-side.sh: nginx with a certificate for 127.0.0.1 signed by a private CA; only the CA is trusted.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=agent-cpu-ca \
+    -keyout "$work/ca.key" -out "$work/ca.pem" >/dev/null 2>&1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$work/tls.key" -out "$work/tls.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san.ext"
+  openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+    -extfile "$work/san.ext" -out "$work/tls.pem" >/dev/null 2>&1
+  https_port=$(free_port)
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$https_port ssl;
+    ssl_certificate $work/tls.pem;
+    ssl_certificate_key $work/tls.key;
+    location / { proxy_pass http://127.0.0.1:$port; proxy_set_header Host \$host; }
+  }
+}
+NGINX
+  /usr/sbin/nginx -c "$work/nginx.conf" -p "$work/nginx" >"$work/nginx.log" 2>&1 &
+  pids+=($!)
+  agent_url=https://127.0.0.1:$https_port
+  export SSL_CERT_FILE=$work/ca.pem
+  for _ in $(seq 40); do curl -fsS --cacert "$work/ca.pem" -o /dev/null "$agent_url/healthz" 2>/dev/null && break; sleep 0.25; done
+  curl -fsS --cacert "$work/ca.pem" -o /dev/null "$agent_url/healthz" ||
+    { echo "nginx did not start:" >&2; cat "$work/nginx.log" "$work/nginx/error.log" >&2 2>/dev/null; exit 1; }
+fi
 names=()
 for i in $(seq "$copies"); do
   suffix=""; [ "$copies" -gt 1 ] && suffix=$i
   names+=("agent$suffix" "ref$suffix")
 done
-python3 - "http://127.0.0.1:$port" "$(cat "$work/data/admin-key")" "$work" "${names[@]}" <<'PY'
+python3 - "http://127.0.0.1:$port" "$(cat "$work/data/admin-key")" "$work" "$agent_url" "${names[@]}" <<'PY'
 import json, sys, urllib.request, uuid
-url, admin, work = sys.argv[1:4]
+url, admin, work, agent_url = sys.argv[1:5]
 def post(path, token, body):
     req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
         headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
     with urllib.request.urlopen(req) as r:
         return json.load(r)
-for name in sys.argv[4:]:
+for name in sys.argv[5:]:
     install = post("/api/admin/install-tokens", admin, {})["install_token"]
     reg = post("/api/agent/register", install, {"hostname": "cpu-" + name, "os_version": "bench", "cpu_cores": 2,
         "ram_mb": 1, "disk_gb": 1, "agent_version": "1.0.0", "machine_id": uuid.uuid4().hex})
     post(f"/api/admin/servers/{reg['server_id']}/settings", admin, {"next_heartbeat_seconds": 5})
     with open(f"{work}/{name}.env", "w") as f:
-        f.write(f"PANEL_URL={url}\nSERVER_ID={reg['server_id']}\nAGENT_TOKEN={reg['agent_token']}\n")
+        f.write(f"PANEL_URL={agent_url}\nSERVER_ID={reg['server_id']}\nAGENT_TOKEN={reg['agent_token']}\n")
 PY
 declare -A pid
 for name in "${names[@]}"; do
@@ -66,7 +108,7 @@ declare -A c0
 for name in "${names[@]}"; do c0[$name]=$(cpu "${pid[$name]}"); done
 sleep "$window"
 ticks=$(getconf CLK_TCK)
-printf 'agent CPU per 5 s heartbeat over %d s, %d running containers (load %s):\n' "$window" "$(docker ps -q 2>/dev/null | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'agent CPU per 5 s heartbeat%s over %d s, %d running containers (load %s):\n' "$([ "$scheme" = https ] && echo ' (https)' || true)" "$window" "$(docker ps -q 2>/dev/null | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-7s %14s %10s\n' "" "ms per cycle" "VmRSS kB"
 for name in "${names[@]}"; do
   printf '%s %s %s\n' "$name" "$(($(cpu "${pid[$name]}") - c0[$name]))" "$(awk '/^VmRSS:/{print $2}' "/proc/${pid[$name]}/status")"
