@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 
@@ -5,10 +6,23 @@ namespace UPanel.Panel.Storage;
 
 /// <summary>
 /// Parameter and column helpers shared by both engines. Every parameter carries an explicit DbType because
-/// PostgreSQL cannot infer the type of a bare NULL in expressions such as <c>@seq IS NULL</c>.
+/// PostgreSQL cannot infer the type of a bare NULL in expressions such as <c>@seq IS NULL</c>. Parameters are named
+/// here without their prefix (<c>"id"</c> for <c>@id</c>) and given to the engine with it (<see cref="Prefixed"/>).
 /// </summary>
 internal static class Db
 {
+    // Names are the callers' literals, a fixed few dozen: each prefixed once.
+    private static readonly ConcurrentDictionary<string, string> PrefixedNames = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <paramref name="name"/> as the SQL spells it, <c>@name</c>. Microsoft.Data.Sqlite binds a parameter named without
+    /// its prefix by looking the name up in the statement, then again with each of '@', ':' and '$' before it: four
+    /// lookups, each a new string and a new UTF-8 copy of it, for every parameter of every execution (46 per heartbeat in
+    /// the writer); named with it, one (docs/decisions/ingest-throughput.md, eighth pass). Npgsql takes <c>@name</c> as
+    /// <c>name</c>.
+    /// </summary>
+    internal static string Prefixed(string name) => PrefixedNames.GetOrAdd(name, static n => "@" + n);
+
     public static void Add(DbCommand command, string name, string? value) => Add(command, name, value, DbType.String);
 
     public static void Add(DbCommand command, string name, long? value) => Add(command, name, value, DbType.Int64);
@@ -38,15 +52,15 @@ internal static class Db
     public static void Declare(DbCommand command, string name, DbType type) => Add(command, name, null, type);
 
     /// <summary>Sets a parameter added before, for a command reused row after row.</summary>
-    public static void Set(DbCommand command, string name, string? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+    public static void Set(DbCommand command, string name, string? value) => command.Parameters[Prefixed(name)].Value = value ?? (object)DBNull.Value;
 
-    public static void Set(DbCommand command, string name, long? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+    public static void Set(DbCommand command, string name, long? value) => command.Parameters[Prefixed(name)].Value = value ?? (object)DBNull.Value;
 
-    public static void Set(DbCommand command, string name, double? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+    public static void Set(DbCommand command, string name, double? value) => command.Parameters[Prefixed(name)].Value = value ?? (object)DBNull.Value;
 
-    public static void Set(DbCommand command, string name, byte[]? value) => command.Parameters[name].Value = value ?? (object)DBNull.Value;
+    public static void Set(DbCommand command, string name, byte[]? value) => command.Parameters[Prefixed(name)].Value = value ?? (object)DBNull.Value;
 
-    public static void Set(DbCommand command, string name, bool value) => command.Parameters[name].Value = value;
+    public static void Set(DbCommand command, string name, bool value) => command.Parameters[Prefixed(name)].Value = value;
 
     public static void Set(DbCommand command, string name, DateTimeOffset? value) => Set(command, name, value?.ToUnixTimeMilliseconds());
 
@@ -64,7 +78,7 @@ internal static class Db
 
     private static void Add(DbParameterCollection parameters, DbParameter parameter, string name, object? value, DbType type)
     {
-        parameter.ParameterName = name;
+        parameter.ParameterName = Prefixed(name);
         parameter.DbType = type;
         parameter.Value = value ?? DBNull.Value;
         parameters.Add(parameter);
