@@ -29,6 +29,15 @@ internal static class PanelApp
     /// <summary>The admin API, served at /openapi/admin.json and committed as docs/openapi-admin.json.</summary>
     public const string AdminOpenApiDocument = "admin";
 
+    /// <summary>
+    /// The host's configuration files (appsettings.json, optional and unused by the panel) are read once, not watched:
+    /// watching them watches the whole content root (the working directory) and every directory under it, and with the
+    /// data directory there (the default <c>./data</c>) each write to the database's files woke a watcher thread that
+    /// checked the file, 6 % of the panel's CPU under the ingest bench's load (docs/decisions/ingest-throughput.md,
+    /// eighth pass). Given before the panel's own host arguments, so one of those can still turn it back on.
+    /// </summary>
+    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+
     /// <param name="configure">Lets tests swap logging or add services before the app is built.</param>
     public static async Task<WebApplication> CreateAsync(
         PanelOptions options,
@@ -37,7 +46,7 @@ internal static class PanelApp
         Action<WebApplicationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = hostArgs });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload, .. hostArgs] });
         // One line per event with a UTC time; ASP.NET Core's per-request lines only from Warning (an agent per minute
         // per server would otherwise drown the panel's own messages). Logging__LogLevel__* still overrides.
         builder.Logging.AddSimpleConsole(console =>
