@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using UPanel.Contracts;
 using UPanel.Panel.Api;
+using UPanel.Panel.Storage;
 using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests;
@@ -35,6 +36,40 @@ public abstract class LatestHeartbeatJsonTests<TFixture>(TFixture fixture) : ICl
 
         var latest = await Panel.Store.GetLatestHeartbeatAsync(server.ServerId, CancellationToken.None);
         Assert.Equal(compact, JsonSerializer.Serialize(latest!, ContractsJsonContext.Default.Heartbeat));
+    }
+
+    [Fact]
+    public async Task The_body_is_stored_as_text_byte_for_byte_whatever_its_characters()
+    {
+        // The SQLite writer binds the body's UTF-8 bytes and casts them to TEXT (eighth pass): stored as text, not a BLOB,
+        // and every character as sent, beyond ASCII too (an image, a name).
+        var server = await Panel.NewServerAsync();
+        var heartbeat = Panel.NewHeartbeat(server.ServerId, seq: 1);
+        var sent = heartbeat with
+        {
+            Containers = [heartbeat.Containers![0] with { Name = "name-here", Image = "image-here" }],
+        };
+        // Written as an agent may write them, unescaped (the serializer here would escape them as \uXXXX).
+        var body = JsonSerializer.Serialize(sent, ContractsJsonContext.Default.Heartbeat)
+            .Replace("name-here", "café_wörker-日本-🚀", StringComparison.Ordinal)
+            .Replace("image-here", "registry.example/ünïcode:1.0", StringComparison.Ordinal);
+
+        using var response = await Panel.SendAsync(HttpMethod.Post, "/api/agent/heartbeat", server.AgentToken, body);
+        await PanelHost.ReadJsonAsync(response, 200);
+
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = fixture is SqlitePanelFixture
+            ? "SELECT latest_heartbeat, typeof(latest_heartbeat) FROM servers WHERE id = @id"
+            : "SELECT latest_heartbeat, pg_typeof(latest_heartbeat)::text FROM servers WHERE id = @id";
+        Db.Add(command, "id", server.ServerId);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(body, Assert.IsType<string>(reader.GetValue(0)));
+        Assert.Equal("text", reader.GetString(1));
+
+        var latest = await Panel.Store.GetLatestHeartbeatAsync(server.ServerId, CancellationToken.None);
+        Assert.Equal("café_wörker-日本-🚀", latest!.Containers![0].Name);
     }
 
     [Fact]
@@ -89,7 +124,7 @@ public sealed class LatestJsonTests
         {
             var body = Encoding.UTF8.GetBytes(text);
             var received = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.Heartbeat)!;
-            return AgentEndpoints.LatestJson(body, received, SeedHeartbeat.Normalize(received, ReceivedAt)!);
+            return Encoding.UTF8.GetString(AgentEndpoints.LatestJson(body, received, SeedHeartbeat.Normalize(received, ReceivedAt)!));
         }
 
         Assert.Equal(Ours(), Stored(Ours()));

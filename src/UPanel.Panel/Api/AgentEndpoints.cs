@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -223,12 +222,14 @@ internal sealed class AgentEndpoints(
     /// <summary>
     /// What <c>latest_heartbeat</c> stores: the body as received when normalizing changed nothing (an agent's heartbeat),
     /// since reading it back gives the same heartbeat as reading the normalized one re-serialized, and re-serializing 2.6 KB
-    /// with 20 containers was a measurable part of a heartbeat (docs/decisions/ingest-throughput.md, third pass).
+    /// with 20 containers was a measurable part of a heartbeat (docs/decisions/ingest-throughput.md, third pass). As UTF-8,
+    /// the body's own bytes: the SQLite writer stores them as text as they are, where a string of them was 8 KB more per
+    /// heartbeat, converted back to UTF-8 to be bound (eighth pass).
     /// </summary>
-    internal static string LatestJson(byte[] body, Heartbeat received, Heartbeat normalized) =>
+    internal static byte[] LatestJson(byte[] body, Heartbeat received, Heartbeat normalized) =>
         SeedHeartbeat.ChangedNothing(received, normalized)
-            ? Encoding.UTF8.GetString(body)
-            : JsonSerializer.Serialize(normalized, ContractsJsonContext.Default.Heartbeat);
+            ? body
+            : JsonSerializer.SerializeToUtf8Bytes(normalized, ContractsJsonContext.Default.Heartbeat);
 
     private ErrorResult Reject(string serverId, ApiError error)
     {

@@ -25,7 +25,11 @@ internal sealed record HeartbeatIngest
     public IReadOnlyList<ContainerInfo>? Containers { get; init; }
     /// <summary><see cref="ContainerHistory.Digest"/> of the containers; null when Docker was not reachable.</summary>
     public long? ContainersDigest { get; init; }
-    public required string HeartbeatJson { get; init; }
+    /// <summary>
+    /// What <c>latest_heartbeat</c> stores, as UTF-8: the body itself when normalizing changed nothing. SQLite stores these
+    /// bytes as its text without a UTF-16 string in between (docs/decisions/ingest-throughput.md, eighth pass).
+    /// </summary>
+    public required byte[] HeartbeatJson { get; init; }
 
     /// <summary>The request body's size, charged to the server's byte quota.</summary>
     public required long Bytes { get; init; }

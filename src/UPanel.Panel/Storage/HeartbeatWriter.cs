@@ -200,14 +200,15 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         // freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of the panel's clock
         // is not trusted to be newer than what arrives: otherwise a sample from the future (a bad clock, or a stolen
         // token) would pin the latest state until that time. The latest_* columns hold what a list of servers shows, so
-        // it reads no JSON.
+        // it reads no JSON. latest_heartbeat is bound as the body's UTF-8 bytes (a BLOB to Microsoft.Data.Sqlite) and stored
+        // as the TEXT they spell: a BLOB cast to TEXT is its bytes read in the database's encoding, UTF-8 (eighth pass).
         public DbCommand Latest { get; } = Create(connection, transaction, """
             UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = COALESCE(@version, latest_agent_version),
                 latest_container_count = @container_count, latest_cpu_percent = @cpu, latest_ram_used_mb = @ram_used,
                 latest_ram_total_mb = @ram_total, latest_disk_used_gb = @disk_used, latest_disk_total_gb = @disk_total,
                 latest_load_1 = @load1, latest_load_5 = @load5, latest_load_15 = @load15, latest_network_in_bytes = @net_in,
                 latest_network_out_bytes = @net_out, latest_containers_unhealthy = @unhealthy, latest_containers_exited = @exited,
-                latest_containers_restarting = @restarting, latest_heartbeat = @json, last_seen_at = @received
+                latest_containers_restarting = @restarting, latest_heartbeat = CAST(@json AS TEXT), last_seen_at = @received
             WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample OR latest_sample_at > @received
                 OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
             """,
@@ -215,7 +216,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
             ("container_count", DbType.Int64), ("cpu", DbType.Double), ("ram_used", DbType.Int64), ("ram_total", DbType.Int64),
             ("disk_used", DbType.Int64), ("disk_total", DbType.Int64), ("load1", DbType.Double), ("load5", DbType.Double),
             ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64), ("unhealthy", DbType.Int64),
-            ("exited", DbType.Int64), ("restarting", DbType.Int64), ("json", DbType.String), ("received", DbType.Int64));
+            ("exited", DbType.Int64), ("restarting", DbType.Int64), ("json", DbType.Binary), ("received", DbType.Int64));
 
         public DbCommand Seen { get; } = Create(connection, transaction, "UPDATE servers SET last_seen_at = @received WHERE id = @id",
             ("id", DbType.String), ("received", DbType.Int64));

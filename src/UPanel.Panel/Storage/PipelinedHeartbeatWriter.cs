@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 
 namespace UPanel.Panel.Storage;
 
@@ -191,7 +192,7 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         Db.Add(command, "unhealthy", heartbeat.ContainerCounts.Unhealthy);
         Db.Add(command, "exited", heartbeat.ContainerCounts.Exited);
         Db.Add(command, "restarting", heartbeat.ContainerCounts.Restarting);
-        Db.Add(command, "json", heartbeat.HeartbeatJson);
+        Db.Add(command, "json", Encoding.UTF8.GetString(heartbeat.HeartbeatJson));
         // The token the agent authenticated with once it is the new one: the old one stops working now.
         Db.Add(command, "promote", heartbeat.PromoteTokenHash);
         return command;

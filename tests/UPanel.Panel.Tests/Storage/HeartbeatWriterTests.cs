@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using UPanel.Contracts;
@@ -267,7 +268,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             ContainerCounts = ContainerCounts.Of(heartbeat.Containers),
             Containers = heartbeat.Containers,
             ContainersDigest = ContainerHistory.Digest(heartbeat.Containers!),
-            HeartbeatJson = json,
+            HeartbeatJson = Encoding.UTF8.GetBytes(json),
             Bytes = json.Length,
             Quota = new HeartbeatQuota(),
         };
