@@ -8,12 +8,14 @@
 # taken from the caller's directory (the default AGENT from the repository's); an agent that exits during the warm-up
 # stops the bench with its log. SCHEME=https (default http) has every agent report over https instead: nginx terminates
 # TLS in front of the panel with a certificate for 127.0.0.1 from a private CA the agents trust through SSL_CERT_FILE,
-# as bench/side-by-side.sh does it (nginx must be installed: apt-get install nginx-light).
+# as bench/side-by-side.sh does it (nginx must be installed: apt-get install nginx-light). INTERVAL=N (5) sets the
+# heartbeat interval in seconds (e.g. 60, the default's, with a WINDOW of 900 or more).
 set -euo pipefail
 caller=$PWD
 cd "$(dirname "$0")/.."
-window=${WINDOW:-300} copies=${COPIES:-1} scheme=${SCHEME:-http}
+window=${WINDOW:-300} copies=${COPIES:-1} scheme=${SCHEME:-http} interval=${INTERVAL:-5}
 case $scheme in http | https) ;; *) echo "SCHEME is http or https, not $scheme" >&2; exit 1 ;; esac
+[[ $interval =~ ^[1-9][0-9]*$ ]] || { echo "INTERVAL is whole seconds, not $interval" >&2; exit 1; }
 [ "$scheme" = http ] || [ -x /usr/sbin/nginx ] || { echo "SCHEME=https needs nginx (apt-get install nginx-light)" >&2; exit 1; }
 [ "${1:-}" = "--short" ] && { window=60; shift; }
 ref=${1:?usage: bench/agent-cpu.sh [--short] REF_AGENT [AGENT]} agent=${2:-artifacts/agent/upanel-agent}
@@ -74,19 +76,19 @@ for i in $(seq "$copies"); do
   suffix=""; [ "$copies" -gt 1 ] && suffix=$i
   names+=("agent$suffix" "ref$suffix")
 done
-python3 - "http://127.0.0.1:$port" "$(cat "$work/data/admin-key")" "$work" "$agent_url" "${names[@]}" <<'PY'
+python3 - "http://127.0.0.1:$port" "$(cat "$work/data/admin-key")" "$work" "$agent_url" "$interval" "${names[@]}" <<'PY'
 import json, sys, urllib.request, uuid
-url, admin, work, agent_url = sys.argv[1:5]
+url, admin, work, agent_url, interval = sys.argv[1:6]
 def post(path, token, body):
     req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
         headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
     with urllib.request.urlopen(req) as r:
         return json.load(r)
-for name in sys.argv[5:]:
+for name in sys.argv[6:]:
     install = post("/api/admin/install-tokens", admin, {})["install_token"]
     reg = post("/api/agent/register", install, {"hostname": "cpu-" + name, "os_version": "bench", "cpu_cores": 2,
         "ram_mb": 1, "disk_gb": 1, "agent_version": "1.0.0", "machine_id": uuid.uuid4().hex})
-    post(f"/api/admin/servers/{reg['server_id']}/settings", admin, {"next_heartbeat_seconds": 5})
+    post(f"/api/admin/servers/{reg['server_id']}/settings", admin, {"next_heartbeat_seconds": int(interval)})
     with open(f"{work}/{name}.env", "w") as f:
         f.write(f"PANEL_URL={agent_url}\nSERVER_ID={reg['server_id']}\nAGENT_TOKEN={reg['agent_token']}\n")
 PY
@@ -94,7 +96,7 @@ declare -A pid
 for name in "${names[@]}"; do
   chmod 600 "$work/$name.env"
   binary=$agent; [[ $name == ref* ]] && binary=$ref
-  "$binary" run --env-file "$work/$name.env" --heartbeat-interval 5 --state-dir "$work/state-$name" \
+  "$binary" run --env-file "$work/$name.env" --heartbeat-interval "$interval" --state-dir "$work/state-$name" \
     --health-listen "127.0.0.1:$(free_port)" >"$work/$name.log" 2>&1 &
   pid[$name]=$!
   pids+=($!)
@@ -108,11 +110,11 @@ declare -A c0
 for name in "${names[@]}"; do c0[$name]=$(cpu "${pid[$name]}"); done
 sleep "$window"
 ticks=$(getconf CLK_TCK)
-printf 'agent CPU per 5 s heartbeat%s over %d s, %d running containers (load %s):\n' "$([ "$scheme" = https ] && echo ' (https)' || true)" "$window" "$(docker ps -q 2>/dev/null | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'agent CPU per %d s heartbeat%s over %d s, %d running containers (load %s):\n' "$interval" "$([ "$scheme" = https ] && echo ' (https)' || true)" "$window" "$(docker ps -q 2>/dev/null | wc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-7s %14s %10s\n' "" "ms per cycle" "VmRSS kB"
 for name in "${names[@]}"; do
   printf '%s %s %s\n' "$name" "$(($(cpu "${pid[$name]}") - c0[$name]))" "$(awk '/^VmRSS:/{print $2}' "/proc/${pid[$name]}/status")"
-done | awk -v t="$ticks" -v w="$window" '{
-  ms = $2 * 1000 / t / (w / 5); printf "%-7s %14.2f %10d\n", $1, ms, $3
+done | awk -v t="$ticks" -v w="$window" -v i="$interval" '{
+  ms = $2 * 1000 / t / (w / i); printf "%-7s %14.2f %10d\n", $1, ms, $3
   if ($1 ~ /^ref/) { r += ms } else { a += ms } }
   END { if (r > 0) printf "ratio agent/ref (means): %.2f\n", a / r }'

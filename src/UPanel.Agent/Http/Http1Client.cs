@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -44,7 +45,7 @@ internal sealed class Http1Client : IDisposable
 
         var bytes = Serialize(request, route);
         var poolKey = $"{uri.Scheme}://{HostHeaderOf(uri)}{(route is null ? "" : " via " + route.Display)}";
-        var pooled = TakeIdle(poolKey);
+        var pooled = await TakeIdleAsync(poolKey, uri, route, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var connection = pooled
@@ -194,7 +195,7 @@ internal sealed class Http1Client : IDisposable
         }
     }
 
-    private HttpConnection? TakeIdle(string poolKey)
+    private async ValueTask<HttpConnection?> TakeIdleAsync(string poolKey, Uri uri, HttpProxyRoute? route, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -217,7 +218,9 @@ internal sealed class Http1Client : IDisposable
                 return null;
             }
 
-            if (!Expired(candidate) && candidate.LooksIdle)
+            if (!IdleTooLong(candidate)
+                && (!LifetimeOver(candidate) || await StillAtItsAddressAsync(candidate, uri, route, cancellationToken).ConfigureAwait(false))
+                && candidate.LooksIdle)
             {
                 candidate.IdleSinceTimestamp = 0;
                 return candidate;
@@ -230,7 +233,7 @@ internal sealed class Http1Client : IDisposable
     private void Return(HttpConnection connection, bool reusable)
     {
         var toClose = connection;
-        if (reusable && !Expired(connection))
+        if (reusable && !IdleTooLong(connection))
         {
             connection.IdleSinceTimestamp = _options.Time.GetTimestamp();
             lock (_gate)
@@ -251,7 +254,48 @@ internal sealed class Http1Client : IDisposable
         toClose?.Dispose();
     }
 
-    private bool Expired(HttpConnection connection) =>
-        (_options.PooledConnectionLifetime is { } lifetime && _options.Time.GetElapsedTime(connection.CreatedTimestamp) >= lifetime)
-        || (connection.IdleSinceTimestamp != 0 && _options.Time.GetElapsedTime(connection.IdleSinceTimestamp) >= _options.PooledConnectionIdleTimeout);
+    private bool LifetimeOver(HttpConnection connection) =>
+        _options.PooledConnectionLifetime is { } lifetime && _options.Time.GetElapsedTime(connection.CreatedTimestamp) >= lifetime;
+
+    private bool IdleTooLong(HttpConnection connection) =>
+        connection.IdleSinceTimestamp != 0 && _options.Time.GetElapsedTime(connection.IdleSinceTimestamp) >= _options.PooledConnectionIdleTimeout;
+
+    /// <summary>
+    /// Whether a connection past its lifetime may serve another lifetime: a direct TCP connection whose URL names an IP
+    /// address, or whose host still resolves to the address it reached. Its lifetime then starts again. A failed or slow
+    /// look-up (past the connect timeout) replaces it, as does a proxy or a unix socket.
+    /// </summary>
+    private async ValueTask<bool> StillAtItsAddressAsync(HttpConnection connection, Uri uri, HttpProxyRoute? route, CancellationToken cancellationToken)
+    {
+        if (route is not null || _options.UnixSocketPath is not null || connection.RemoteAddress is not { } reached)
+        {
+            return false;
+        }
+
+        reached = reached.IsIPv4MappedToIPv6 ? reached.MapToIPv4() : reached;
+        var still = uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6;
+        if (!still)
+        {
+            using var bound = new CancellationTokenSource(_options.ConnectTimeout, _options.Time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
+            try
+            {
+                foreach (var address in await _options.ResolveHost(uri.IdnHost, timeout.Token).ConfigureAwait(false))
+                {
+                    still |= (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).Equals(reached);
+                }
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                // Replaced: a new connection resolves again and reports what fails (or sees the cancellation).
+            }
+        }
+
+        if (still)
+        {
+            connection.CreatedTimestamp = _options.Time.GetTimestamp();
+        }
+
+        return still;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 
 namespace UPanel.Agent.Http;
@@ -14,8 +15,15 @@ internal sealed record Http1ClientOptions
     /// <summary>TCP connect, proxy tunnel and TLS handshake together.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A connection older than this is not reused, so a DNS change is picked up; null: no limit.</summary>
+    /// <summary>
+    /// A connection older than this is reused only while its host still resolves to the address it reached (looked up
+    /// again then, within <see cref="ConnectTimeout"/>; an IP address in the URL always does), so a DNS change is picked
+    /// up without a new TLS handshake every lifetime. Through a proxy it is not reused. Null: no limit.
+    /// </summary>
     public TimeSpan? PooledConnectionLifetime { get; init; }
+
+    /// <summary>Name resolution for <see cref="PooledConnectionLifetime"/>'s check (a test gives its own).</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>> ResolveHost { get; init; } = Dns.GetHostAddressesAsync;
 
     /// <summary>A connection idle for longer is closed rather than reused (servers drop idle ones without telling).</summary>
     public TimeSpan PooledConnectionIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);

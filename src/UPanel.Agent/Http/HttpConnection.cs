@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 
@@ -32,7 +33,24 @@ internal sealed class HttpConnection : IDisposable
     /// <summary>Which requests may reuse it (origin and route, see <see cref="Http1Client"/>).</summary>
     public string PoolKey { get; }
 
-    public long CreatedTimestamp { get; }
+    /// <summary>When it was made, or when its host was last found still to resolve to its address (<see cref="Http1Client"/>).</summary>
+    public long CreatedTimestamp { get; set; }
+
+    /// <summary>The address a TCP connection reached; null for a unix socket.</summary>
+    public IPAddress? RemoteAddress
+    {
+        get
+        {
+            try
+            {
+                return _socket.RemoteEndPoint is IPEndPoint endPoint ? endPoint.Address : null;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>When it went back to the pool.</summary>
     public long IdleSinceTimestamp { get; set; }

@@ -6,8 +6,9 @@ namespace UPanel.Agent.Reporting;
 internal static class PanelHttp
 {
     /// <summary>
-    /// Connections are reused between heartbeats (saving a TLS handshake a minute) but recycled every few minutes so
-    /// a DNS change of the panel is picked up. Timeouts are per request (<see cref="PanelClient"/>), not on the client.
+    /// Connections are reused between heartbeats (saving a TLS handshake a minute); every few minutes the panel's name
+    /// is looked up again and a connection no longer at one of its addresses is replaced, so a DNS change is picked up
+    /// without a handshake every lifetime (docs/decisions/https-heartbeat-cost.md). Timeouts are per request (<see cref="PanelClient"/>), not on the client.
     /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY in <paramref name="environment"/> are honoured (<see cref="HttpProxy"/>),
     /// as HttpClient did before the agent had its own client.
     /// </summary>

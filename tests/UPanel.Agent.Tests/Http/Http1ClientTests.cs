@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Http;
 
 namespace UPanel.Agent.Tests.Http;
@@ -135,6 +136,58 @@ public sealed class Http1ClientTests
         Assert.Equal(["connection 0", "connection 0"], bodies);
         Assert.Equal(1, server.ConnectionCount);
         Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Connection_past_its_lifetime_is_kept_while_its_host_resolves_to_its_address_and_replaced_when_not()
+    {
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            while (await c.ReadRequestAsync(ct) is not null)
+            {
+                await c.RespondAsync($"connection {c.Index}", ct);
+            }
+        });
+        var time = new FakeTimeProvider();
+        var resolved = new List<string>();
+        IPAddress[] answer = [IPAddress.Loopback];
+        using var client = new Http1Client(new Http1ClientOptions
+        {
+            Time = time,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromHours(1),
+            ResolveHost = (host, _) =>
+            {
+                resolved.Add(host);
+                return Task.FromResult(answer);
+            },
+        });
+
+        async Task<string> Get(string host)
+        {
+            using var response = await client.SendAsync(HttpRequest.Get(server.Url("/", host: host)), Ct);
+            return Encoding.ASCII.GetString(await response.ReadBodyAsync(Ct));
+        }
+
+        var bodies = new List<string> { await Get("localhost") };
+        time.Advance(TimeSpan.FromMinutes(4));
+        bodies.Add(await Get("localhost")); // within the lifetime: no look-up
+        time.Advance(TimeSpan.FromMinutes(2));
+        bodies.Add(await Get("localhost")); // past it, still 127.0.0.1: kept, its lifetime starts again
+        time.Advance(TimeSpan.FromMinutes(4));
+        bodies.Add(await Get("localhost")); // within the new lifetime: no look-up
+        time.Advance(TimeSpan.FromMinutes(2));
+        answer = [IPAddress.Parse("192.0.2.1")];
+        bodies.Add(await Get("localhost")); // past it, moved: a new connection
+        bodies.Add(await Get("127.0.0.1")); // another origin: its own connection
+        time.Advance(TimeSpan.FromMinutes(6));
+        bodies.Add(await Get("127.0.0.1")); // past its lifetime, an address in the URL: nothing to look up, kept
+        answer = [];
+        bodies.Add(await Get("localhost")); // past its lifetime, the name no longer resolves: replaced
+
+        Assert.Equal(["connection 0", "connection 0", "connection 0", "connection 0", "connection 1", "connection 2", "connection 2", "connection 3"], bodies);
+        Assert.Equal(["localhost", "localhost", "localhost"], resolved);
+        Assert.Equal(4, server.ConnectionCount);
     }
 
     [Fact]
