@@ -35,41 +35,11 @@ pids+=($!)
 for _ in $(seq 240); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.25; done
 agent_url=http://127.0.0.1:$port
 if [ "$scheme" = https ]; then
-  # As bench/side-by-side.sh: nginx with a certificate for 127.0.0.1 signed by a private CA; only the CA is trusted.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=agent-cpu-ca \
-    -keyout "$work/ca.key" -out "$work/ca.pem" >/dev/null 2>&1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
-    -keyout "$work/tls.key" -out "$work/tls.csr" >/dev/null 2>&1
-  printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san.ext"
-  openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-    -extfile "$work/san.ext" -out "$work/tls.pem" >/dev/null 2>&1
-  https_port=$(free_port)
-  mkdir -p "$work/nginx"
-  cat >"$work/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events {}
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$https_port ssl;
-    ssl_certificate $work/tls.pem;
-    ssl_certificate_key $work/tls.key;
-    location / { proxy_pass http://127.0.0.1:$port; proxy_set_header Host \$host; }
-  }
-}
-NGINX
-  /usr/sbin/nginx -c "$work/nginx.conf" -p "$work/nginx" >"$work/nginx.log" 2>&1 &
-  pids+=($!)
-  agent_url=https://127.0.0.1:$https_port
-  export SSL_CERT_FILE=$work/ca.pem
-  for _ in $(seq 40); do curl -fsS --cacert "$work/ca.pem" -o /dev/null "$agent_url/healthz" 2>/dev/null && break; sleep 0.25; done
-  curl -fsS --cacert "$work/ca.pem" -o /dev/null "$agent_url/healthz" ||
+  . bench/tls-nginx.sh
+  start_tls_nginx "http://127.0.0.1:$port" ||
     { echo "nginx did not start:" >&2; cat "$work/nginx.log" "$work/nginx/error.log" >&2 2>/dev/null; exit 1; }
+  agent_url=$tls_url
+  export SSL_CERT_FILE=$work/ca.pem
 fi
 names=()
 for i in $(seq "$copies"); do

@@ -77,38 +77,9 @@ curl -fsS -o /dev/null "$panel/healthz" || { say "the panel did not start; see $
 # https: nginx with a certificate for 127.0.0.1 signed by a private CA; only the CA goes into SSL_CERT_FILE.
 https=""
 if have nginx; then
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=side-by-side-ca \
-    -keyout "$work/ca.key" -out "$work/ca.pem" >/dev/null 2>&1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
-    -keyout "$work/tls.key" -out "$work/tls.csr" >/dev/null 2>&1
-  printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san.ext"
-  openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-    -extfile "$work/san.ext" -out "$work/tls.pem" >/dev/null 2>&1
-  https_port=$(free_port)
-  mkdir -p "$work/nginx"
-  cat >"$work/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events {}
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$https_port ssl;
-    ssl_certificate $work/tls.pem;
-    ssl_certificate_key $work/tls.key;
-    location / { proxy_pass $panel; proxy_set_header Host \$host; }
-  }
-}
-EOF
-  /usr/sbin/nginx -c "$work/nginx.conf" -p "$work/nginx" >"$work/nginx.log" 2>&1 &
-  pids+=($!)
-  https=https://127.0.0.1:$https_port
-  for _ in $(seq 40); do curl -fsS --cacert "$work/ca.pem" -o /dev/null "$https/healthz" 2>/dev/null && break; sleep 0.25; done
-  curl -fsS --cacert "$work/ca.pem" -o /dev/null "$https/healthz" || { say "nginx did not start; see $work/nginx"; KEEP=1; exit 1; }
+  . bench/tls-nginx.sh
+  start_tls_nginx "$panel" || { say "nginx did not start; see $work/nginx"; KEEP=1; exit 1; }
+  https=$tls_url
 fi
 
 register() { # name -> writes $work/NAME.env

@@ -219,7 +219,7 @@ internal sealed class Http1Client : IDisposable
             }
 
             if (!IdleTooLong(candidate)
-                && (!LifetimeOver(candidate) || await StillAtItsAddressAsync(candidate, uri, route, cancellationToken).ConfigureAwait(false))
+                && (!LifetimeOver(candidate) || await LifetimeRenewedAsync(candidate, uri, route, cancellationToken).ConfigureAwait(false))
                 && candidate.LooksIdle)
             {
                 candidate.IdleSinceTimestamp = 0;
@@ -261,18 +261,18 @@ internal sealed class Http1Client : IDisposable
         connection.IdleSinceTimestamp != 0 && _options.Time.GetElapsedTime(connection.IdleSinceTimestamp) >= _options.PooledConnectionIdleTimeout;
 
     /// <summary>
-    /// Whether a connection past its lifetime may serve another lifetime: a direct TCP connection whose URL names an IP
-    /// address, or whose host still resolves to the address it reached. Its lifetime then starts again. A failed or slow
-    /// look-up (past the connect timeout) replaces it, as does a proxy or a unix socket.
+    /// Starts a connection past its lifetime on another one when it may serve it: a direct TCP connection whose URL names
+    /// an IP address, or whose host still resolves to the address it reached. A failed or slow look-up (past the connect
+    /// timeout) replaces it (false), as does a proxy or a unix socket.
     /// </summary>
-    private async ValueTask<bool> StillAtItsAddressAsync(HttpConnection connection, Uri uri, HttpProxyRoute? route, CancellationToken cancellationToken)
+    private async ValueTask<bool> LifetimeRenewedAsync(HttpConnection connection, Uri uri, HttpProxyRoute? route, CancellationToken cancellationToken)
     {
         if (route is not null || _options.UnixSocketPath is not null || connection.RemoteAddress is not { } reached)
         {
             return false;
         }
 
-        reached = reached.IsIPv4MappedToIPv6 ? reached.MapToIPv4() : reached;
+        static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         var still = uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6;
         if (!still)
         {
@@ -280,10 +280,8 @@ internal sealed class Http1Client : IDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
             try
             {
-                foreach (var address in await _options.ResolveHost(uri.IdnHost, timeout.Token).ConfigureAwait(false))
-                {
-                    still |= (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).Equals(reached);
-                }
+                var addresses = await _options.ResolveHost(uri.IdnHost, timeout.Token).ConfigureAwait(false);
+                still = Array.Exists(addresses, address => Unmapped(address).Equals(Unmapped(reached)));
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {

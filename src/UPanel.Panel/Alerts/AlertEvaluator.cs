@@ -221,13 +221,12 @@ internal static class AlertEvaluator
             var name = container.Name;
             Resolve(Key(AlertKind.ContainerDisappeared, name), "it is back");
 
-            var stopped = seenBefore
-                && Ended(container.Status)
-                && (before is null || !Ended(before.Status) || before.FinishedAt != container.FinishedAt);
+            var ended = seenBefore && Ended(container.Status);
+            var sameExit = before is not null && Ended(before.Status) && before.FinishedAt == container.FinishedAt;
+            var stopped = ended && !sameExit;
             // An exit already seen can turn out to be an OOM kill a heartbeat later: an engine may send its oom event
             // after its die (docs/decisions/oom-killed-from-events.md).
-            var oomLate = seenBefore && Ended(container.Status) && before is { OomKilled: not true } && Ended(before.Status);
-            if ((stopped || oomLate) && container.OomKilled == true)
+            if (ended && container.OomKilled == true && !(sameExit && before!.OomKilled == true))
             {
                 Fire(Key(AlertKind.ContainerOomKilled, name), $"{Describe(container)} was killed for running out of memory (exit code {container.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
             }
