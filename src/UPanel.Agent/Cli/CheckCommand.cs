@@ -40,22 +40,32 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
 
         using var collectors = new Collectors(options, NullLoggerFactory.Instance, env.Time);
-        CheckHostMounts(options, collectors.Files);
-        CheckStateDir(options);
+        if (!Refused("host mounts", Settings.HostProc, Settings.HostSys, Settings.HostRoot))
+        {
+            CheckHostMounts(options, collectors.Files);
+        }
+
+        if (!Refused("state dir", Settings.StateDir))
+        {
+            CheckStateDir(options);
+        }
 
         // One container source for both: the panel's heartbeat carries what it found, and its status is the docker line.
         var docker = collectors.Containers;
         var containers = configProblems.Count == 0
             ? await CheckPanelAsync(collectors)
-            : await SkipPanelAsync(docker);
-        if (docker.IsAvailable)
+            : await SkipPanelAsync(docker, dockerRefused: config.LoadProblems.Any(p => p.Setting == Settings.DockerHost.Name));
+        if (!Refused("docker", Settings.DockerHost))
         {
-            Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {containers?.Count ?? 0} containers, " +
-                         $"CPU and memory from {docker.StatsSource}");
-        }
-        else
-        {
-            Fail("docker", $"DOCKER_HOST={options.DockerHost.Host}: {docker.Status}; until fixed, heartbeats carry containers: null");
+            if (docker.IsAvailable)
+            {
+                Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {containers?.Count ?? 0} containers, " +
+                             $"CPU and memory from {docker.StatsSource}");
+            }
+            else
+            {
+                Fail("docker", $"DOCKER_HOST={options.DockerHost.Host}: {docker.Status}; until fixed, heartbeats carry containers: null");
+            }
         }
 
         return _failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
@@ -161,10 +171,26 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         }
     }
 
-    private async Task<IReadOnlyList<ContainerInfo>?> SkipPanelAsync(DockerContainerSource docker)
+    private async Task<IReadOnlyList<ContainerInfo>?> SkipPanelAsync(DockerContainerSource docker, bool dockerRefused)
     {
         Fail("panel", "not checked: fix the config problems above first");
-        return await docker.CollectAsync(env.Stopping);
+        return dockerRefused ? null : await docker.CollectAsync(env.Stopping);
+    }
+
+    /// <summary>
+    /// A refused value leaves its default in the options: probing that default would report on a path or socket the
+    /// user did not choose ("ok" for /var/lib/upanel-agent right under "STATE_DIR is not an absolute path"), and create it.
+    /// </summary>
+    private bool Refused(string area, params Setting[] settings)
+    {
+        var refused = settings.Where(s => config.LoadProblems.Any(p => p.Setting == s.Name)).Select(s => s.Name).ToList();
+        if (refused.Count == 0)
+        {
+            return false;
+        }
+
+        Fail(area, $"not checked: fix {string.Join(" and ", refused)} above first");
+        return true;
     }
 
     /// <summary>Sends one real heartbeat: the only way to know both that the panel is reachable and that it takes the token.</summary>

@@ -59,6 +59,37 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_does_not_probe_the_defaults_in_place_of_refused_settings()
+    {
+        // Each refused value leaves its default in the options, and the defaults would pass here (this host's /proc and /,
+        // /var/lib/upanel-agent, created if missing, the Docker socket if it answers): an "ok" for what the user did not set.
+        _cli.Environment["HOST_PROC"] = "proc";
+        _cli.Environment["HOST_ROOT"] = "host-root";
+        _cli.Environment["STATE_DIR"] = "state";
+        _cli.Environment["DOCKER_HOST"] = "docker.sock";
+        _cli.Environment["PANEL_URL"] = "http://127.0.0.1:9/";
+        _cli.Environment["SERVER_ID"] = "01JCHECK";
+        _cli.Environment["AGENT_TOKEN"] = "check-token-0123456789";
+
+        var result = await _cli.RunAsync("check");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            [
+                "FAIL  config: HOST_PROC",
+                "FAIL  config: HOST_ROOT",
+                "FAIL  config: STATE_DIR",
+                "FAIL  config: DOCKER_HOST",
+                "FAIL  host mounts: not checked: fix HOST_PROC and HOST_ROOT above first",
+                "FAIL  state dir: not checked: fix STATE_DIR above first",
+                "FAIL  panel: not checked: fix the config problems above first",
+                "FAIL  docker: not checked: fix DOCKER_HOST above first",
+            ],
+            lines.Select(l => l.StartsWith("FAIL  config: ", StringComparison.Ordinal) ? l[..l.IndexOf(' ', "FAIL  config: ".Length)] : l));
+    }
+
+    [Fact]
     public async Task Check_says_ok_for_real_host_mounts_and_a_running_docker_engine()
     {
         RequiredServices.Docker();
