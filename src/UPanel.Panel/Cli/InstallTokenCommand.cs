@@ -5,7 +5,10 @@ using UPanel.Panel.Tokens;
 
 namespace UPanel.Panel.Cli;
 
-/// <summary><c>upanel-panel install-token create [--expires 24h]</c>: prints only the token on stdout.</summary>
+/// <summary>
+/// <c>upanel-panel install-token create [--expires 24h]</c>: prints only the token on stdout, into the database of a panel
+/// that has started at least once.
+/// </summary>
 internal static class InstallTokenCommand
 {
     public static async Task<int> RunAsync(PanelOptions options, TimeSpan? expires, TextWriter stdout, TextWriter stderr)
@@ -17,9 +20,14 @@ internal static class InstallTokenCommand
             return 2;
         }
 
-        if (!options.UsesPostgres)
+        // A token in a database no panel serves is refused by the panel as "invalid, expired or already used": a
+        // mistyped or forgotten --data-dir (default ./data) must not create a fresh one.
+        if (!options.UsesPostgres && !File.Exists(options.SqlitePath))
         {
-            SecretFile.EnsureDirectory(options.DataDirectory);
+            await stderr.WriteLineAsync(
+                $"upanel-panel: no panel database at {Path.GetFullPath(options.SqlitePath)}; nothing was created: pass the running " +
+                "panel's --data-dir (or UPANEL_DATA_DIR, or UPANEL_POSTGRES for a panel on PostgreSQL), or start the panel once first");
+            return 1;
         }
 
         SqlDialect dialect = options.UsesPostgres ? new PostgresDialect(options.PostgresConnectionString!) : new SqliteDialect(options.SqlitePath);
