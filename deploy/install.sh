@@ -40,13 +40,20 @@ fail() {
   exit 1
 }
 usage() {
-  cat >&2 <<'USAGE'
+  cat <<'USAGE'
 usage: install.sh [--token INSTALL_TOKEN] [--panel-url URL] [--ca-file PEM] [--systemd [--binary PATH|URL]]
        install.sh --uninstall
 Installs the UPanel agent (Docker Compose in /opt/upanel-agent, or with --systemd a systemd unit) and registers it
-with the panel; safe to run again (upgrade). UPANEL_IMAGE in the environment picks another image.
+with the panel; safe to run again (upgrade: same server and token, no install token needed).
+  --token TOKEN       install token from the panel (or INSTALL_TOKEN in the environment); the first run needs it
+  --panel-url URL     the panel (filled in when the panel served this script)
+  --ca-file PATH      trust this CA (PEM) for the panel's certificate: a panel behind a private CA
+  --systemd           install the binary and a systemd unit instead of the container
+  --binary PATH|URL   with --systemd: the agent binary to install (default: the release download)
+  --uninstall         stop and remove what this script installed, and nothing else
+  UPANEL_IMAGE=...    environment: another image (a mirror, a pinned version, a locally built one)
 USAGE
-  exit 2
+  exit 0
 }
 
 while [ $# -gt 0 ]; do

@@ -48,6 +48,23 @@ public sealed partial class DeployFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task Install_script_help_exits_0_and_explains_every_option_the_script_accepts()
+    {
+        // What `curl .../install.sh | sh -s -- --help` shows is all a user sees of the script: the header comment stays on the panel.
+        var accepted = AcceptedOption().Matches(File.ReadAllText(Deploy("install.sh"))).Select(m => m.Groups[1].Value).Distinct();
+
+        var (exit, output) = await RunAsync("sh", Deploy("install.sh"), "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(["--token", "--panel-url", "--ca-file", "--binary", "--systemd", "--uninstall"], accepted);
+        Assert.All(accepted, option => Assert.Matches($"(?m)^  {option} .*[a-z]", output));
+        Assert.Contains("\n  UPANEL_IMAGE=...    environment: another image", output);
+    }
+
+    [GeneratedRegex(@"(?m)^    (--[a-z-]+)[=)]")]
+    private static partial Regex AcceptedOption();
+
+    [Fact]
     public async Task Systemd_unit_passes_systemd_analyze_verify_and_is_hardened()
     {
         // A root holding the unit, the binary it starts (the published agent) and systemd's own units, so verify checks
