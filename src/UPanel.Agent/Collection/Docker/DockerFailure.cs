@@ -26,7 +26,8 @@ internal static class DockerFailure
         return socketError switch
         {
             SocketError.AccessDenied =>
-                $"permission denied: {endpoint.Display} (run the agent as root or in the socket's group, e.g. --group-add $(stat -c %g {endpoint.Display}))",
+                $"permission denied: {endpoint.Display} (run the agent as root or in the socket's group, e.g. --group-add $(stat -c %g {endpoint.Display}); " +
+                "with deploy/docker-compose.yml: DOCKER_GID=<that group id> in /opt/upanel-agent/.env, then docker compose up -d)",
             SocketError.ConnectionRefused =>
                 $"connection refused: {endpoint.Display} (the socket exists but no engine listens: is dockerd running?)",
             SocketError.AddressNotAvailable or SocketError.HostNotFound =>
