@@ -355,7 +355,11 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         var notice = rotated.PreviousTokenValidUntil is { } until
             ? $"<div class=\"notice\" id=\"rotated\"><p>Token rotated. The agent receives the new token with its next heartbeat and switches to it by itself; its current token keeps working until then (at most until {E(Time(until))}).</p>"
             : "<div class=\"notice\" id=\"rotated\"><p>Token rotated. This server is revoked, so nothing delivers it: put it on the server yourself.</p>";
-        notice += $"<p>To deliver it by SSH instead: set <code>AGENT_TOKEN</code> in <code>/opt/upanel-agent/.env</code> to the token below and restart the agent. It is shown only now.</p><pre><code id=\"new-token\">{E(rotated.AgentToken)}</code></pre></div>";
+        // `docker restart` keeps the environment the container was created with: only a re-created one reads the .env again.
+        notice += "<p>To deliver it by SSH instead: set <code>AGENT_TOKEN</code> in <code>/opt/upanel-agent/.env</code> to the token below, then " +
+                  "have the agent read it: <code>cd /opt/upanel-agent &amp;&amp; docker compose up -d</code> (re-creates the container; " +
+                  "<code>docker restart</code> keeps the old token), or <code>systemctl restart upanel-agent</code> without Docker. It is shown only now.</p>" +
+                  $"<pre><code id=\"new-token\">{E(rotated.AgentToken)}</code></pre></div>";
         return await DetailAsync(context, id, notice);
     }
 

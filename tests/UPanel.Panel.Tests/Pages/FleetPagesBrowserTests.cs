@@ -134,6 +134,12 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         await browserPage.ClickAsync("#rotate button");
         var newToken = (await browserPage.TextContentAsync("#new-token"))!.Trim();
         Assert.Equal(64, newToken.Length);
+        // By hand: a Docker agent reads its .env only when its container is created, so `docker restart` would keep the old token.
+        Assert.Contains(
+            "To deliver it by SSH instead: set AGENT_TOKEN in /opt/upanel-agent/.env to the token below, then have the agent read it: " +
+            "cd /opt/upanel-agent && docker compose up -d (re-creates the container; docker restart keeps the old token), " +
+            "or systemctl restart upanel-agent without Docker.",
+            await browserPage.TextContentAsync("#rotated"));
         var before = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("latest_seq").GetInt64();
         await Poll.UntilAsync(
             () => _panel.AdminGetAsync($"/api/admin/servers/{serverId}"),
