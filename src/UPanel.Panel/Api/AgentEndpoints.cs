@@ -142,7 +142,7 @@ internal sealed class AgentEndpoints(
         Heartbeat? heartbeat;
         try
         {
-            heartbeat = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.Heartbeat);
+            heartbeat = HeartbeatReader.Read(body);
         }
         catch (JsonException exception)
         {
