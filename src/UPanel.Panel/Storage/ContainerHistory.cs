@@ -12,24 +12,50 @@ namespace UPanel.Panel.Storage;
 /// </summary>
 internal static class ContainerHistory
 {
-    /// <summary>The containers' state as a number (FNV-1a, 64 bits, over the containers in id order): equal states, equal digests.</summary>
+    /// <summary>
+    /// The containers' state as a number (FNV-1a, 64 bits, over the containers in id order, a tie in the order listed):
+    /// equal states, equal digests. Stored with each state, so its value never changes: taken over positions sorted in
+    /// place, not a sorted copy and an array of each container's parts (docs/decisions/ingest-throughput.md, ninth pass).
+    /// </summary>
     public static long Digest(IReadOnlyList<ContainerInfo> containers)
     {
-        var hash = 14695981039346656037UL;
-        foreach (var container in containers.OrderBy(c => c.Id, StringComparer.Ordinal))
+        var count = containers.Count;
+        var rented = count > 128 ? System.Buffers.ArrayPool<int>.Shared.Rent(count) : null;
+        var order = rented is null ? stackalloc int[count] : rented.AsSpan(0, count);
+        for (var i = 0; i < count; i++)
         {
-            foreach (var part in new[] { container.Id, container.Name, container.Image, container.Status, container.Health ?? "" })
-            {
-                foreach (var c in part)
-                {
-                    hash = (hash ^ c) * 1099511628211UL;
-                }
+            order[i] = i;
+        }
 
-                hash = (hash ^ 0xFFFF) * 1099511628211UL; // a separator no character of a name is
-            }
+        // Ordinal by id, then by position: the order of a stable sort by id.
+        order.Sort((a, b) => string.CompareOrdinal(containers[a].Id, containers[b].Id) is var byId && byId != 0 ? byId : a.CompareTo(b));
+        var hash = 14695981039346656037UL;
+        foreach (var index in order)
+        {
+            var container = containers[index];
+            hash = Add(hash, container.Id);
+            hash = Add(hash, container.Name);
+            hash = Add(hash, container.Image);
+            hash = Add(hash, container.Status);
+            hash = Add(hash, container.Health ?? "");
+        }
+
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(rented);
         }
 
         return unchecked((long)hash);
+
+        static ulong Add(ulong hash, string part)
+        {
+            foreach (var c in part)
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            return (hash ^ 0xFFFF) * 1099511628211UL; // a separator no character of a name is
+        }
     }
 
     public static byte[] Compress(IReadOnlyList<ContainerInfo> containers)
