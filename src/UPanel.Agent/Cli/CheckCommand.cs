@@ -143,7 +143,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Fail("state dir",
-                $"STATE_DIR={options.StateDir} cannot be written ({e.GetType().Name}: {e.Message}): heartbeats are queued in memory only " +
+                $"STATE_DIR={options.StateDir} cannot be written ({FileErrorText.Describe(e, options.StateDir)}): heartbeats are queued in memory only " +
                 "(lost on restart) and a rotated token is not kept; mount a volume there (-v upanel-agent-state:/var/lib/upanel-agent), " +
                 "create it writable for the agent's user with free space, or set STATE_DIR");
         }

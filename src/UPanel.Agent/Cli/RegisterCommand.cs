@@ -79,9 +79,9 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
     /// <summary>Creates the env file's directory (0700) if needed and tries a file in it; null when register can write there.</summary>
     private static string? CannotWrite(string path)
     {
+        var directory = Path.GetDirectoryName(path)!;
         try
         {
-            var directory = Path.GetDirectoryName(path)!;
             if (!Directory.Exists(directory))
             {
                 PrivateDirectory.Create(directory);
@@ -96,7 +96,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return e is UnauthorizedAccessException ? "permission denied" : e.Message;
+            return FileErrorText.Describe(e, directory);
         }
     }
 

@@ -68,7 +68,7 @@ internal sealed class AgentToken
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Messages of these name paths only, never file content.
-                Log.RotatedTokenNotSaved(_logger, _store.FilePath, e.Message, _stateDir);
+                Log.RotatedTokenNotSaved(_logger, _store.FilePath, FileErrorText.Describe(e, _store.FilePath), _stateDir);
             }
         }
     }

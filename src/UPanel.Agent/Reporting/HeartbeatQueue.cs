@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using UPanel.Agent.Configuration;
 
 namespace UPanel.Agent.Reporting;
 
@@ -235,8 +236,9 @@ internal sealed class HeartbeatQueue : IDisposable
     {
         if (Problem is null)
         {
-            Problem = $"cannot write {_directory} ({e.GetType().Name}: {e.Message}); heartbeats are kept in memory until it can be written";
-            Log.QueueNotDurable(_logger, _directory, e.Message, MemoryMaxBytes / 1024);
+            var reason = FileErrorText.Describe(e, _directory);
+            Problem = $"cannot write {_directory} ({reason}); heartbeats are kept in memory until it can be written";
+            Log.QueueNotDurable(_logger, _directory, reason, MemoryMaxBytes / 1024);
         }
     }
 }

@@ -43,7 +43,7 @@ public sealed class CheckCommandTests : IDisposable
                     $"FAIL  host mounts: HOST_PROC={empty}: {empty}/1/net/dev cannot be read",
                     $"FAIL  host mounts: HOST_SYS={empty}: {empty}/devices/virtual/net does not exist",
                     $"FAIL  host mounts: HOST_ROOT={empty}/missing: statvfs",
-                    $"FAIL  state dir: STATE_DIR={empty}/not-a-dir/state cannot be written",
+                    $"FAIL  state dir: STATE_DIR={empty}/not-a-dir/state cannot be written (a file is in the way (not a directory): {empty}/not-a-dir/state): ",
                     "FAIL  panel: not checked",
                     $"FAIL  docker: DOCKER_HOST=unix://{empty}/docker.sock: socket missing: {empty}/docker.sock does not exist",
                 ];
@@ -183,7 +183,7 @@ public sealed class CheckCommandTests : IDisposable
         var result = await _cli.RunAsync("check");
 
         var line = Assert.Single(result.Out.Split('\n'), l => l.Contains(" state dir: ", StringComparison.Ordinal));
-        Assert.StartsWith($"FAIL  state dir: STATE_DIR={disk.Path} cannot be written (IOException: ", line);
+        Assert.StartsWith($"FAIL  state dir: STATE_DIR={disk.Path} cannot be written (no space left on device: {disk.Path}): ", line);
         Assert.Contains("heartbeats are queued in memory only", line);
     }
 

@@ -309,7 +309,10 @@ public sealed class HeartbeatQueueTests : IDisposable
         queue.Enqueue(2, Body(2));
 
         Assert.Equal(2, queue.Count);
-        Assert.Contains("heartbeats are kept in memory", queue.Problem, StringComparison.Ordinal);
+        var queueDir = Path.Join(file, "queue");
+        Assert.Equal(
+            $"cannot write {queueDir} (a file is in the way (not a directory): {queueDir}); heartbeats are kept in memory until it can be written",
+            queue.Problem);
         Assert.Single(_logger.Collector.GetSnapshot(), r => r.Id.Id == 1222);
         Assert.Equal([1L, 2L], Drain(queue).Select(h => h.Seq));
     }
