@@ -102,14 +102,27 @@ internal static class PanelApp
                 dialect, services.GetRequiredService<TokenSealer>(), time, services.GetRequiredService<ILoggerFactory>().CreateLogger("UPanel.Panel.Storage")));
             builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(services =>
                 new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlRepository = services.GetRequiredService<CookieKeyRepository>()));
-            // Its "no XML encryptor configured" warning: the repository seals each key itself.
-            builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         }
         else
         {
-            // Cookie keys in the data directory (0700): a restart keeps people signed in.
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+            // Cookie keys in the data directory: a restart keeps people signed in. Each key is a 0600 file
+            // (FileSystemXmlRepository) in a 0700 directory of its own, made so here (it was 0755 before), so a data
+            // directory open to others does not show them either.
+            var keyDirectory = Path.Combine(options.DataDirectory, "cookie-keys");
+            SecretFile.EnsureDirectory(keyDirectory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(keyDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keyDirectory));
         }
+
+        // XmlKeyManager warns "No XML encryptor configured. Key ... may be persisted to storage in unencrypted form" at
+        // every key it creates. The keys are protected without one: on PostgreSQL the repository seals each key with the
+        // token key; on SQLite they are 0600 files in a 0700 directory, beside the token key itself (an encryptor with
+        // it would add nothing). Below Error, that category says nothing else a panel operator acts on.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
 
         builder.Services.AddAntiforgery(antiforgery =>
         {

@@ -54,6 +54,21 @@ public sealed class PanelProcessTests
         Assert.Equal(Private, File.GetUnixFileMode(database));
     }
 
+    [Fact]
+    public async Task A_first_start_does_not_warn_about_unencrypted_cookie_keys_which_are_0600_in_a_0700_directory()
+    {
+        using var directory = new OpenDataDirectory();
+
+        var output = await RunUntilListeningAsync(directory.Path);
+
+        Assert.DoesNotContain("XmlKeyManager", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("No XML encryptor configured", output, StringComparison.Ordinal);
+        var keys = Path.Combine(directory.Path, "cookie-keys");
+        Assert.Equal(Private | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+        var key = Assert.Single(Directory.GetFiles(keys));
+        Assert.Equal(Private, File.GetUnixFileMode(key));
+    }
+
     /// <summary>Starts the panel, waits until it serves, runs <paramref name="whileRunning"/>, stops it with SIGTERM and returns stdout and stderr.</summary>
     private static async Task<string> RunUntilListeningAsync(string dataDirectory, Action? whileRunning = null)
     {
