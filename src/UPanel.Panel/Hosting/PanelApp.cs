@@ -58,6 +58,10 @@ internal static class PanelApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // The schemes' "was challenged" lines: one per refused request, as with ASP.NET Core's own.
         builder.Logging.AddFilter("UPanel.Panel.Api.Auth", LogLevel.Warning);
+        // The host's Error events are "Hosting failed to start", a stack trace Program.cs says in two lines (cannot
+        // listen / fix) or lets through as the exception, and "BackgroundService failed", which its Critical
+        // "stopping the host" event repeats with the same exception.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

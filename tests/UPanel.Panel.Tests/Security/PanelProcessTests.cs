@@ -69,6 +69,41 @@ public sealed class PanelProcessTests
         Assert.Equal(Private, File.GetUnixFileMode(key));
     }
 
+    [Fact]
+    public async Task A_taken_port_prints_the_two_clear_lines_and_no_stack_trace()
+    {
+        using var directory = new OpenDataDirectory();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+        var start = PanelStart(directory.Path, url);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(
+            $"upanel-panel: cannot listen: Failed to bind to address {url}: address already in use.\n" +
+            "fix: choose a free address with --urls or ASPNETCORE_URLS (e.g. --urls http://127.0.0.1:8080)\n",
+            await stderr);
+        var output = await stdout;
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal); // a stack frame
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+    }
+
+    private static ProcessStartInfo PanelStart(string dataDirectory, string url)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "upanel-panel"), ["--data-dir", dataDirectory, "--urls", url]);
+        start.Environment.Remove("UPANEL_POSTGRES");
+        start.Environment.Remove("UPANEL_ADMIN_KEY");
+        return start;
+    }
+
     /// <summary>Starts the panel, waits until it serves, runs <paramref name="whileRunning"/>, stops it with SIGTERM and returns stdout and stderr.</summary>
     private static async Task<string> RunUntilListeningAsync(string dataDirectory, Action? whileRunning = null)
     {
