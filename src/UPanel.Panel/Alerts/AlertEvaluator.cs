@@ -12,9 +12,17 @@ namespace UPanel.Panel.Alerts;
 internal static class AlertEvaluator
 {
     public static (ServerAlertState State, IReadOnlyList<AlertTransition> Transitions) Evaluate(
-        ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now)
+        ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now) =>
+        Evaluate(previous, server, rules, now, skipUnchanged: true);
+
+    /// <param name="skipUnchanged">
+    /// Whether a heartbeat whose containers are all as before, with nothing to act on for any of them, skips their checks
+    /// (what the panel does); false checks each container (the tests compare both).
+    /// </param>
+    internal static (ServerAlertState State, IReadOnlyList<AlertTransition> Transitions) Evaluate(
+        ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now, bool skipUnchanged)
     {
-        var evaluation = new Evaluation(previous, server, rules, now);
+        var evaluation = new Evaluation(previous, server, rules, now, skipUnchanged);
         evaluation.SwitchedOff();
 
         // Whether or not it is offline: an agent whose token is refused is offline for that very reason.
@@ -42,12 +50,31 @@ internal static class AlertEvaluator
     public static bool IsOffline(DateTimeOffset? lastSeenAt, TimeSpan interval, AlertRules rules, DateTimeOffset now) =>
         lastSeenAt is { } seen && now - seen > interval * rules.OfflineAfterIntervals;
 
+    /// <summary>
+    /// A container as the state remembers it: without its CPU, memory and uptime, which no rule reads and which change
+    /// every heartbeat. So a heartbeat that changes nothing the rules look at leaves the stored state as it was, and
+    /// its evaluation writes nothing (docs/decisions/ingest-throughput.md).
+    /// </summary>
+    internal static ContainerInfo Judged(ContainerInfo container) =>
+        container with { CpuPercent = 0, MemoryMb = 0, UptimeSeconds = null };
+
+    /// <summary>Whether <c>Judged(container) == judged</c>, the record's equality, without making the copy.</summary>
+    internal static bool SameJudged(ContainerInfo container, ContainerInfo judged) =>
+        judged.CpuPercent.Equals(0d) && judged.MemoryMb == 0 && judged.UptimeSeconds is null
+        && container.Id == judged.Id && container.Name == judged.Name && container.Image == judged.Image
+        && container.Status == judged.Status && container.Health == judged.Health
+        && container.RestartCount == judged.RestartCount && container.ExitCode == judged.ExitCode
+        && container.OomKilled == judged.OomKilled && Nullable.Equals(container.FinishedAt, judged.FinishedAt);
+
+    /// <summary>The most containers a heartbeat may list for its unchanged containers to be checked without a copy.</summary>
+    internal const int MaxUnchangedContainers = 64;
+
     private static bool Ended(string status) => status is "exited" or "dead";
 
     private static double? Percent(long? used, long? total) =>
         used is { } u && total is > 0 and { } t ? 100.0 * u / t : null;
 
-    private sealed class Evaluation(ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now)
+    private sealed class Evaluation(ServerAlertState previous, ServerSnapshot server, AlertRules rules, DateTimeOffset now, bool skipUnchanged)
     {
         private readonly ImmutableDictionary<AlertKey, DateTimeOffset>.Builder _firing = previous.Firing.ToBuilder();
         private readonly ImmutableDictionary<AlertKey, DateTimeOffset>.Builder _pending = previous.Pending.ToBuilder();
@@ -142,13 +169,21 @@ internal static class AlertEvaluator
                 return;
             }
 
+            var before = previous.Containers;
+            if (skipUnchanged && before is not null && Quiet(previous) && Unchanged(list, before))
+            {
+                // What the full path below gives for such a list: the same containers (each as judged now equals the one
+                // before), none disappeared, and for each no alert, hold or restart to act on, so no transition and no
+                // change (docs/decisions/ingest-throughput.md, ninth pass). Most heartbeats of a quiet fleet.
+                return;
+            }
+
             var current = ImmutableDictionary.CreateBuilder<string, ContainerInfo>(StringComparer.Ordinal);
             foreach (var container in list)
             {
                 current[container.Name] = Judged(container);
             }
 
-            var before = previous.Containers;
             foreach (var container in current.Values)
             {
                 Container(container, before is null ? null : before.GetValueOrDefault(container.Name), before is not null);
@@ -163,12 +198,59 @@ internal static class AlertEvaluator
         }
 
         /// <summary>
-        /// A container as the state remembers it: without its CPU, memory and uptime, which no rule reads and which change
-        /// every heartbeat. So a heartbeat that changes nothing the rules look at leaves the stored state as it was, and
-        /// its evaluation writes nothing (docs/decisions/ingest-throughput.md).
+        /// Whether <paramref name="list"/> names the containers of <paramref name="before"/>, each once, and each as judged
+        /// (<see cref="Judged"/>) equal to the one before, with rules under which such a container neither fires nor holds:
+        /// not unhealthy, and a restart loop that needs at least one restart. Compared field by field, without a judged
+        /// copy (<c>AlertEvaluatorTests</c> changes each field in turn).
         /// </summary>
-        private static ContainerInfo Judged(ContainerInfo container) =>
-            container with { CpuPercent = 0, MemoryMb = 0, UptimeSeconds = null };
+        private bool Unchanged(IReadOnlyList<ContainerInfo> list, ImmutableDictionary<string, ContainerInfo> before)
+        {
+            // The names' distinctness is checked pair by pair: longer lists take the full path.
+            if (list.Count != before.Count || list.Count > MaxUnchangedContainers || rules.RestartLoopRestarts <= 0)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                var container = list[i];
+                if (container.Health == "unhealthy" || !before.TryGetValue(container.Name, out var was) || !SameJudged(container, was))
+                {
+                    return false;
+                }
+
+                for (var j = 0; j < i; j++)
+                {
+                    if (string.Equals(list[j].Name, container.Name, StringComparison.Ordinal))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// No container alert firing or pending and no restart remembered in the previous state (the evaluation adds
+        /// container keys only in <see cref="Containers"/>): nothing an unchanged container's check could act on.
+        /// </summary>
+        private static bool Quiet(ServerAlertState state) =>
+            state.Restarts.IsEmpty && !HasContainerKey(state.Firing) && !HasContainerKey(state.Pending);
+
+        private static bool HasContainerKey(ImmutableDictionary<AlertKey, DateTimeOffset> alerts)
+        {
+            foreach (var (key, _) in alerts)
+            {
+                if (key.Container is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
 
         public (ServerAlertState, IReadOnlyList<AlertTransition>) Result() => (
             previous with
