@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text.Json;
 using UPanel.Panel.Api;
@@ -282,25 +283,49 @@ internal sealed class AlertStore(SqlDialect dialect)
     public async Task<AlertRules> RulesForAsync(Reads reads, string serverId, CancellationToken cancellationToken)
     {
         // Both scopes in one read: the alert evaluation asks for every heartbeat.
-        AlertRuleSettings panel = new(), server = new();
+        string? panelJson = null, serverJson = null;
         var command = reads.Command("SELECT scope, settings FROM alert_rules WHERE scope = @panel OR scope = @server");
         Db.Add(command, "panel", PanelScope);
         Db.Add(command, "server", serverId);
         foreach (var (scope, settings) in await Db.ListAsync(command, row => (row.RequiredString("scope"), row.RequiredString("settings")), cancellationToken))
         {
-            var parsed = JsonSerializer.Deserialize(settings, PanelJsonContext.Default.AlertRuleSettings) ?? new();
             if (scope == PanelScope)
             {
-                panel = parsed;
+                panelJson = settings;
             }
             else
             {
-                server = parsed;
+                serverJson = settings;
             }
         }
 
-        return server.Apply(panel.Apply(new AlertRules()));
+        // The rules are a function of the two texts just read, so they are kept by them: a change by any panel on the
+        // database is a new text, and its first read parses it (docs/decisions/ingest-throughput.md, ninth pass).
+        var key = (panelJson, serverJson);
+        if (_rules.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var rules = Parse(serverJson).Apply(Parse(panelJson).Apply(new AlertRules()));
+        if (_rules.Count >= MaxKeptRules)
+        {
+            _rules.Clear();
+        }
+
+        _rules[key] = rules;
+        return rules;
+
+        static AlertRuleSettings Parse(string? json) =>
+            json is null ? new() : JsonSerializer.Deserialize(json, PanelJsonContext.Default.AlertRuleSettings) ?? new();
     }
+
+    // The rules in effect by the stored texts they come from (panel-wide, the server's own; null: none stored). Read by
+    // the evaluation loop and the API at once; emptied when it reaches its bound.
+    private readonly ConcurrentDictionary<(string? Panel, string? Server), AlertRules> _rules = new();
+
+    /// <summary>How many sets of rules (distinct pairs of stored settings) <see cref="RulesForAsync(Reads, string, CancellationToken)"/> keeps at most.</summary>
+    public const int MaxKeptRules = 1_000;
 
     /// <summary>
     /// The rules in effect for any server, from one read of <c>alert_rules</c> (for a list of servers): its own settings

@@ -154,6 +154,34 @@ public sealed partial class TwoPanelTests(TwoPanelsFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Rules_changed_at_one_panel_are_used_by_the_others_next_evaluation()
+    {
+        // Each panel keeps the rules it parsed by the settings' stored text (docs/decisions/ingest-throughput.md, ninth
+        // pass): a change at the other panel is new text in the database, so it is parsed at the next read.
+        var server = await A.NewServerAsync("rules-host");
+        var alerts = A.App.Services.GetRequiredService<AlertStore>();
+        var before = await alerts.RulesForAsync(server.ServerId, TestContext.Current.CancellationToken);
+        Assert.Same(before, await alerts.RulesForAsync(server.ServerId, TestContext.Current.CancellationToken));
+        Assert.Equal(90, before.CpuPercent);
+        try
+        {
+            await B.AdminPutAsync("/api/admin/alert-rules", """{"cpu_percent":70}""");
+            Assert.Equal(70, (await alerts.RulesForAsync(server.ServerId, TestContext.Current.CancellationToken)).CpuPercent);
+
+            await B.AdminPutAsync($"/api/admin/servers/{server.ServerId}/alert-rules", """{"cpu_percent":75,"container_exited":false}""");
+            var own = await alerts.RulesForAsync(server.ServerId, TestContext.Current.CancellationToken);
+            Assert.Equal((75, false), (own.CpuPercent, own.Enabled(AlertKind.ContainerExited)));
+        }
+        finally
+        {
+            await B.AdminPutAsync("/api/admin/alert-rules", "{}");
+        }
+
+        var after = await alerts.RulesForAsync(server.ServerId, TestContext.Current.CancellationToken);
+        Assert.Equal((75, false), (after.CpuPercent, after.Enabled(AlertKind.ContainerExited)));
+    }
+
+    [Fact]
     public async Task Retention_is_run_by_one_panel_at_a_time_and_the_other_skips_its_run()
     {
         var server = await A.NewServerAsync("retention-host");

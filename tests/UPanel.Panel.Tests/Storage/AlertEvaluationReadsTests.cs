@@ -209,6 +209,47 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
     }
 
     [Fact]
+    public async Task The_rules_are_kept_by_their_stored_settings_and_any_change_to_them_is_used_at_the_next_read()
+    {
+        var alerts = Panel.App.Services.GetRequiredService<AlertStore>();
+        var server = await Panel.NewServerAsync();
+        var other = await Panel.NewServerAsync();
+        try
+        {
+            var first = await alerts.RulesForAsync(server.ServerId, Cancel);
+            Assert.Equal((90, 3), (first.CpuPercent, first.RestartLoopRestarts));
+            // Kept: the same settings give the same rules, without parsing them again.
+            Assert.Same(first, await alerts.RulesForAsync(server.ServerId, Cancel));
+
+            await Panel.AdminPutAsync("/api/admin/alert-rules", """{"cpu_percent":70,"container_unhealthy":false}""");
+            var panelWide = await alerts.RulesForAsync(server.ServerId, Cancel);
+            Assert.Equal((70, false), (panelWide.CpuPercent, panelWide.Enabled(AlertKind.ContainerUnhealthy)));
+            Assert.Same(panelWide, await alerts.RulesForAsync(other.ServerId, Cancel));
+
+            await Panel.AdminPutAsync($"/api/admin/servers/{server.ServerId}/alert-rules", """{"cpu_percent":80.5,"restart_loop_restarts":2}""");
+            var own = await alerts.RulesForAsync(server.ServerId, Cancel);
+            Assert.Equal((80.5, 2, false), (own.CpuPercent, own.RestartLoopRestarts, own.Enabled(AlertKind.ContainerUnhealthy)));
+            Assert.Equal((70, 3), ((await alerts.RulesForAsync(other.ServerId, Cancel)).CpuPercent, (await alerts.RulesForAsync(other.ServerId, Cancel)).RestartLoopRestarts));
+
+            // Changed underneath the panel-wide ones: the server's own settings apply over the new panel-wide ones.
+            await Panel.AdminPutAsync("/api/admin/alert-rules", """{"cpu_percent":60,"repeat_every_seconds":3600}""");
+            var again = await alerts.RulesForAsync(server.ServerId, Cancel);
+            Assert.Equal((80.5, 2, true, TimeSpan.FromHours(1)), (again.CpuPercent, again.RestartLoopRestarts, again.Enabled(AlertKind.ContainerUnhealthy), again.RepeatEvery));
+
+            await Panel.AdminPutAsync($"/api/admin/servers/{server.ServerId}/alert-rules", "{}");
+            Assert.Equal(60, (await alerts.RulesForAsync(server.ServerId, Cancel)).CpuPercent);
+        }
+        finally
+        {
+            await Panel.AdminPutAsync("/api/admin/alert-rules", "{}");
+        }
+
+        var reset = await alerts.RulesForAsync(server.ServerId, Cancel);
+        Assert.Equal((90, 3, (TimeSpan?)null), (reset.CpuPercent, reset.RestartLoopRestarts, reset.RepeatEvery));
+        Assert.Empty(reset.Disabled);
+    }
+
+    [Fact]
     public async Task Reads_begun_together_see_one_snapshot_on_sqlite_and_no_heartbeat_waits_for_them()
     {
         var alerts = Panel.App.Services.GetRequiredService<AlertStore>();
