@@ -66,9 +66,10 @@ internal sealed class AlertService(
     /// sample time (stored to the millisecond) and seq. The writer replaces the latest only with a later sample or, at the
     /// same sample, a higher seq, so no other heartbeat that became the latest has both.
     /// </summary>
-    public static bool IsLatestOf(Heartbeat heartbeat, ServerRecord server) =>
-        heartbeat.Timestamp?.ToUnixTimeMilliseconds() == server.LatestSampleAt?.ToUnixTimeMilliseconds()
-        && heartbeat.Seq == server.LatestSeq;
+    public static bool IsLatestOf(Heartbeat heartbeat, ServerRecord server) => IsLatestOf(heartbeat, server.LatestSampleAt, server.LatestSeq);
+
+    private static bool IsLatestOf(Heartbeat heartbeat, DateTimeOffset? latestSampleAt, long? latestSeq) =>
+        heartbeat.Timestamp?.ToUnixTimeMilliseconds() == latestSampleAt?.ToUnixTimeMilliseconds() && heartbeat.Seq == latestSeq;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -174,7 +175,7 @@ internal sealed class AlertService(
             // once), ended before anything is written (docs/decisions/ingest-throughput.md, fifth pass).
             await using (var reads = await store.BeginReadsAsync(cancellationToken))
             {
-                var server = await store.GetServerAsync(reads, serverId, cancellationToken);
+                var server = await store.GetEvaluatedServerAsync(reads, serverId, cancellationToken);
                 if (server is null || server.RevokedAt is not null)
                 {
                     if (_graceTimers.Remove(serverId, out var timer))
@@ -194,7 +195,7 @@ internal sealed class AlertService(
                 // An offline server is judged on that alone, so its latest heartbeat (JSON with its containers) and its
                 // hours of disk samples for the forecast are not read: most of a sweep over servers that went quiet.
                 var offline = AlertEvaluator.IsOffline(server.LastSeenAt, interval, rules, now);
-                var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server);
+                var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server.LatestSampleAt, server.LatestSeq);
                 var latest = offline ? null : handed ? stored : await store.GetLatestHeartbeatAsync(reads, serverId, cancellationToken);
                 snapshot = new ServerSnapshot
                 {

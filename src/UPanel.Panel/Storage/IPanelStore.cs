@@ -41,6 +41,9 @@ internal interface IPanelStore : IAsyncDisposable
     /// <summary><see cref="GetServerAsync(string, CancellationToken)"/> on <paramref name="reads"/>.</summary>
     Task<ServerRecord?> GetServerAsync(Reads reads, string serverId, CancellationToken cancellationToken);
 
+    /// <summary>The columns of the server's row the alert evaluation uses, on <paramref name="reads"/>; null for no such server.</summary>
+    Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, CancellationToken cancellationToken);
+
     /// <summary>The server's latest heartbeat as it was stored (containers included); null before the first or for no such server.</summary>
     Task<UPanel.Contracts.Heartbeat?> GetLatestHeartbeatAsync(string serverId, CancellationToken cancellationToken);
 

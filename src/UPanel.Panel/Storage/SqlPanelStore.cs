@@ -687,6 +687,35 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await reader.ReadAsync(cancellationToken) ? ReadServer(new Row(reader)) : null;
     }
 
+    public async Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, CancellationToken cancellationToken)
+    {
+        var command = reads.Command("""
+            SELECT cpu_cores, registered_agent_version, next_heartbeat_seconds, target_agent_version, last_seen_at, revoked_at,
+                latest_sample_at, latest_seq, latest_agent_version
+            FROM servers WHERE id = @id
+            """);
+        Db.Add(command, "id", serverId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var row = new Row(reader);
+        return new EvaluatedServer
+        {
+            CpuCores = row.RequiredInt64("cpu_cores"),
+            RegisteredAgentVersion = row.RequiredString("registered_agent_version"),
+            NextHeartbeatSeconds = (int)row.RequiredInt64("next_heartbeat_seconds"),
+            TargetAgentVersion = row.String("target_agent_version"),
+            LastSeenAt = row.Time("last_seen_at"),
+            RevokedAt = row.Time("revoked_at"),
+            LatestSampleAt = row.Time("latest_sample_at"),
+            LatestSeq = row.Int64("latest_seq"),
+            LatestAgentVersion = row.String("latest_agent_version"),
+        };
+    }
+
     private static ServerRecord ReadServer(Row row) => new()
     {
         Id = row.RequiredString("id"),

@@ -209,6 +209,51 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
     }
 
     [Fact]
+    public async Task The_evaluations_columns_of_a_server_are_the_ones_its_whole_row_has()
+    {
+        var server = await Panel.NewServerAsync();
+        async Task SameAsWholeRowAsync()
+        {
+            var whole = (await Panel.Store.GetServerAsync(server.ServerId, Cancel))!;
+            await using var reads = await Panel.Store.BeginReadsAsync(Cancel);
+            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!;
+            Assert.Equal(
+                new EvaluatedServer
+                {
+                    CpuCores = whole.CpuCores, RegisteredAgentVersion = whole.RegisteredAgentVersion, NextHeartbeatSeconds = whole.NextHeartbeatSeconds,
+                    TargetAgentVersion = whole.TargetAgentVersion, LastSeenAt = whole.LastSeenAt, RevokedAt = whole.RevokedAt,
+                    LatestSampleAt = whole.LatestSampleAt, LatestSeq = whole.LatestSeq, LatestAgentVersion = whole.LatestAgentVersion,
+                },
+                evaluated);
+        }
+
+        await SameAsWholeRowAsync();
+        var now = Panel.Clock.GetUtcNow();
+        await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 7, timestamp: now - TimeSpan.FromSeconds(3), agentVersion: "1.2.3"));
+        using (var settings = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/settings", Panel.AdminKey, """{"target_agent_version":"9.9.9","next_heartbeat_seconds":45}"""))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, settings.StatusCode);
+        }
+
+        await SameAsWholeRowAsync();
+        await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
+        {
+            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!;
+            Assert.Equal((7L, "1.2.3", "9.9.9", 45), (evaluated.LatestSeq, evaluated.LatestAgentVersion, evaluated.TargetAgentVersion, evaluated.NextHeartbeatSeconds));
+            Assert.Equal(now - TimeSpan.FromSeconds(3), evaluated.LatestSampleAt!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.Null(evaluated.RevokedAt);
+            Assert.Null(await Panel.Store.GetEvaluatedServerAsync(reads, "no-such-server", Cancel));
+        }
+
+        using (var revoke = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/revoke", Panel.AdminKey))
+        {
+            Assert.True(revoke.IsSuccessStatusCode);
+        }
+
+        await SameAsWholeRowAsync();
+    }
+
+    [Fact]
     public async Task The_rules_are_kept_by_their_stored_settings_and_any_change_to_them_is_used_at_the_next_read()
     {
         var alerts = Panel.App.Services.GetRequiredService<AlertStore>();
