@@ -66,10 +66,9 @@ internal sealed class AlertService(
     /// sample time (stored to the millisecond) and seq. The writer replaces the latest only with a later sample or, at the
     /// same sample, a higher seq, so no other heartbeat that became the latest has both.
     /// </summary>
-    public static bool IsLatestOf(Heartbeat heartbeat, ServerRecord server) => IsLatestOf(heartbeat, server.LatestSampleAt, server.LatestSeq);
-
-    private static bool IsLatestOf(Heartbeat heartbeat, DateTimeOffset? latestSampleAt, long? latestSeq) =>
-        heartbeat.Timestamp?.ToUnixTimeMilliseconds() == latestSampleAt?.ToUnixTimeMilliseconds() && heartbeat.Seq == latestSeq;
+    public static bool IsLatestOf(Heartbeat heartbeat, EvaluatedServer server) =>
+        heartbeat.Timestamp?.ToUnixTimeMilliseconds() == server.LatestSampleAt?.ToUnixTimeMilliseconds()
+        && heartbeat.Seq == server.LatestSeq;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -195,7 +194,7 @@ internal sealed class AlertService(
                 // An offline server is judged on that alone, so its latest heartbeat (JSON with its containers) and its
                 // hours of disk samples for the forecast are not read: most of a sweep over servers that went quiet.
                 var offline = AlertEvaluator.IsOffline(server.LastSeenAt, interval, rules, now);
-                var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server.LatestSampleAt, server.LatestSeq);
+                var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server);
                 var latest = offline ? null : handed ? stored : await store.GetLatestHeartbeatAsync(reads, serverId, cancellationToken);
                 snapshot = new ServerSnapshot
                 {

@@ -38,9 +38,6 @@ internal interface IPanelStore : IAsyncDisposable
     /// </summary>
     ValueTask<Reads> BeginReadsAsync(CancellationToken cancellationToken);
 
-    /// <summary><see cref="GetServerAsync(string, CancellationToken)"/> on <paramref name="reads"/>.</summary>
-    Task<ServerRecord?> GetServerAsync(Reads reads, string serverId, CancellationToken cancellationToken);
-
     /// <summary>The columns of the server's row the alert evaluation uses, on <paramref name="reads"/>; null for no such server.</summary>
     Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, CancellationToken cancellationToken);
 

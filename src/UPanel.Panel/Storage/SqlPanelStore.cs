@@ -676,11 +676,6 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     public async Task<ServerRecord?> GetServerAsync(string serverId, CancellationToken cancellationToken)
     {
         await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
-        return await GetServerAsync(reads, serverId, cancellationToken);
-    }
-
-    public async Task<ServerRecord?> GetServerAsync(Reads reads, string serverId, CancellationToken cancellationToken)
-    {
         var command = reads.Command($"SELECT {ServerColumns} FROM servers WHERE id = @id");
         Db.Add(command, "id", serverId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

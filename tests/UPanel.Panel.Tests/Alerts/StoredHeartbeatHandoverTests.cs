@@ -36,17 +36,11 @@ public sealed class StoredHeartbeatHandoverTests
         Seq = seq,
     };
 
-    private static ServerRecord Row(DateTimeOffset? latestSampleAt, long? latestSeq) => new()
+    private static EvaluatedServer Row(DateTimeOffset? latestSampleAt, long? latestSeq) => new()
     {
-        Id = "01SERVER",
-        Hostname = "h",
-        OsVersion = "Debian 12",
         CpuCores = 2,
-        RamMb = 4096,
-        DiskGb = 100,
         RegisteredAgentVersion = "1.0.0",
         NextHeartbeatSeconds = 60,
-        CreatedAt = Sample.AddDays(-1),
         LatestSampleAt = latestSampleAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : null,
         LatestSeq = latestSeq,
     };

@@ -126,7 +126,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         var server = await Panel.NewServerAsync();
         var now = Panel.Clock.GetUtcNow();
         async Task<(long? Seq, long? HeartbeatSeq)> LatestAsync(Reads reads) =>
-            ((await Panel.Store.GetServerAsync(reads, server.ServerId, Cancel))!.LatestSeq,
+            ((await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!.LatestSeq,
                 (await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel))?.Seq);
 
         await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
@@ -308,7 +308,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
 
         await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
         {
-            Assert.Equal(1, (await Panel.Store.GetServerAsync(reads, server.ServerId, Cancel))!.LatestSeq);
+            Assert.Equal(1, (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!.LatestSeq);
             Assert.Equal((0L, (string?)null), await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel));
 
             // Stored and acknowledged while the reads are open: on SQLite they hold a read transaction, never the write lock.
@@ -316,7 +316,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
             Assert.True(await alerts.CommitAsync(quiet.ServerId, 0, "{}", [], new HashSet<AlertTransition>(), [], now, Cancel));
 
             // SQLite: the snapshot the first read took; PostgreSQL: each read sees what was committed before it.
-            var again = await Panel.Store.GetServerAsync(reads, server.ServerId, Cancel);
+            var again = await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel);
             var state = await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel);
             var latest = await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel);
             if (Panel.Store.Engine == "sqlite")
