@@ -175,6 +175,7 @@ internal static class PanelApp
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertService>());
         builder.Services.AddSingleton<AlertEndpoints>();
         builder.Services.AddSingleton<Pages.AlertPages>();
+        builder.Services.AddSingleton<Pages.OneTimeNotice>();
         builder.Services.AddOpenApi(OpenApiDocument, openApi =>
         {
             openApi.ShouldInclude = description => description.GroupName == AgentEndpoints.GroupName;

@@ -15,9 +15,16 @@ namespace UPanel.Panel.Pages;
 /// The alerts page (firing first, then the history with filters, mutes and channels), a server page's alerts section
 /// with its mute buttons, and the forms behind them (channels added and removed through the admin API's validation).
 /// </summary>
-internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelStore store, TimeProvider time)
+internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelStore store, OneTimeNotice notices, TimeProvider time)
 {
     public const int HistoryLength = 100;
+
+    /// <summary>The <c>done</c> of the page adding a webhook redirects to: once its secret is gone, it says so.</summary>
+    internal const string ChannelAdded = "channel-added";
+
+    private const string SecretShownBefore =
+        "<div class=\"notice\" id=\"channel-added-before\"><p>A webhook channel was added here, and its signing secret shown once, when this page first opened: " +
+        "it is not kept, so it is not shown again. If you did not copy it, remove the channel and add it again for a new secret.</p></div>";
 
     /// <summary>The mute lengths the pages offer.</summary>
     public static readonly IReadOnlyDictionary<string, TimeSpan> MuteLengths = new Dictionary<string, TimeSpan>
@@ -30,10 +37,11 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
 
     public static void Map(RouteGroupBuilder pages)
     {
-        pages.MapGet("/alerts", ([FromServices] AlertPages e, HttpContext context, [FromQuery] string? server, [FromQuery] string? kind) => e.AlertsAsync(context, server, kind, null));
-        pages.MapGet("/alerts/rules", ([FromServices] AlertPages e, HttpContext context) => e.RulesPageAsync(context, null, null, null, null));
+        pages.MapGet("/alerts", ([FromServices] AlertPages e, HttpContext context, [FromQuery] string? server, [FromQuery] string? kind, [FromQuery] string? done) =>
+            e.AlertsAsync(context, server, kind, e.Notice(context) ?? (done == ChannelAdded ? SecretShownBefore : null)));
+        pages.MapGet("/alerts/rules", ([FromServices] AlertPages e, HttpContext context) => e.RulesPageAsync(context, null, null, null, e.Notice(context)));
         pages.MapPost("/alerts/rules", ([FromServices] AlertPages e, HttpContext context) => e.SaveRulesAsync(context, null));
-        pages.MapGet("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.RulesPageAsync(context, id, null, null, null));
+        pages.MapGet("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.RulesPageAsync(context, id, null, null, e.Notice(context)));
         pages.MapPost("/servers/{id}/rules", ([FromServices] AlertPages e, HttpContext context, string id) => e.SaveRulesAsync(context, id));
         pages.MapPost("/alert-channels", ([FromServices] AlertPages e, HttpContext context) => e.AddChannelAsync(context));
         pages.MapPost("/alert-channels/{id}/remove", ([FromServices] AlertPages e, HttpContext context, string id) => e.RemoveChannelAsync(context, id));
@@ -43,6 +51,9 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         pages.MapPost("/mutes/{id}/end", ([FromServices] AlertPages e, HttpContext context, string id, [FromForm(Name = "return")] string? returnUrl) =>
             e.EndMuteAsync(context, id, returnUrl));
     }
+
+    /// <summary>What the form posted just before said, shown by this GET only (<see cref="OneTimeNotice"/>).</summary>
+    private string? Notice(HttpContext context) => notices.Take(context);
 
     /// <param name="typed">A refused channel form's values, shown again with <paramref name="channelError"/>'s field marked.</param>
     private async Task<IResult> AlertsAsync(
@@ -210,12 +221,12 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
             return await AlertsAsync(context, null, null, null, form, error);
         }
 
-        // A webhook's secret is shown here once, as the API's answer shows it.
-        context.Response.Headers.CacheControl = "no-store";
-        var notice = channel.Secret is { } secret
-            ? $"<div class=\"notice\" id=\"channel-result\"><p>Channel added. Its signing secret, shown only now: <code id=\"channel-secret\">{E(secret)}</code></p></div>"
-            : "<div class=\"notice\" id=\"channel-result\"><p>Channel added.</p></div>";
-        return await AlertsAsync(context, null, null, notice);
+        // A webhook's secret is shown once, as the API's answer shows it.
+        return channel.Secret is { } secret
+            ? notices.Redirect(
+                context, "/alerts", ChannelAdded,
+                $"<div class=\"notice\" id=\"channel-result\"><p>Channel added. Its signing secret, shown only now: <code id=\"channel-secret\">{E(secret)}</code></p></div>")
+            : notices.Redirect(context, "/alerts", null, "<div class=\"notice\" id=\"channel-result\"><p>Channel added.</p></div>");
     }
 
     private async Task<IResult> RemoveChannelAsync(HttpContext context, string id)
@@ -223,7 +234,7 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
         var notice = await api.RemoveChannelAsync(id, context.RequestAborted)
             ? "<div class=\"notice\" id=\"channel-result\"><p>Channel removed, with what it had not delivered.</p></div>"
             : "<div class=\"notice error\" id=\"channel-result\"><p>There is no such channel (any more).</p></div>";
-        return await AlertsAsync(context, null, null, notice);
+        return notices.Redirect(context, "/alerts", null, notice);
     }
 
     /// <summary>A server page's alerts: what fires on it, its mutes, and the form to mute it or one of its containers.</summary>
@@ -308,7 +319,7 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
 
         return await api.SaveRulesAsync(serverId, settings, context.RequestAborted) is null
             ? await RulesPageAsync(context, serverId, null, null, null)
-            : await RulesPageAsync(context, serverId, null, null, "<div class=\"notice\" id=\"rules-result\"><p>Saved.</p></div>");
+            : notices.Redirect(context, serverId is null ? "/alerts/rules" : $"/servers/{serverId}/rules", null, "<div class=\"notice\" id=\"rules-result\"><p>Saved.</p></div>");
     }
 
     private async Task<IResult> TestChannelAsync(HttpContext context, string id)
@@ -320,7 +331,7 @@ internal sealed class AlertPages(AlertStore alerts, AlertEndpoints api, IPanelSt
             { Delivered: true } => "<div class=\"notice\" id=\"test-result\"><p>Test notification delivered: the channel answered with success.</p></div>",
             { Error: var error } => $"<div class=\"notice error\" id=\"test-result\"><p>Test notification not delivered: {E(error)}.</p></div>",
         };
-        return await AlertsAsync(context, null, null, notice);
+        return notices.Redirect(context, "/alerts", null, notice);
     }
 
     /// <summary>An alert's notifications in a few words: <c>delivered</c>, or the worst state with the channel's last answer.</summary>

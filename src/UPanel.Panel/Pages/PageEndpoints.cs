@@ -24,7 +24,7 @@ namespace UPanel.Panel.Pages;
 /// The pages a person opens: sign-in, the fleet overview, one server (facts, charts, containers, admin actions) and
 /// add-a-server. Rendered here as HTML; the overview and the charts poll small JSON endpoints under <c>/ui</c>.
 /// </summary>
-internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, AlertStore alerts, AlertPages alertPages, InstallTokenIssuer installTokens, PanelOptions options, TimeProvider time)
+internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, AlertStore alerts, AlertPages alertPages, InstallTokenIssuer installTokens, OneTimeNotice notices, PanelOptions options, TimeProvider time)
 {
     public static readonly IReadOnlyDictionary<string, TimeSpan> Ranges = new Dictionary<string, TimeSpan>
     {
@@ -50,13 +50,16 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         pages.MapPost("/signout", async (HttpContext context) =>
         {
             await context.SignOutAsync(AuthSchemes.Cookie);
+            OneTimeNotice.Clear(context);
             return TypedResults.Redirect("/signin");
         });
         pages.MapGet("/", ([FromServices] PageEndpoints e, HttpContext context) => e.OverviewAsync(context));
         pages.MapGet("/ui/servers.json", ([FromServices] PageEndpoints e, CancellationToken cancellationToken) => e.OverviewRowsAsync(cancellationToken));
-        pages.MapGet("/servers/new", (HttpContext context) => AddServerPage(context, null));
+        pages.MapGet("/servers/new", ([FromServices] PageEndpoints e, HttpContext context, [FromQuery] string? done) =>
+            AddServerPage(context, e.Notice(context) ?? (done == InstallTokenCreated ? InstallTokenShownBefore : null)));
         pages.MapPost("/servers/new", ([FromServices] PageEndpoints e, HttpContext context) => e.CreateInstallTokenAsync(context));
-        pages.MapGet("/servers/{id}", ([FromServices] PageEndpoints e, HttpContext context, string id) => e.DetailAsync(context, id, null));
+        pages.MapGet("/servers/{id}", ([FromServices] PageEndpoints e, HttpContext context, string id, [FromQuery] string? done) =>
+            e.DetailAsync(context, id, e.Notice(context) ?? (done == TokenRotated ? TokenShownBefore : null)));
         pages.MapGet("/ui/servers/{id}/series", ([FromServices] PageEndpoints e, string id, [FromQuery] string? range, CancellationToken cancellationToken) =>
             e.SeriesAsync(id, range, cancellationToken));
         pages.MapPost("/servers/{id}/rotate-token", ([FromServices] PageEndpoints e, HttpContext context, string id) => e.RotateAsync(context, id));
@@ -65,6 +68,22 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             e.SettingsAsync(context, id, interval, target));
         AlertPages.Map(pages);
     }
+
+    /// <summary>The <c>done</c> of the page a rotation redirects to: once its token is gone, it says so.</summary>
+    internal const string TokenRotated = "token-rotated";
+
+    /// <summary>The <c>done</c> of the page an install token's creation redirects to.</summary>
+    internal const string InstallTokenCreated = "install-token-created";
+
+    private const string TokenShownBefore =
+        "<div class=\"notice\" id=\"rotated-before\"><p>The agent token was rotated here, and the new token shown once, when this page first opened: " +
+        "it is not kept, so it is not shown again. Unless the server is revoked, the agent receives it with its next heartbeat by itself. " +
+        "To deliver a token by hand, rotate again below: that makes another one and shows it once.</p></div>";
+
+    private const string InstallTokenShownBefore =
+        "<div class=\"notice\" id=\"install-before\"><p>An install token was created here, and shown once, when this page first opened: " +
+        "it is not kept, so it is not shown again. It works until it expires or its server sends a first heartbeat. " +
+        "If you did not copy the command, create another token below.</p></div>";
 
     /// <summary>
     /// Middleware after <c>UseAntiforgery</c>, which only marks a bad token: a form post that carries none or a wrong one
@@ -119,6 +138,9 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         await context.SignInAsync(AuthSchemes.Cookie, AdminBearerHandler.AdminPrincipal(AuthSchemes.Cookie));
         return TypedResults.LocalRedirect(LocalUrl(returnUrl));
     }
+
+    /// <summary>What the form posted just before said, shown by this GET only (<see cref="OneTimeNotice"/>).</summary>
+    private string? Notice(HttpContext context) => notices.Take(context);
 
     /// <summary>Only a path on this panel: a return URL elsewhere would make the sign-in page an open redirect.</summary>
     internal static string LocalUrl(string? url) =>
@@ -360,13 +382,15 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
                   "have the agent read it: <code>cd /opt/upanel-agent &amp;&amp; docker compose up -d</code> (re-creates the container; " +
                   "<code>docker restart</code> keeps the old token), or <code>systemctl restart upanel-agent</code> without Docker. It is shown only now.</p>" +
                   $"<pre><code id=\"new-token\">{E(rotated.AgentToken)}</code></pre></div>";
-        return await DetailAsync(context, id, notice);
+        return notices.Redirect(context, $"/servers/{rotated.ServerId}", TokenRotated, notice);
     }
 
     private async Task<IResult> RevokeAsync(HttpContext context, string id)
     {
         var revoked = await admin.RevokeServerAsync(id, context.RequestAborted);
-        return await DetailAsync(context, id, revoked is null ? null : "<div class=\"notice\" id=\"revoked-notice\"><p>Revoked: the agent's heartbeats are refused from now on.</p></div>");
+        return revoked is null
+            ? await DetailAsync(context, id, null)
+            : notices.Redirect(context, $"/servers/{revoked.Id}", null, "<div class=\"notice\" id=\"revoked-notice\"><p>Revoked: the agent's heartbeats are refused from now on.</p></div>");
     }
 
     private async Task<IResult> SettingsAsync(HttpContext context, string id, string? interval, string? target)
@@ -378,10 +402,11 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
         }
 
         var (changed, error) = await admin.ApplySettingsAsync(id, new ServerSettingsRequest { NextHeartbeatSeconds = seconds, TargetAgentVersion = target?.Trim() ?? "" }, context.RequestAborted);
-        var notice = error is not null
-            ? $"<div class=\"notice error\" id=\"settings-result\"><p>Not saved: {E(error.Message)}</p></div>"
-            : changed is null ? null : "<div class=\"notice\" id=\"settings-result\"><p>Saved. The agent gets the new interval with its next heartbeat.</p></div>";
-        return await DetailAsync(context, id, notice);
+        return error is not null
+            ? await DetailAsync(context, id, $"<div class=\"notice error\" id=\"settings-result\"><p>Not saved: {E(error.Message)}</p></div>")
+            : changed is null
+                ? await DetailAsync(context, id, null)
+                : notices.Redirect(context, $"/servers/{changed.Id}", null, "<div class=\"notice\" id=\"settings-result\"><p>Saved. The agent gets the new interval with its next heartbeat.</p></div>");
     }
 
     private static IResult AddServerPage(HttpContext context, string? result) =>
@@ -401,7 +426,7 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             .Append("<p>Without Docker, with the <code>upanel-agent</code> binary installed (add <code>--systemd</code> to the line above to have the script do it):</p>")
             .Append("<pre><code id=\"register-command\">sudo INSTALL_TOKEN=").Append(E(token)).Append(" upanel-agent register --panel-url ").Append(E(panel))
             .Append("\nsudo upanel-agent run</code></pre><p>The server appears on the <a href=\"/\">overview</a> with its first heartbeat.</p></div>");
-        return AddServerPage(context, result.ToString());
+        return notices.Redirect(context, "/servers/new", InstallTokenCreated, result.ToString());
     }
 
     private async Task<Results<Ok<ChartSeries>, ErrorResult>> SeriesAsync(string id, string? range, CancellationToken cancellationToken)
