@@ -295,7 +295,8 @@ install_docker() {
     ca_env=''
     [ -z "$ca_file" ] || ca_env='SSL_CERT_FILE=/opt/upanel-agent/ca.pem'
     # The install token reaches the container by name only (docker run -e NAME), never on its command line.
-    INSTALL_TOKEN=$token docker run --rm --network host --user 0:0 -e INSTALL_TOKEN ${ca_env:+-e "$ca_env"} \
+    # UPANEL_NO_NEXT_STEP: this script starts the agent, so register does not say how (an older image ignores it).
+    INSTALL_TOKEN=$token docker run --rm --network host --user 0:0 -e INSTALL_TOKEN -e UPANEL_NO_NEXT_STEP=1 ${ca_env:+-e "$ca_env"} \
       -v "$dir:/opt/upanel-agent" -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v /:/host/root:ro \
       "$image" register --panel-url "$panel_url" >&2 || fail "registration failed (above): nothing was installed"
   fi
@@ -358,7 +359,7 @@ install_systemd() {
     ca_env=''
     [ -z "$ca_file" ] || ca_env="SSL_CERT_FILE=$dir/ca.pem"
     say "registering with $panel_url ..."
-    env INSTALL_TOKEN="$token" ${ca_env:+"$ca_env"} "$binary_path" register --panel-url "$panel_url" --env-file "$dir/.env" >&2 ||
+    env INSTALL_TOKEN="$token" UPANEL_NO_NEXT_STEP=1 ${ca_env:+"$ca_env"} "$binary_path" register --panel-url "$panel_url" --env-file "$dir/.env" >&2 ||
       fail "registration failed (above): nothing was installed"
   fi
   # The agent cannot read /opt/upanel-agent (InaccessiblePaths): the CA goes where it can.

@@ -44,7 +44,8 @@ if ! kill -0 "$panel_pid" 2>/dev/null || ! grep -q "Now listening on" "$panel_lo
 fi
 
 if [ ! -f "$local_dir/agent.env" ]; then
-  INSTALL_TOKEN=$("$panel" install-token create --data-dir "$data") \
+  # This script starts the agent itself: register's "next: start the agent" would mislead here.
+  INSTALL_TOKEN=$("$panel" install-token create --data-dir "$data") UPANEL_NO_NEXT_STEP=1 \
     "$agent" register --panel-url "$panel_url" --env-file "$local_dir/agent.env"
 fi
 

@@ -18,7 +18,7 @@ internal static class HelpText
         }
 
         b.Append("\nSettings (command-line flag > environment > env file > default):\n");
-        foreach (var setting in Settings.Agent.Append(Settings.EnvFile).Append(Settings.InstallToken))
+        foreach (var setting in Settings.Agent.Append(Settings.EnvFile).Append(Settings.InstallToken).Append(Settings.NoNextStep))
         {
             b.Append("  ");
             if (setting.FromEnvironment || setting.FromEnvFile)

@@ -12,7 +12,8 @@ namespace UPanel.Agent.Cli;
 
 /// <summary>
 /// <c>register</c>: sends the host's facts with the install token, then writes PANEL_URL, SERVER_ID, AGENT_TOKEN and
-/// HEARTBEAT_INTERVAL to the env file, atomically and 0600, keeping the file's other lines. Prints the server id, never the token.
+/// HEARTBEAT_INTERVAL to the env file, atomically and 0600, keeping the file's other lines. Prints the server id, never the token,
+/// and how to start the agent unless UPANEL_NO_NEXT_STEP says a script does.
 /// </summary>
 internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult config, string installToken)
 {
@@ -71,7 +72,11 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
         env.Out.WriteLine($"registered: server id {response.ServerId}");
         env.Out.WriteLine($"wrote PANEL_URL, SERVER_ID, AGENT_TOKEN, HEARTBEAT_INTERVAL to {path} (mode 0600)");
-        env.Out.WriteLine($"next: start the agent (docker compose up -d, or upanel-agent run{(path == Settings.DefaultEnvFile ? "" : $" --env-file {path}")}); upanel-agent check verifies the setup");
+        if (env.Variables.GetValueOrDefault(Settings.NoNextStep.Name)?.Trim() is null or "" or "0")
+        {
+            env.Out.WriteLine($"next: start the agent (docker compose up -d, or upanel-agent run{(path == Settings.DefaultEnvFile ? "" : $" --env-file {path}")}); upanel-agent check verifies the setup");
+        }
+
         WarnAboutOverrides(options);
         return ExitCodes.Ok;
     }

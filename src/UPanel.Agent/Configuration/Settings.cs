@@ -64,6 +64,15 @@ internal static class Settings
         "register only: the one-time install token from the panel; prefer the environment variable (not visible in `ps`)",
         FromEnvFile: false);
 
+    /// <summary>
+    /// install.sh and run-local.sh start the agent themselves. An environment variable, not a flag: an agent older than
+    /// the script (an image pinned with UPANEL_IMAGE) ignores it, where it would refuse an unknown flag and not register.
+    /// </summary>
+    public static readonly Setting NoNextStep = new(
+        "UPANEL_NO_NEXT_STEP", null, "", "unset",
+        "register only: set (to anything but empty or 0) to leave out the line saying how to start the agent, for scripts that start it themselves",
+        FromEnvFile: false);
+
     /// <summary>The settings that make up <see cref="AgentOptions"/>, in help order.</summary>
     public static readonly IReadOnlyList<Setting> Agent =
     [

@@ -37,6 +37,11 @@ public sealed class CommandLineTests
             Assert.Contains($"  {setting.Name}", result.Out);
         }
 
+        Assert.Contains(
+            "\n  UPANEL_NO_NEXT_STEP\n      register only: set (to anything but empty or 0) to leave out the line saying how to start the agent, " +
+            "for scripts that start it themselves\n      default: unset; not read from the env file\n",
+            result.Out);
+
         foreach (var defaultValue in new[] { "60", "/host/proc", "/host/sys", "/host/root", "unix:///var/run/docker.sock", "0.0.0.0:8443", "/var/lib/upanel-agent", "/opt/upanel-agent/.env", "Information" })
         {
             Assert.Contains("default: " + defaultValue, result.Out);

@@ -73,6 +73,33 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         Assert.DoesNotContain(InstallToken, result.Out + result.Err);
     }
 
+    /// <remarks>install.sh and scripts/run-local.sh set UPANEL_NO_NEXT_STEP=1: they start the agent themselves.</remarks>
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("0", true)]
+    [InlineData("1", false)]
+    [InlineData("yes", false)]
+    public async Task Register_says_how_to_start_the_agent_unless_UPANEL_NO_NEXT_STEP_is_set(string? noNextStep, bool said)
+    {
+        if (noNextStep is not null)
+        {
+            _cli.Environment["UPANEL_NO_NEXT_STEP"] = noNextStep;
+        }
+
+        var result = await RegisterAsync();
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(
+            [
+                $"registered: server id {ServerId}",
+                $"wrote PANEL_URL, SERVER_ID, AGENT_TOKEN, HEARTBEAT_INTERVAL to {EnvFile} (mode 0600)",
+                .. said ? new[] { $"next: start the agent (docker compose up -d, or upanel-agent run --env-file {EnvFile}); upanel-agent check verifies the setup" } : [],
+            ],
+            result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", result.Err);
+    }
+
     [Fact]
     public async Task The_written_env_file_is_what_run_then_reads()
     {

@@ -37,6 +37,9 @@ public sealed class InstallScriptTests : IAsyncLifetime
 
         Assert.True(installExit == 0, installOutput);
         Assert.Contains("UPanel agent is running in Docker and reporting to the panel as server", installOutput);
+        // register's own lines, without its "next: start the agent": the script starts it (UPANEL_NO_NEXT_STEP).
+        Assert.Contains("registered: server id ", installOutput);
+        Assert.DoesNotContain("next: start the agent", installOutput);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Dir));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode($"{Dir}/.env"));
         var settings = AgentEndToEndTests<SqlitePanelFixture>.ReadEnvFile($"{Dir}/.env");
