@@ -231,7 +231,9 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                 Fail("panel", $"the panel refused the heartbeat ({result.Reason}): check SERVER_ID and that the panel supports this agent version ({AgentInfo.Version})");
                 break;
             default:
-                Fail("panel", result.StatusCode is null
+                Fail("panel", result.ReasonNamesFix
+                    ? $"cannot talk to PANEL_URL={url} ({result.Reason})"
+                    : result.StatusCode is null
                     ? $"cannot reach PANEL_URL={url} ({result.Reason}): check PANEL_URL, DNS and firewalls between this host and the panel"
                     : $"PANEL_URL={url} answered {result.Reason}: check that PANEL_URL is the panel's base URL and the panel's log");
                 break;

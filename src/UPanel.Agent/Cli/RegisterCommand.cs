@@ -132,9 +132,11 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
         }
         catch (HttpTransportException e)
         {
-            // The message names the request and the cause, a TLS refusal with its fix.
-            Fail($"cannot reach the panel at PANEL_URL={panelUrl} ({e.Message.Replace(installToken, "***", StringComparison.Ordinal)}): " +
-                 "check PANEL_URL and that this host can reach the panel");
+            // The message names the request and the cause, a TLS or http/https mistake with its fix.
+            var reason = e.Message.Replace(installToken, "***", StringComparison.Ordinal);
+            Fail(e.NamesFix
+                ? $"cannot talk to the panel at PANEL_URL={panelUrl} ({reason})"
+                : $"cannot reach the panel at PANEL_URL={panelUrl} ({reason}): check PANEL_URL and that this host can reach the panel");
             return null;
         }
 
@@ -156,6 +158,9 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
             switch (response.StatusCode)
             {
+                case var _ when PanelRefusal.SaysHttpsPort(response.StatusCode, said):
+                    Fail($"the server at PANEL_URL={panelUrl} speaks https on that port, not plain HTTP (HTTP {status}{said}): use https:// in PANEL_URL");
+                    break;
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                     Fail($"the panel rejected the install token (HTTP {status}): it is invalid, expired or already used; " +
                          "create a new one on the panel (`install-token create`) and run register again");

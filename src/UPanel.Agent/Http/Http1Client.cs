@@ -87,6 +87,11 @@ internal sealed class Http1Client : IDisposable
                     continue;
                 }
 
+                if (PlainToTls(connection, uri, route, fresh: pooled is null, e) is { } mistake)
+                {
+                    throw new HttpTransportException($"{operation}: {mistake}", e) { NamesFix = connection.AnsweredInTls };
+                }
+
                 throw new HttpTransportException($"{operation}: {(e is FormatException ? e.Message : "connection failed (" + Innermost(e) + ")")}", e);
             }
             catch (OperationCanceledException)
@@ -127,6 +132,30 @@ internal sealed class Http1Client : IDisposable
         }
 
         return e.Message;
+    }
+
+    /// <summary>
+    /// What a server that speaks only TLS does with a plain request, on a new connection straight to it: it answers with
+    /// a TLS record (an alert), or, as OpenSSL and .NET servers do, closes without a word. The first is certain; the
+    /// second gets a hint only with a URL setting to name. Null: neither.
+    /// </summary>
+    private string? PlainToTls(HttpConnection connection, Uri uri, HttpProxyRoute? route, bool fresh, Exception error)
+    {
+        if (!fresh || route is not null || _options.UnixSocketPath is not null || uri.Scheme != Uri.UriSchemeHttp)
+        {
+            return null;
+        }
+
+        var address = $"{HostOf(uri)}:{uri.Port}";
+        if (connection.AnsweredInTls)
+        {
+            return $"the server at {address} answered in TLS, not plain HTTP" + (_options.UrlSetting is { } https ? $": use https:// in {https}" : "");
+        }
+
+        return !connection.ReceivedSinceWrite && _options.UrlSetting is { } setting
+            ? $"the server at {address} closed the connection without answering{(error is FormatException ? "" : $" ({Innermost(error)})")}: if that port serves https (a TLS-only server closes "
+                + $"on a plain HTTP request), use https:// in {setting}"
+            : null;
     }
 
     /// <summary>"POST https://panel.example/api/agent/heartbeat": no user info, no query (nothing secret rides along).</summary>

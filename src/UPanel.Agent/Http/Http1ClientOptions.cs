@@ -44,6 +44,9 @@ internal sealed record Http1ClientOptions
     /// <summary>The trusted certificates when <see cref="CertificateChainPolicy"/> is null; null: <see cref="SystemTrustStore.Shared"/> (a test gives its own).</summary>
     public SystemTrustStore? TrustStore { get; init; }
 
+    /// <summary>The setting the URLs come from (PANEL_URL), named in the fix of a TLS or http/https mistake; null: "the URL".</summary>
+    public string? UrlSetting { get; init; }
+
     /// <summary>The clock of <see cref="ConnectTimeout"/> and the pool's lifetimes.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -21,6 +21,8 @@ internal sealed class HttpConnection : IDisposable
     private byte[] _buffer = new byte[4096];
     private int _start;
     private int _end;
+    private int _firstCount;
+    private int _firstBytes;
 
     public HttpConnection(Socket socket, Stream stream, string poolKey, long createdTimestamp)
     {
@@ -57,6 +59,12 @@ internal sealed class HttpConnection : IDisposable
 
     /// <summary>Whether a byte has arrived since the last <see cref="WriteAsync"/>: a failure before that may be retried.</summary>
     public bool ReceivedSinceWrite { get; private set; }
+
+    /// <summary>
+    /// Whether the first bytes received start a TLS record (an alert or a handshake, version 3.x): on a plain connection,
+    /// the answer of a server that speaks only TLS.
+    /// </summary>
+    public bool AnsweredInTls => _firstCount == 2 && _firstBytes is 0x1503 or 0x1603;
 
     /// <summary>Bytes received but not yet consumed.</summary>
     public int BufferedCount => _end - _start;
@@ -211,6 +219,11 @@ internal sealed class HttpConnection : IDisposable
 
         WaitReadableIfAllowed(cancellationToken);
         var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+        for (var i = _end; _firstCount < 2 && i < _end + read; i++, _firstCount++)
+        {
+            _firstBytes = (_firstBytes << 8) | _buffer[i];
+        }
+
         _end += read;
         ReceivedSinceWrite |= read > 0;
         return read;

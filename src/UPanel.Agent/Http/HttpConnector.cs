@@ -105,9 +105,11 @@ internal static class HttpConnector
         var host = uri.IdnHost;
         var policyErrors = SslPolicyErrors.None;
         var chainErrors = X509ChainStatusFlags.NoError;
+        IReadOnlyList<string> certificateNames = [];
         // The system store starts with the certificates that anchored the last accepted chain; a test's policy is final.
         var trust = clientOptions.CertificateChainPolicy is null ? clientOptions.TrustStore ?? SystemTrustStore.Shared : null;
-        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        var received = new FirstBytesStream(stream);
+        var tls = new SslStream(received, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = host,
@@ -132,6 +134,11 @@ internal static class HttpConnector
                     }
                 }
 
+                if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) && certificate is X509Certificate2 named)
+                {
+                    certificateNames = NamesOf(named);
+                }
+
                 policyErrors = errors;
                 return errors == SslPolicyErrors.None;
             },
@@ -141,33 +148,114 @@ internal static class HttpConnector
             await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
             return tls;
         }
-        catch (AuthenticationException e)
+        catch (Exception e) when (e is AuthenticationException or IOException)
         {
             await tls.DisposeAsync().ConfigureAwait(false);
-            throw new HttpTransportException($"{operation}: TLS: {DescribeRefusal(host, policyErrors, chainErrors, e)}", e);
+            var refusal = DescribeRefusal(uri, clientOptions.UrlSetting, policyErrors, chainErrors, certificateNames, received.First.ToArray(), e);
+            throw new HttpTransportException($"{operation}: TLS: {refusal}", e) { NamesFix = true };
         }
     }
 
-    private static string DescribeRefusal(string host, SslPolicyErrors policyErrors, X509ChainStatusFlags chainErrors, AuthenticationException e)
+    private static string DescribeRefusal(
+        Uri uri, string? urlSetting, SslPolicyErrors policyErrors, X509ChainStatusFlags chainErrors, IReadOnlyList<string> certificateNames,
+        byte[] first, Exception error)
     {
+        var host = uri.IdnHost;
+        var address = $"{Http1Client.HostOf(uri)}:{uri.Port}";
+        var setting = urlSetting ?? "the URL";
         if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
-            return $"{host} sent no certificate: check that the URL points at the panel's https port";
+            return $"{host} sent no certificate: check that {setting} points at the panel's https port";
         }
 
         if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
         {
+            const X509ChainStatusFlags untrusted = X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain;
+            if (chainErrors.HasFlag(X509ChainStatusFlags.NotTimeValid) && (chainErrors & untrusted) == 0)
+            {
+                return $"the certificate of {host} is not trusted ({chainErrors}): it, or a CA certificate above it, has expired "
+                    + "or is not valid yet: renew the server's certificate, or set this host's clock right";
+            }
+
             return $"the certificate of {host} is not trusted ({chainErrors}): the server must send its whole chain up to a CA "
                 + "this host trusts (missing intermediate certificates are not downloaded), or point SSL_CERT_FILE at a PEM "
-                + "bundle that includes the CA (for a private CA or a self-signed certificate)";
+                + "bundle that includes the CA (for a private CA or a self-signed certificate; the agent has no CA setting of its "
+                + "own, and install.sh --ca-file sets SSL_CERT_FILE)";
         }
 
         if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
-            return $"the certificate of {host} is not issued for {host}: use the name the certificate is issued for in the URL, "
-                + "or give the server a certificate for this name";
+            return certificateNames.Count == 0
+                ? $"the certificate of {host} is not issued for {host}: use the name the certificate is issued for in {setting}, "
+                    + "or give the server a certificate for this name"
+                : $"the certificate of {host} is issued for {string.Join(", ", certificateNames)}, not {host}: use one of those names in "
+                    + $"{setting}, or give the server a certificate for {host}";
         }
 
-        return $"handshake with {host} failed ({Http1Client.Innermost(e)})";
+        // What answered instead of a TLS server (docs/decisions/tls-setup-errors.md): the first bytes it sent.
+        if (first.AsSpan().StartsWith("HTTP/"u8))
+        {
+            return $"the server at {address} answered in plain HTTP, not TLS: use http:// in {setting}, "
+                + "or put a TLS terminator (a reverse proxy with a certificate) in front of it";
+        }
+
+        if (first.Length == 0)
+        {
+            // A reset says so; an end of stream's own text is only a resource key in the published agent.
+            var reset = Innermost(error) is SocketException socketError ? $" ({socketError.Message})" : "";
+            return $"the server at {address} closed the connection without answering the TLS handshake{reset}: it probably does not "
+                + $"speak TLS on that port; if it serves plain HTTP, use http:// in {setting}";
+        }
+
+        // A TLS record starts with its type (20-23) and version 3.x; anything else is another protocol.
+        if (first is not [>= 20 and <= 23, 3, ..])
+        {
+            return $"the server at {address} does not speak TLS (it answered {Printable(first)}): check the port in {setting}";
+        }
+
+        return $"the TLS handshake with {address} failed ({Http1Client.Innermost(error)})";
+    }
+
+    /// <summary>The names a certificate is issued for (DNS names and IP addresses, else its CN), at most 5, fit for one log line.</summary>
+    private static List<string> NamesOf(X509Certificate2 certificate)
+    {
+        var names = new List<string>();
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension.Oid?.Value == "2.5.29.17")
+            {
+                var san = new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
+                names.AddRange(san.EnumerateDnsNames());
+                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
+            }
+        }
+
+        if (names.Count == 0 && certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false) is { Length: > 0 } commonName)
+        {
+            names.Add(commonName);
+        }
+
+        var shown = names.Take(5).Select(n => new string([.. n.Take(100).Select(c => char.IsControl(c) ? '?' : c)])).ToList();
+        if (names.Count > shown.Count)
+        {
+            shown.Add($"{names.Count - shown.Count} more");
+        }
+
+        return shown;
+    }
+
+    /// <summary>The first bytes as text in quotes when they are printable ASCII ("SSH-2.0-"), else in hex.</summary>
+    private static string Printable(byte[] bytes) => bytes.All(b => b is >= 0x20 and < 0x7f)
+        ? $"\"{Encoding.ASCII.GetString(bytes)}\""
+        : "bytes " + Convert.ToHexString(bytes);
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
     }
 }

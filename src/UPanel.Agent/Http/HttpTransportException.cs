@@ -7,4 +7,11 @@ namespace UPanel.Agent.Http;
 /// An <see cref="IOException"/>, so callers that treat I/O failures alike need no extra catch.
 /// </summary>
 internal sealed class HttpTransportException(string message, Exception? innerException = null)
-    : IOException(message, innerException);
+    : IOException(message, innerException)
+{
+    /// <summary>
+    /// The server was reached and the message names what is wrong and the fix (a TLS or http/https mistake): callers
+    /// add no advice about reaching it.
+    /// </summary>
+    public bool NamesFix { get; init; }
+}

@@ -81,7 +81,10 @@ internal sealed class PanelClient
         catch (HttpTransportException ex)
         {
             // Names the request and what failed ("... cannot connect to 127.0.0.1:8080 (Connection refused)").
-            return new PanelResult { Outcome = PanelOutcome.Retryable, Reason = ex.Message.Replace(token, "***", StringComparison.Ordinal) };
+            return new PanelResult
+            {
+                Outcome = PanelOutcome.Retryable, Reason = ex.Message.Replace(token, "***", StringComparison.Ordinal), ReasonNamesFix = ex.NamesFix,
+            };
         }
     }
 
@@ -121,6 +124,16 @@ internal sealed class PanelClient
         if (code is 401 or 403)
         {
             return new PanelResult { Outcome = PanelOutcome.Unauthorized, StatusCode = status, Reason = $"HTTP {code}: the panel refused the agent token{said}" };
+        }
+
+        if (PanelRefusal.SaysHttpsPort(status, detail))
+        {
+            // Not the heartbeat's fault: kept, like every answer that says PANEL_URL is wrong.
+            return new PanelResult
+            {
+                Outcome = PanelOutcome.Retryable, StatusCode = status, ReasonNamesFix = true,
+                Reason = $"HTTP 400{said}: the server at PANEL_URL's port speaks https, not plain HTTP: use https:// in PANEL_URL",
+            };
         }
 
         if (code is 400 or 413 or 422)

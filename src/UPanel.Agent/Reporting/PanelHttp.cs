@@ -1,3 +1,4 @@
+using UPanel.Agent.Configuration;
 using UPanel.Agent.Http;
 
 namespace UPanel.Agent.Reporting;
@@ -18,5 +19,6 @@ internal static class PanelHttp
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
         MaxResponseBodyBytes = PanelClient.MaxResponseBytes,
+        UrlSetting = Settings.PanelUrl.Name,
     });
 }

@@ -19,4 +19,7 @@ internal sealed record PanelResult
 
     /// <summary>Why it was not a success, in a few words.</summary>
     public string? Reason { get; init; }
+
+    /// <summary>The panel's address was reached and <see cref="Reason"/> names the mistake and its fix (TLS, http/https).</summary>
+    public bool ReasonNamesFix { get; init; }
 }

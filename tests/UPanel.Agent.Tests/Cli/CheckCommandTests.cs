@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Cli;
 using UPanel.Agent.Tests.Configuration;
+using UPanel.Agent.Tests.Http;
 
 using UPanel.Agent.Tests.Reporting;
 
@@ -210,6 +211,31 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
         Assert.Contains($"FAIL  panel: cannot reach PANEL_URL={url} (", result.Out);
         Assert.Contains("check PANEL_URL", result.Out);
+    }
+
+    [Fact]
+    public async Task Check_says_an_https_panel_url_reached_a_plain_http_server_and_how_to_fix_it()
+    {
+        // A plain-HTTP panel: it reads the ClientHello as a request and answers 400.
+        await using var panel = new ScriptedServer(async (c, ct) =>
+        {
+            var header = new byte[5];
+            await c.Stream.ReadExactlyAsync(header, ct);
+            await c.Stream.ReadExactlyAsync(new byte[(header[3] << 8) | header[4]], ct);
+            await c.WriteAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", ct);
+            c.Close();
+        });
+        var url = $"https://127.0.0.1:{panel.Port}/";
+        SetRegistered(url);
+
+        var result = await _cli.RunAsync("check");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains(
+            $"\nFAIL  panel: cannot talk to PANEL_URL={url} (POST {url}api/agent/heartbeat: TLS: the server at 127.0.0.1:{panel.Port} " +
+            "answered in plain HTTP, not TLS: use http:// in PANEL_URL, or put a TLS terminator (a reverse proxy with a certificate) in front of it)\n",
+            "\n" + result.Out);
+        Assert.DoesNotContain("check-token-0123456789", result.Out + result.Err);
     }
 
     private void SetRegistered(string panelUrl)

@@ -304,6 +304,8 @@ public sealed class RegisterCommandTests : IAsyncLifetime
         "the panel refused the registration (HTTP 422: The hostname field is required. (field hostname))")]
     [InlineData(500, "text/html", "<!DOCTYPE html><html><head><title>Server Error</title></head><body><pre>#0 /var/www/vendor/laravel</pre></body></html>", "",
         "failed (HTTP 500: an HTML page titled \"Server Error\")")]
+    [InlineData(400, "text/html", "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n<body></body>\r\n</html>\r\n", "",
+        "speaks https on that port, not plain HTTP (HTTP 400: an HTML page titled \"400 The plain HTTP request was sent to HTTPS port\"): use https:// in PANEL_URL")]
     public async Task A_seed_panels_refusal_is_named_in_words_never_as_html(int status, string contentType, string body, string location, string message)
     {
         _panel.Reply = _ => new PanelReply

@@ -152,8 +152,8 @@ public sealed class SystemTrustStoreTests : IDisposable
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct));
 
         Assert.Equal(
-            $"GET https://127.0.0.1:{server.Port}/health: TLS: the certificate of 127.0.0.1 is not issued for 127.0.0.1: " +
-            "use the name the certificate is issued for in the URL, or give the server a certificate for this name",
+            $"GET https://127.0.0.1:{server.Port}/health: TLS: the certificate of 127.0.0.1 is issued for panel.example, not 127.0.0.1: " +
+            "use one of those names in the URL, or give the server a certificate for 127.0.0.1",
             error.Message);
         Assert.Empty(server.Requests);
     }
@@ -325,7 +325,10 @@ public sealed class SystemTrustStoreTests : IDisposable
             var wholeStore = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(WholeStorePolicy(store), server));
 
             Assert.Equal(wholeStore.Message, error.Message);
-            Assert.Contains("is not trusted (NotTimeValid)", error.Message, StringComparison.Ordinal);
+            Assert.Equal(
+                $"GET https://127.0.0.1:{server.Port}/health: TLS: the certificate of 127.0.0.1 is not trusted (NotTimeValid): it, or a CA "
+                + "certificate above it, has expired or is not valid yet: renew the server's certificate, or set this host's clock right",
+                error.Message);
             Assert.Empty(server.Requests);
         }
     }

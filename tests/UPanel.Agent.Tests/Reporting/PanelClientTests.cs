@@ -175,6 +175,25 @@ public sealed class PanelClientTests : IAsyncLifetime
         Assert.Equal($"HTTP {status}: load_average must have 3 numbers (field metrics.load_average)", result.Reason);
     }
 
+    [Theory]
+    [InlineData(
+        "text/html",
+        "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n" +
+        "<center>The plain HTTP request was sent to HTTPS port</center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n",
+        "an HTML page titled \"400 The plain HTTP request was sent to HTTPS port\"")]
+    [InlineData("text/plain; charset=utf-8", "Client sent an HTTP request to an HTTPS server.\n", "Client sent an HTTP request to an HTTPS server.")]
+    public async Task A_400_saying_the_port_speaks_https_keeps_the_heartbeat_and_names_the_fix(string contentType, string body, string said)
+    {
+        // nginx's answer (captured from nginx 1.22.1 with `listen ... ssl`) and Go's (net/http, as in Caddy and Traefik).
+        _panel.Reply = _ => new PanelReply { Status = 400, ContentType = contentType, Body = body };
+
+        var result = await Send();
+
+        Assert.Equal(PanelOutcome.Retryable, result.Outcome);
+        Assert.Equal($"HTTP 400 ({said}): the server at PANEL_URL's port speaks https, not plain HTTP: use https:// in PANEL_URL", result.Reason);
+        Assert.True(result.ReasonNamesFix);
+    }
+
     [Fact]
     public async Task Rejection_reason_never_echoes_the_token()
     {

@@ -73,6 +73,52 @@ public sealed class AgentOverHttpsTests : IDisposable
         Assert.Equal(0, tls.ForwardedBytes);
     }
 
+    [Fact]
+    public async Task Register_with_https_to_the_plain_http_panel_says_it_answered_in_plain_http_and_how_to_fix_it()
+    {
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        var installToken = await panel.CreateInstallTokenAsync();
+        var port = panel.BaseAddress.Port;
+        var envFile = Path.Combine(_dir, "agent.env");
+
+        var (exit, output) = await AgentProcess.RunAsync(
+            ["register", "--panel-url", $"https://127.0.0.1:{port}", "--env-file", envFile],
+            new Dictionary<string, string> { ["INSTALL_TOKEN"] = installToken });
+
+        Assert.NotEqual(0, exit);
+        Assert.Equal(
+            $"upanel-agent: register failed: cannot talk to the panel at PANEL_URL=https://127.0.0.1:{port}/ (POST https://127.0.0.1:{port}/api/agent/register: " +
+            $"TLS: the server at 127.0.0.1:{port} answered in plain HTTP, not TLS: use http:// in PANEL_URL, " +
+            "or put a TLS terminator (a reverse proxy with a certificate) in front of it)",
+            output.Trim());
+        Assert.False(File.Exists(envFile));
+    }
+
+    [Fact]
+    public async Task Register_with_http_to_the_tls_port_says_the_server_may_serve_https()
+    {
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        await using var tls = new TlsTerminator(panel.BaseAddress.Port, Path.Combine(_dir, "panel-cert.pem"));
+        var installToken = await panel.CreateInstallTokenAsync();
+        var plain = $"http://127.0.0.1:{tls.Url.Port}";
+        var envFile = Path.Combine(_dir, "agent.env");
+
+        var (exit, output) = await AgentProcess.RunAsync(
+            ["register", "--panel-url", plain, "--env-file", envFile], new Dictionary<string, string> { ["INSTALL_TOKEN"] = installToken });
+
+        Assert.NotEqual(0, exit);
+        // The TLS server drops the plain request unanswered; with the request unread, its close may be a reset (named then).
+        Assert.StartsWith(
+            $"upanel-agent: register failed: cannot reach the panel at PANEL_URL={plain}/ (POST {plain}/api/agent/register: " +
+            $"the server at 127.0.0.1:{tls.Url.Port} closed the connection without answering",
+            output.Trim(), StringComparison.Ordinal);
+        Assert.Contains(
+            ": if that port serves https (a TLS-only server closes on a plain HTTP request), use https:// in PANEL_URL): check PANEL_URL",
+            output, StringComparison.Ordinal);
+        Assert.DoesNotContain(installToken, output);
+        Assert.Equal(0, tls.ForwardedBytes);
+    }
+
     public void Dispose()
     {
         Directory.Delete(_dir, recursive: true);
