@@ -1,6 +1,8 @@
 # Sourced by bench/agent-cpu.sh and bench/side-by-side.sh: nginx terminating TLS in front of a plain-http upstream on
 # loopback, with a certificate for 127.0.0.1 signed by a private CA made in $work; only that CA ($work/ca.pem) is to be
 # trusted (SSL_CERT_FILE). Needs $work, the pids array and free_port from the caller.
+# TLS_PROTOCOLS (default "TLSv1.2 TLSv1.3", nginx's own default from 1.23.4 and Debian's nginx.conf; nginx 1.22's
+# compiled-in default leaves TLS 1.3 out) is nginx's ssl_protocols.
 # start_tls_nginx UPSTREAM_URL: sets tls_url (https://127.0.0.1:PORT) once nginx answers UPSTREAM's /healthz; returns 1
 # (its logs in $work/nginx.log and $work/nginx/) when it does not.
 start_tls_nginx() {
@@ -28,6 +30,7 @@ http {
     listen 127.0.0.1:$port ssl;
     ssl_certificate $work/tls.pem;
     ssl_certificate_key $work/tls.key;
+    ssl_protocols ${TLS_PROTOCOLS:-TLSv1.2 TLSv1.3};
     location / { proxy_pass $upstream; proxy_set_header Host \$host; }
   }
 }
