@@ -171,10 +171,13 @@ internal sealed class AlertService(
             KnownState known;
             List<AlertMute> mutes;
             // The evaluation's reads on one connection, on SQLite in one read transaction (one snapshot, its pages read
-            // once), ended before anything is written (docs/decisions/ingest-throughput.md, fifth pass).
+            // once), ended before anything is written (docs/decisions/ingest-throughput.md, fifth pass). The server's row,
+            // the alert state, the rules' settings and whether any token failure or mute exists come in one statement
+            // (tenth pass); the failures and mutes themselves are read only when there are any to read.
             await using (var reads = await store.BeginReadsAsync(cancellationToken))
             {
-                var server = await store.GetEvaluatedServerAsync(reads, serverId, cancellationToken);
+                var knownState = _states.GetValueOrDefault(serverId);
+                var server = await store.GetEvaluatedServerAsync(reads, serverId, knownState?.Version ?? -1, cancellationToken);
                 if (server is null || server.RevokedAt is not null)
                 {
                     if (_graceTimers.Remove(serverId, out var timer))
@@ -189,13 +192,14 @@ internal sealed class AlertService(
                 }
 
                 now = time.GetUtcNow();
-                rules = await alerts.RulesForAsync(reads, serverId, cancellationToken);
+                rules = alerts.Rules(server.PanelRules, server.ServerRules);
                 var interval = TimeSpan.FromSeconds(server.NextHeartbeatSeconds);
                 // An offline server is judged on that alone, so its latest heartbeat (JSON with its containers) and its
                 // hours of disk samples for the forecast are not read: most of a sweep over servers that went quiet.
                 var offline = AlertEvaluator.IsOffline(server.LastSeenAt, interval, rules, now);
                 var handed = _stored.TryRemove(serverId, out var stored) && IsLatestOf(stored, server);
                 var latest = offline ? null : handed ? stored : await store.GetLatestHeartbeatAsync(reads, serverId, cancellationToken);
+                var failuresSince = now - rules.TokenFailuresWindow;
                 snapshot = new ServerSnapshot
                 {
                     ServerId = serverId,
@@ -206,13 +210,17 @@ internal sealed class AlertService(
                     AgentVersion = server.LatestAgentVersion ?? server.RegisteredAgentVersion,
                     TargetAgentVersion = server.TargetAgentVersion,
                     ClockSkewSeconds = latest?.ClockSkewSeconds,
-                    TokenFailures = await alerts.ListTokenFailuresAsync(reads, serverId, now - rules.TokenFailuresWindow, cancellationToken),
+                    TokenFailures = server.LatestTokenFailureAt >= failuresSince
+                        ? await alerts.ListTokenFailuresAsync(reads, serverId, failuresSince, cancellationToken)
+                        : [],
                     Containers = latest?.Containers,
                     DiskTrend = offline ? default : await store.GetDiskTrendAsync(reads, serverId, now - rules.DiskForecastWindow, now, cancellationToken),
                 };
 
-                known = await LoadStateAsync(reads, serverId, cancellationToken);
-                mutes = [.. (await alerts.ListMutesAsync(reads, now, serverId, cancellationToken)).Select(m => m.Mute)];
+                known = State(serverId, knownState, server.StateVersion, server.StateJson);
+                mutes = server.LatestMuteUntil > now
+                    ? [.. (await alerts.ListMutesAsync(reads, now, serverId, cancellationToken)).Select(m => m.Mute)]
+                    : [];
             }
 
             SetGraceTimer(serverId, snapshot.LastSeenAt + (snapshot.Interval * rules.OfflineAfterIntervals) - now);
@@ -258,11 +266,12 @@ internal sealed class AlertService(
         }
     }
 
-    /// <summary>The server's stored alert state, parsed only when its version is not the one this loop knows.</summary>
-    private async Task<KnownState> LoadStateAsync(Reads reads, string serverId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The server's stored alert state (<paramref name="version"/>, 0 when none; <paramref name="json"/> left out when it
+    /// is <paramref name="known"/>'s version), parsed only when its version is not the one this loop knows.
+    /// </summary>
+    private KnownState State(string serverId, KnownState? known, long version, string? json)
     {
-        var known = _states.GetValueOrDefault(serverId);
-        var (version, json) = await alerts.LoadStateAsync(reads, serverId, known?.Version ?? -1, cancellationToken);
         if (version == 0)
         {
             return KnownState.None;

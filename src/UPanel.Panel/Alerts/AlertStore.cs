@@ -299,6 +299,15 @@ internal sealed class AlertStore(SqlDialect dialect)
             }
         }
 
+        return Rules(panelJson, serverJson);
+    }
+
+    /// <summary>
+    /// The rules in effect from the stored settings' texts (panel-wide, the server's own; null: none stored): the defaults,
+    /// then the panel-wide settings, then the server's own.
+    /// </summary>
+    public AlertRules Rules(string? panelJson, string? serverJson)
+    {
         // The rules are a function of the two texts just read, so they are kept by them: a change by any panel on the
         // database is a new text, and its first read parses it (docs/decisions/ingest-throughput.md, ninth pass).
         var key = (panelJson, serverJson);

@@ -38,8 +38,12 @@ internal interface IPanelStore : IAsyncDisposable
     /// </summary>
     ValueTask<Reads> BeginReadsAsync(CancellationToken cancellationToken);
 
-    /// <summary>The columns of the server's row the alert evaluation uses, on <paramref name="reads"/>; null for no such server.</summary>
-    Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, CancellationToken cancellationToken);
+    /// <summary>
+    /// What the alert evaluation reads for a server (<see cref="EvaluatedServer"/>), in one statement on
+    /// <paramref name="reads"/>: the state's JSON is left out when its version is <paramref name="knownStateVersion"/>.
+    /// Null for no such server.
+    /// </summary>
+    Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, long knownStateVersion, CancellationToken cancellationToken);
 
     /// <summary>The server's latest heartbeat as it was stored (containers included); null before the first or for no such server.</summary>
     Task<UPanel.Contracts.Heartbeat?> GetLatestHeartbeatAsync(string serverId, CancellationToken cancellationToken);

@@ -682,14 +682,24 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         return await reader.ReadAsync(cancellationToken) ? ReadServer(new Row(reader)) : null;
     }
 
-    public async Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, CancellationToken cancellationToken)
+    public async Task<EvaluatedServer?> GetEvaluatedServerAsync(Reads reads, string serverId, long knownStateVersion, CancellationToken cancellationToken)
     {
+        // One statement for what were five (docs/decisions/ingest-throughput.md, tenth pass); each subquery is one look-up in
+        // its table's index on the server (alert_rules by scope, token_failures and alert_mutes by server and time).
         var command = reads.Command("""
-            SELECT cpu_cores, registered_agent_version, next_heartbeat_seconds, target_agent_version, last_seen_at, revoked_at,
-                latest_sample_at, latest_seq, latest_agent_version
-            FROM servers WHERE id = @id
+            SELECT s.cpu_cores, s.registered_agent_version, s.next_heartbeat_seconds, s.target_agent_version, s.last_seen_at,
+                s.revoked_at, s.latest_sample_at, s.latest_seq, s.latest_agent_version,
+                a.version AS state_version, CASE WHEN a.version = @known THEN NULL ELSE a.state END AS state,
+                (SELECT settings FROM alert_rules WHERE scope = @panel) AS panel_rules,
+                (SELECT settings FROM alert_rules WHERE scope = s.id) AS server_rules,
+                (SELECT MAX(at) FROM token_failures WHERE server_id = s.id) AS token_failure_at,
+                (SELECT MAX(until) FROM alert_mutes WHERE server_id = s.id) AS mute_until
+            FROM servers s LEFT JOIN alert_state a ON a.server_id = s.id
+            WHERE s.id = @id
             """);
         Db.Add(command, "id", serverId);
+        Db.Add(command, "known", knownStateVersion);
+        Db.Add(command, "panel", Alerts.AlertStore.PanelScope);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -708,6 +718,12 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             LatestSampleAt = row.Time("latest_sample_at"),
             LatestSeq = row.Int64("latest_seq"),
             LatestAgentVersion = row.String("latest_agent_version"),
+            StateVersion = row.Int64("state_version") ?? 0,
+            StateJson = row.String("state"),
+            PanelRules = row.String("panel_rules"),
+            ServerRules = row.String("server_rules"),
+            LatestTokenFailureAt = row.Time("token_failure_at"),
+            LatestMuteUntil = row.Time("mute_until"),
         };
     }
 

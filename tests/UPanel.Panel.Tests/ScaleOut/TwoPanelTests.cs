@@ -229,6 +229,37 @@ public sealed partial class TwoPanelTests(TwoPanelsFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_mute_made_at_one_panel_and_token_failures_another_recorded_are_in_the_others_next_evaluation()
+    {
+        // The evaluation reads with the server's row, at every evaluation, whether the server has mutes or token failures
+        // (docs/decisions/ingest-throughput.md, tenth pass): nothing kept from one evaluation to the next may hide what
+        // another panel wrote meanwhile.
+        var server = await A.NewServerAsync("muted-at-b-host");
+        await A.HeartbeatEvaluatedAsync(server, A.Heartbeat(server.ServerId, 1, A.Container("web", "running")));
+
+        // Muted at B; A's next evaluation finds the exit and records it muted.
+        await B.MuteAsync(server.ServerId, "web", A.Time.GetUtcNow() + TimeSpan.FromHours(1));
+        await A.HeartbeatEvaluatedAsync(server, A.Heartbeat(server.ServerId, 2, A.Container("web", "exited", exitCode: 1)));
+        var exited = Assert.Single(await A.WaitForAlertsAsync(server.ServerId, 1));
+        Assert.Equal(("container_exited", true), (exited.GetProperty("kind").GetString(), exited.GetProperty("muted").GetBoolean()));
+
+        // Three refused heartbeats recorded by another panel (written here straight into the database, so that panel's own
+        // evaluation does not fire the alert): A's next evaluation counts them and fires.
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        await using (var failures = connection.CreateCommand())
+        {
+            var at = A.Time.GetUtcNow().ToUnixTimeMilliseconds();
+            failures.CommandText = $"INSERT INTO token_failures (server_id, at) VALUES ('{server.ServerId}', {at - 180_000}), ('{server.ServerId}', {at - 120_000}), ('{server.ServerId}', {at - 60_000})";
+            Assert.Equal(3, await failures.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+        }
+
+        await A.HeartbeatOkAsync(server.AgentToken, A.Heartbeat(server.ServerId, 3, A.Container("web", "exited", exitCode: 1)));
+        var alerts = await A.WaitForAlertsAsync(server.ServerId, 2);
+        Assert.Equal(["container_exited", "token_failures"], alerts.Select(a => a.GetProperty("kind").GetString()));
+        Assert.StartsWith("3 heartbeats naming this server were refused for their token", alerts[1].GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Retention_is_run_by_one_panel_at_a_time_and_the_other_skips_its_run()
     {
         var server = await A.NewServerAsync("retention-host");

@@ -126,7 +126,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         var server = await Panel.NewServerAsync();
         var now = Panel.Clock.GetUtcNow();
         async Task<(long? Seq, long? HeartbeatSeq)> LatestAsync(Reads reads) =>
-            ((await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!.LatestSeq,
+            ((await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel))!.LatestSeq,
                 (await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel))?.Seq);
 
         await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
@@ -216,13 +216,15 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         {
             var whole = (await Panel.Store.GetServerAsync(server.ServerId, Cancel))!;
             await using var reads = await Panel.Store.BeginReadsAsync(Cancel);
-            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!;
+            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel))!;
             Assert.Equal(
                 new EvaluatedServer
                 {
                     CpuCores = whole.CpuCores, RegisteredAgentVersion = whole.RegisteredAgentVersion, NextHeartbeatSeconds = whole.NextHeartbeatSeconds,
                     TargetAgentVersion = whole.TargetAgentVersion, LastSeenAt = whole.LastSeenAt, RevokedAt = whole.RevokedAt,
                     LatestSampleAt = whole.LatestSampleAt, LatestSeq = whole.LatestSeq, LatestAgentVersion = whole.LatestAgentVersion,
+                    // What the row's columns do not say (the state, another test's panel-wide settings): the test below.
+                    StateVersion = evaluated.StateVersion, StateJson = evaluated.StateJson, PanelRules = evaluated.PanelRules,
                 },
                 evaluated);
         }
@@ -238,11 +240,11 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         await SameAsWholeRowAsync();
         await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
         {
-            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!;
+            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel))!;
             Assert.Equal((7L, "1.2.3", "9.9.9", 45), (evaluated.LatestSeq, evaluated.LatestAgentVersion, evaluated.TargetAgentVersion, evaluated.NextHeartbeatSeconds));
             Assert.Equal(now - TimeSpan.FromSeconds(3), evaluated.LatestSampleAt!.Value, TimeSpan.FromMilliseconds(1));
             Assert.Null(evaluated.RevokedAt);
-            Assert.Null(await Panel.Store.GetEvaluatedServerAsync(reads, "no-such-server", Cancel));
+            Assert.Null(await Panel.Store.GetEvaluatedServerAsync(reads, "no-such-server", -1, Cancel));
         }
 
         using (var revoke = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{server.ServerId}/revoke", Panel.AdminKey))
@@ -251,6 +253,64 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         }
 
         await SameAsWholeRowAsync();
+    }
+
+    [Fact]
+    public async Task The_evaluations_one_read_says_what_the_state_rules_token_failures_and_mutes_read_on_their_own_say_after_each_change()
+    {
+        // The alert state, the rules' settings and whether there are token failures or mutes come with the server's row in
+        // one statement, read at every evaluation (docs/decisions/ingest-throughput.md, tenth pass): after each change it
+        // must say what the reads of each table say, never what it said before the change.
+        var alerts = Panel.App.Services.GetRequiredService<AlertStore>();
+        var server = await Panel.NewServerAsync();
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(Panel.Clock.GetUtcNow().ToUnixTimeMilliseconds()); // as stored
+        string ended = $"ended-{Guid.NewGuid():N}", web = $"web-{Guid.NewGuid():N}";
+        async Task<EvaluatedServer> SameAsSeparateReadsAsync(long knownVersion)
+        {
+            await using var reads = await Panel.Store.BeginReadsAsync(Cancel);
+            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, knownVersion, Cancel))!;
+            Assert.Equal(await alerts.LoadStateAsync(reads, server.ServerId, knownVersion, Cancel), (evaluated.StateVersion, evaluated.StateJson));
+            Assert.Same(await alerts.RulesForAsync(reads, server.ServerId, Cancel), alerts.Rules(evaluated.PanelRules, evaluated.ServerRules));
+            var failures = await alerts.ListTokenFailuresAsync(reads, server.ServerId, DateTimeOffset.UnixEpoch, Cancel);
+            Assert.Equal(failures.Count == 0 ? null : failures.Max(), evaluated.LatestTokenFailureAt);
+            var mutes = await alerts.ListMutesAsync(reads, DateTimeOffset.UnixEpoch, server.ServerId, Cancel);
+            Assert.Equal(mutes.Count == 0 ? null : mutes.Max(m => m.Mute.Until), evaluated.LatestMuteUntil);
+            return evaluated;
+        }
+
+        var none = await SameAsSeparateReadsAsync(-1);
+        Assert.Equal((0L, null, null, null, null), (none.StateVersion, none.StateJson, none.ServerRules, none.LatestTokenFailureAt, none.LatestMuteUntil));
+
+        // The state: whole for a reader that knows another version, left out for one that knows this one.
+        const string first = """{"firing":[],"pending":[],"notified":[],"restarts":{}}""";
+        Assert.True(await alerts.CommitAsync(server.ServerId, 0, first, [], new HashSet<AlertTransition>(), [], now, Cancel));
+        Assert.Equal((1L, first), ((await SameAsSeparateReadsAsync(-1)).StateVersion, (await SameAsSeparateReadsAsync(-1)).StateJson));
+        Assert.Null((await SameAsSeparateReadsAsync(1)).StateJson);
+        const string second = """{"firing":[],"pending":[],"notified":[],"containers":[],"restarts":{}}""";
+        Assert.True(await alerts.CommitAsync(server.ServerId, 1, second, [], new HashSet<AlertTransition>(), [], now, Cancel));
+        Assert.Equal((2L, second), ((await SameAsSeparateReadsAsync(1)).StateVersion, (await SameAsSeparateReadsAsync(1)).StateJson));
+
+        // Token failures: the latest one, each time one is recorded.
+        Assert.True(await alerts.RecordTokenFailureAsync(server.ServerId, now - TimeSpan.FromMinutes(20), Cancel));
+        Assert.Equal(now - TimeSpan.FromMinutes(20), (await SameAsSeparateReadsAsync(2)).LatestTokenFailureAt);
+        Assert.True(await alerts.RecordTokenFailureAsync(server.ServerId, now - TimeSpan.FromMinutes(1), Cancel));
+        Assert.Equal(now - TimeSpan.FromMinutes(1), (await SameAsSeparateReadsAsync(2)).LatestTokenFailureAt);
+
+        // Mutes: the latest end, of the server's mutes whether ended or not; none once they are deleted.
+        await alerts.AddMuteAsync(ended, new AlertMute(server.ServerId, null, now - TimeSpan.FromMinutes(5)), now - TimeSpan.FromHours(1), Cancel);
+        Assert.Equal(now - TimeSpan.FromMinutes(5), (await SameAsSeparateReadsAsync(2)).LatestMuteUntil);
+        await alerts.AddMuteAsync(web, new AlertMute(server.ServerId, "web", now + TimeSpan.FromHours(2)), now, Cancel);
+        Assert.Equal(now + TimeSpan.FromHours(2), (await SameAsSeparateReadsAsync(2)).LatestMuteUntil);
+        Assert.Equal(server.ServerId, await alerts.DeleteMuteAsync(web, Cancel));
+        Assert.Equal(now - TimeSpan.FromMinutes(5), (await SameAsSeparateReadsAsync(2)).LatestMuteUntil);
+        Assert.Equal(server.ServerId, await alerts.DeleteMuteAsync(ended, Cancel));
+        Assert.Null((await SameAsSeparateReadsAsync(2)).LatestMuteUntil);
+
+        // The server's own rules: their stored text, and the rules made from it.
+        await alerts.SetRuleSettingsAsync(server.ServerId, new AlertRuleSettings { CpuPercent = 75 }, now, Cancel);
+        var own = await SameAsSeparateReadsAsync(2);
+        Assert.Equal(75, alerts.Rules(own.PanelRules, own.ServerRules).CpuPercent);
+        Assert.Contains("75", own.ServerRules, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -308,7 +368,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
 
         await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
         {
-            Assert.Equal(1, (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel))!.LatestSeq);
+            Assert.Equal(1, (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel))!.LatestSeq);
             Assert.Equal((0L, (string?)null), await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel));
 
             // Stored and acknowledged while the reads are open: on SQLite they hold a read transaction, never the write lock.
@@ -316,7 +376,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
             Assert.True(await alerts.CommitAsync(quiet.ServerId, 0, "{}", [], new HashSet<AlertTransition>(), [], now, Cancel));
 
             // SQLite: the snapshot the first read took; PostgreSQL: each read sees what was committed before it.
-            var again = await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, Cancel);
+            var again = await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel);
             var state = await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel);
             var latest = await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel);
             if (Panel.Store.Engine == "sqlite")
