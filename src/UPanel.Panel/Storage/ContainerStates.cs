@@ -11,6 +11,14 @@ namespace UPanel.Panel.Storage;
 /// </summary>
 internal sealed class ContainerStates : IAsyncDisposable
 {
+    /// <summary>The digest of the state in effect at <c>@sample</c> (null: none).</summary>
+    internal const string CurrentSql = "SELECT digest FROM container_states WHERE server_id = @server AND at <= @sample ORDER BY at DESC LIMIT 1";
+
+    internal const string StoreSql = """
+        INSERT INTO container_states (server_id, at, digest, containers_zlib) VALUES (@server, @sample, @digest, @containers)
+        ON CONFLICT (server_id, at) DO NOTHING
+        """;
+
     private readonly DbCommand _current;
     private readonly DbCommand _store;
 
@@ -18,15 +26,12 @@ internal sealed class ContainerStates : IAsyncDisposable
     {
         _current = connection.CreateCommand();
         _current.Transaction = transaction;
-        _current.CommandText = "SELECT digest FROM container_states WHERE server_id = @server AND at <= @sample ORDER BY at DESC LIMIT 1";
+        _current.CommandText = CurrentSql;
         Db.Declare(_current, "server", DbType.String);
         Db.Declare(_current, "sample", DbType.Int64);
         _store = connection.CreateCommand();
         _store.Transaction = transaction;
-        _store.CommandText = """
-            INSERT INTO container_states (server_id, at, digest, containers_zlib) VALUES (@server, @sample, @digest, @containers)
-            ON CONFLICT (server_id, at) DO NOTHING
-            """;
+        _store.CommandText = StoreSql;
         Db.Declare(_store, "server", DbType.String);
         Db.Declare(_store, "sample", DbType.Int64);
         Db.Declare(_store, "digest", DbType.Int64);

@@ -1,5 +1,5 @@
-using System.Data;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 
 namespace UPanel.Panel.Storage;
 
@@ -29,7 +29,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         await using var connection = await dialect.OpenAsync(cancellationToken);
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var statements = new Statements(connection, transaction);
+        await using var statements = new Statements((SqliteConnection)connection, transaction);
         var results = new IngestResult[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
@@ -57,13 +57,13 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
     {
         var (requestCost, requestLimit, byteCost, byteLimit) = heartbeat.Quota.Costs(heartbeat.Bytes);
         var charge = statements.Charge;
-        Db.Set(charge, "id", heartbeat.ServerId);
-        Db.Set(charge, "now", heartbeat.ReceivedAt);
-        Db.Set(charge, "request_cost", requestCost);
-        Db.Set(charge, "request_limit", requestLimit);
-        Db.Set(charge, "byte_cost", byteCost);
-        Db.Set(charge, "byte_limit", byteLimit);
-        if (await charge.ExecuteNonQueryAsync(cancellationToken) != 1)
+        charge.Bind("id", heartbeat.ServerId);
+        charge.Bind("now", heartbeat.ReceivedAt);
+        charge.Bind("request_cost", requestCost);
+        charge.Bind("request_limit", requestLimit);
+        charge.Bind("byte_cost", byteCost);
+        charge.Bind("byte_limit", byteLimit);
+        if (charge.Execute() != 1)
         {
             return await RefusedAsync(statements, heartbeat, requestCost, requestLimit, byteCost, byteLimit, cancellationToken);
         }
@@ -83,65 +83,65 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
 
         var metrics = heartbeat.Metrics;
         var insert = statements.Insert;
-        Db.Set(insert, "server", heartbeat.ServerId);
-        Db.Set(insert, "heartbeat_id", heartbeat.HeartbeatId);
-        Db.Set(insert, "seq", heartbeat.Seq);
-        Db.Set(insert, "sample", heartbeat.SampleAt);
-        Db.Set(insert, "received", heartbeat.ReceivedAt);
+        insert.Bind("server", heartbeat.ServerId);
+        insert.Bind("heartbeat_id", heartbeat.HeartbeatId);
+        insert.Bind("seq", heartbeat.Seq);
+        insert.Bind("sample", heartbeat.SampleAt);
+        insert.Bind("received", heartbeat.ReceivedAt);
         // The column predates heartbeats without a version: '' stands for "not sent" (an empty one is refused).
-        Db.Set(insert, "version", heartbeat.AgentVersion ?? string.Empty);
-        Db.Set(insert, "cpu", metrics.CpuPercent);
-        Db.Set(insert, "ram_used", metrics.RamUsedMb);
-        Db.Set(insert, "ram_total", metrics.RamTotalMb);
-        Db.Set(insert, "disk_used", metrics.DiskUsedGb);
-        Db.Set(insert, "disk_total", metrics.DiskTotalGb);
-        Db.Set(insert, "load1", metrics.LoadAverage?[0]);
-        Db.Set(insert, "load5", metrics.LoadAverage?[1]);
-        Db.Set(insert, "load15", metrics.LoadAverage?[2]);
-        Db.Set(insert, "net_in", metrics.NetworkInBytes);
-        Db.Set(insert, "net_out", metrics.NetworkOutBytes);
-        Db.Set(insert, "container_count", heartbeat.ContainerCount);
-        Db.Set(insert, "from_receipt", heartbeat.TimestampFromReceipt);
+        insert.Bind("version", heartbeat.AgentVersion ?? string.Empty);
+        insert.Bind("cpu", metrics.CpuPercent);
+        insert.Bind("ram_used", metrics.RamUsedMb);
+        insert.Bind("ram_total", metrics.RamTotalMb);
+        insert.Bind("disk_used", metrics.DiskUsedGb);
+        insert.Bind("disk_total", metrics.DiskTotalGb);
+        insert.Bind("load1", metrics.LoadAverage?[0]);
+        insert.Bind("load5", metrics.LoadAverage?[1]);
+        insert.Bind("load15", metrics.LoadAverage?[2]);
+        insert.Bind("net_in", metrics.NetworkInBytes);
+        insert.Bind("net_out", metrics.NetworkOutBytes);
+        insert.Bind("container_count", heartbeat.ContainerCount);
+        insert.Bind("from_receipt", heartbeat.TimestampFromReceipt);
         // A duplicate earlier in the same batch counts: the unique index sees the transaction's own rows.
-        var inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var inserted = insert.Execute() == 1;
         if (inserted && heartbeat.Containers is not null)
         {
-            await statements.ContainerStates.StoreIfChangedAsync(heartbeat, cancellationToken);
+            statements.StoreContainersIfChanged(heartbeat);
         }
 
         if (inserted)
         {
             var latest = statements.Latest;
-            Db.Set(latest, "id", heartbeat.ServerId);
-            Db.Set(latest, "sample", heartbeat.SampleAt);
-            Db.Set(latest, "seq", heartbeat.Seq);
-            Db.Set(latest, "version", heartbeat.AgentVersion);
-            Db.Set(latest, "container_count", heartbeat.ContainerCount);
-            Db.Set(latest, "cpu", metrics.CpuPercent);
-            Db.Set(latest, "ram_used", metrics.RamUsedMb);
-            Db.Set(latest, "ram_total", metrics.RamTotalMb);
-            Db.Set(latest, "disk_used", metrics.DiskUsedGb);
-            Db.Set(latest, "disk_total", metrics.DiskTotalGb);
-            Db.Set(latest, "load1", metrics.LoadAverage?[0]);
-            Db.Set(latest, "load5", metrics.LoadAverage?[1]);
-            Db.Set(latest, "load15", metrics.LoadAverage?[2]);
-            Db.Set(latest, "net_in", metrics.NetworkInBytes);
-            Db.Set(latest, "net_out", metrics.NetworkOutBytes);
-            Db.Set(latest, "unhealthy", heartbeat.ContainerCounts.Unhealthy);
-            Db.Set(latest, "exited", heartbeat.ContainerCounts.Exited);
-            Db.Set(latest, "restarting", heartbeat.ContainerCounts.Restarting);
-            Db.Set(latest, "json", heartbeat.HeartbeatJson);
-            Db.Set(latest, "received", heartbeat.ReceivedAt);
-            if (await latest.ExecuteNonQueryAsync(cancellationToken) == 1)
+            latest.Bind("id", heartbeat.ServerId);
+            latest.Bind("sample", heartbeat.SampleAt);
+            latest.Bind("seq", heartbeat.Seq);
+            latest.Bind("version", heartbeat.AgentVersion);
+            latest.Bind("container_count", heartbeat.ContainerCount);
+            latest.Bind("cpu", metrics.CpuPercent);
+            latest.Bind("ram_used", metrics.RamUsedMb);
+            latest.Bind("ram_total", metrics.RamTotalMb);
+            latest.Bind("disk_used", metrics.DiskUsedGb);
+            latest.Bind("disk_total", metrics.DiskTotalGb);
+            latest.Bind("load1", metrics.LoadAverage?[0]);
+            latest.Bind("load5", metrics.LoadAverage?[1]);
+            latest.Bind("load15", metrics.LoadAverage?[2]);
+            latest.Bind("net_in", metrics.NetworkInBytes);
+            latest.Bind("net_out", metrics.NetworkOutBytes);
+            latest.Bind("unhealthy", heartbeat.ContainerCounts.Unhealthy);
+            latest.Bind("exited", heartbeat.ContainerCounts.Exited);
+            latest.Bind("restarting", heartbeat.ContainerCounts.Restarting);
+            latest.BindBlob("json", heartbeat.HeartbeatJson);
+            latest.Bind("received", heartbeat.ReceivedAt);
+            if (latest.Execute() == 1)
             {
                 return new IngestResult(IngestOutcome.StoredAsLatest);
             }
         }
 
         var seen = statements.Seen;
-        Db.Set(seen, "id", heartbeat.ServerId);
-        Db.Set(seen, "received", heartbeat.ReceivedAt);
-        await seen.ExecuteNonQueryAsync(cancellationToken);
+        seen.Bind("id", heartbeat.ServerId);
+        seen.Bind("received", heartbeat.ReceivedAt);
+        seen.Execute();
         return new IngestResult(inserted ? IngestOutcome.StoredAsHistory : IngestOutcome.Duplicate);
     }
 
@@ -164,37 +164,29 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
     }
 
     /// <summary>
-    /// The statements every heartbeat runs, created once per batch and their parameters set per row: SQLite compiles
-    /// each once and reuses it for the rest of the batch.
+    /// The statements every heartbeat runs, compiled once per batch and their parameters bound per row through SQLite's own
+    /// calls (<see cref="SqliteRawStatement"/>, docs/decisions/ingest-throughput.md, tenth pass).
     /// </summary>
-    private sealed class Statements(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+    private sealed class Statements(SqliteConnection connection, DbTransaction transaction) : IAsyncDisposable
     {
-        public DbCommand Charge { get; } = Create(connection, transaction, """
+        // GCRA, both buckets in one statement: every expression reads the row as it was before the update.
+        public SqliteRawStatement Charge { get; } = new(connection, """
             UPDATE servers SET
                 rate_tat = (CASE WHEN rate_tat > @now THEN rate_tat ELSE @now END) + @request_cost,
                 quota_tat = (CASE WHEN quota_tat > @now THEN quota_tat ELSE @now END) + @byte_cost
             WHERE id = @id
                 AND (CASE WHEN rate_tat > @now THEN rate_tat ELSE @now END) + @request_cost - @now <= @request_limit
                 AND (CASE WHEN quota_tat > @now THEN quota_tat ELSE @now END) + @byte_cost - @now <= @byte_limit
-            """, // GCRA, both buckets in one statement: every expression reads the row as it was before the update.
-            ("id", DbType.String), ("now", DbType.Int64), ("request_cost", DbType.Int64), ("request_limit", DbType.Int64),
-            ("byte_cost", DbType.Int64), ("byte_limit", DbType.Int64));
+            """);
 
-        public DbCommand Insert { get; } = Create(connection, transaction, """
+        public SqliteRawStatement Insert { get; } = new(connection, """
             INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
                 ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
                 network_out_bytes, container_count, timestamp_from_receipt)
             VALUES (@server, @heartbeat_id, @seq, @sample, @received, @version, @cpu, @ram_used, @ram_total, @disk_used,
                 @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @from_receipt)
             ON CONFLICT (server_id, heartbeat_id) DO NOTHING
-            """,
-            ("server", DbType.String), ("heartbeat_id", DbType.String), ("seq", DbType.Int64), ("sample", DbType.Int64),
-            ("received", DbType.Int64), ("version", DbType.String), ("cpu", DbType.Double), ("ram_used", DbType.Int64),
-            ("ram_total", DbType.Int64), ("disk_used", DbType.Int64), ("disk_total", DbType.Int64), ("load1", DbType.Double),
-            ("load5", DbType.Double), ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64),
-            ("container_count", DbType.Int64), ("from_receipt", DbType.Boolean));
-
-        public ContainerStates ContainerStates { get; } = new(connection, transaction);
+            """);
 
         // Newer = later sample, seq breaking ties. The timestamp leads because a seq that restarts (state lost) must not
         // freeze the latest state forever; a late queued sample never wins. A latest stamped ahead of the panel's clock
@@ -202,7 +194,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         // token) would pin the latest state until that time. The latest_* columns hold what a list of servers shows, so
         // it reads no JSON. latest_heartbeat is bound as the body's UTF-8 bytes (a BLOB to Microsoft.Data.Sqlite) and stored
         // as the TEXT they spell: a BLOB cast to TEXT is its bytes read in the database's encoding, UTF-8 (eighth pass).
-        public DbCommand Latest { get; } = Create(connection, transaction, """
+        public SqliteRawStatement Latest { get; } = new(connection, """
             UPDATE servers SET latest_sample_at = @sample, latest_seq = @seq, latest_agent_version = COALESCE(@version, latest_agent_version),
                 latest_container_count = @container_count, latest_cpu_percent = @cpu, latest_ram_used_mb = @ram_used,
                 latest_ram_total_mb = @ram_total, latest_disk_used_gb = @disk_used, latest_disk_total_gb = @disk_total,
@@ -211,42 +203,48 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
                 latest_containers_restarting = @restarting, latest_heartbeat = CAST(@json AS TEXT), last_seen_at = @received
             WHERE id = @id AND (latest_sample_at IS NULL OR latest_sample_at < @sample OR latest_sample_at > @received
                 OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq)))
-            """,
-            ("id", DbType.String), ("sample", DbType.Int64), ("seq", DbType.Int64), ("version", DbType.String),
-            ("container_count", DbType.Int64), ("cpu", DbType.Double), ("ram_used", DbType.Int64), ("ram_total", DbType.Int64),
-            ("disk_used", DbType.Int64), ("disk_total", DbType.Int64), ("load1", DbType.Double), ("load5", DbType.Double),
-            ("load15", DbType.Double), ("net_in", DbType.Int64), ("net_out", DbType.Int64), ("unhealthy", DbType.Int64),
-            ("exited", DbType.Int64), ("restarting", DbType.Int64), ("json", DbType.Binary), ("received", DbType.Int64));
+            """);
 
-        public DbCommand Seen { get; } = Create(connection, transaction, "UPDATE servers SET last_seen_at = @received WHERE id = @id",
-            ("id", DbType.String), ("received", DbType.Int64));
+        public SqliteRawStatement Seen { get; } = new(connection, "UPDATE servers SET last_seen_at = @received WHERE id = @id");
 
-        /// <summary>A statement run only now and then (token promotion, a refused charge's wait).</summary>
-        public DbCommand Command(string sql) => Create(connection, transaction, sql);
+        // The digest of the containers' state in effect at the sample's time, and the state stored when it differs (as
+        // ContainerStates, which the PostgreSQL writer uses).
+        private readonly SqliteRawStatement _currentContainers = new(connection, ContainerStates.CurrentSql);
+        private readonly SqliteRawStatement _storeContainers = new(connection, ContainerStates.StoreSql);
 
-        private DbCommand[] All => [Charge, Insert, Latest, Seen];
-
-        private static DbCommand Create(DbConnection connection, DbTransaction transaction, string sql, params (string Name, DbType Type)[] parameters)
+        public void StoreContainersIfChanged(HeartbeatIngest heartbeat)
         {
-            var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            foreach (var (name, type) in parameters)
+            _currentContainers.Bind("server", heartbeat.ServerId);
+            _currentContainers.Bind("sample", heartbeat.SampleAt);
+            if (_currentContainers.ScalarInt64() == heartbeat.ContainersDigest)
             {
-                Db.Declare(command, name, type);
+                return;
             }
 
+            _storeContainers.Bind("server", heartbeat.ServerId);
+            _storeContainers.Bind("sample", heartbeat.SampleAt);
+            _storeContainers.Bind("digest", heartbeat.ContainersDigest);
+            _storeContainers.BindBlob("containers", ContainerHistory.Compress(heartbeat.Containers!));
+            _storeContainers.Execute();
+        }
+
+        /// <summary>A statement run only now and then (token promotion, a refused charge's wait).</summary>
+        public DbCommand Command(string sql)
+        {
+            DbCommand command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
             return command;
         }
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
-            foreach (var command in All)
+            foreach (var statement in (SqliteRawStatement[])[Charge, Insert, Latest, Seen, _currentContainers, _storeContainers])
             {
-                await command.DisposeAsync();
+                statement.Dispose();
             }
 
-            await ContainerStates.DisposeAsync();
+            return ValueTask.CompletedTask;
         }
     }
 }

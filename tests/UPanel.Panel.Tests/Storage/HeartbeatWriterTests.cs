@@ -36,6 +36,48 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Each_heartbeat_of_a_batch_is_stored_with_its_own_values_and_not_the_ones_bound_for_the_one_before()
+    {
+        // The SQLite writer binds each row's values to statements compiled once per batch, and SQLite keeps a value bound
+        // until it is bound again (docs/decisions/ingest-throughput.md, tenth pass): a heartbeat without a figure, a version
+        // or a seq after one with them must be stored without them, and its latest state too.
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var full = Ingest(server.ServerId, "01JBATCHROWS00000000000001", now.AddSeconds(-2), seq: 1) with
+        {
+            Metrics = new HostMetrics
+            {
+                CpuPercent = 12.5, RamUsedMb = 1024, RamTotalMb = 4096, DiskUsedGb = 45, DiskTotalGb = 100, LoadAverage = [0.5, 0.4, 0.3],
+                NetworkInBytes = 123, NetworkOutBytes = 456,
+            },
+            AgentVersion = "1.2.3",
+        };
+        var bare = Ingest(server.ServerId, "01JBATCHROWS00000000000002", now.AddSeconds(-1), seq: 2) with
+        {
+            Seq = null,
+            Metrics = new HostMetrics(),
+            AgentVersion = null,
+            TimestampFromReceipt = true,
+        };
+        await using var dialect = Dialect();
+
+        var results = await new HeartbeatWriter(dialect).WriteAsync([full, bare]);
+
+        Assert.Equal([IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
+        var stored = (await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None)).OrderBy(h => h.SampleAt).ToList();
+        Assert.Equal(
+            [(1L, "1.2.3", false), (null, null, true)],
+            stored.Select(h => (h.Seq, h.AgentVersion is "" ? null : h.AgentVersion, h.TimestampFromReceipt)));
+        static object Figures(HostMetrics m) =>
+            (m.CpuPercent, m.RamUsedMb, m.RamTotalMb, m.DiskUsedGb, m.DiskTotalGb, m.LoadAverage is { } l ? string.Join(' ', l) : null, m.NetworkInBytes, m.NetworkOutBytes);
+        Assert.Equal(Figures(full.Metrics), Figures(stored[0].Metrics));
+        Assert.Equal(Figures(new HostMetrics()), Figures(stored[1].Metrics));
+        var record = (await Panel.Store.GetServerAsync(server.ServerId, CancellationToken.None))!;
+        Assert.Equal((now.AddSeconds(-1), (long?)null, "1.2.3"), (record.LatestSampleAt!.Value, record.LatestSeq, record.LatestAgentVersion));
+        Assert.Equal((null, null, null), (record.LatestMetrics!.CpuPercent, record.LatestMetrics.DiskUsedGb, record.LatestMetrics.LoadAverage));
+    }
+
+    [Fact]
     public async Task The_latest_state_after_a_batch_is_its_newest_sample_whatever_the_order()
     {
         var server = await Panel.NewServerAsync();
