@@ -148,7 +148,8 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
                 return ParseSuccess(panelUrl, status, body);
             }
 
-            var said = PanelRefusal.Describe(body, response.Header("Content-Type"), installToken) is { } text ? $": {text}" : "";
+            var text = PanelRefusal.Describe(body, response.Header("Content-Type"), installToken);
+            var said = text is null ? "" : $": {text}";
             if (PanelRefusal.IsLoginRedirect(response.StatusCode, response.Header("Location")))
             {
                 Fail($"the panel sent register to its sign-in page (HTTP {status} to {PanelRefusal.Location(response.Header("Location"))}), so it did not accept the install token: " +
@@ -158,7 +159,7 @@ internal sealed class RegisterCommand(CliEnvironment env, ConfigLoadResult confi
 
             switch (response.StatusCode)
             {
-                case var _ when PanelRefusal.SaysHttpsPort(response.StatusCode, said):
+                case var _ when PanelRefusal.SaysHttpsPort(response.StatusCode, text):
                     Fail($"the server at PANEL_URL={panelUrl} speaks https on that port, not plain HTTP (HTTP {status}{said}): use https:// in PANEL_URL");
                     break;
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:

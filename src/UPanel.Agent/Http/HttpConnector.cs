@@ -151,12 +151,13 @@ internal static class HttpConnector
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
             await tls.DisposeAsync().ConfigureAwait(false);
-            var refusal = DescribeRefusal(uri, clientOptions.UrlSetting, policyErrors, chainErrors, certificateNames, received.First.ToArray(), e);
-            throw new HttpTransportException($"{operation}: TLS: {refusal}", e) { NamesFix = true };
+            var (refusal, namesFix) = DescribeRefusal(uri, clientOptions.UrlSetting, policyErrors, chainErrors, certificateNames, received.First.ToArray(), e);
+            throw new HttpTransportException($"{operation}: TLS: {refusal}", e) { NamesFix = namesFix };
         }
     }
 
-    private static string DescribeRefusal(
+    /// <summary>What went wrong, and whether that names the fix (all but a failure in a handshake with a TLS server).</summary>
+    private static (string Text, bool NamesFix) DescribeRefusal(
         Uri uri, string? urlSetting, SslPolicyErrors policyErrors, X509ChainStatusFlags chainErrors, IReadOnlyList<string> certificateNames,
         byte[] first, Exception error)
     {
@@ -165,7 +166,7 @@ internal static class HttpConnector
         var setting = urlSetting ?? "the URL";
         if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
-            return $"{host} sent no certificate: check that {setting} points at the panel's https port";
+            return ($"{host} sent no certificate: check that {setting} points at the panel's https port", true);
         }
 
         if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
@@ -173,47 +174,47 @@ internal static class HttpConnector
             const X509ChainStatusFlags untrusted = X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain;
             if (chainErrors.HasFlag(X509ChainStatusFlags.NotTimeValid) && (chainErrors & untrusted) == 0)
             {
-                return $"the certificate of {host} is not trusted ({chainErrors}): it, or a CA certificate above it, has expired "
-                    + "or is not valid yet: renew the server's certificate, or set this host's clock right";
+                return ($"the certificate of {host} is not trusted ({chainErrors}): it, or a CA certificate above it, has expired "
+                    + "or is not valid yet: renew the server's certificate, or set this host's clock right", true);
             }
 
-            return $"the certificate of {host} is not trusted ({chainErrors}): the server must send its whole chain up to a CA "
+            return ($"the certificate of {host} is not trusted ({chainErrors}): the server must send its whole chain up to a CA "
                 + "this host trusts (missing intermediate certificates are not downloaded), or point SSL_CERT_FILE at a PEM "
                 + "bundle that includes the CA (for a private CA or a self-signed certificate; the agent has no CA setting of its "
-                + "own, and install.sh --ca-file sets SSL_CERT_FILE)";
+                + "own, and install.sh --ca-file sets SSL_CERT_FILE)", true);
         }
 
         if (policyErrors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
-            return certificateNames.Count == 0
+            return (certificateNames.Count == 0
                 ? $"the certificate of {host} is not issued for {host}: use the name the certificate is issued for in {setting}, "
                     + "or give the server a certificate for this name"
                 : $"the certificate of {host} is issued for {string.Join(", ", certificateNames)}, not {host}: use one of those names in "
-                    + $"{setting}, or give the server a certificate for {host}";
+                    + $"{setting}, or give the server a certificate for {host}", true);
         }
 
         // What answered instead of a TLS server (docs/decisions/tls-setup-errors.md): the first bytes it sent.
         if (first.AsSpan().StartsWith("HTTP/"u8))
         {
-            return $"the server at {address} answered in plain HTTP, not TLS: use http:// in {setting}, "
-                + "or put a TLS terminator (a reverse proxy with a certificate) in front of it";
+            return ($"the server at {address} answered in plain HTTP, not TLS: use http:// in {setting}, "
+                + "or put a TLS terminator (a reverse proxy with a certificate) in front of it", true);
         }
 
         if (first.Length == 0)
         {
             // A reset says so; an end of stream's own text is only a resource key in the published agent.
             var reset = Innermost(error) is SocketException socketError ? $" ({socketError.Message})" : "";
-            return $"the server at {address} closed the connection without answering the TLS handshake{reset}: it probably does not "
-                + $"speak TLS on that port; if it serves plain HTTP, use http:// in {setting}";
+            return ($"the server at {address} closed the connection without answering the TLS handshake{reset}: it probably does not "
+                + $"speak TLS on that port; if it serves plain HTTP, use http:// in {setting}", true);
         }
 
         // A TLS record starts with its type (20-23) and version 3.x; anything else is another protocol.
         if (first is not [>= 20 and <= 23, 3, ..])
         {
-            return $"the server at {address} does not speak TLS (it answered {Printable(first)}): check the port in {setting}";
+            return ($"the server at {address} does not speak TLS (it answered {Printable(first)}): check the port in {setting}", true);
         }
 
-        return $"the TLS handshake with {address} failed ({Http1Client.Innermost(error)})";
+        return ($"the TLS handshake with {address} failed ({Http1Client.Innermost(error)})", false);
     }
 
     /// <summary>The names a certificate is issued for (DNS names and IP addresses, else its CN), at most 5, fit for one log line.</summary>

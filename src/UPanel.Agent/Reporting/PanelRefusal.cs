@@ -50,12 +50,14 @@ internal static class PanelRefusal
     /// <summary>
     /// A 400 that says the request was plain HTTP to a port that speaks https, as nginx ("The plain HTTP request was sent
     /// to HTTPS port") and Go servers such as Caddy and Traefik ("Client sent an HTTP request to an HTTPS server") answer
-    /// an http:// URL aimed at their TLS port. <paramref name="said"/>: <see cref="Describe"/>'s text.
+    /// an http:// URL aimed at their TLS port. <paramref name="said"/>: <see cref="Describe"/>'s text. Only those answers
+    /// as a whole (nginx's page title, Go's plain text), not a panel's own 400 that mentions the words (a value of the
+    /// heartbeat it echoes): that heartbeat is dropped as invalid, not kept and sent again for ever.
     /// </summary>
     public static bool SaysHttpsPort(HttpStatusCode status, string? said) =>
         status == HttpStatusCode.BadRequest && said is not null
-        && (said.Contains("plain HTTP request was sent to HTTPS port", StringComparison.OrdinalIgnoreCase)
-            || said.Contains("HTTP request to an HTTPS server", StringComparison.OrdinalIgnoreCase));
+        && (said.Equals("an HTML page titled \"400 The plain HTTP request was sent to HTTPS port\"", StringComparison.OrdinalIgnoreCase)
+            || said.StartsWith("Client sent an HTTP request to an HTTPS server", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// A redirect to a sign-in page: how a Laravel panel (its <c>auth</c> middleware, when the route is not under

@@ -158,6 +158,25 @@ public sealed class Http1ClientTlsTests
     }
 
     [Fact]
+    public async Task Https_url_to_a_tls_server_that_refuses_the_handshake_names_no_fix_of_its_own()
+    {
+        // A TLS server that ends the handshake with a fatal alert (TLS 1.2, handshake_failure): no URL mistake, so the
+        // caller's advice about reaching the panel stays.
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            await ReadTlsRecordAsync(c.Stream, ct);
+            await c.Stream.WriteAsync(new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 }, ct);
+            c.Close();
+        });
+        using var client = UPanel.Agent.Reporting.PanelHttp.CreateClient(new Dictionary<string, string>());
+
+        var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/", "https")), Ct));
+
+        Assert.StartsWith($"GET https://127.0.0.1:{server.Port}/: TLS: the TLS handshake with 127.0.0.1:{server.Port} failed (", error.Message, StringComparison.Ordinal);
+        Assert.False(error.NamesFix);
+    }
+
+    [Fact]
     public async Task Http_url_to_a_tls_server_that_closes_says_to_try_https()
     {
         // A real TLS server (SslStream, as Kestrel's https; OpenSSL's servers do the same) drops a plain request unanswered.

@@ -194,6 +194,22 @@ public sealed class PanelClientTests : IAsyncLifetime
         Assert.True(result.ReasonNamesFix);
     }
 
+    [Theory]
+    [InlineData("name 'The plain HTTP request was sent to HTTPS port' is not allowed", "containers.name")]
+    [InlineData("name 'Client sent an HTTP request to an HTTPS server' is not allowed", "containers.name")]
+    public async Task A_panels_own_400_that_quotes_those_words_still_drops_the_heartbeat(string error, string field)
+    {
+        // A panel that echoes a value of the heartbeat (a container's name) in its reason: the heartbeat is invalid,
+        // and kept it would be sent again for ever.
+        _panel.Reply = _ => PanelReply.WithStatus(400, $$"""{"status":"error","error":"{{error}}","field":"{{field}}"}""");
+
+        var result = await Send();
+
+        Assert.Equal(PanelOutcome.Rejected, result.Outcome);
+        Assert.Equal($"HTTP 400: {error} (field {field})", result.Reason);
+        Assert.False(result.ReasonNamesFix);
+    }
+
     [Fact]
     public async Task Rejection_reason_never_echoes_the_token()
     {
