@@ -203,7 +203,7 @@ internal static class HttpConnector
         if (first.Length == 0)
         {
             // A reset says so; an end of stream's own text is only a resource key in the published agent.
-            var reset = Innermost(error) is SocketException socketError ? $" ({socketError.Message})" : "";
+            var reset = error.GetBaseException() is SocketException socketError ? $" ({socketError.Message})" : "";
             return ($"the server at {address} closed the connection without answering the TLS handshake{reset}: it probably does not "
                 + $"speak TLS on that port; if it serves plain HTTP, use http:// in {setting}", true);
         }
@@ -249,14 +249,4 @@ internal static class HttpConnector
     private static string Printable(byte[] bytes) => bytes.All(b => b is >= 0x20 and < 0x7f)
         ? $"\"{Encoding.ASCII.GetString(bytes)}\""
         : "bytes " + Convert.ToHexString(bytes);
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-
-        return e;
-    }
 }

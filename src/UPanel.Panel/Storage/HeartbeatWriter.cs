@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using UPanel.Contracts;
 
 namespace UPanel.Panel.Storage;
 
@@ -81,7 +82,6 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
             await promote.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var metrics = heartbeat.Metrics;
         var insert = statements.Insert;
         insert.Bind("server", heartbeat.ServerId);
         insert.Bind("heartbeat_id", heartbeat.HeartbeatId);
@@ -90,16 +90,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         insert.Bind("received", heartbeat.ReceivedAt);
         // The column predates heartbeats without a version: '' stands for "not sent" (an empty one is refused).
         insert.Bind("version", heartbeat.AgentVersion ?? string.Empty);
-        insert.Bind("cpu", metrics.CpuPercent);
-        insert.Bind("ram_used", metrics.RamUsedMb);
-        insert.Bind("ram_total", metrics.RamTotalMb);
-        insert.Bind("disk_used", metrics.DiskUsedGb);
-        insert.Bind("disk_total", metrics.DiskTotalGb);
-        insert.Bind("load1", metrics.LoadAverage?[0]);
-        insert.Bind("load5", metrics.LoadAverage?[1]);
-        insert.Bind("load15", metrics.LoadAverage?[2]);
-        insert.Bind("net_in", metrics.NetworkInBytes);
-        insert.Bind("net_out", metrics.NetworkOutBytes);
+        BindFigures(insert, heartbeat.Metrics);
         insert.Bind("container_count", heartbeat.ContainerCount);
         insert.Bind("from_receipt", heartbeat.TimestampFromReceipt);
         // A duplicate earlier in the same batch counts: the unique index sees the transaction's own rows.
@@ -117,16 +108,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
             latest.Bind("seq", heartbeat.Seq);
             latest.Bind("version", heartbeat.AgentVersion);
             latest.Bind("container_count", heartbeat.ContainerCount);
-            latest.Bind("cpu", metrics.CpuPercent);
-            latest.Bind("ram_used", metrics.RamUsedMb);
-            latest.Bind("ram_total", metrics.RamTotalMb);
-            latest.Bind("disk_used", metrics.DiskUsedGb);
-            latest.Bind("disk_total", metrics.DiskTotalGb);
-            latest.Bind("load1", metrics.LoadAverage?[0]);
-            latest.Bind("load5", metrics.LoadAverage?[1]);
-            latest.Bind("load15", metrics.LoadAverage?[2]);
-            latest.Bind("net_in", metrics.NetworkInBytes);
-            latest.Bind("net_out", metrics.NetworkOutBytes);
+            BindFigures(latest, heartbeat.Metrics);
             latest.Bind("unhealthy", heartbeat.ContainerCounts.Unhealthy);
             latest.Bind("exited", heartbeat.ContainerCounts.Exited);
             latest.Bind("restarting", heartbeat.ContainerCounts.Restarting);
@@ -143,6 +125,21 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         seen.Bind("received", heartbeat.ReceivedAt);
         seen.Execute();
         return new IngestResult(inserted ? IngestOutcome.StoredAsHistory : IngestOutcome.Duplicate);
+    }
+
+    /// <summary>The figures a heartbeat row and the server's latest state both hold, under the same parameter names.</summary>
+    private static void BindFigures(SqliteRawStatement statement, HostMetrics metrics)
+    {
+        statement.Bind("cpu", metrics.CpuPercent);
+        statement.Bind("ram_used", metrics.RamUsedMb);
+        statement.Bind("ram_total", metrics.RamTotalMb);
+        statement.Bind("disk_used", metrics.DiskUsedGb);
+        statement.Bind("disk_total", metrics.DiskTotalGb);
+        statement.Bind("load1", metrics.LoadAverage?[0]);
+        statement.Bind("load5", metrics.LoadAverage?[1]);
+        statement.Bind("load15", metrics.LoadAverage?[2]);
+        statement.Bind("net_in", metrics.NetworkInBytes);
+        statement.Bind("net_out", metrics.NetworkOutBytes);
     }
 
     private static async Task<IngestResult> RefusedAsync(
