@@ -14,33 +14,6 @@ namespace UPanel.Panel.Alerts;
 internal sealed class AlertStore(SqlDialect dialect)
 {
     /// <summary>
-    /// The stored state's version (0: none yet) and its JSON, which is left out (null) when the version is still
-    /// <paramref name="knownVersion"/>: a version's state never changes, so the caller has it already.
-    /// </summary>
-    public async Task<(long Version, string? Json)> LoadStateAsync(string serverId, long knownVersion, CancellationToken cancellationToken)
-    {
-        await using var reads = await Reads.OpenAsync(dialect, together: false, cancellationToken);
-        return await LoadStateAsync(reads, serverId, knownVersion, cancellationToken);
-    }
-
-    /// <summary><see cref="LoadStateAsync(string, long, CancellationToken)"/> on <paramref name="reads"/>.</summary>
-    public async Task<(long Version, string? Json)> LoadStateAsync(Reads reads, string serverId, long knownVersion, CancellationToken cancellationToken)
-    {
-        var command = reads.Command(
-            "SELECT version, CASE WHEN version = @known THEN NULL ELSE state END AS state FROM alert_state WHERE server_id = @server");
-        Db.Add(command, "server", serverId);
-        Db.Add(command, "known", knownVersion);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return (0, null);
-        }
-
-        var row = new Row(reader);
-        return (row.RequiredInt64("version"), row.String("state"));
-    }
-
-    /// <summary>
     /// Stores the new state (when <paramref name="version"/> is still the stored one), its transitions as events, one
     /// outbox row per channel for each transition in <paramref name="sent"/> (the others were muted), and for each
     /// resend one per channel for the alert's latest firing event. False, with nothing written, when another evaluation

@@ -25,7 +25,7 @@ internal static class AlertApi
     /// <summary>The server's alert state as stored (empty before its first evaluation).</summary>
     public static async Task<ServerAlertState> StoredAlertStateAsync(this PanelHost panel, string serverId)
     {
-        var (_, json) = await panel.App.Services.GetRequiredService<AlertStore>().LoadStateAsync(serverId, -1, CancellationToken.None);
+        var (_, json) = await panel.LoadAlertStateAsync(serverId);
         return json is null ? ServerAlertState.Empty : AlertStateJson.Read(serverId, json);
     }
 

@@ -33,10 +33,27 @@ internal static class Browser
         return Path.Combine(directory, name);
     }
 
+    /// <summary>
+    /// Posts the sign-in form and returns once the page it leads to has loaded: the overview (after the redirect) when
+    /// the key is taken, the sign-in page with its error when not. Nothing after it races the navigation.
+    /// </summary>
     public static async Task SignInAsync(IPage page, Uri panel, string key)
     {
         await page.GotoAsync(new Uri(panel, "/signin").ToString());
         await page.FillAsync("#key", key);
-        await page.ClickAsync("button[type=submit]");
+        var answer = await page.RunAndWaitForResponseAsync(
+            () => page.ClickAsync("button[type=submit]"),
+            response => response.Request.Method == "POST" && new Uri(response.Url).AbsolutePath == "/signin");
+        switch (answer.Status)
+        {
+            case 302:
+                await page.WaitForURLAsync(new Uri(panel, answer.Headers["location"]).ToString());
+                break;
+            case 401 or 429:
+                await page.WaitForSelectorAsync("#signin-error");
+                break;
+            default:
+                throw new InvalidOperationException($"The sign-in form was answered {answer.Status}: {await answer.TextAsync()}");
+        }
     }
 }

@@ -9,31 +9,26 @@ namespace UPanel.Panel.Tests.Pages;
 /// The pages in headless Chromium against the panel on 127.0.0.1, fed by the real agent binary reading this host and
 /// the real Docker engine, with one container made unhealthy by a failing health check.
 /// </summary>
-public sealed class FleetPagesBrowserTests : IAsyncLifetime
+public sealed class FleetPagesBrowserTests : BrowserTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-pages-").FullName;
     private readonly string _prefix = $"upanel-pages-{Guid.NewGuid().ToString("N")[..6]}";
     private readonly List<string> _containers = [];
     private readonly CancellationTokenSource _clock = new();
-    private PanelHost _panel = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private Task _clockTask = Task.CompletedTask;
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         RequiredServices.Docker();
-        (_playwright, _browser) = await Browser.LaunchAsync();
-        _panel = await PanelHost.StartAsync(new() { DataDirectory = _dir });
+        await base.InitializeAsync();
         // The panel's clock follows the real one: the agent stamps its samples with real time.
         _clockTask = Task.Run(async () =>
         {
             while (!_clock.IsCancellationRequested)
             {
                 var now = DateTimeOffset.UtcNow;
-                if (now > _panel.Time.GetUtcNow())
+                if (now > Panel.Time.GetUtcNow())
                 {
-                    _panel.Time.SetUtcNow(now);
+                    Panel.Time.SetUtcNow(now);
                 }
 
                 await Task.Delay(200);
@@ -49,29 +44,29 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
         _containers.Add(await DockerCli.StartAsync($"{_prefix}-fine", [], "sleep", "3600"));
         await DockerCli.WaitForAsync(unhealthy, "{{.State.Health.Status}}", s => s == "unhealthy", TimeSpan.FromSeconds(60));
 
-        var envFile = Path.Combine(_dir, "agent.env");
+        var envFile = Path.Combine(DataDirectory, "agent.env");
         var (registerExit, registerOutput) = await AgentProcess.RunAsync(
-            ["register", "--panel-url", _panel.BaseAddress.ToString(), "--env-file", envFile],
-            new Dictionary<string, string> { ["INSTALL_TOKEN"] = await _panel.CreateInstallTokenAsync() });
+            ["register", "--panel-url", Panel.BaseAddress.ToString(), "--env-file", envFile],
+            new Dictionary<string, string> { ["INSTALL_TOKEN"] = await Panel.CreateInstallTokenAsync() });
         Assert.True(registerExit == 0, registerOutput);
         var serverId = File.ReadAllLines(envFile).Single(l => l.StartsWith("SERVER_ID=", StringComparison.Ordinal))["SERVER_ID=".Length..];
-        using (var settings = await _panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{serverId}/settings", _panel.AdminKey, """{"next_heartbeat_seconds":5}"""))
+        using (var settings = await Panel.SendAsync(HttpMethod.Post, $"/api/admin/servers/{serverId}/settings", Panel.AdminKey, """{"next_heartbeat_seconds":5}"""))
         {
             await PanelHost.ReadJsonAsync(settings, 200);
         }
 
         using var agent = await AgentProcess.StartAsync(
-            ["run", "--env-file", envFile, "--health-listen", "off", "--state-dir", Path.Combine(_dir, "state")]);
+            ["run", "--env-file", envFile, "--health-listen", "off", "--state-dir", Path.Combine(DataDirectory, "state")]);
         // Three samples, so the network chart has rates and the charts have a line.
         await Poll.UntilAsync(
-            () => _panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats"), page => page.GetProperty("heartbeats").GetArrayLength() >= 3,
+            () => Panel.AdminGetAsync($"/api/admin/servers/{serverId}/heartbeats"), page => page.GetProperty("heartbeats").GetArrayLength() >= 3,
             "three heartbeats", TimeSpan.FromSeconds(90));
-        var version = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("agent_version").GetString()!;
+        var version = (await Panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("agent_version").GetString()!;
 
-        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        var context = await Chromium.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
         var browserPage = await context.NewPageAsync();
         browserPage.Dialog += (_, dialog) => dialog.AcceptAsync();
-        await Browser.SignInAsync(browserPage, _panel.BaseAddress, _panel.AdminKey);
+        await Browser.SignInAsync(browserPage, Panel.BaseAddress, Panel.AdminKey);
 
         // Overview: this host, online, its version and container count with the unhealthy one counted. A heartbeat whose
         // Docker part ran past the agent's 4 s bound (a loaded machine) carries no containers and the row says so: the
@@ -140,12 +135,12 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
             "cd /opt/upanel-agent && docker compose up -d (re-creates the container; docker restart keeps the old token), " +
             "or systemctl restart upanel-agent without Docker.",
             await browserPage.TextContentAsync("#rotated"));
-        var before = (await _panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("latest_seq").GetInt64();
+        var before = (await Panel.AdminGetAsync($"/api/admin/servers/{serverId}")).GetProperty("latest_seq").GetInt64();
         await Poll.UntilAsync(
-            () => _panel.AdminGetAsync($"/api/admin/servers/{serverId}"),
+            () => Panel.AdminGetAsync($"/api/admin/servers/{serverId}"),
             view => !view.GetProperty("token_rotation_pending").GetBoolean() && view.GetProperty("latest_seq").GetInt64() > before + 1,
             "heartbeats with the rotated token", TimeSpan.FromSeconds(60));
-        using (var withNewToken = await _panel.PostHeartbeatAsync(newToken, _panel.NewHeartbeat("someone-else")))
+        using (var withNewToken = await Panel.PostHeartbeatAsync(newToken, Panel.NewHeartbeat("someone-else")))
         {
             // The new token authenticates (a heartbeat for another server id is 403, not 401).
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, withNewToken.StatusCode);
@@ -160,32 +155,29 @@ public sealed class FleetPagesBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Add_a_server_shows_a_fresh_install_token_in_the_install_command()
     {
-        var page = await _browser.NewPageAsync();
-        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
+        var page = await Chromium.NewPageAsync();
+        await Browser.SignInAsync(page, Panel.BaseAddress, Panel.AdminKey);
 
-        await page.GotoAsync(new Uri(_panel.BaseAddress, "/servers/new").ToString());
+        await page.GotoAsync(new Uri(Panel.BaseAddress, "/servers/new").ToString());
         await page.ClickAsync("#new-token-form button");
 
         var command = (await page.TextContentAsync("#install-command"))!;
-        var prefix = $"curl -fsSL {_panel.BaseAddress.ToString().TrimEnd('/')}/install.sh | sudo sh -s -- --token ";
+        var prefix = $"curl -fsSL {Panel.BaseAddress.ToString().TrimEnd('/')}/install.sh | sudo sh -s -- --token ";
         Assert.StartsWith(prefix, command);
         var token = command[prefix.Length..];
-        var registered = await _panel.RegisterAsync(token, "new-host", machineId: Guid.NewGuid().ToString("N"));
+        var registered = await Panel.RegisterAsync(token, "new-host", machineId: Guid.NewGuid().ToString("N"));
         Assert.Equal(26, registered.ServerId.Length);
     }
 
     private static long MemTotalMib() =>
         long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await _clock.CancelAsync();
         await _clockTask;
         await DockerCli.RemoveAsync(_containers);
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _panel.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
         _clock.Dispose();
+        await base.DisposeAsync();
     }
 }

@@ -9,26 +9,16 @@ namespace UPanel.Panel.Tests.Pages;
 /// A form's result, reloaded in headless Chromium: each form posts once and answers with a redirect to a page, so a
 /// reload asks that page again and does nothing twice. A secret made by the post is shown once, then never again.
 /// </summary>
-public sealed class ReloadBrowserTests : IAsyncLifetime
+public sealed class ReloadBrowserTests : BrowserTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("upanel-pages-").FullName;
     private readonly List<string> _posts = [];
-    private PanelHost _panel = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        (_playwright, _browser) = await Browser.LaunchAsync();
-        _panel = await PanelHost.StartAsync(new() { DataDirectory = _dir });
-    }
 
     [Fact]
     public async Task A_rotated_token_is_shown_once_and_reloading_its_page_rotates_nothing()
     {
-        var server = await _panel.NewServerAsync("rotate-host");
+        var server = await Panel.NewServerAsync("rotate-host");
         var page = await SignedInPageAsync();
-        await page.GotoAsync(new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}").ToString());
+        await page.GotoAsync(new Uri(Panel.BaseAddress, $"/servers/{server.ServerId}").ToString());
 
         await page.ClickAsync("#rotate button");
         var shown = (await page.TextContentAsync("#new-token"))!.Trim();
@@ -37,22 +27,22 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
         await page.ReloadAsync();
 
         Assert.Equal([$"/servers/{server.ServerId}/rotate-token"], _posts);
-        Assert.Single(_panel.Logs.GetSnapshot(), r => r.Id.Id == 2021);
+        Assert.Single(Panel.Logs.GetSnapshot(), r => r.Id.Id == 2021);
         Assert.DoesNotContain(shown, page.Url, StringComparison.Ordinal);
         Assert.EndsWith($"/servers/{server.ServerId}?done=token-rotated", page.Url);
         Assert.Equal(0, await page.Locator("#new-token").CountAsync());
         Assert.Contains("shown once", await page.TextContentAsync("#rotated-before"), StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("#rotate button").CountAsync());
-        Assert.DoesNotContain(_panel.Logs.GetSnapshot(), r => r.Message.Contains(shown, StringComparison.Ordinal));
+        Assert.DoesNotContain(Panel.Logs.GetSnapshot(), r => r.Message.Contains(shown, StringComparison.Ordinal));
 
         // Rotated once: the token shown is the server's (a second rotation would have replaced it), and once it is
         // used, the old one is refused.
-        using (var withShown = await _panel.PostHeartbeatAsync(shown, _panel.NewHeartbeat(server.ServerId)))
+        using (var withShown = await Panel.PostHeartbeatAsync(shown, Panel.NewHeartbeat(server.ServerId)))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, withShown.StatusCode);
         }
 
-        using (var withOld = await _panel.PostHeartbeatAsync(server.AgentToken, _panel.NewHeartbeat(server.ServerId)))
+        using (var withOld = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId)))
         {
             await Auth.AssertUnauthorizedAsync(withOld);
         }
@@ -62,7 +52,7 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
     public async Task An_install_token_is_shown_once_and_reloading_its_page_creates_no_other()
     {
         var page = await SignedInPageAsync();
-        await page.GotoAsync(new Uri(_panel.BaseAddress, "/servers/new").ToString());
+        await page.GotoAsync(new Uri(Panel.BaseAddress, "/servers/new").ToString());
 
         await page.ClickAsync("#new-token-form button");
         var command = (await page.TextContentAsync("#install-command"))!;
@@ -76,12 +66,12 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
         Assert.EndsWith("/servers/new?done=install-token-created", page.Url);
         Assert.Equal(0, await page.Locator("#install-command").CountAsync());
         Assert.Contains("shown once", await page.TextContentAsync("#install-before"), StringComparison.Ordinal);
-        Assert.Equal(26, (await _panel.RegisterAsync(token, "new-host")).ServerId.Length);
+        Assert.Equal(26, (await Panel.RegisterAsync(token, "new-host")).ServerId.Length);
 
         // A notice its page has not shown yet goes with signing out.
         var formToken = await page.InputValueAsync("#new-token-form input[name=__RequestVerificationToken]");
         var posted = await page.APIRequest.PostAsync(
-            new Uri(_panel.BaseAddress, "/servers/new").ToString(),
+            new Uri(Panel.BaseAddress, "/servers/new").ToString(),
             new() { Form = page.APIRequest.CreateFormData().Set("__RequestVerificationToken", formToken), MaxRedirects = 0 });
         Assert.Equal((303, "/servers/new?done=install-token-created"), (posted.Status, posted.Headers["location"]));
         Assert.Contains(await page.Context.CookiesAsync(), c => c.Name == "upanel_notice");
@@ -94,7 +84,7 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var page = await SignedInPageAsync();
-        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        await page.GotoAsync(new Uri(Panel.BaseAddress, "/alerts").ToString());
         await page.SelectOptionAsync("#add-channel select[name=kind]", "webhook");
         await page.FillAsync("#add-channel input[name=url]", receiver.Url.ToString());
 
@@ -104,7 +94,7 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
 
         Assert.Equal(0, await page.Locator("#channel-secret").CountAsync());
         Assert.Contains("shown once", await page.TextContentAsync("#channel-added-before"), StringComparison.Ordinal);
-        Assert.Single((await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray());
+        Assert.Single((await Panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray());
 
         await page.ClickAsync("#channels button[type=submit]");
         Assert.Equal("Test notification delivered: the channel answered with success.", await page.TextContentAsync("#test-result"));
@@ -118,10 +108,10 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Settings_rules_removal_and_revocation_say_what_they_did_once_and_a_reload_posts_nothing()
     {
-        var server = await _panel.NewServerAsync("settings-host");
-        var (channel, _) = await _panel.AddChannelAsync("slack", new Uri("https://hooks.slack.com/services/reload"));
+        var server = await Panel.NewServerAsync("settings-host");
+        var (channel, _) = await Panel.AddChannelAsync("slack", new Uri("https://hooks.slack.com/services/reload"));
         var page = await SignedInPageAsync();
-        var detail = new Uri(_panel.BaseAddress, $"/servers/{server.ServerId}").ToString();
+        var detail = new Uri(Panel.BaseAddress, $"/servers/{server.ServerId}").ToString();
 
         await page.GotoAsync(detail);
         await page.FillAsync("#settings input[name=interval]", "30");
@@ -135,14 +125,14 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
         await page.ReloadAsync();
         Assert.Equal((0, "revoked"), (await page.Locator("#revoked-notice").CountAsync(), await page.TextContentAsync("#status")));
 
-        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts/rules").ToString());
+        await page.GotoAsync(new Uri(Panel.BaseAddress, "/alerts/rules").ToString());
         await page.FillAsync("input[name=cpu_percent]", "70");
         await page.ClickAsync("#rules button[type=submit]");
         Assert.Equal("Saved.", await page.TextContentAsync("#rules-result"));
         await page.ReloadAsync();
         Assert.Equal((0, "70"), (await page.Locator("#rules-result").CountAsync(), await page.InputValueAsync("input[name=cpu_percent]")));
 
-        await page.GotoAsync(new Uri(_panel.BaseAddress, "/alerts").ToString());
+        await page.GotoAsync(new Uri(Panel.BaseAddress, "/alerts").ToString());
         await page.ClickAsync("#channels button.remove");
         Assert.Equal("Channel removed, with what it had not delivered.", await page.TextContentAsync("#channel-result"));
         await page.ReloadAsync();
@@ -151,25 +141,16 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
         Assert.Equal(
             [$"/servers/{server.ServerId}/settings", $"/servers/{server.ServerId}/revoke", "/alerts/rules", $"/alert-channels/{channel}/remove"],
             _posts);
-        Assert.Equal(0, _panel.UnhandledErrors);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _panel.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        Assert.Equal(0, Panel.UnhandledErrors);
     }
 
     /// <summary>A signed-in page whose every form post (the sign-in's aside) is recorded in <see cref="_posts"/>.</summary>
     private async Task<IPage> SignedInPageAsync()
     {
-        var page = await _browser.NewPageAsync();
+        var page = await Chromium.NewPageAsync();
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
-        await Browser.SignInAsync(page, _panel.BaseAddress, _panel.AdminKey);
-        await page.WaitForURLAsync(_panel.BaseAddress.ToString());
+        await Browser.SignInAsync(page, Panel.BaseAddress, Panel.AdminKey);
+        Assert.Equal(Panel.BaseAddress.ToString(), page.Url);
         page.Request += (_, request) =>
         {
             if (request.Method == "POST")
@@ -185,7 +166,7 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
 
     private async Task<long> CountAsync(string table)
     {
-        await using var connection = new SqliteConnection($"Data Source={_panel.Options.SqlitePath};Mode=ReadOnly");
+        await using var connection = new SqliteConnection($"Data Source={Panel.Options.SqlitePath};Mode=ReadOnly");
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM {table}";
@@ -193,7 +174,7 @@ public sealed class ReloadBrowserTests : IAsyncLifetime
     }
 
     private async Task<List<System.Text.Json.JsonElement>> ChannelsAsync() =>
-        [.. (await _panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray()];
+        [.. (await Panel.AdminGetAsync("/api/admin/alert-channels")).GetProperty("channels").EnumerateArray()];
 
     private static string ChannelId(List<System.Text.Json.JsonElement> channels) => Assert.Single(channels).GetProperty("id").GetString()!;
 }

@@ -194,18 +194,25 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         var alerts = Panel.App.Services.GetRequiredService<AlertStore>();
         var server = await Panel.NewServerAsync();
         var now = Panel.Clock.GetUtcNow();
-        Assert.Equal((0L, (string?)null), await alerts.LoadStateAsync(server.ServerId, -1, Cancel));
+        async Task<(long Version, string? Json)> EvaluatedStateAsync(long knownVersion)
+        {
+            await using var reads = await Panel.Store.BeginReadsAsync(Cancel);
+            var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, knownVersion, Cancel))!;
+            return (evaluated.StateVersion, evaluated.StateJson);
+        }
+
+        Assert.Equal((0L, (string?)null), await EvaluatedStateAsync(-1));
 
         const string first = """{"firing":[],"pending":[],"notified":[],"restarts":{}}""";
         Assert.True(await alerts.CommitAsync(server.ServerId, 0, first, [], new HashSet<AlertTransition>(), [], now, Cancel));
-        Assert.Equal((1L, first), await alerts.LoadStateAsync(server.ServerId, -1, Cancel));
-        Assert.Equal((1L, (string?)null), await alerts.LoadStateAsync(server.ServerId, 1, Cancel));
+        Assert.Equal((1L, first), await EvaluatedStateAsync(-1));
+        Assert.Equal((1L, (string?)null), await EvaluatedStateAsync(1));
 
         // Another evaluation (another panel's) wrote a new version: a reader that knew version 1 gets it whole.
         const string second = """{"firing":[],"pending":[],"notified":[],"containers":[],"restarts":{}}""";
         Assert.True(await alerts.CommitAsync(server.ServerId, 1, second, [], new HashSet<AlertTransition>(), [], now, Cancel));
-        Assert.Equal((2L, second), await alerts.LoadStateAsync(server.ServerId, 1, Cancel));
-        Assert.Equal((2L, (string?)null), await alerts.LoadStateAsync(server.ServerId, 2, Cancel));
+        Assert.Equal((2L, second), await EvaluatedStateAsync(1));
+        Assert.Equal((2L, (string?)null), await EvaluatedStateAsync(2));
     }
 
     [Fact]
@@ -269,7 +276,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         {
             await using var reads = await Panel.Store.BeginReadsAsync(Cancel);
             var evaluated = (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, knownVersion, Cancel))!;
-            Assert.Equal(await alerts.LoadStateAsync(reads, server.ServerId, knownVersion, Cancel), (evaluated.StateVersion, evaluated.StateJson));
+            Assert.Equal(await reads.LoadAlertStateAsync(server.ServerId, knownVersion), (evaluated.StateVersion, evaluated.StateJson));
             Assert.Same(await alerts.RulesForAsync(reads, server.ServerId, Cancel), alerts.Rules(evaluated.PanelRules, evaluated.ServerRules));
             var failures = await alerts.ListTokenFailuresAsync(reads, server.ServerId, DateTimeOffset.UnixEpoch, Cancel);
             Assert.Equal(failures.Count == 0 ? null : failures.Max(), evaluated.LatestTokenFailureAt);
@@ -369,7 +376,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         await using (var reads = await Panel.Store.BeginReadsAsync(Cancel))
         {
             Assert.Equal(1, (await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel))!.LatestSeq);
-            Assert.Equal((0L, (string?)null), await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel));
+            Assert.Equal((0L, (string?)null), await reads.LoadAlertStateAsync(quiet.ServerId));
 
             // Stored and acknowledged while the reads are open: on SQLite they hold a read transaction, never the write lock.
             await Panel.HeartbeatOkAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId, seq: 2, timestamp: now - TimeSpan.FromMinutes(1)));
@@ -377,7 +384,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
 
             // SQLite: the snapshot the first read took; PostgreSQL: each read sees what was committed before it.
             var again = await Panel.Store.GetEvaluatedServerAsync(reads, server.ServerId, -1, Cancel);
-            var state = await alerts.LoadStateAsync(reads, quiet.ServerId, -1, Cancel);
+            var state = await reads.LoadAlertStateAsync(quiet.ServerId);
             var latest = await Panel.Store.GetLatestHeartbeatAsync(reads, server.ServerId, Cancel);
             if (Panel.Store.Engine == "sqlite")
             {
@@ -395,7 +402,7 @@ public abstract class AlertEvaluationReadsTests<TFixture>(TFixture fixture) : IC
         }
 
         Assert.Equal(2, (await Panel.Store.GetServerAsync(server.ServerId, Cancel))!.LatestSeq);
-        Assert.Equal((1L, "{}"), await alerts.LoadStateAsync(quiet.ServerId, -1, Cancel));
+        Assert.Equal((1L, "{}"), await Panel.LoadAlertStateAsync(quiet.ServerId));
     }
 
     // Sample times are stored to the millisecond.
