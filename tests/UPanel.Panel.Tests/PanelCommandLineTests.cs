@@ -26,6 +26,47 @@ public sealed class PanelCommandLineTests
     }
 
     [Fact]
+    public void Asp_net_core_settings_pass_through_with_their_values()
+    {
+        var parsed = PanelCommandLine.Parse(["--environment", "Development", "--Logging:LogLevel:Default", "Warning", "--URLS=http://127.0.0.1:9000", "--data-dir", "/d"], Get);
+
+        Assert.Equal(["--environment", "Development", "--Logging:LogLevel:Default", "Warning", "--URLS=http://127.0.0.1:9000"], parsed.HostArgs);
+        Assert.Equal("/d", parsed.Options.DataDirectory);
+    }
+
+    [Theory]
+    [InlineData("install-tokens", "create")]
+    [InlineData("serve", "--urls")]
+    [InlineData("instal-token", "create")]
+    public void A_mistyped_command_is_refused_and_the_commands_are_named(string command, string next)
+    {
+        // Before, it started a panel on ./data: a database and an admin key where nobody meant to make them.
+        var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse([command, next], _ => null));
+
+        Assert.Equal($"unknown command '{command}': the commands are run (the default), install-token create, version and help (upanel-panel --help)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("--data-dri", "/srv/panel")]
+    [InlineData("--datadir", "/srv/panel")]
+    [InlineData("--public_url", "https://panel.example.com")]
+    [InlineData("--port", "8080")]
+    public void A_mistyped_option_is_refused_rather_than_ignored(string option, string value)
+    {
+        var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse(["--urls", "http://127.0.0.1:8080", option, value], _ => null));
+
+        Assert.StartsWith($"unknown option '{option}': the panel's are --data-dir, --retention-days, --public-url, --heartbeat-seconds and --trusted-proxies", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Expires_outside_install_token_create_says_where_it_belongs()
+    {
+        var error = Assert.Throws<PanelUsageException>(() => PanelCommandLine.Parse(["--expires", "24h"], _ => null));
+
+        Assert.Equal("--expires belongs to install-token create: upanel-panel install-token create --expires 24h", error.Message);
+    }
+
+    [Fact]
     public void Defaults_apply_without_flags_or_environment()
     {
         var parsed = PanelCommandLine.Parse([], _ => null);

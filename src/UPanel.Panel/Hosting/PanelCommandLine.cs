@@ -30,7 +30,8 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
                                   UPANEL_SMTP_PASSWORD     password of the e-mail alert channels that set a username
         secrets are environment only (a flag shows in `ps`); UPANEL_POSTGRES_FILE, UPANEL_ADMIN_KEY_FILE,
         UPANEL_TOKEN_KEY_FILE and UPANEL_SMTP_PASSWORD_FILE read one from a file instead (Docker secrets).
-        listen address: --urls or ASPNETCORE_URLS (default http://localhost:5000).
+        listen address: --urls or ASPNETCORE_URLS (default http://localhost:5000). Other ASP.NET Core settings:
+        --environment NAME, --Section:Key VALUE (e.g. --Logging:LogLevel:Default Warning); any other option is refused.
         """;
 
     public static PanelCommandLine Parse(string[] args, Func<string, string?> environment)
@@ -75,6 +76,9 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
                     return new PanelCommandLine("version", options, [], null);
                 case "help" or "--help" or "-h":
                     return new PanelCommandLine("help", options, [], null);
+                case var word when !word.StartsWith('-'):
+                    // A mistyped command (install-tokens) would otherwise start a panel on ./data.
+                    throw new PanelUsageException($"unknown command '{word}': the commands are run (the default), install-token create, version and help (upanel-panel --help)");
             }
         }
 
@@ -107,9 +111,20 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
                 case "--expires" when command == "install-token-create":
                     expires = DurationParser.Parse(Value()) ?? throw new PanelUsageException("--expires: use a duration such as 30m, 24h or 7d");
                     break;
-                default:
+                case var host when IsHostSetting(host):
                     hostArgs.Add(arg);
+                    if (inline is null && i + 1 < args.Length)
+                    {
+                        hostArgs.Add(args[++i]);
+                    }
+
                     break;
+                default:
+                    // ASP.NET Core would take any --name as configuration and ignore it: a mistyped --data-dir ran the
+                    // panel on ./data.
+                    throw new PanelUsageException(name == "--expires"
+                        ? "--expires belongs to install-token create: upanel-panel install-token create --expires 24h"
+                        : $"unknown option '{arg}': the panel's are --data-dir, --retention-days, --public-url, --heartbeat-seconds and --trusted-proxies; ASP.NET Core's --urls, --environment, or --Section:Key VALUE (upanel-panel --help)");
             }
         }
 
@@ -125,6 +140,15 @@ internal sealed record PanelCommandLine(string Command, PanelOptions Options, st
 
         return new PanelCommandLine(command, options, [.. hostArgs], expires);
     }
+
+    /// <summary>What ASP.NET Core reads from the command line itself: its host settings, and configuration keys by section.</summary>
+    private static bool IsHostSetting(string name) =>
+        name.StartsWith("--", StringComparison.Ordinal)
+        && (HostSettings.Contains(name[2..]) || (name.Length > 3 && name.IndexOf(':', StringComparison.Ordinal) > 2));
+
+    private static readonly HashSet<string> HostSettings = new(
+        ["urls", "environment", "contentRoot", "applicationName", "webroot", "http_ports", "https_ports", "hostingStartupAssemblies", "hostingStartupExcludeAssemblies"],
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>NAME from the environment, or the trimmed content of the file NAME_FILE names; not both.</summary>
     private static string? Secret(string name, Func<string, string?> env)

@@ -96,6 +96,32 @@ public sealed class PanelProcessTests
         Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("install-tokens", "create")]
+    [InlineData("--data-dri", "DIR")]
+    public async Task A_mistyped_command_or_option_exits_2_and_creates_no_data_directory(string first, string second)
+    {
+        using var directory = new OpenDataDirectory();
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "upanel-panel"), [first, second.Replace("DIR", Path.Combine(directory.Path, "panel"), StringComparison.Ordinal)])
+        {
+            WorkingDirectory = directory.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment.Remove("UPANEL_DATA_DIR");
+        start.Environment.Remove("UPANEL_POSTGRES");
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.StartsWith($"upanel-panel: unknown {(first.StartsWith('-') ? "option" : "command")} '{first}': ", await stderr, StringComparison.Ordinal);
+        Assert.Equal("", await stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
     private static ProcessStartInfo PanelStart(string dataDirectory, string url)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "upanel-panel"), ["--data-dir", dataDirectory, "--urls", url]);
