@@ -17,6 +17,7 @@
 #   --binary PATH|URL   with --systemd: the agent binary to install (default: the release download)
 #   --uninstall         stop and remove what this script installed, and nothing else
 #   UPANEL_IMAGE=...    environment: another image (a mirror, a pinned version, a locally built one)
+#   HEALTH_LISTEN=...   environment: the agent's /health address (default 127.0.0.1:8443), kept in .env
 set -eu
 
 panel_url='' # @panel_url@: the panel fills this in
@@ -29,6 +30,7 @@ unit=/etc/systemd/system/upanel-agent.service
 binary_path=/usr/local/bin/upanel-agent
 image=${UPANEL_IMAGE:-$default_image}
 token=${INSTALL_TOKEN:-}
+health_listen=${HEALTH_LISTEN:-}
 ca_file=''
 binary=''
 mode=docker
@@ -52,6 +54,8 @@ with the panel; safe to run again (upgrade: same server and token, no install to
   --binary PATH|URL   with --systemd: the agent binary to install (default: the release download)
   --uninstall         stop and remove what this script installed, and nothing else
   UPANEL_IMAGE=...    environment: another image (a mirror, a pinned version, a locally built one)
+  HEALTH_LISTEN=...   environment: the agent's /health address (default 127.0.0.1:8443), kept in .env;
+                      e.g. curl ... | sudo HEALTH_LISTEN=127.0.0.1:8444 sh -s -- --token TOKEN when 8443 is taken
 USAGE
   exit 0
 }
@@ -255,6 +259,11 @@ wait_for_heartbeat() { # command to run the probe...
     if last=$("$@" health --verbose 2>&1) && printf '%s' "$last" | grep -q 'last heartbeat accepted'; then
       return 0
     fi
+    # An agent that exited (a setting it refuses, a taken port) will not report: no use waiting out the 120 s.
+    if [ "$mode" = docker ] && [ "$(restarts)" != "$started_as" ]; then
+      say "the agent exited instead of reporting"
+      return 1
+    fi
     i=$((i + 1))
     sleep 2
   done
@@ -263,6 +272,7 @@ wait_for_heartbeat() { # command to run the probe...
 }
 
 compose() { (cd "$dir" && $compose_cmd "$@"); }
+restarts() { docker inspect -f '{{.Id}} {{.RestartCount}}' "$container" 2>/dev/null || true; }
 
 install_docker() {
   command -v docker >/dev/null 2>&1 ||
@@ -277,6 +287,7 @@ install_docker() {
   fi
   socket=/var/run/docker.sock
   [ -S "$socket" ] || fail "$socket is not a socket: the agent reads containers through it"
+  [ "$health_listen" != off ] || fail "HEALTH_LISTEN=off: the container's health check and this script need /health; give a free address, e.g. HEALTH_LISTEN=127.0.0.1:8444"
 
   registered || need_registration
   # A newer image under the same tag is an upgrade; an image only this host has (UPANEL_IMAGE) is used as it is.
@@ -309,12 +320,23 @@ install_docker() {
   fi
   set_env UPANEL_IMAGE "$image"
   set_env DOCKER_GID "$(stat -c %g "$socket")"
+  # Kept in .env: compose reads it there, so `docker compose up -d` (the upgrade) keeps the address.
+  [ -z "$health_listen" ] || set_env HEALTH_LISTEN "$health_listen"
 
   say "starting the agent (compose up) ..."
   case $created in *"$dir"*) started=yes ;; esac
   compose up -d >&2 || fail "docker compose up failed (above); see: cd $dir && $compose_cmd logs"
-  wait_for_heartbeat docker exec "$container" /usr/local/bin/upanel-agent ||
-    fail "started, but not reporting yet; see: docker logs $container"
+  started_as=$(restarts)
+  if ! wait_for_heartbeat docker exec "$container" /usr/local/bin/upanel-agent; then
+    # Shown here: a first install removes the container on the way out, and its log with it.
+    agent_log=$(docker logs --tail 20 "$container" 2>&1 || true)
+    say "the agent's last log lines:"
+    printf '%s\n' "$agent_log" | sed 's/^/  /' >&2
+    case $agent_log in *"HEALTH_LISTEN="*"cannot be bound"*)
+      say "another program holds that address: stop it, or give the agent another one, e.g. curl ... | sudo HEALTH_LISTEN=127.0.0.1:8444 sh -s -- ..." ;;
+    esac
+    fail "started, but not reporting (its log above); once fixed, run this script again"
+  fi
   cat <<EOF
 UPanel agent is running in Docker and reporting to the panel as server $(server_id).
   docker ps --filter name=$container              its state (healthy after the first health check)
@@ -362,6 +384,8 @@ install_systemd() {
     env INSTALL_TOKEN="$token" UPANEL_NO_NEXT_STEP=1 ${ca_env:+"$ca_env"} "$binary_path" register --panel-url "$panel_url" --env-file "$dir/.env" >&2 ||
       fail "registration failed (above): nothing was installed"
   fi
+  # EnvironmentFile wins over the unit's Environment=HEALTH_LISTEN.
+  [ -z "$health_listen" ] || set_env HEALTH_LISTEN "$health_listen"
   # The agent cannot read /opt/upanel-agent (InaccessiblePaths): the CA goes where it can.
   if [ -f "$dir/ca.pem" ]; then
     mkdir -p /etc/upanel-agent && cp "$dir/ca.pem" /etc/upanel-agent/ca.pem && chmod 0644 /etc/upanel-agent/ca.pem

@@ -96,6 +96,67 @@ public sealed class InstallScriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Install_whose_agent_cannot_bind_its_health_port_shows_the_agents_log_and_HEALTH_LISTEN_is_kept_for_upgrades()
+    {
+        var image = await AgentImage.NameAsync();
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        _script = Path.Combine(_dir, "install.sh");
+        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        var installToken = await panel.CreateInstallTokenAsync();
+        var port = FreeLoopbackPort();
+
+        // Another program on the agent's default /health address (the host's 127.0.0.1:8443: the container has the host's network).
+        using (HoldLoopbackPort(8443))
+        {
+            var (takenExit, takenOutput) = await RunScriptAsync(image, "--token", installToken);
+
+            // Before: 120 s of waiting, then "see: docker logs upanel-agent" about a container it had just removed.
+            Assert.Equal(1, takenExit);
+            Assert.Contains("the agent exited instead of reporting", takenOutput);
+            Assert.Contains("HEALTH_LISTEN=127.0.0.1:8443 cannot be bound (AddressAlreadyInUse)", takenOutput);
+            Assert.Contains("curl ... | sudo HEALTH_LISTEN=127.0.0.1:8444 sh -s -- ...", takenOutput);
+            Assert.Contains("started, but not reporting (its log above); once fixed, run this script again", takenOutput);
+            Assert.False(Directory.Exists(Dir));
+            Assert.Equal("", await DockerCli.RunAsync("ps", "-a", "-q", "--filter", "name=^/upanel-agent$"));
+        }
+
+        var (exit, output) = await RunScriptAsync(image, new Dictionary<string, string> { ["HEALTH_LISTEN"] = $"127.0.0.1:{port}" }, "--token", installToken);
+
+        Assert.True(exit == 0, output);
+        var settings = AgentEndToEndTests<SqlitePanelFixture>.ReadEnvFile($"{Dir}/.env");
+        Assert.Equal($"127.0.0.1:{port}", settings["HEALTH_LISTEN"]);
+        // The documented upgrade, from the directory and without the variable: compose reads it from .env.
+        await ComposeCli.RunAsync(Dir, "up", "-d", "--force-recreate");
+        Assert.Contains($"\"HEALTH_LISTEN=127.0.0.1:{port}\"", await DockerCli.InspectAsync("upanel-agent", "{{json .Config.Env}}"));
+        var servers = await panel.AdminGetAsync("/api/admin/servers");
+        Assert.Equal([settings["SERVER_ID"]], servers.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Listens on 127.0.0.1:<paramref name="port"/> until disposed; null when another program holds it already.</summary>
+    private static System.Net.Sockets.Socket? HoldLoopbackPort(int port)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            socket.Listen();
+            return socket;
+        }
+        catch (System.Net.Sockets.SocketException exception) when (exception.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    [Fact]
     public void Served_script_has_the_url_and_image_filled_in_only_where_marked()
     {
         var template = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "install.sh"));
@@ -130,11 +191,20 @@ public sealed class InstallScriptTests : IAsyncLifetime
         Assert.False(Directory.Exists(Dir));
     }
 
-    private async Task<(int ExitCode, string Output)> RunScriptAsync(string image, params string[] args)
+    private Task<(int ExitCode, string Output)> RunScriptAsync(string image, params string[] args) =>
+        RunScriptAsync(image, new Dictionary<string, string>(), args);
+
+    private async Task<(int ExitCode, string Output)> RunScriptAsync(string image, Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("sh", [_script!, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["UPANEL_IMAGE"] = image;
         start.Environment.Remove("INSTALL_TOKEN");
+        start.Environment.Remove("HEALTH_LISTEN");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
@@ -144,7 +214,8 @@ public sealed class InstallScriptTests : IAsyncLifetime
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
         process.WaitForExit();
         var shown = string.Join(' ', args.Select(a => a.Length > 20 ? "<install token>" : a));
-        _transcript.Append($"# UPANEL_IMAGE={image} sh install.sh {shown}\n{output}(exit {process.ExitCode})\n\n");
+        var variables = string.Concat(environment.Select(e => $" {e.Key}={e.Value}"));
+        _transcript.Append($"# UPANEL_IMAGE={image}{variables} sh install.sh {shown}\n{output}(exit {process.ExitCode})\n\n");
         return (process.ExitCode, output.ToString());
     }
 
