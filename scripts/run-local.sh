@@ -24,7 +24,10 @@ agent=$local_dir/agent/upanel-agent
 data=$local_dir/panel-data
 
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+# shellcheck disable=SC2317 # called by the traps
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
 panel_log=$local_dir/panel.log
 : >"$panel_log"
 "$panel" --urls "$panel_url" --data-dir "$data" >>"$panel_log" 2>&1 &
@@ -50,7 +53,8 @@ if [ ! -f "$local_dir/agent.env" ]; then
 fi
 
 "$agent" run --env-file "$local_dir/agent.env" --health-listen "$health_listen" --state-dir "$local_dir/agent-state" &
-pids+=($!)
+agent_pid=$!
+pids+=("$agent_pid")
 
 cat >&2 <<EOT
 
@@ -61,4 +65,12 @@ UPanel is running (Ctrl-C stops both):
   admin API     curl -H "Authorization: Bearer \$(cat $data/admin-key)" $panel_url/api/admin/servers
 This host appears with its first heartbeat, within a few seconds; its charts fill in as heartbeats arrive.
 EOT
-wait -n "${pids[@]}"
+status=0
+wait -n "${pids[@]}" || status=$?
+# One of the two stopped on its own (Ctrl-C exits in the trap): say which, and the setting of this script to change.
+if ! kill -0 "$agent_pid" 2>/dev/null; then
+  echo "the agent stopped (its message is above); if its health port is taken (by an installed agent, say), choose another: UPANEL_HEALTH_PORT=18443 $0" >&2
+else
+  echo "the panel stopped; see $panel_log" >&2
+fi
+exit $((status == 0 ? 1 : status))
