@@ -425,8 +425,35 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             .Append("<pre><code id=\"install-command\">curl -fsSL ").Append(E(panel)).Append("/install.sh | sudo sh -s -- --token ").Append(E(token)).Append("</code></pre>")
             .Append("<p>Without Docker, with the <code>upanel-agent</code> binary installed (add <code>--systemd</code> to the line above to have the script do it):</p>")
             .Append("<pre><code id=\"register-command\">sudo INSTALL_TOKEN=").Append(E(token)).Append(" upanel-agent register --panel-url ").Append(E(panel))
-            .Append("\nsudo upanel-agent run</code></pre><p>The server appears on the <a href=\"/\">overview</a> with its first heartbeat.</p></div>");
+            .Append("\nsudo upanel-agent run</code></pre><p>The server appears on the <a href=\"/\">overview</a> with its first heartbeat.</p>")
+            .Append(AddressWarning(panel)).Append("</div>");
         return notices.Redirect(context, "/servers/new", InstallTokenCreated, result.ToString());
+    }
+
+    /// <summary>
+    /// The commands carry the address this page was asked at (or --public-url): one another server cannot use, or
+    /// one the agent refuses (plain http beyond loopback), is said here rather than by a failed install there.
+    /// </summary>
+    internal static string AddressWarning(string panel)
+    {
+        if (!Uri.TryCreate(panel, UriKind.Absolute, out var uri))
+        {
+            return "";
+        }
+
+        var loopback = uri.IsLoopback || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+        if (loopback)
+        {
+            return $"<p class=\"hint\" id=\"address-warning\">{E(panel)} reaches this panel from its own machine only: right for an agent there, " +
+                   "but another server would try to reach itself. Start the panel with <code>--public-url https://panel.example.com</code> " +
+                   "(or <code>UPANEL_PUBLIC_URL</code>), the address your servers reach it at, and create the token again.</p>";
+        }
+
+        return uri.Scheme == "http"
+            ? $"<p class=\"hint\" id=\"address-warning\">The agent refuses {E(panel)}: it sends its token over plain http only to loopback. " +
+              "Put a TLS terminator (a reverse proxy with a certificate) in front of the panel and start the panel with " +
+              "<code>--public-url https://…</code> and <code>--trusted-proxies</code> (docs/panel.md), then create the token again.</p>"
+            : "";
     }
 
     private async Task<Results<Ok<ChartSeries>, ErrorResult>> SeriesAsync(string id, string? range, CancellationToken cancellationToken)
