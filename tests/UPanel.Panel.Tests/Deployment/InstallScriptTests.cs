@@ -132,6 +132,61 @@ public sealed class InstallScriptTests : IAsyncLifetime
         Assert.Equal([settings["SERVER_ID"]], servers.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
     }
 
+    [Fact]
+    public async Task Install_beside_another_agent_on_its_health_address_does_not_take_that_agents_answer_for_its_own()
+    {
+        var image = await AgentImage.NameAsync();
+        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        _script = Path.Combine(_dir, "install.sh");
+        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        var installToken = await panel.CreateInstallTokenAsync();
+        // An agent already on this host (systemd, scripts/run-local.sh) answering on 127.0.0.1:8443 that it reports.
+        using var other = HoldLoopbackPort(8443);
+        using var stop = new CancellationTokenSource();
+        var answering = other is null ? Task.CompletedTask : AnswerAsHealthyAgentAsync(other, stop.Token);
+
+        var (exit, output) = await RunScriptAsync(image, "--token", installToken);
+        await stop.CancelAsync();
+        await answering;
+
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("UPanel agent is running", output);
+        Assert.Contains("HEALTH_LISTEN=127.0.0.1:8443 cannot be bound (AddressAlreadyInUse)", output);
+        Assert.False(Directory.Exists(Dir));
+    }
+
+    /// <summary>Answers every GET /health as a healthy agent that reported a minute ago, until cancelled.</summary>
+    private static async Task AnswerAsHealthyAgentAsync(System.Net.Sockets.Socket listener, CancellationToken cancellationToken)
+    {
+        const string body = """{"status":"ok","uptime_seconds":3600,"version":"1.0.0","last_heartbeat_at":"2026-01-15T10:30:00Z","queue_length":0,"panel":"ok","docker":"ok"}""";
+        var answer = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        try
+        {
+            while (true)
+            {
+                using var connection = await listener.AcceptAsync(cancellationToken);
+                var request = new byte[4096];
+                var read = 0;
+                while (read < request.Length && !Encoding.ASCII.GetString(request, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var n = await connection.ReceiveAsync(request.AsMemory(read), cancellationToken);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
+                }
+
+                await connection.SendAsync(answer, cancellationToken);
+                connection.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private static int FreeLoopbackPort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
