@@ -59,7 +59,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
         {
             if (docker.IsAvailable)
             {
-                Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {containers?.Count ?? 0} containers, " +
+                Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {Containers(containers?.Count ?? 0)}, " +
                              $"CPU and memory from {docker.StatsSource}");
             }
             else
@@ -241,6 +241,9 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
 
         return heartbeat.Containers;
     }
+
+    /// <summary>"1 container", "0 containers", "20 containers".</summary>
+    internal static string Containers(int count) => count == 1 ? "1 container" : $"{count} containers";
 
     private void Ok(string area, string detail) => env.Out.WriteLine($"ok    {area}: {detail}");
 

@@ -107,6 +107,13 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("ok    state dir: STATE_DIR=", result.Out);
     }
 
+    [Theory]
+    [InlineData(0, "0 containers")]
+    [InlineData(1, "1 container")]
+    [InlineData(20, "20 containers")]
+    public void The_docker_line_counts_containers_in_words(int count, string expected) =>
+        Assert.Equal(expected, CheckCommand.Containers(count));
+
     [Fact]
     public async Task Check_warns_about_default_host_roots_inside_a_container()
     {

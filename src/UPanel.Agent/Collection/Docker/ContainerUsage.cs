@@ -36,10 +36,14 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
     private bool _cgroupNoticeLogged;
     private bool _usedApiStats;
 
-    /// <summary>Where CPU and memory come from, e.g. "cgroup files (v1 cgroupfs)" or "engine stats API".</summary>
+    /// <summary>
+    /// Where CPU and memory come from, read after "from": e.g. "cgroup files (v1 cgroupfs)" or "engine stats API"; before
+    /// any container ran, both, since the first running container decides.
+    /// </summary>
     public string Source => _cgroups.Layout is { } layout
         ? $"cgroup files ({layout.Name})"
-        : _usedApiStats ? "engine stats API (cgroup files not visible under HOST_SYS)" : "not known yet (no running container)";
+        : _usedApiStats ? "engine stats API (cgroup files not visible under HOST_SYS)"
+        : "cgroup files or the engine stats API (the first running container decides)";
 
     /// <summary>
     /// CPU percent and memory bytes of each live container that could be measured, and how many came from the stats

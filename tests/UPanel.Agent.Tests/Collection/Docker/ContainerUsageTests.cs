@@ -19,6 +19,7 @@ public sealed class ContainerUsageTests
         using var client = new DockerApiClient(DockerEndpoint.Unix(engine.SocketPath));
         var usage = new ContainerUsage(DockerFixtures.HostFilesFor("v1-cgroupfs"), NullLogger.Instance, new FakeTimeProvider(), TimeSpan.Zero);
         List<string> elsewhere = [new string('1', 64), new string('2', 64), new string('3', 64)];
+        Assert.Equal("cgroup files or the engine stats API (the first running container decides)", usage.Source);
 
         var first = await usage.MeasureAsync(client, elsewhere, _ => null, TestContext.Current.CancellationToken);
         var second = await usage.MeasureAsync(client, [Captured], _ => null, TestContext.Current.CancellationToken);
