@@ -39,7 +39,7 @@ try
         catch (IOException exception)
         {
             Console.Error.WriteLine($"upanel-panel: cannot listen: {exception.Message}");
-            Console.Error.WriteLine("fix: choose a free address with --urls or ASPNETCORE_URLS (e.g. --urls http://127.0.0.1:8080)");
+            Console.Error.WriteLine("fix: stop the program that listens there (ss -ltnp names it) or choose a free address with --urls or ASPNETCORE_URLS (e.g. --urls http://127.0.0.1:18080)");
             return 1;
         }
     }

@@ -88,7 +88,7 @@ public sealed class PanelProcessTests
         Assert.Equal(1, process.ExitCode);
         Assert.Equal(
             $"upanel-panel: cannot listen: Failed to bind to address {url}: address already in use.\n" +
-            "fix: choose a free address with --urls or ASPNETCORE_URLS (e.g. --urls http://127.0.0.1:8080)\n",
+            "fix: stop the program that listens there (ss -ltnp names it) or choose a free address with --urls or ASPNETCORE_URLS (e.g. --urls http://127.0.0.1:18080)\n",
             await stderr);
         var output = await stdout;
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
