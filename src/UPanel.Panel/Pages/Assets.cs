@@ -4,7 +4,7 @@ namespace UPanel.Panel.Pages;
 
 /// <summary>
 /// The pages' scripts and styles, embedded in the panel (no CDN, no build step): uPlot 1.6.32 from npm with its
-/// licence (Pages/Assets/uPlot.LICENSE), and the panel's own panel.js and panel.css.
+/// licence (Pages/Assets/uPlot.LICENSE), and the panel's own panel.js, panel.css and favicon.svg.
 /// </summary>
 internal static class Assets
 {
@@ -35,6 +35,7 @@ internal static class Assets
             {
                 ".js" => "text/javascript; charset=utf-8",
                 ".css" => "text/css; charset=utf-8",
+                ".svg" => "image/svg+xml",
                 _ => "text/plain; charset=utf-8",
             };
             files[name] = (memory.ToArray(), type);

@@ -17,7 +17,7 @@ internal static class Html
         var html = new StringBuilder();
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>").Append(E(title)).Append(" · UPanel</title>")
-            .Append("<link rel=\"stylesheet\" href=\"/assets/uPlot.min.css\"><link rel=\"stylesheet\" href=\"/assets/panel.css\"></head><body>")
+            .Append("<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/assets/uPlot.min.css\"><link rel=\"stylesheet\" href=\"/assets/panel.css\"></head><body>")
             .Append("<header><a class=\"brand\" href=\"/\">UPanel</a>");
         if (signedIn)
         {
