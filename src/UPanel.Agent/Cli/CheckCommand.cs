@@ -62,6 +62,12 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                 Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {Containers(containers?.Count ?? 0)}, " +
                              $"CPU and memory from {docker.StatsSource}");
             }
+            else if (docker.Status.StartsWith("socket missing:", StringComparison.Ordinal) && !InContainer())
+            {
+                // Run on the host itself (systemd, by hand): a host without Docker is a host the agent serves too.
+                Warn("docker", $"DOCKER_HOST={options.DockerHost.Host}: no such socket on this host: without Docker here that is expected " +
+                               "(heartbeats carry containers: null); if Docker or Podman runs here, set DOCKER_HOST to its socket");
+            }
             else
             {
                 Fail("docker", $"DOCKER_HOST={options.DockerHost.Host}: {docker.Status}; until fixed, heartbeats carry containers: null");
@@ -98,7 +104,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
 
         // Inside a container, the defaults /proc and / are usually the container's: /proc/1/net/dev is its network
         // namespace and statvfs("/") its overlay. Usually, not always (pid: host, network_mode: host), so a warning.
-        if (env.Files.FileExists("/.dockerenv") || env.Files.FileExists("/run/.containerenv"))
+        if (InContainer())
         {
             if (options.HostProc == "/proc")
             {
@@ -241,6 +247,8 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
 
         return heartbeat.Containers;
     }
+
+    private bool InContainer() => env.Files.FileExists("/.dockerenv") || env.Files.FileExists("/run/.containerenv");
 
     /// <summary>"1 container", "0 containers", "20 containers".</summary>
     internal static string Containers(int count) => count == 1 ? "1 container" : $"{count} containers";

@@ -19,20 +19,24 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public async Task Check_prints_one_line_per_problem_with_its_fix_and_exits_1()
     {
+        // In a container (as deployed), where a missing Docker socket is a mount forgotten.
+        var files = new FakeConfigFileSystem();
+        files.Files["/.dockerenv"] = "";
+        var cli = new CliRunner { Files = files };
         var empty = Directory.CreateTempSubdirectory("upanel-check-").FullName;
         try
         {
-            _cli.Environment["HOST_PROC"] = empty;
-            _cli.Environment["HOST_SYS"] = empty;
-            _cli.Environment["HOST_ROOT"] = Path.Join(empty, "missing");
-            _cli.Environment["DOCKER_HOST"] = $"unix://{empty}/docker.sock";
-            _cli.Environment["AGENT_TOKEN"] = "secret-agent-token";
+            cli.Environment["HOST_PROC"] = empty;
+            cli.Environment["HOST_SYS"] = empty;
+            cli.Environment["HOST_ROOT"] = Path.Join(empty, "missing");
+            cli.Environment["DOCKER_HOST"] = $"unix://{empty}/docker.sock";
+            cli.Environment["AGENT_TOKEN"] = "secret-agent-token";
 
             // A file where the state dir's parent should be: nothing can be created under it, not even by root.
             File.WriteAllText(Path.Join(empty, "not-a-dir"), "");
-            _cli.Environment["STATE_DIR"] = $"{empty}/not-a-dir/state";
+            cli.Environment["STATE_DIR"] = $"{empty}/not-a-dir/state";
 
-            var result = await _cli.RunAsync("check");
+            var result = await cli.RunAsync("check");
 
             Assert.Equal(ExitCodes.Failure, result.ExitCode);
             var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -130,6 +134,24 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("warn  host mounts: HOST_ROOT=/ inside a container: disk usage is the container's overlay", result.Out);
         Assert.DoesNotContain("FAIL  host mounts", result.Out);
         Assert.DoesNotContain("ok    host mounts", result.Out);
+        Assert.Contains("FAIL  docker: DOCKER_HOST=unix:///nonexistent/docker.sock: socket missing: /nonexistent/docker.sock does not exist (mount the Docker socket", result.Out);
+    }
+
+    [Fact]
+    public async Task Check_on_a_host_without_docker_warns_instead_of_failing()
+    {
+        // Not in a container (no /.dockerenv): the agent runs on the host itself, and this host has no Docker socket.
+        var cli = new CliRunner { Files = new FakeConfigFileSystem() };
+        cli.Environment["DOCKER_HOST"] = "unix:///nonexistent/docker.sock";
+        cli.Environment["STATE_DIR"] = _stateDir;
+
+        var result = await cli.RunAsync("check");
+
+        var docker = Assert.Single(result.Out.Split('\n'), l => l.Contains(" docker: ", StringComparison.Ordinal));
+        Assert.Equal(
+            "warn  docker: DOCKER_HOST=unix:///nonexistent/docker.sock: no such socket on this host: without Docker here that is expected " +
+            "(heartbeats carry containers: null); if Docker or Podman runs here, set DOCKER_HOST to its socket",
+            docker);
     }
 
     [Theory]
