@@ -85,6 +85,12 @@ internal static class AlertEvaluator
         /// <summary>An alert whose rule was switched off resolves: it will not be evaluated again to end it.</summary>
         public void SwitchedOff()
         {
+            // Most states have nothing firing or pending: no key list, filter or closure made for them.
+            if (_firing.Count == 0 && _pending.Count == 0)
+            {
+                return;
+            }
+
             foreach (var key in _firing.Keys.Where(k => !rules.Enabled(k.Kind)).ToList())
             {
                 Resolve(key, "its rule was switched off");

@@ -8,6 +8,8 @@ namespace UPanel.Panel.Alerts;
 /// </summary>
 internal static class NotificationPolicy
 {
+    private static readonly IReadOnlySet<AlertTransition> NothingSent = ImmutableHashSet<AlertTransition>.Empty;
+
     public static bool IsMuted(AlertKey key, IEnumerable<AlertMute> mutes, DateTimeOffset now) => mutes.Any(m => m.Covers(key, now));
 
     /// <summary>
@@ -25,6 +27,13 @@ internal static class NotificationPolicy
     public static (ServerAlertState State, IReadOnlySet<AlertTransition> Sent, IReadOnlyList<Resend> Resends) Decide(
         ServerAlertState state, IReadOnlyList<AlertTransition> transitions, TimeSpan? repeatEvery, IReadOnlyList<AlertMute> mutes, DateTimeOffset now)
     {
+        // Most evaluations: nothing changed, nothing firing, nothing remembered as sent. Nothing to send or forget; the
+        // state as it is, without the builders, sets and key lists below (each made per evaluation, per heartbeat).
+        if (transitions.Count == 0 && state.Firing.IsEmpty && state.Notified.IsEmpty)
+        {
+            return (state, NothingSent, []);
+        }
+
         var notified = state.Notified.ToBuilder();
         var sent = new HashSet<AlertTransition>();
         foreach (var transition in transitions)

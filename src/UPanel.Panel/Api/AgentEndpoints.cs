@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using UPanel.Contracts;
-using UPanel.Panel.Api.Auth;
 using UPanel.Panel.Hosting;
 using UPanel.Panel.Storage;
 using UPanel.Panel.Tokens;
@@ -17,6 +16,8 @@ namespace UPanel.Panel.Api;
 internal sealed class AgentEndpoints(
     IPanelStore store,
     Alerts.AlertService alerts,
+    AgentAuthenticator authenticator,
+    Alerts.TokenFailures failures,
     PanelOptions options,
     TimeProvider time,
     ILogger<AgentEndpoints> logger)
@@ -41,8 +42,11 @@ internal sealed class AgentEndpoints(
             .AcceptsJson<RegisterRequest>()
             .ReturnsErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
+        // The agent token is checked by the handler itself, first, against the same credentials, with the same 401 and
+        // token-failure record as every other token failure: ASP.NET Core's scheme, policy and principal around that
+        // look-up cost more than the look-up (docs/decisions/ingest-throughput.md, eleventh pass, alongside).
         agent.MapPost("/heartbeat", ([FromServices] AgentEndpoints e, HttpContext context) => e.HeartbeatAsync(context))
-            .RequireAuthorization(AuthSchemes.Agent)
+            .AllowAnonymous()
             .WithName("Heartbeat")
             .WithSummary("Report one sample of the host and its containers")
             .WithDescription("Bearer: the agent token. A heartbeat_id already stored is acknowledged and not stored again; a sample older than the latest goes into history only (a latest stamped ahead of the panel's clock is replaced by whatever arrives next). Per-server limits on heartbeats and stored bytes, far above what an agent sends (backlog drain included), answer 429 with Retry-After. timestamp must lie within [now - 7 d, now + 1 h]. new_agent_token in the response is the token to use from now on (in-band rotation).")
@@ -130,7 +134,12 @@ internal sealed class AgentEndpoints(
     {
         var cancellationToken = context.RequestAborted;
         var receivedAt = time.GetUtcNow();
-        var identity = AgentTokenHandler.Identity(context);
+        if (await authenticator.AuthenticateAsync(BearerToken.Read(context.Request), receivedAt, cancellationToken) is not { } identity)
+        {
+            // The server the body names is counted for the token_failures alert; the answer is the same 401 whatever failed.
+            await failures.RecordAsync(context.Request);
+            return ErrorResult.Unauthorized;
+        }
 
         var server = identity.Server;
         var (body, bodyError) = await RequestBody.ReadJsonAsync(context.Request, options.MaxBodyBytes, cancellationToken);

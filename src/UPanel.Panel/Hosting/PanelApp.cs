@@ -56,6 +56,11 @@ internal static class PanelApp
             console.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss'Z' ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Off: with this category enabled at any level, ASP.NET Core's hosting starts an Activity and a logging scope for
+        // every request (its per-request lines are Information, filtered above). It says nothing else the panel's own
+        // messages do not: a start-up exception still ends Program with it (docs/decisions/ingest-throughput.md,
+        // eleventh pass, alongside).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // The schemes' "was challenged" lines: one per refused request, as with ASP.NET Core's own.
         builder.Logging.AddFilter("UPanel.Panel.Api.Auth", LogLevel.Warning);
         // The host's Error events are "Hosting failed to start", a stack trace Program.cs says in two lines (cannot
@@ -158,11 +163,9 @@ internal static class PanelApp
                     return Task.CompletedTask;
                 };
             })
-            .AddScheme<AuthenticationSchemeOptions, AdminBearerHandler>(AuthSchemes.AdminBearer, configureOptions: null)
-            .AddScheme<AuthenticationSchemeOptions, AgentTokenHandler>(AuthSchemes.AgentToken, configureOptions: null);
+            .AddScheme<AuthenticationSchemeOptions, AdminBearerHandler>(AuthSchemes.AdminBearer, configureOptions: null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminApi, policy => policy.AddAuthenticationSchemes(AuthSchemes.AdminBearer).RequireAuthenticatedUser())
-            .AddPolicy(AuthSchemes.Agent, policy => policy.AddAuthenticationSchemes(AuthSchemes.AgentToken).RequireAuthenticatedUser())
             .AddPolicy(AuthSchemes.Pages, policy => policy.AddAuthenticationSchemes(AuthSchemes.Cookie).RequireAuthenticatedUser());
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());

@@ -90,6 +90,30 @@ public sealed class NotificationPolicyTests
         Assert.Equal(new AlertNotice(start.AddMinutes(90), 2), state.Notified[Offline]);
     }
 
+    /// <summary>
+    /// An evaluation with nothing firing, changed or remembered as sent returns the state as it is, sending nothing; one
+    /// with a notice remembered for an alert no longer firing still forgets it (the short way must not be taken then).
+    /// </summary>
+    [Fact]
+    public void Nothing_firing_changed_or_remembered_sends_nothing_and_a_notice_left_for_an_alert_not_firing_is_forgotten()
+    {
+        var now = _time.GetUtcNow();
+        var quiet = ServerAlertState.Empty with { Pending = ImmutableDictionary<AlertKey, DateTimeOffset>.Empty.Add(Offline, now) };
+
+        var (same, sent, resends) = NotificationPolicy.Decide(quiet, [], TimeSpan.FromMinutes(1), [], now);
+
+        Assert.True(same.SameAs(quiet));
+        Assert.Empty(sent);
+        Assert.Empty(resends);
+
+        var left = quiet with { Notified = ImmutableDictionary<AlertKey, AlertNotice>.Empty.Add(WebExited, new AlertNotice(now, 1)) };
+        var (forgotten, sentNothing, noResends) = NotificationPolicy.Decide(left, [], TimeSpan.FromMinutes(1), [], now.AddHours(1));
+
+        Assert.Empty(forgotten.Notified);
+        Assert.Empty(sentNothing);
+        Assert.Empty(noResends);
+    }
+
     [Fact]
     public void A_state_stored_before_mutes_existed_counts_what_fires_as_sent()
     {
