@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using UPanel.Agent.Reporting;
 using UPanel.Contracts;
 
 // ingest URL PANEL_PIDS SERVERS CONNECTIONS SECONDS [WARMUP] (admin key in UPANEL_ADMIN_KEY; PANEL_PIDS: one pid, or
@@ -10,7 +11,7 @@ using UPanel.Contracts;
 // Registers SERVERS servers through the API, then WARMUP seconds (default 0) of heartbeats and of the ceiling, not
 // measured (the runtime compiles the hot paths again, optimized, during the first seconds of load: a panel runs for
 // days), then for SECONDS each: the ceiling (GET /healthz, no body, no database) and heartbeats (real bodies with 20
-// containers, fresh heartbeat_id, increasing seq, one server after another), from CONNECTIONS concurrent connections.
+// containers, a fresh heartbeat_id made as the agent makes it (a ULID), increasing seq, one server after another), from CONNECTIONS concurrent connections.
 // Prints one line per phase: requests/s, p50, p99, errors, and the panel's CPU (utime + stime of the panels over the
 // phase) and RSS at its end.
 var url = new Uri(args[0]);
@@ -72,14 +73,15 @@ HttpRequestMessage NextHeartbeat()
     var n = Interlocked.Increment(ref next);
     var server = n % serverCount;
     var (id, token) = servers[server];
+    var now = DateTimeOffset.UtcNow;
     var heartbeat = new Heartbeat
     {
         ServerId = id,
-        Timestamp = DateTimeOffset.UtcNow,
+        Timestamp = now,
         Metrics = new HostMetrics { CpuPercent = 12.5, RamUsedMb = 1024, RamTotalMb = 4096, DiskUsedGb = 45, DiskTotalGb = 100, LoadAverage = [0.5, 0.4, 0.3], NetworkInBytes = n, NetworkOutBytes = n },
         Containers = Containers(n),
         AgentVersion = "1.0.0",
-        HeartbeatId = Guid.NewGuid().ToString("N"),
+        HeartbeatId = HeartbeatId.New(now),
         Seq = Interlocked.Increment(ref seqs[server]),
     };
     var request = new HttpRequestMessage(HttpMethod.Post, "/api/agent/heartbeat")
