@@ -62,7 +62,7 @@ internal sealed class CheckCommand(CliEnvironment env, ConfigLoadResult config)
                 Ok("docker", $"DOCKER_HOST={options.DockerHost.Host} answers (Engine API {docker.ApiVersion}): {Containers(containers?.Count ?? 0)}, " +
                              $"CPU and memory from {docker.StatsSource}");
             }
-            else if (docker.Status.StartsWith("socket missing:", StringComparison.Ordinal) && !InContainer())
+            else if (DockerFailure.KindOf(docker.Status) == DockerFailure.SocketMissing && !InContainer())
             {
                 // Run on the host itself (systemd, by hand): a host without Docker is a host the agent serves too.
                 Warn("docker", $"DOCKER_HOST={options.DockerHost.Host}: no such socket on this host: without Docker here that is expected " +

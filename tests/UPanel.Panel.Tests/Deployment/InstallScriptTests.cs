@@ -27,10 +27,8 @@ public sealed class InstallScriptTests : IAsyncLifetime
         var image = await AgentImage.NameAsync();
         var upgraded = image + "-reinstall";
         await DockerCli.RunAsync("tag", image, upgraded);
-        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
-        _script = Path.Combine(_dir, "install.sh");
-        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
-        Assert.Contains($"panel_url='{panel.BaseAddress.ToString().TrimEnd('/')}' # @panel_url@", await File.ReadAllTextAsync(_script, TestContext.Current.CancellationToken));
+        await using var panel = await StartPanelServingTheScriptAsync();
+        Assert.Contains($"panel_url='{panel.BaseAddress.ToString().TrimEnd('/')}' # @panel_url@", await File.ReadAllTextAsync(_script!, TestContext.Current.CancellationToken));
         var installToken = await panel.CreateInstallTokenAsync();
 
         var (installExit, installOutput) = await RunScriptAsync(image, "--token", installToken);
@@ -79,9 +77,7 @@ public sealed class InstallScriptTests : IAsyncLifetime
     public async Task Install_that_cannot_register_says_why_and_leaves_nothing_behind()
     {
         var image = await AgentImage.NameAsync();
-        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
-        _script = Path.Combine(_dir, "install.sh");
-        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        await using var panel = await StartPanelServingTheScriptAsync();
 
         var (noTokenExit, noTokenOutput) = await RunScriptAsync(image);
         var (badTokenExit, badTokenOutput) = await RunScriptAsync(image, "--token", "not-an-install-token");
@@ -99,9 +95,7 @@ public sealed class InstallScriptTests : IAsyncLifetime
     public async Task Install_whose_agent_cannot_bind_its_health_port_shows_the_agents_log_and_HEALTH_LISTEN_is_kept_for_upgrades()
     {
         var image = await AgentImage.NameAsync();
-        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
-        _script = Path.Combine(_dir, "install.sh");
-        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        await using var panel = await StartPanelServingTheScriptAsync();
         var installToken = await panel.CreateInstallTokenAsync();
         var port = FreeLoopbackPort();
 
@@ -136,9 +130,7 @@ public sealed class InstallScriptTests : IAsyncLifetime
     public async Task Install_beside_another_agent_on_its_health_address_does_not_take_that_agents_answer_for_its_own()
     {
         var image = await AgentImage.NameAsync();
-        await using var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
-        _script = Path.Combine(_dir, "install.sh");
-        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        await using var panel = await StartPanelServingTheScriptAsync();
         var installToken = await panel.CreateInstallTokenAsync();
         // An agent already on this host (systemd, scripts/run-local.sh) answering on 127.0.0.1:8443 that it reports.
         using var other = HoldLoopbackPort(8443);
@@ -244,6 +236,15 @@ public sealed class InstallScriptTests : IAsyncLifetime
         Assert.False(File.Exists("/usr/local/bin/upanel-agent"));
         Assert.False(File.Exists("/etc/systemd/system/upanel-agent.service"));
         Assert.False(Directory.Exists(Dir));
+    }
+
+    /// <summary>A panel on SQLite in this test's directory, and the install script as that panel serves it, to run.</summary>
+    private async Task<PanelHost> StartPanelServingTheScriptAsync()
+    {
+        var panel = await PanelHost.StartAsync(new PanelOptions { DataDirectory = Path.Combine(_dir, "panel") });
+        _script = Path.Combine(_dir, "install.sh");
+        await File.WriteAllTextAsync(_script, await panel.Client.GetStringAsync("/install.sh", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        return panel;
     }
 
     private Task<(int ExitCode, string Output)> RunScriptAsync(string image, params string[] args) =>

@@ -12,6 +12,9 @@ internal static class DockerFailure
 {
     public const string Ok = "ok";
 
+    /// <summary>The kind (<see cref="KindOf"/>) of a socket path that does not exist or cannot be resolved.</summary>
+    public const string SocketMissing = "socket missing";
+
     public static string NotResponding(DockerEndpoint endpoint, TimeSpan timeout) =>
         $"not responding: {endpoint.Display} gave no answer within {timeout.TotalSeconds:0.#} s (dockerd hung or overloaded? try: docker info; systemctl restart docker)";
 
@@ -19,7 +22,7 @@ internal static class DockerFailure
     {
         if (endpoint.SocketPath is { } path && !Path.Exists(path))
         {
-            return $"socket missing: {path} does not exist (mount the Docker socket, e.g. -v /var/run/docker.sock:{path}:ro, or set DOCKER_HOST)";
+            return $"{SocketMissing}: {path} does not exist (mount the Docker socket, e.g. -v /var/run/docker.sock:{path}:ro, or set DOCKER_HOST)";
         }
 
         var socketError = FindSocketError(exception);
@@ -31,7 +34,7 @@ internal static class DockerFailure
             SocketError.ConnectionRefused =>
                 $"connection refused: {endpoint.Display} (the socket exists but no engine listens: is dockerd running?)",
             SocketError.AddressNotAvailable or SocketError.HostNotFound =>
-                $"socket missing: {endpoint.Display} (mount the Docker socket or set DOCKER_HOST)",
+                $"{SocketMissing}: {endpoint.Display} (mount the Docker socket or set DOCKER_HOST)",
             not null => $"unreachable: {endpoint.Display} ({socketError})",
             null => exception switch
             {
