@@ -9,10 +9,12 @@
 # (scripts/services.sh exports it). With --instances N (PostgreSQL only): the scale-out of docs/scale-out.md instead,
 # one panel and then N panels on one database behind nginx round-robin, in the same run (CPU and RSS summed over them).
 # Usage: bench/ingest.sh [--short] [--instances N]
-#        (env SERVERS=200 CONNECTIONS=32 SECONDS_PER_PHASE=30 WARMUP_SECONDS=10; --short: 20 servers, 8, 5 s, 3 s)
+#        (env SERVERS=200 CONNECTIONS=32 SECONDS_PER_PHASE=30 WARMUP_SECONDS=10; --short: 20 servers, 8, 5 s, 3 s;
+#        ENGINES="sqlite postgres": the engines measured, either alone to measure one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 servers=${SERVERS:-200} connections=${CONNECTIONS:-32} seconds=${SECONDS_PER_PHASE:-30} warmup=${WARMUP_SECONDS:-10} instances=
+engines=" ${ENGINES:-sqlite postgres} "
 while [ $# -gt 0 ]; do
   case $1 in
     --short) servers=20 connections=8 seconds=5 warmup=3 ;;
@@ -167,8 +169,10 @@ if [ -n "$instances" ]; then
   exit 0
 fi
 
-run sqlite
-if [ -n "${UPANEL_TEST_POSTGRES:-}" ]; then
+case $engines in *" sqlite "*) run sqlite ;; esac
+if [[ $engines != *" postgres "* ]]; then
+  :
+elif [ -n "${UPANEL_TEST_POSTGRES:-}" ]; then
   database=upanel_ingest_$$
   psql "$pg_url" -qc "CREATE DATABASE $database" >/dev/null
   UPANEL_POSTGRES="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$database" run postgres

@@ -136,7 +136,7 @@ internal static class AlertEvaluator
             Load(metrics?.LoadAverage is [var load, ..] ? load : null);
 
             // Resolves only once the trend gives it twice the warning time, so a forecast at the edge does not flap.
-            var full = DiskForecast.TimeToFull(server.DiskTrend, rules.DiskForecastWindow);
+            var full = DiskForecast.TimeToFull(server.DiskTrend, rules.DiskForecastWindow, now);
             Hold(
                 Key(AlertKind.DiskFullForecast),
                 full <= rules.DiskFullWithin,

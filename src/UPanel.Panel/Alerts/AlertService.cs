@@ -38,6 +38,11 @@ internal sealed class AlertService(
     // version while it is the same. Touched only by the evaluation loop; emptied when it reaches its bound.
     private readonly Dictionary<string, KnownState> _states = new(StringComparer.Ordinal);
 
+    // The disk forecast's sums per server, for the minute they were taken at (DiskForecast.FittedAt): the evaluations of one
+    // minute reuse them instead of summing the window again (docs/decisions/ingest-throughput.md, twelfth pass). Touched
+    // only by the evaluation loop; emptied when it reaches MaxKnownStates.
+    private readonly Dictionary<string, FittedTrend> _trends = new(StringComparer.Ordinal);
+
     /// <summary>How many servers' alert states are kept parsed at most (about 5 KB each with 20 containers).</summary>
     public const int MaxKnownStates = 10_000;
 
@@ -187,6 +192,7 @@ internal sealed class AlertService(
 
                     _stored.TryRemove(serverId, out _);
                     _states.Remove(serverId);
+                    _trends.Remove(serverId);
 
                     return;
                 }
@@ -214,7 +220,7 @@ internal sealed class AlertService(
                         ? await alerts.ListTokenFailuresAsync(reads, serverId, failuresSince, cancellationToken)
                         : [],
                     Containers = latest?.Containers,
-                    DiskTrend = offline ? default : await store.GetDiskTrendAsync(reads, serverId, now - rules.DiskForecastWindow, now, cancellationToken),
+                    DiskTrend = offline ? default : await DiskTrendAsync(reads, serverId, rules.DiskForecastWindow, now, cancellationToken),
                 };
 
                 known = State(serverId, knownState, server.StateVersion, server.StateJson);
@@ -267,6 +273,29 @@ internal sealed class AlertService(
     }
 
     /// <summary>
+    /// The sums of <paramref name="serverId"/>'s forecast window ending at the start of <paramref name="now"/>'s minute,
+    /// taken once a minute: every panel fits the same samples for the same minute, and a server reporting every few
+    /// seconds is not summed again at each of its heartbeats (a 6-hour line barely moves in a minute).
+    /// </summary>
+    private async Task<DiskTrend> DiskTrendAsync(Reads reads, string serverId, TimeSpan window, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var at = DiskForecast.FittedAt(now);
+        if (_trends.TryGetValue(serverId, out var kept) && kept.At == at && kept.Window == window)
+        {
+            return kept.Trend;
+        }
+
+        var trend = await store.GetDiskTrendAsync(reads, serverId, at - window, at, cancellationToken);
+        if (_trends.Count >= MaxKnownStates && !_trends.ContainsKey(serverId))
+        {
+            _trends.Clear();
+        }
+
+        _trends[serverId] = new FittedTrend(at, window, trend);
+        return trend;
+    }
+
+    /// <summary>
     /// The server's stored alert state (<paramref name="version"/>, 0 when none; <paramref name="json"/> left out when it
     /// is <paramref name="known"/>'s version), parsed only when its version is not the one this loop knows.
     /// </summary>
@@ -296,6 +325,8 @@ internal sealed class AlertService(
 
         _states[serverId] = state;
     }
+
+    private sealed record FittedTrend(DateTimeOffset At, TimeSpan Window, DiskTrend Trend);
 
     /// <param name="Version">The stored version (0: none stored yet).</param>
     /// <param name="Json">The state as stored; null when none is.</param>

@@ -4,6 +4,24 @@ namespace UPanel.Panel.Alerts;
 internal static class DiskForecast
 {
     /// <summary>
+    /// The moment an evaluation at <paramref name="now"/> fits the line at: the start of its minute (UTC). The samples
+    /// before it count, the ones of the current minute from the next minute on (docs/decisions/ingest-throughput.md,
+    /// twelfth pass).
+    /// </summary>
+    public static DateTimeOffset FittedAt(DateTimeOffset now) =>
+        new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    /// <summary>
+    /// <see cref="TimeToFull(DiskTrend, TimeSpan)"/> counted from <paramref name="now"/> rather than from the moment the
+    /// line was fitted at (up to a minute before it).
+    /// </summary>
+    public static TimeSpan? TimeToFull(DiskTrend trend, TimeSpan window, DateTimeOffset now)
+    {
+        var full = TimeToFull(trend, window);
+        return full is { } fromFit ? TimeSpan.FromTicks(Math.Max(0, (fromFit - (now - trend.At)).Ticks)) : null;
+    }
+
+    /// <summary>
     /// Time from the trend's moment until used reaches the newest total on the fitted line; null when it is not growing,
     /// or the samples span less than a quarter of <paramref name="window"/> (too short a trend to believe).
     /// </summary>

@@ -1,75 +1,92 @@
 using System.Data.Common;
 using System.Text;
+using Npgsql;
 
 namespace UPanel.Panel.Storage;
 
 /// <summary>
-/// The heartbeat writer on PostgreSQL: a batch in one transaction and, in the steady state, one round trip. Each
-/// heartbeat is one statement (charge, store once, make the latest when newer, all against its server's row locked
-/// once), and the batch's statements go out together (<see cref="DbBatch"/>). The SQLite writer
-/// (<see cref="HeartbeatWriter"/>) runs four statements per heartbeat, each waiting for the one before; here that was
-/// four round trips and two new versions of the server's row per heartbeat (docs/decisions/ingest-throughput.md, fourth
-/// pass). Same outcomes, same rules.
+/// The heartbeat writer on PostgreSQL: a batch in one transaction and, in the steady state, one round trip and one
+/// statement. The statement takes many heartbeats of distinct servers at once (their values as arrays): it charges each,
+/// stores it once and makes it the latest when newer, against its server's row locked once; a server with several
+/// heartbeats in the batch has its later ones in further statements of the same round trip (<see cref="DbBatch"/>). The
+/// SQLite writer (<see cref="HeartbeatWriter"/>) runs four statements per heartbeat, each waiting for the one before
+/// (docs/decisions/ingest-throughput.md, fourth and twelfth passes). Same outcomes, same rules.
 /// </summary>
 internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
 {
     // GCRA as the SQLite writer's charge, the insert's ON CONFLICT, and the latest state's "newer" rule (later sample,
-    // seq breaking ties, a latest stamped ahead of the panel's clock not trusted), in one statement: the server's row is
-    // locked first (FOR NO KEY UPDATE, as an UPDATE locks it, so alert commits' foreign keys do not wait on it) and
-    // written once. The digest of the containers' state in effect at the sample's time comes back with the outcome: a
+    // seq breaking ties, a latest stamped ahead of the panel's clock not trusted), for several heartbeats of distinct
+    // servers in one statement (their values as arrays, one element per heartbeat): the servers' rows are locked first, in
+    // id order (FOR NO KEY UPDATE, as an UPDATE locks them, so alert commits' foreign keys do not wait on them), and each
+    // written once. The digest of the containers' state in effect at each sample's time comes back with its outcome: a
     // state is stored only when it differs, which the writer sees afterwards (rarely) and stores then.
     private const string Sql = """
-        WITH s AS (
-            SELECT rate_tat, quota_tat, latest_sample_at, latest_seq,
-                GREATEST(rate_tat, @now) + @request_cost AS rate, GREATEST(quota_tat, @now) + @byte_cost AS quota
-            FROM servers WHERE id = @id FOR NO KEY UPDATE
+        WITH b AS (
+            SELECT * FROM unnest(@id::text[], @now::bigint[], @request_cost::bigint[], @request_limit::bigint[],
+                @byte_cost::bigint[], @byte_limit::bigint[], @heartbeat_id::text[], @seq::bigint[], @sample::bigint[],
+                @version::text[], @cpu::double precision[], @ram_used::bigint[], @ram_total::bigint[], @disk_used::bigint[],
+                @disk_total::bigint[], @load1::double precision[], @load5::double precision[], @load15::double precision[],
+                @net_in::bigint[], @net_out::bigint[], @container_count::bigint[], @from_receipt::boolean[],
+                @unhealthy::bigint[], @exited::bigint[], @restarting::bigint[], @json::text[], @promote::text[])
+                WITH ORDINALITY AS b(id, now, request_cost, request_limit, byte_cost, byte_limit, heartbeat_id, seq, sample,
+                    version, cpu, ram_used, ram_total, disk_used, disk_total, load1, load5, load15, net_in, net_out,
+                    container_count, from_receipt, unhealthy, exited, restarting, json, promote, ord)
+        ), s AS (
+            SELECT b.ord, b.now, b.sample, b.seq, v.rate_tat, v.quota_tat, v.latest_sample_at, v.latest_seq,
+                GREATEST(v.rate_tat, b.now) + b.request_cost AS rate, GREATEST(v.quota_tat, b.now) + b.byte_cost AS quota,
+                b.request_limit, b.byte_limit
+            FROM b JOIN servers v ON v.id = b.id
+            ORDER BY v.id
+            FOR NO KEY UPDATE OF v
         ), charged AS (
-            SELECT * FROM s WHERE rate - @now <= @request_limit AND quota - @now <= @byte_limit
+            SELECT * FROM s WHERE rate - now <= request_limit AND quota - now <= byte_limit
         ), inserted AS (
             INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version, cpu_percent,
                 ram_used_mb, ram_total_mb, disk_used_gb, disk_total_gb, load_1, load_5, load_15, network_in_bytes,
                 network_out_bytes, container_count, timestamp_from_receipt)
-            SELECT @id, @heartbeat_id, @seq, @sample, @received, COALESCE(@version, ''), @cpu, @ram_used, @ram_total,
-                @disk_used, @disk_total, @load1, @load5, @load15, @net_in, @net_out, @container_count, @from_receipt
-            FROM charged
+            SELECT b.id, b.heartbeat_id, b.seq, b.sample, b.now, COALESCE(b.version, ''), b.cpu, b.ram_used, b.ram_total,
+                b.disk_used, b.disk_total, b.load1, b.load5, b.load15, b.net_in, b.net_out, b.container_count, b.from_receipt
+            FROM charged c JOIN b ON b.ord = c.ord
             ON CONFLICT (server_id, heartbeat_id) DO NOTHING
-            RETURNING 1
+            RETURNING server_id
         ), judged AS (
-            SELECT rate, quota, EXISTS (SELECT 1 FROM inserted) AND (latest_sample_at IS NULL OR latest_sample_at < @sample
-                OR latest_sample_at > @received
-                OR (latest_sample_at = @sample AND @seq IS NOT NULL AND (latest_seq IS NULL OR latest_seq < @seq))) AS newer
-            FROM charged
+            SELECT b.*, c.rate, c.quota, i.server_id IS NOT NULL AND (c.latest_sample_at IS NULL OR c.latest_sample_at < b.sample
+                OR c.latest_sample_at > b.now
+                OR (c.latest_sample_at = b.sample AND b.seq IS NOT NULL AND (c.latest_seq IS NULL OR c.latest_seq < b.seq))) AS newer
+            FROM charged c JOIN b ON b.ord = c.ord LEFT JOIN inserted i ON i.server_id = b.id
         ), updated AS (
-            UPDATE servers SET rate_tat = j.rate, quota_tat = j.quota, last_seen_at = @received,
-                token_hash_prev = CASE WHEN token_hash = @promote THEN NULL ELSE token_hash_prev END,
-                prev_expires_at = CASE WHEN token_hash = @promote THEN NULL ELSE prev_expires_at END,
-                pending_token_sealed = CASE WHEN token_hash = @promote THEN NULL ELSE pending_token_sealed END,
-                latest_sample_at = CASE WHEN j.newer THEN @sample ELSE latest_sample_at END,
-                latest_seq = CASE WHEN j.newer THEN @seq ELSE latest_seq END,
-                latest_agent_version = CASE WHEN j.newer THEN COALESCE(@version, latest_agent_version) ELSE latest_agent_version END,
-                latest_container_count = CASE WHEN j.newer THEN @container_count ELSE latest_container_count END,
-                latest_cpu_percent = CASE WHEN j.newer THEN @cpu ELSE latest_cpu_percent END,
-                latest_ram_used_mb = CASE WHEN j.newer THEN @ram_used ELSE latest_ram_used_mb END,
-                latest_ram_total_mb = CASE WHEN j.newer THEN @ram_total ELSE latest_ram_total_mb END,
-                latest_disk_used_gb = CASE WHEN j.newer THEN @disk_used ELSE latest_disk_used_gb END,
-                latest_disk_total_gb = CASE WHEN j.newer THEN @disk_total ELSE latest_disk_total_gb END,
-                latest_load_1 = CASE WHEN j.newer THEN @load1 ELSE latest_load_1 END,
-                latest_load_5 = CASE WHEN j.newer THEN @load5 ELSE latest_load_5 END,
-                latest_load_15 = CASE WHEN j.newer THEN @load15 ELSE latest_load_15 END,
-                latest_network_in_bytes = CASE WHEN j.newer THEN @net_in ELSE latest_network_in_bytes END,
-                latest_network_out_bytes = CASE WHEN j.newer THEN @net_out ELSE latest_network_out_bytes END,
-                latest_containers_unhealthy = CASE WHEN j.newer THEN @unhealthy ELSE latest_containers_unhealthy END,
-                latest_containers_exited = CASE WHEN j.newer THEN @exited ELSE latest_containers_exited END,
-                latest_containers_restarting = CASE WHEN j.newer THEN @restarting ELSE latest_containers_restarting END,
-                latest_heartbeat = CASE WHEN j.newer THEN @json ELSE latest_heartbeat END
+            UPDATE servers SET rate_tat = j.rate, quota_tat = j.quota, last_seen_at = j.now,
+                token_hash_prev = CASE WHEN token_hash = j.promote THEN NULL ELSE token_hash_prev END,
+                prev_expires_at = CASE WHEN token_hash = j.promote THEN NULL ELSE prev_expires_at END,
+                pending_token_sealed = CASE WHEN token_hash = j.promote THEN NULL ELSE pending_token_sealed END,
+                latest_sample_at = CASE WHEN j.newer THEN j.sample ELSE latest_sample_at END,
+                latest_seq = CASE WHEN j.newer THEN j.seq ELSE latest_seq END,
+                latest_agent_version = CASE WHEN j.newer THEN COALESCE(j.version, latest_agent_version) ELSE latest_agent_version END,
+                latest_container_count = CASE WHEN j.newer THEN j.container_count ELSE latest_container_count END,
+                latest_cpu_percent = CASE WHEN j.newer THEN j.cpu ELSE latest_cpu_percent END,
+                latest_ram_used_mb = CASE WHEN j.newer THEN j.ram_used ELSE latest_ram_used_mb END,
+                latest_ram_total_mb = CASE WHEN j.newer THEN j.ram_total ELSE latest_ram_total_mb END,
+                latest_disk_used_gb = CASE WHEN j.newer THEN j.disk_used ELSE latest_disk_used_gb END,
+                latest_disk_total_gb = CASE WHEN j.newer THEN j.disk_total ELSE latest_disk_total_gb END,
+                latest_load_1 = CASE WHEN j.newer THEN j.load1 ELSE latest_load_1 END,
+                latest_load_5 = CASE WHEN j.newer THEN j.load5 ELSE latest_load_5 END,
+                latest_load_15 = CASE WHEN j.newer THEN j.load15 ELSE latest_load_15 END,
+                latest_network_in_bytes = CASE WHEN j.newer THEN j.net_in ELSE latest_network_in_bytes END,
+                latest_network_out_bytes = CASE WHEN j.newer THEN j.net_out ELSE latest_network_out_bytes END,
+                latest_containers_unhealthy = CASE WHEN j.newer THEN j.unhealthy ELSE latest_containers_unhealthy END,
+                latest_containers_exited = CASE WHEN j.newer THEN j.exited ELSE latest_containers_exited END,
+                latest_containers_restarting = CASE WHEN j.newer THEN j.restarting ELSE latest_containers_restarting END,
+                latest_heartbeat = CASE WHEN j.newer THEN j.json ELSE latest_heartbeat END
             FROM judged j
-            WHERE servers.id = @id
-            RETURNING j.newer
+            WHERE servers.id = j.id
+            RETURNING j.ord, j.newer
         )
-        SELECT (SELECT rate_tat FROM s) AS rate_tat, (SELECT quota_tat FROM s) AS quota_tat,
-            EXISTS (SELECT 1 FROM charged) AS charged, EXISTS (SELECT 1 FROM inserted) AS inserted,
-            COALESCE((SELECT newer FROM updated), FALSE) AS newer,
-            (SELECT digest FROM container_states WHERE server_id = @id AND at <= @sample ORDER BY at DESC LIMIT 1) AS digest
+        SELECT b.ord, s.rate_tat, s.quota_tat, s.ord IS NOT NULL AND EXISTS (SELECT 1 FROM charged c WHERE c.ord = b.ord) AS charged,
+            EXISTS (SELECT 1 FROM inserted i WHERE i.server_id = b.id) AS inserted,
+            COALESCE((SELECT u.newer FROM updated u WHERE u.ord = b.ord), FALSE) AS newer,
+            (SELECT digest FROM container_states WHERE server_id = b.id AND at <= b.sample ORDER BY at DESC LIMIT 1) AS digest
+        FROM b LEFT JOIN s ON s.ord = b.ord
+        ORDER BY b.ord
         """;
 
     public async Task<IReadOnlyList<IngestResult>> WriteAsync(IReadOnlyList<HeartbeatIngest> batch)
@@ -78,8 +95,12 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         var cancellationToken = CancellationToken.None;
 
         // Every panel's batches lock servers' rows in one order (by id), so two panels' batches cannot deadlock; the
-        // sort is stable, so a server's own heartbeats keep the order they came in.
+        // sort is stable, so a server's own heartbeats keep the order they came in. A statement holds each server once
+        // (its rows depend on nothing else in it): a server's n-th heartbeat of the batch goes to the n-th statement, and
+        // each statement sees what the ones before it wrote, as one statement per heartbeat did. The first statement
+        // holds every server of the batch, so it takes all the locks, in id order.
         var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch[i].ServerId, StringComparer.Ordinal).ToArray();
+        var rounds = Rounds(batch, order);
         var results = new IngestResult[batch.Count];
         var stored = new bool[batch.Count];
         HashSet<string>? statesToCheck = null;
@@ -89,28 +110,31 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         await using (var statements = connection.CreateBatch())
         {
             statements.Transaction = transaction;
-            foreach (var i in order)
+            foreach (var round in rounds)
             {
-                statements.BatchCommands.Add(Command(statements, batch[i]));
+                statements.BatchCommands.Add(Command(statements, batch, round));
             }
 
             await using var reader = await statements.ExecuteReaderAsync(cancellationToken);
             Row? row = null;
-            foreach (var i in order)
+            foreach (var round in rounds)
             {
-                if (!await reader.ReadAsync(cancellationToken))
+                foreach (var i in round)
                 {
-                    throw new InvalidOperationException("the heartbeat statement returned no row");
-                }
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        throw new InvalidOperationException("the heartbeat statement returned a row too few");
+                    }
 
-                row ??= new Row(reader);
-                var heartbeat = batch[i];
-                (results[i], stored[i]) = Outcome(heartbeat, row);
-                // The state in effect differs (or there is none yet): this server's states are stored below, in order.
-                if (stored[i] && heartbeat.Containers is not null
-                    && (row.IsNull("digest") || row.RequiredInt64("digest") != heartbeat.ContainersDigest))
-                {
-                    (statesToCheck ??= new HashSet<string>(StringComparer.Ordinal)).Add(heartbeat.ServerId);
+                    row ??= new Row(reader);
+                    var heartbeat = batch[i];
+                    (results[i], stored[i]) = Outcome(heartbeat, row);
+                    // The state in effect differs (or there is none yet): this server's states are stored below, in order.
+                    if (stored[i] && heartbeat.Containers is not null
+                        && (row.IsNull("digest") || row.RequiredInt64("digest") != heartbeat.ContainersDigest))
+                    {
+                        (statesToCheck ??= new HashSet<string>(StringComparer.Ordinal)).Add(heartbeat.ServerId);
+                    }
                 }
 
                 await reader.NextResultAsync(cancellationToken);
@@ -133,6 +157,29 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
 
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// The batch's heartbeats (indexes, in <paramref name="order"/>) split so that no statement holds a server twice: a
+    /// server's first heartbeat in the first, its second in the second, and so on.
+    /// </summary>
+    internal static List<List<int>> Rounds(IReadOnlyList<HeartbeatIngest> batch, int[] order)
+    {
+        var rounds = new List<List<int>>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in order)
+        {
+            var n = seen.GetValueOrDefault(batch[i].ServerId);
+            seen[batch[i].ServerId] = n + 1;
+            if (n == rounds.Count)
+            {
+                rounds.Add([]);
+            }
+
+            rounds[n].Add(i);
+        }
+
+        return rounds;
     }
 
     private static (IngestResult Result, bool Stored) Outcome(HeartbeatIngest heartbeat, Row row)
@@ -159,42 +206,51 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         return (new IngestResult(row.RequiredBool("newer") ? IngestOutcome.StoredAsLatest : IngestOutcome.StoredAsHistory), true);
     }
 
-    private static DbBatchCommand Command(DbBatch batch, HeartbeatIngest heartbeat)
+    private static DbBatchCommand Command(DbBatch statements, IReadOnlyList<HeartbeatIngest> batch, List<int> round)
     {
-        var (requestCost, requestLimit, byteCost, byteLimit) = heartbeat.Quota.Costs(heartbeat.Bytes);
-        var metrics = heartbeat.Metrics;
-        var command = batch.CreateBatchCommand();
+        var command = statements.CreateBatchCommand();
         command.CommandText = Sql;
-        Db.Add(command, "id", heartbeat.ServerId);
-        Db.Add(command, "now", heartbeat.ReceivedAt.ToUnixTimeMilliseconds());
-        Db.Add(command, "request_cost", requestCost);
-        Db.Add(command, "request_limit", requestLimit);
-        Db.Add(command, "byte_cost", byteCost);
-        Db.Add(command, "byte_limit", byteLimit);
-        Db.Add(command, "heartbeat_id", heartbeat.HeartbeatId);
-        Db.Add(command, "seq", heartbeat.Seq);
-        Db.Add(command, "sample", heartbeat.SampleAt.ToUnixTimeMilliseconds());
-        Db.Add(command, "received", heartbeat.ReceivedAt.ToUnixTimeMilliseconds());
+        var parameters = command.Parameters;
+        void Add<T>(string name, Func<HeartbeatIngest, T> value)
+        {
+            var values = new T[round.Count];
+            for (var k = 0; k < values.Length; k++)
+            {
+                values[k] = value(batch[round[k]]);
+            }
+
+            parameters.Add(new NpgsqlParameter<T[]>(name, values));
+        }
+
+        Add("id", h => h.ServerId);
+        Add("now", h => h.ReceivedAt.ToUnixTimeMilliseconds());
+        Add("request_cost", h => h.Quota.Costs(h.Bytes).RequestCost);
+        Add("request_limit", h => h.Quota.Costs(h.Bytes).RequestLimit);
+        Add("byte_cost", h => h.Quota.Costs(h.Bytes).ByteCost);
+        Add("byte_limit", h => h.Quota.Costs(h.Bytes).ByteLimit);
+        Add("heartbeat_id", h => h.HeartbeatId);
+        Add("seq", h => h.Seq);
+        Add("sample", h => h.SampleAt.ToUnixTimeMilliseconds());
         // The heartbeats column predates heartbeats without a version: '' stands for "not sent" (an empty one is refused).
-        Db.Add(command, "version", heartbeat.AgentVersion);
-        Db.Add(command, "cpu", metrics.CpuPercent);
-        Db.Add(command, "ram_used", metrics.RamUsedMb);
-        Db.Add(command, "ram_total", metrics.RamTotalMb);
-        Db.Add(command, "disk_used", metrics.DiskUsedGb);
-        Db.Add(command, "disk_total", metrics.DiskTotalGb);
-        Db.Add(command, "load1", metrics.LoadAverage?[0]);
-        Db.Add(command, "load5", metrics.LoadAverage?[1]);
-        Db.Add(command, "load15", metrics.LoadAverage?[2]);
-        Db.Add(command, "net_in", metrics.NetworkInBytes);
-        Db.Add(command, "net_out", metrics.NetworkOutBytes);
-        Db.Add(command, "container_count", heartbeat.ContainerCount);
-        Db.Add(command, "from_receipt", heartbeat.TimestampFromReceipt);
-        Db.Add(command, "unhealthy", heartbeat.ContainerCounts.Unhealthy);
-        Db.Add(command, "exited", heartbeat.ContainerCounts.Exited);
-        Db.Add(command, "restarting", heartbeat.ContainerCounts.Restarting);
-        Db.Add(command, "json", Encoding.UTF8.GetString(heartbeat.HeartbeatJson));
+        Add("version", h => h.AgentVersion);
+        Add("cpu", h => h.Metrics.CpuPercent);
+        Add("ram_used", h => h.Metrics.RamUsedMb);
+        Add("ram_total", h => h.Metrics.RamTotalMb);
+        Add("disk_used", h => h.Metrics.DiskUsedGb);
+        Add("disk_total", h => h.Metrics.DiskTotalGb);
+        Add("load1", h => h.Metrics.LoadAverage?[0]);
+        Add("load5", h => h.Metrics.LoadAverage?[1]);
+        Add("load15", h => h.Metrics.LoadAverage?[2]);
+        Add("net_in", h => h.Metrics.NetworkInBytes);
+        Add("net_out", h => h.Metrics.NetworkOutBytes);
+        Add("container_count", h => (long?)h.ContainerCount);
+        Add("from_receipt", h => h.TimestampFromReceipt);
+        Add("unhealthy", h => (long)h.ContainerCounts.Unhealthy);
+        Add("exited", h => (long)h.ContainerCounts.Exited);
+        Add("restarting", h => (long)h.ContainerCounts.Restarting);
+        Add("json", h => Encoding.UTF8.GetString(h.HeartbeatJson));
         // The token the agent authenticated with once it is the new one: the old one stops working now.
-        Db.Add(command, "promote", heartbeat.PromoteTokenHash);
+        Add("promote", h => h.PromoteTokenHash);
         return command;
     }
 }

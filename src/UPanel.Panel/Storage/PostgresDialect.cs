@@ -5,7 +5,8 @@ namespace UPanel.Panel.Storage;
 
 internal sealed class PostgresDialect(string connectionString) : SqlDialect
 {
-    private readonly NpgsqlDataSource _dataSource = new NpgsqlSlimDataSourceBuilder(Tuned(connectionString)).Build();
+    // Arrays: the heartbeat writer sends a batch's values as one array per column (PipelinedHeartbeatWriter).
+    private readonly NpgsqlDataSource _dataSource = new NpgsqlSlimDataSourceBuilder(Tuned(connectionString)).EnableArrays().Build();
 
     public override string Name => "postgres";
 

@@ -32,6 +32,27 @@ public sealed class DiskForecastTests
     }
 
     [Fact]
+    public void Every_panel_fits_the_line_at_the_start_of_the_minute_whatever_its_clock_offset()
+    {
+        var start = new DateTimeOffset(2026, 1, 15, 10, 7, 0, TimeSpan.Zero);
+
+        Assert.Equal(start, DiskForecast.FittedAt(start));
+        Assert.Equal(start, DiskForecast.FittedAt(start.AddSeconds(59.999)));
+        Assert.Equal(start, DiskForecast.FittedAt(start.AddSeconds(31).ToOffset(TimeSpan.FromHours(5.5))));
+        Assert.Equal(start.AddMinutes(1), DiskForecast.FittedAt(start.AddMinutes(1)));
+    }
+
+    [Fact]
+    public void The_time_to_full_of_a_line_fitted_earlier_in_the_minute_counts_from_now()
+    {
+        var fitted = DiskSample.Trend(Growing(1, 80, Window), Window, Now);
+
+        Assert.Equal((20 * 3600) - 40, DiskForecast.TimeToFull(fitted, Window, Now.AddSeconds(40))!.Value.TotalSeconds, 3);
+        Assert.Equal(TimeSpan.Zero, DiskForecast.TimeToFull(fitted, Window, Now.AddHours(21)));
+        Assert.Null(DiskForecast.TimeToFull(DiskSample.Trend(Growing(0, 80, Window), Window, Now), Window, Now.AddSeconds(40)));
+    }
+
+    [Fact]
     public void A_flat_or_shrinking_disk_and_a_too_short_trend_forecast_nothing()
     {
         Assert.Null(TimeToFull(Growing(0, 80, Window)));

@@ -260,6 +260,33 @@ public sealed partial class TwoPanelTests(TwoPanelsFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Both_panels_fit_the_disk_forecast_to_the_same_samples_within_a_minute()
+    {
+        // Each evaluation used to fit the window ending at its own now: B, evaluating ten seconds after A, would count a
+        // sample A did not. Both fit the window ending at the start of the minute (docs/decisions/ingest-throughput.md,
+        // twelfth pass), so they agree until the minute turns, and then both count it.
+        var server = await A.NewServerAsync("forecast-across-host");
+        var clock = A.Time.GetUtcNow();
+        var minute = DiskForecast.FittedAt(clock).AddMinutes(1);
+        A.Time.Advance(minute.AddSeconds(5) - clock);
+        await using (var connection = await fixture.OpenDatabaseAsync())
+        {
+            await ForecastHistory.InsertAsync(connection, server.ServerId, minute);
+        }
+
+        await ForecastHistory.HeartbeatAsync(A, server, 1);
+        await ForecastHistory.EvaluatedAsync(A.App.Services.GetRequiredService<AlertService>(), server.ServerId);
+        A.Time.Advance(TimeSpan.FromSeconds(10));
+        await ForecastHistory.EvaluatedAsync(B.App.Services.GetRequiredService<AlertService>(), server.ServerId);
+        Assert.False(await ForecastHistory.FiringAsync(B, server.ServerId));
+
+        A.Time.Advance(TimeSpan.FromSeconds(50));
+        await ForecastHistory.HeartbeatAsync(B, server, 2);
+        await ForecastHistory.EvaluatedAsync(A.App.Services.GetRequiredService<AlertService>(), server.ServerId);
+        Assert.True(await ForecastHistory.FiringAsync(A, server.ServerId));
+    }
+
+    [Fact]
     public async Task Retention_is_run_by_one_panel_at_a_time_and_the_other_skips_its_run()
     {
         var server = await A.NewServerAsync("retention-host");

@@ -239,6 +239,43 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_batch_mixing_duplicates_a_refused_heartbeat_and_good_ones_answers_each_with_its_own_outcome()
+    {
+        // PostgreSQL writes a batch as one statement per round, a round holding each server once (a server's n-th
+        // heartbeat in the n-th): a server sending three in one batch, one of them again, one over its limit, beside
+        // other servers' and an unknown one, gets the outcome it would get alone, heartbeat after heartbeat.
+        var busy = await Panel.NewServerAsync();
+        var limited = await Panel.NewServerAsync();
+        var quiet = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var twoAtATime = new HeartbeatQuota { HeartbeatsPerSecond = 1, HeartbeatBurst = 2 };
+        var b1 = Ingest(busy.ServerId, "01JBATCHROUND0000000000B01", now.AddSeconds(-3), seq: 1);
+        var b3 = Ingest(busy.ServerId, "01JBATCHROUND0000000000B03", now.AddSeconds(-1), seq: 3);
+        var b2 = Ingest(busy.ServerId, "01JBATCHROUND0000000000B02", now.AddSeconds(-2), seq: 2);
+        var l1 = Ingest(limited.ServerId, "01JBATCHROUND0000000000L01", now.AddSeconds(-3), seq: 1) with { Quota = twoAtATime };
+        var l2 = Ingest(limited.ServerId, "01JBATCHROUND0000000000L02", now.AddSeconds(-2), seq: 2) with { Quota = twoAtATime };
+        var l3 = Ingest(limited.ServerId, "01JBATCHROUND0000000000L03", now.AddSeconds(-1), seq: 3) with { Quota = twoAtATime };
+        var q1 = Ingest(quiet.ServerId, "01JBATCHROUND0000000000Q01", now.AddSeconds(-1), seq: 1);
+        var unknown = Ingest(quiet.ServerId, "01JBATCHROUND0000000000X01", now, seq: 1) with { ServerId = "srv_not_registered" };
+        await using var dialect = Dialect();
+        await new HeartbeatWriter(dialect).WriteAsync([q1]);
+
+        var results = await new HeartbeatWriter(dialect).WriteAsync([b1, l1, b3, q1 with { }, l2, unknown, b1 with { }, l3, b2]);
+
+        Assert.Equal(
+            [(IngestOutcome.StoredAsLatest, (TimeSpan?)null), (IngestOutcome.StoredAsLatest, null), (IngestOutcome.StoredAsLatest, null),
+                (IngestOutcome.Duplicate, null), (IngestOutcome.StoredAsLatest, null), (IngestOutcome.UnknownServer, null),
+                (IngestOutcome.Duplicate, null), (IngestOutcome.RateLimited, TimeSpan.FromSeconds(1)), (IngestOutcome.StoredAsHistory, null)],
+            results.Select(r => (r.Outcome, r.RetryAfter)));
+        Assert.Equal([1L, 2L, 3L], (await Panel.Store.GetHeartbeatsAsync(busy.ServerId, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value).Order());
+        Assert.Equal([1L, 2L], (await Panel.Store.GetHeartbeatsAsync(limited.ServerId, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value).Order());
+        Assert.Equal([1L], (await Panel.Store.GetHeartbeatsAsync(quiet.ServerId, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value));
+        Assert.Equal((3L, 2L), ((await Panel.Store.GetServerAsync(busy.ServerId, CancellationToken.None))!.LatestSeq!.Value,
+            (await Panel.Store.GetServerAsync(limited.ServerId, CancellationToken.None))!.LatestSeq!.Value));
+        Assert.Equal(b3.HeartbeatId, (await Panel.Store.GetLatestHeartbeatAsync(busy.ServerId, CancellationToken.None))!.HeartbeatId);
+    }
+
+    [Fact]
     public async Task Container_states_changed_inside_one_batch_are_stored_as_heartbeat_by_heartbeat()
     {
         // The state in effect at a heartbeat's time includes what an earlier heartbeat of the same batch stored: a change
