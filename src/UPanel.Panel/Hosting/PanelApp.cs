@@ -167,6 +167,12 @@ internal static class PanelApp
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminApi, policy => policy.AddAuthenticationSchemes(AuthSchemes.AdminBearer).RequireAuthenticatedUser())
             .AddPolicy(AuthSchemes.Pages, policy => policy.AddAuthenticationSchemes(AuthSchemes.Cookie).RequireAuthenticatedUser());
+        if (dialect is SqliteDialect sqlite)
+        {
+            builder.Services.AddSingleton(services => new SqliteCheckpointer(sqlite, time, services.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+            builder.Services.AddHostedService(services => services.GetRequiredService<SqliteCheckpointer>());
+        }
+
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton(_ => new AlertStore(dialect));

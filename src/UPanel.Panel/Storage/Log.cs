@@ -26,6 +26,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "Retention: another panel on this database is rolling up or pruning; skipped this run")]
     public static partial void PruneSkipped(ILogger logger);
 
+    [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Checkpoint: {Frames} frames in the log, {Passes} passes; the last saw {Log} and copied {Copied}")]
+    public static partial void Checkpointed(ILogger logger, int frames, int passes, int log, int copied);
+
+    [LoggerMessage(EventId = 2131, Level = LogLevel.Warning, Message = "Checkpoint: copying the write-ahead log failed; SQLite's own checkpoint goes on meanwhile, retrying")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2132, Level = LogLevel.Information, Message = "Checkpoint: copying the write-ahead log works again")]
+    public static partial void CheckpointsResumed(ILogger logger);
+
     [LoggerMessage(EventId = 2120, Level = LogLevel.Error, Message = "Cookie keys: {Count} key(s) in the database cannot be opened with this panel's token key; sessions signed with them are refused here. Every panel on one database needs the same UPANEL_TOKEN_KEY")]
     public static partial void CookieKeysUnreadable(ILogger logger, int count);
 }

@@ -19,10 +19,16 @@ internal sealed class SqliteDialect(string path) : SqlDialect
     // in batches) keeps the lock from waiting heartbeats. The panel's own writers queue here in order instead.
     private readonly SemaphoreSlim _writer = new(1, 1);
 
+    /// <summary>Bytes the log file is cut back to when SQLite starts it again: twice the checkpointer's aim (4 KiB pages).</summary>
+    public const long JournalSizeLimit = 2L * SqliteCheckpointer.TargetFrames * 4096;
+
     private volatile bool _filesPrivate;
 
     // The SQLite connections (pooled handles) whose per-connection settings are made; gone with the handle.
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, SQLitePCL.sqlite3> _configured = new();
+
+    /// <summary>This file's write-ahead log, as each commit leaves it.</summary>
+    public WalLog Wal { get; } = WalLog.For(path);
 
     public override string Name => "sqlite";
 
@@ -59,9 +65,14 @@ internal sealed class SqliteDialect(string path) : SqlDialect
         if (!_configured.TryGetValue(handle, out _))
         {
             await using var command = connection.CreateCommand();
-            // Per connection: SQLite does not enforce foreign keys unless asked; NORMAL is durable enough under WAL.
-            command.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+            // Per connection: SQLite does not enforce foreign keys unless asked; NORMAL is durable enough under WAL. A log
+            // that grew past twice the checkpointer's aim (a burst, the backstop) is cut back when it starts again.
+            command.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA journal_size_limit = {JournalSizeLimit};";
             await command.ExecuteNonQueryAsync(cancellationToken);
+            // The log is copied back by SqliteCheckpointer, outside the writer's commit, paced by the log's size after each
+            // commit; SQLite's own checkpoint, which runs inside the commit that crosses its threshold, only as the
+            // backstop (docs/decisions/ingest-throughput.md, twelfth pass).
+            Wal.Watch(handle);
             _configured.AddOrUpdate(handle, handle);
         }
 

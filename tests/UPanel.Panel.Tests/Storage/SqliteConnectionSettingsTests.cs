@@ -6,18 +6,24 @@ namespace UPanel.Panel.Tests.Storage;
 
 /// <summary>
 /// SQLite's per-connection settings are made once per pooled connection, not at every open: a connection the pool hands
-/// out again, or a new one opened while it is in use, has them all the same.
+/// out again, or a new one opened while it is in use, has them all the same. SQLite's automatic checkpoint is off on each
+/// (the WAL hook of <see cref="WalLog"/> in its place, SqliteCheckpointer copying the log outside the writer's commit).
 /// </summary>
 public sealed class SqliteConnectionSettingsTests
 {
     [Fact]
-    public async Task Every_connection_enforces_foreign_keys_waits_when_busy_and_syncs_normally_however_often_it_is_reused()
+    public async Task Every_connection_enforces_foreign_keys_waits_when_busy_syncs_normally_and_leaves_checkpoints_to_the_checkpointer_however_often_it_is_reused()
     {
         var directory = Directory.CreateTempSubdirectory("upanel-sqlite-settings-").FullName;
         var cancel = TestContext.Current.CancellationToken;
         var dialect = new SqliteDialect(Path.Combine(directory, "panel.db"));
         try
         {
+            await using (var prepare = await dialect.OpenAsync(cancel))
+            {
+                await dialect.PrepareAsync(prepare, cancel);
+            }
+
             var handles = new HashSet<object>();
             for (var i = 0; i < 5; i++)
             {
@@ -28,6 +34,11 @@ public sealed class SqliteConnectionSettingsTests
                 {
                     handles.Add(((SqliteConnection)connection).Handle!);
                     Assert.Equal((1L, 10_000L, 1L), await SettingsAsync(connection, cancel));
+                    // wal_autocheckpoint reads 0 once a WAL hook of one's own is set: SQLite's checkpoint in the commit is off.
+                    Assert.Equal(
+                        ("wal", "0", SqliteDialect.JournalSizeLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        (await PragmaAsync(connection, "journal_mode", cancel), await PragmaAsync(connection, "wal_autocheckpoint", cancel),
+                            await PragmaAsync(connection, "journal_size_limit", cancel)));
                 }
             }
 
@@ -39,6 +50,13 @@ public sealed class SqliteConnectionSettingsTests
             await dialect.DisposeAsync();
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static async Task<string> PragmaAsync(DbConnection connection, string name, CancellationToken cancel)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return Convert.ToString(await command.ExecuteScalarAsync(cancel), System.Globalization.CultureInfo.InvariantCulture)!;
     }
 
     private static async Task<(long ForeignKeys, long BusyTimeout, long Synchronous)> SettingsAsync(DbConnection connection, CancellationToken cancel)
