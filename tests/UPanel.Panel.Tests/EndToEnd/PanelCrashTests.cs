@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -32,7 +30,7 @@ public sealed class PanelCrashTests
         var directory = Directory.CreateTempSubdirectory("upanel-crash-").FullName;
         try
         {
-            await using var panel = await PanelProcess.StartAsync(directory);
+            await using var panel = await PanelProcess.StartAsync(directory, new Dictionary<string, string> { ["Logging__LogLevel__UPanel.Panel.Storage.SqliteCheckpointer"] = "Debug" });
             var servers = new List<RegisterResponse>();
             for (var i = 0; i < Servers; i++)
             {
@@ -47,7 +45,7 @@ public sealed class PanelCrashTests
 
             // A cycle done (the log copied and started again) and the next one under way when the panel ends.
             await Poll.UntilAsync(
-                () => Task.FromResult(panel.Checkpoints),
+                () => Task.FromResult(Checkpoints(panel.Output)),
                 checkpoints => checkpoints >= 2,
                 "two checkpoint cycles under load",
                 TimeSpan.FromSeconds(120),
@@ -120,6 +118,9 @@ public sealed class PanelCrashTests
         }
     }
 
+    /// <summary>The checkpointer's cycles the panel logged (its debug line, one per cycle).</summary>
+    private static int Checkpoints(string output) => output.Split("Checkpoint: ").Length - 1;
+
     private static async Task<HashSet<string>> StoredAsync(string database)
     {
         // Opened as the next start would: SQLite recovers the committed transactions from the log.
@@ -135,122 +136,5 @@ public sealed class PanelCrashTests
         }
 
         return ids;
-    }
-
-    /// <summary>upanel-panel on its own data directory, its checkpointer's cycles counted from its log.</summary>
-    private sealed class PanelProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private int _checkpoints;
-
-        private PanelProcess(Process process, string directory)
-        {
-            _process = process;
-            Directory = directory;
-        }
-
-        public string Directory { get; }
-
-        public Uri BaseAddress { get; private set; } = null!;
-
-        public int Checkpoints => Volatile.Read(ref _checkpoints);
-
-        public int ExitCode => _process.ExitCode;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<PanelProcess> StartAsync(string directory)
-        {
-            var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "upanel-panel"), ["--data-dir", directory, "--urls", "http://127.0.0.1:0"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment.Remove("UPANEL_POSTGRES");
-            start.Environment.Remove("UPANEL_ADMIN_KEY");
-            start.Environment["Logging__LogLevel__UPanel.Panel.Storage.SqliteCheckpointer"] = "Debug";
-            var panel = new PanelProcess(new Process { StartInfo = start }, directory);
-            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-            DataReceivedEventHandler read = (_, e) =>
-            {
-                if (e.Data is not { } line)
-                {
-                    return;
-                }
-
-                lock (panel._output)
-                {
-                    panel._output.AppendLine(line);
-                }
-
-                if (line.Contains("Checkpoint: ", StringComparison.Ordinal))
-                {
-                    Interlocked.Increment(ref panel._checkpoints);
-                }
-                else if (line.Contains("Now listening on: ", StringComparison.Ordinal))
-                {
-                    listening.TrySetResult(new Uri(line[(line.IndexOf("http", StringComparison.Ordinal))..].Trim()));
-                }
-            };
-            panel._process.OutputDataReceived += read;
-            panel._process.ErrorDataReceived += read;
-            panel._process.Start();
-            panel._process.BeginOutputReadLine();
-            panel._process.BeginErrorReadLine();
-            panel.BaseAddress = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-            return panel;
-        }
-
-        public async Task<RegisterResponse> RegisterAsync(string hostname)
-        {
-            using var client = new HttpClient { BaseAddress = BaseAddress };
-            var adminKey = (await File.ReadAllTextAsync(Path.Combine(Directory, "admin-key"))).Trim();
-            using var install = new HttpRequestMessage(HttpMethod.Post, "/api/admin/install-tokens") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-            install.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
-            using var installed = await client.SendAsync(install);
-            var token = (await PanelHost.ReadJsonAsync(installed, 200)).GetProperty("install_token").GetString()!;
-            using var register = new HttpRequestMessage(HttpMethod.Post, "/api/agent/register")
-            {
-                Content = new StringContent(PanelHost.RegisterBody(hostname, Guid.NewGuid().ToString("N")), Encoding.UTF8, "application/json"),
-            };
-            register.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var registered = await client.SendAsync(register);
-            var text = await registered.Content.ReadAsStringAsync();
-            Assert.True(registered.StatusCode == HttpStatusCode.OK, text);
-            return JsonSerializer.Deserialize(text, ContractsJsonContext.Default.RegisterResponse)!;
-        }
-
-        public void Signal(string signal)
-        {
-            using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
-
-        public async Task WaitForExitAsync()
-        {
-            await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-            _process.WaitForExit();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using UPanel.Panel.Tests.Infrastructure;
 
 namespace UPanel.Panel.Tests.Security;
 
@@ -133,63 +134,11 @@ public sealed class PanelProcessTests
     /// <summary>Starts the panel, waits until it serves, runs <paramref name="whileRunning"/>, stops it with SIGTERM and returns stdout and stderr.</summary>
     private static async Task<string> RunUntilListeningAsync(string dataDirectory, Action? whileRunning = null)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "upanel-panel"), ["--data-dir", dataDirectory, "--urls", "http://127.0.0.1:0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment.Remove("UPANEL_POSTGRES");
-        start.Environment.Remove("UPANEL_ADMIN_KEY");
-        var output = new StringBuilder();
-        using var listening = new SemaphoreSlim(0);
-        using var process = new Process { StartInfo = start };
-        DataReceivedEventHandler append = (_, e) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-
-            if (e.Data?.Contains("Now listening on", StringComparison.Ordinal) == true)
-            {
-                listening.Release();
-            }
-        };
-        process.OutputDataReceived += append;
-        process.ErrorDataReceived += append;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            if (!await listening.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken))
-            {
-                Assert.Fail($"the panel did not start:\n{Snapshot()}");
-            }
-
-            whileRunning?.Invoke();
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await term.WaitForExitAsync(TestContext.Current.CancellationToken);
-            }
-
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-            process.WaitForExit();
-        }
-
-        return Snapshot();
-
-        string Snapshot()
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
+        await using var panel = await PanelProcess.StartAsync(dataDirectory);
+        whileRunning?.Invoke();
+        panel.Signal("TERM");
+        await panel.WaitForExitAsync();
+        return panel.Output;
     }
 
     /// <summary>A data directory created by someone else before the panel's first start, mode 0755.</summary>
