@@ -3,7 +3,7 @@
 # real panel from CONNECTIONS connections, WARMUP seconds of both unmeasured (the runtime recompiles the hot paths
 # optimized in the first seconds under load), then SECONDS each: first GET /healthz (the ceiling: same server, no body, no
 # database), then heartbeats (20 containers each, fresh ids). Prints requests/s, p50/p99, errors, the panel's CPU per
-# request and RSS for both, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat, raw and
+# request and RSS for both, the load generator's own CPU per request and the cores the machine kept busy, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat, raw and
 # once the panel rolled them up (moved three days back and the panel started again), with the projection for 1,000
 # servers at 60 s for 30 days (25 hours raw, the rest rolled up). On SQLite, and on PostgreSQL when UPANEL_TEST_POSTGRES is set
 # (scripts/services.sh exports it). With --instances N (PostgreSQL only): the scale-out of docs/scale-out.md instead,

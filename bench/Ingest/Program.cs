@@ -12,8 +12,9 @@ using UPanel.Contracts;
 // measured (the runtime compiles the hot paths again, optimized, during the first seconds of load: a panel runs for
 // days), then for SECONDS each: the ceiling (GET /healthz, no body, no database) and heartbeats (real bodies with 20
 // containers, a fresh heartbeat_id made as the agent makes it (a ULID), increasing seq, one server after another), from CONNECTIONS concurrent connections.
-// Prints one line per phase: requests/s, p50, p99, errors, and the panel's CPU (utime + stime of the panels over the
-// phase) and RSS at its end.
+// Prints one line per phase: requests/s, p50, p99, errors, the panel's CPU (utime + stime of the panels over the
+// phase) and RSS at its end, this generator's own CPU per request, and the cores the whole machine kept busy over the
+// phase (from /proc/stat: 2.00 on this 2-core machine means the panel and the generator together are CPU-bound).
 var url = new Uri(args[0]);
 var panelPids = args[1].Split(',').Select(pid => int.Parse(pid, CultureInfo.InvariantCulture)).ToArray();
 var serverCount = int.Parse(args[2], CultureInfo.InvariantCulture);
@@ -37,18 +38,31 @@ for (var i = 0; i < serverCount; i++)
 // from one heartbeat to the next (what the database stores and compresses depends on it).
 string[] roles = ["web", "api", "db", "cache", "worker", "proxy", "queue", "cron"];
 string[] images = ["nginx:1.25", "registry.example.com/shop/api:2.14.1", "postgres:16", "redis:7-alpine", "registry.example.com/shop/worker:2.14.1", "traefik:v3.1", "rabbitmq:3.13-management", "alpine:3.20"];
-List<ContainerInfo> Containers(long n) => [.. Enumerable.Range(0, 20).Select(i => new ContainerInfo
+// What does not change between heartbeats is made once (the generator's own CPU is taken from the panel's machine).
+var ids = Enumerable.Range(0, 20).Select(i => $"{(uint)(i * 2654435761u):x8}{i:x4}").ToArray();
+var names = Enumerable.Range(0, 20).Select(i => $"shop_{roles[i % roles.Length]}_{i / roles.Length + 1}").ToArray();
+List<ContainerInfo> Containers(long n)
 {
-    Id = $"{(uint)(i * 2654435761u):x8}{i:x4}",
-    Name = $"shop_{roles[i % roles.Length]}_{i / roles.Length + 1}",
-    Image = images[i % images.Length],
-    Status = i == 19 ? "exited" : "running",
-    Health = i % 5 == 0 ? "healthy" : "none",
-    UptimeSeconds = i == 19 ? 0 : 86400 * (i + 1) + n,
-    CpuPercent = (n * 31 + i * 17) % 2000 / 100.0,
-    MemoryMb = 40 + i * 37 + n * 7 % 50,
-    RestartCount = i == 7 ? 3 : 0,
-})];
+    var containers = new List<ContainerInfo>(20);
+    for (var i = 0; i < 20; i++)
+    {
+        containers.Add(new ContainerInfo
+        {
+            Id = ids[i],
+            Name = names[i],
+            Image = images[i % images.Length],
+            Status = i == 19 ? "exited" : "running",
+            Health = i % 5 == 0 ? "healthy" : "none",
+            UptimeSeconds = i == 19 ? 0 : 86400 * (i + 1) + n,
+            CpuPercent = (n * 31 + i * 17) % 2000 / 100.0,
+            MemoryMb = 40 + i * 37 + n * 7 % 50,
+            RestartCount = i == 7 ? 3 : 0,
+        });
+    }
+
+    return containers;
+}
+
 var seqs = new long[serverCount];
 var next = -1;
 
@@ -59,7 +73,7 @@ if (warmup > 0)
     await RunAsync("warm-up", Healthz, Math.Max(1, warmup / 4), print: false);
 }
 
-Console.WriteLine($"{"phase",-10} {"requests/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"panel CPU ms/req",17} {"panel RSS MB",13}");
+Console.WriteLine($"{"phase",-10} {"requests/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"panel CPU ms/req",17} {"panel RSS MB",13} {"load CPU ms/req",16} {"cores busy",11}");
 var (ceiling, _) = await RunAsync("ceiling", Healthz, seconds);
 var (ingest, accepted) = await RunAsync("heartbeat", NextHeartbeat, seconds);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"heartbeats/s as a share of the ceiling: {ingest / ceiling:P0}"));
@@ -98,6 +112,8 @@ async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequest
     var latencies = new List<double>[connections];
     var errors = 0L;
     var cpuBefore = panelPids.Sum(CpuMilliseconds);
+    var ownBefore = Environment.CpuUsage.TotalTime;
+    var machineBefore = MachineJiffies();
     var clock = Stopwatch.StartNew();
     var end = TimeSpan.FromSeconds(phaseSeconds);
     await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
@@ -126,12 +142,15 @@ async Task<(double Rate, long Accepted)> RunAsync(string phase, Func<HttpRequest
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
     var cpu = panelPids.Sum(CpuMilliseconds) - cpuBefore;
+    var own = (Environment.CpuUsage.TotalTime - ownBefore).TotalMilliseconds;
+    var (busy, total) = MachineJiffies();
+    var coresBusy = Environment.ProcessorCount * (double)(busy - machineBefore.Busy) / (total - machineBefore.Total);
     var all = latencies.SelectMany(l => l).Order().ToArray();
     var rate = all.Length / elapsed;
     if (print)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {panelPids.Sum(RssMegabytes),13:F1}"));
+            $"{phase,-10} {rate,10:F0} {Percentile(all, 0.50),8:F1} {Percentile(all, 0.99),8:F1} {errors,7} {cpu / all.Length,17:F3} {panelPids.Sum(RssMegabytes),13:F1} {own / all.Length,16:F3} {coresBusy,11:F2}"));
     }
 
     return (rate, all.Length - errors);
@@ -155,6 +174,15 @@ static double CpuMilliseconds(int pid)
     var stat = File.ReadAllText($"/proc/{pid}/stat");
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000.0 / 100;
+}
+
+// The machine's CPU time from the first line of /proc/stat, in ticks: busy (all but idle and iowait) and total.
+static (long Busy, long Total) MachineJiffies()
+{
+    var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
+        .Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+    var total = ticks.Sum();
+    return (total - ticks[3] - ticks[4], total);
 }
 
 static double RssMegabytes(int pid) =>
