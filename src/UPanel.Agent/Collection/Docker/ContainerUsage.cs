@@ -15,7 +15,8 @@ namespace UPanel.Agent.Collection.Docker;
 /// <c>cpuBaseline</c> apart, inside the same collection: one short wait for all new containers, so a first heartbeat
 /// and <c>collect</c> show real figures instead of 0 (containers on the API fallback show 0 on first sight instead: a
 /// second one-shot call would cost another engine tick and its CPU). <c>memory_mb</c> = usage − inactive file cache
-/// (v1: memory.usage_in_bytes − total_inactive_file; v2: memory.current − inactive_file). A paused container keeps its
+/// (v1: memory.usage_in_bytes − total_inactive_file; v2: memory.current − inactive_file; the cache read again when
+/// 30 s old or the usage moved, <see cref="CgroupStatsReader"/>). A paused container keeps its
 /// memory; its CPU delta is 0.
 /// </para>
 /// </summary>
@@ -28,7 +29,7 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
     /// </summary>
     public const int StatsApiConcurrency = 64;
 
-    private readonly CgroupStatsReader _cgroups = new(hostFiles);
+    private readonly CgroupStatsReader _cgroups = new(hostFiles, timeProvider);
     private readonly Dictionary<string, CpuMark> _cpuMarks = new(StringComparer.Ordinal);
 
     // Reused by every collection (one at a time): the samples of the containers measured now.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Collection;
 using UPanel.Agent.Collection.Docker.Cgroups;
 
@@ -23,7 +24,7 @@ public sealed class KeptCgroupFilesTests
         try
         {
             using var files = new HostFiles("/proc", "/sys", "/");
-            var reader = new CgroupStatsReader(files);
+            var reader = new CgroupStatsReader(files, TimeProvider.System);
             await WaitForMemoryAsync(reader, id);
             var layout = reader.Layout!;
             Assert.True(files.IsKept(HostRootKind.Sys, layout.MemoryStatFile(id)));
@@ -52,6 +53,34 @@ public sealed class KeptCgroupFilesTests
             {
                 await DockerCli.RemoveAsync([id]);
             }
+        }
+    }
+
+    [Fact]
+    public async Task Page_cache_written_between_two_readings_is_subtracted_at_once_though_the_cache_is_not_due()
+    {
+        RequiredServices.Docker();
+        var name = $"upt-{Guid.NewGuid().ToString("N")[..6]}-cache";
+        var id = await DockerCli.StartAsync(name, [], "sleep", "3600");
+        try
+        {
+            using var files = new HostFiles("/proc", "/sys", "/");
+            var time = new FakeTimeProvider(); // never advanced: the 30 s reuse never runs out
+            var reader = new CgroupStatsReader(files, time);
+            var before = reader.TryRead(id) ?? throw new InvalidOperationException("no cgroup files read");
+
+            // 48 MiB written to the container's own filesystem: page cache charged to it, on the inactive list.
+            await DockerCli.RunAsync("exec", id, "dd", "if=/dev/zero", "of=/fill", "bs=1M", "count=48");
+            var after = reader.TryRead(id)!.Value.MemoryBytes;
+            var fresh = new CgroupStatsReader(files, TimeProvider.System).TryRead(id)!.Value.MemoryBytes;
+
+            // As a reader that reads memory.stat every time shows it (docker stats' figure), not 48 MiB more.
+            Assert.InRange(after / MiB, fresh / MiB - 2, fresh / MiB + 2);
+            Assert.InRange(after / MiB, before.MemoryBytes / MiB - 8, before.MemoryBytes / MiB + 8);
+        }
+        finally
+        {
+            await DockerCli.RemoveAsync([id]);
         }
     }
 
