@@ -441,18 +441,18 @@ internal sealed class PageEndpoints(IPanelStore store, AdminEndpoints admin, Ale
             return "";
         }
 
-        var loopback = uri.IsLoopback || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
-        if (loopback)
+        // The agent's own test (ConfigLoader): plain http only where Uri.IsLoopback holds, so not to *.localhost names.
+        if (uri.Scheme == "http" && !uri.IsLoopback)
         {
-            return $"<p class=\"hint\" id=\"address-warning\">{E(panel)} reaches this panel from its own machine only: right for an agent there, " +
-                   "but another server would try to reach itself. Start the panel with <code>--public-url https://panel.example.com</code> " +
-                   "(or <code>UPANEL_PUBLIC_URL</code>), the address your servers reach it at, and create the token again.</p>";
+            return $"<p class=\"hint\" id=\"address-warning\">The agent refuses {E(panel)}: it sends its token over plain http only to loopback. " +
+                   "Put a TLS terminator (a reverse proxy with a certificate) in front of the panel and start the panel with " +
+                   "<code>--public-url https://…</code> and <code>--trusted-proxies</code> (docs/panel.md), then create the token again.</p>";
         }
 
-        return uri.Scheme == "http"
-            ? $"<p class=\"hint\" id=\"address-warning\">The agent refuses {E(panel)}: it sends its token over plain http only to loopback. " +
-              "Put a TLS terminator (a reverse proxy with a certificate) in front of the panel and start the panel with " +
-              "<code>--public-url https://…</code> and <code>--trusted-proxies</code> (docs/panel.md), then create the token again.</p>"
+        return uri.IsLoopback || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            ? $"<p class=\"hint\" id=\"address-warning\">{E(panel)} reaches this panel from its own machine only: right for an agent there, " +
+              "but another server would try to reach itself. Start the panel with <code>--public-url https://panel.example.com</code> " +
+              "(or <code>UPANEL_PUBLIC_URL</code>), the address your servers reach it at, and create the token again.</p>"
             : "";
     }
 

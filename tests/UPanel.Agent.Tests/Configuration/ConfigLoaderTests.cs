@@ -353,6 +353,7 @@ public sealed class ConfigLoaderTests
     [Theory]
     [InlineData("http://panel.example.com", "uses plain http", "use https://panel.example.com/")]
     [InlineData("http://10.0.0.5:8000/x", "uses plain http", "use https://10.0.0.5:8000/x")]
+    [InlineData("http://panel.localhost:8080", "uses plain http", "use https://panel.localhost:8080/")]
     [InlineData("ftp://panel.example.com", "is not an absolute http(s) URL", "panel's base URL")]
     [InlineData("panel.example.com", "is not an absolute http(s) URL", "panel's base URL")]
     [InlineData("/relative", "is not an absolute http(s) URL", "panel's base URL")]

@@ -17,6 +17,8 @@ public sealed partial class AddServerPageTests : IDisposable
     [InlineData(null, "reaches this panel from its own machine only")]
     [InlineData("http://localhost:8080", "reaches this panel from its own machine only")]
     [InlineData("http://192.0.2.10:8080", "The agent refuses http://192.0.2.10:8080: it sends its token over plain http only to loopback.")]
+    [InlineData("http://panel.localhost:8080", "The agent refuses http://panel.localhost:8080: it sends its token over plain http only to loopback.")]
+    [InlineData("https://panel.localhost", "reaches this panel from its own machine only")]
     [InlineData("https://panel.example.com", null)]
     public async Task The_install_command_names_the_panels_address_and_warns_when_another_server_cannot_use_it(string? publicUrl, string? warning)
     {
