@@ -8,15 +8,24 @@ namespace UPanel.Panel.Storage;
 /// Stores a batch of heartbeats in one transaction (the writer behind <see cref="GroupCommit{TItem, TResult}"/>): each
 /// is charged to its server's limits, stored once by heartbeat_id and made the latest state when it is newer, in the
 /// order given, with the same statements reused row after row. Nothing of the batch is stored unless all of it is.
-/// On PostgreSQL the batch goes to <see cref="PipelinedHeartbeatWriter"/>: the same outcomes in one round trip.
+/// On SQLite on a connection of its own, kept with its statements compiled from one batch to the next (its page cache
+/// stays valid across its own commits: docs/decisions/ingest-throughput.md, thirteenth pass); one batch at a time, under
+/// the write turn. On PostgreSQL the batch goes to <see cref="PipelinedHeartbeatWriter"/>: the same outcomes in one round trip.
 /// </summary>
-internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindows = null)
+internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindows = null) : IAsyncDisposable
 {
     /// <summary>
     /// Heartbeats per transaction at most: enough that a commit's cost is shared by many, few enough that one batch
     /// holds SQLite's write lock for milliseconds, not seconds.
     /// </summary>
     public const int MaxBatch = 256;
+
+    // Used only under the write turn.
+    private Statements? _statements;
+    private bool _disposed;
+
+    /// <summary>The SQLite connection the writer keeps (null before its first batch, after a failed one, and on PostgreSQL): for tests.</summary>
+    internal SqliteConnection? Connection => _statements?.Connection;
 
     public async Task<IReadOnlyList<IngestResult>> WriteAsync(IReadOnlyList<HeartbeatIngest> batch)
     {
@@ -27,17 +36,27 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
 
         // Never the request's token: the batch holds other requests' heartbeats.
         var cancellationToken = CancellationToken.None;
-        await using var connection = await dialect.OpenAsync(cancellationToken);
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var statements = new Statements((SqliteConnection)connection, transaction);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new IngestResult[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        try
         {
-            results[i] = await WriteOneAsync(statements, batch[i], cancellationToken);
+            var statements = _statements ??= await Statements.OpenAsync((SqliteDialect)dialect, cancellationToken);
+            await using var transaction = await statements.Connection.BeginTransactionAsync(cancellationToken);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                results[i] = await WriteOneAsync(statements, transaction, batch[i], cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            // Rolled back; whatever state the connection was left in, the next batch starts on a new one.
+            await DropConnectionAsync();
+            throw;
         }
 
-        await transaction.CommitAsync(cancellationToken);
         if (diskWindows is not null)
         {
             // Committed, and the write turn still held: a window read from the database meanwhile is either before this
@@ -54,7 +73,29 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         return results;
     }
 
-    private static async Task<IngestResult> WriteOneAsync(Statements statements, HeartbeatIngest heartbeat, CancellationToken cancellationToken)
+    private async ValueTask DropConnectionAsync()
+    {
+        if (_statements is { } statements)
+        {
+            _statements = null;
+            await statements.DisposeAsync();
+        }
+    }
+
+    /// <summary>Closes the writer's connection once a batch under way ended; a batch after this throws.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (dialect.PipelinesStatements)
+        {
+            return;
+        }
+
+        using var turn = await dialect.WriteTurnAsync(CancellationToken.None);
+        _disposed = true;
+        await DropConnectionAsync();
+    }
+
+    private static async Task<IngestResult> WriteOneAsync(Statements statements, DbTransaction transaction, HeartbeatIngest heartbeat, CancellationToken cancellationToken)
     {
         var (requestCost, requestLimit, byteCost, byteLimit) = heartbeat.Quota.Costs(heartbeat.Bytes);
         var charge = statements.Charge;
@@ -66,14 +107,14 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         charge.Bind("byte_limit", byteLimit);
         if (charge.Execute() != 1)
         {
-            return await RefusedAsync(statements, heartbeat, requestCost, requestLimit, byteCost, byteLimit, cancellationToken);
+            return await RefusedAsync(statements, transaction, heartbeat, requestCost, requestLimit, byteCost, byteLimit, cancellationToken);
         }
 
         // The charge updated the server's row, so it exists until the transaction ends (the write lock on SQLite, the
         // row lock on PostgreSQL): the statements below cannot meet a deleted server.
         if (heartbeat.PromoteTokenHash is { } promoted)
         {
-            await using var promote = statements.Command("""
+            await using var promote = statements.Command(transaction, """
                 UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
                 WHERE id = @id AND token_hash = @hash
                 """);
@@ -143,9 +184,9 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
     }
 
     private static async Task<IngestResult> RefusedAsync(
-        Statements statements, HeartbeatIngest heartbeat, long requestCost, long requestLimit, long byteCost, long byteLimit, CancellationToken cancellationToken)
+        Statements statements, DbTransaction transaction, HeartbeatIngest heartbeat, long requestCost, long requestLimit, long byteCost, long byteLimit, CancellationToken cancellationToken)
     {
-        await using var read = statements.Command("SELECT rate_tat, quota_tat FROM servers WHERE id = @id");
+        await using var read = statements.Command(transaction, "SELECT rate_tat, quota_tat FROM servers WHERE id = @id");
         Db.Add(read, "id", heartbeat.ServerId);
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -161,11 +202,29 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
     }
 
     /// <summary>
-    /// The statements every heartbeat runs, compiled once per batch and their parameters bound per row through SQLite's own
-    /// calls (<see cref="SqliteRawStatement"/>, docs/decisions/ingest-throughput.md, tenth pass).
+    /// The writer's connection and the statements every heartbeat runs, compiled once with it and their parameters bound
+    /// per row through SQLite's own calls (<see cref="SqliteRawStatement"/>, docs/decisions/ingest-throughput.md, tenth
+    /// pass); disposed with the connection.
     /// </summary>
-    private sealed class Statements(SqliteConnection connection, DbTransaction transaction) : IAsyncDisposable
+    private sealed class Statements(SqliteConnection connection) : IAsyncDisposable
     {
+        public SqliteConnection Connection => connection;
+
+        /// <summary>The writer's own connection (<see cref="SqliteDialect.OpenWriterAsync"/>) with the statements compiled on it.</summary>
+        public static async ValueTask<Statements> OpenAsync(SqliteDialect dialect, CancellationToken cancellationToken)
+        {
+            var connection = await dialect.OpenWriterAsync(cancellationToken);
+            try
+            {
+                return new Statements(connection);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+
         // GCRA, both buckets in one statement: every expression reads the row as it was before the update.
         public SqliteRawStatement Charge { get; } = new(connection, """
             UPDATE servers SET
@@ -226,7 +285,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
         }
 
         /// <summary>A statement run only now and then (token promotion, a refused charge's wait).</summary>
-        public DbCommand Command(string sql)
+        public DbCommand Command(DbTransaction transaction, string sql)
         {
             DbCommand command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -241,7 +300,7 @@ internal sealed class HeartbeatWriter(SqlDialect dialect, DiskWindows? diskWindo
                 statement.Dispose();
             }
 
-            return ValueTask.CompletedTask;
+            return connection.DisposeAsync();
         }
     }
 }

@@ -28,17 +28,21 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     private readonly CredentialsCache? _credentials = dialect.OnePanel ? new CredentialsCache() : null;
 
     // Where one panel owns the database (SQLite), every heartbeat is stored by this writer, which keeps the disk windows.
-    private readonly (GroupCommit<HeartbeatIngest, IngestResult> Commit, DiskWindows? DiskWindows) _ingest = Ingest(dialect);
+    private readonly (GroupCommit<HeartbeatIngest, IngestResult> Commit, HeartbeatWriter Writer, DiskWindows? DiskWindows) _ingest = Ingest(dialect);
 
     // Where statements are compiled per command (SQLite): the alert evaluation's reads on a connection kept open with
     // its statements compiled (docs/decisions/ingest-throughput.md, seventh pass).
     private readonly KeptConnectionSlot? _evaluationReads = dialect.KeepsStatements ? new KeptConnectionSlot(dialect) : null;
 
-    private static (GroupCommit<HeartbeatIngest, IngestResult>, DiskWindows?) Ingest(SqlDialect dialect)
+    private static (GroupCommit<HeartbeatIngest, IngestResult>, HeartbeatWriter, DiskWindows?) Ingest(SqlDialect dialect)
     {
         var windows = dialect.OnePanel ? new DiskWindows() : null;
-        return (new(new HeartbeatWriter(dialect, windows).WriteAsync, HeartbeatWriter.MaxBatch), windows);
+        var writer = new HeartbeatWriter(dialect, windows);
+        return (new(writer.WriteAsync, HeartbeatWriter.MaxBatch), writer, windows);
     }
+
+    /// <summary>The heartbeat writer behind the group commit (its connection, for tests).</summary>
+    internal HeartbeatWriter Writer => _ingest.Writer;
 
     /// <summary>The disk forecast's windows kept in memory (SQLite); null where several panels share the database.</summary>
     internal DiskWindows? DiskWindows => _ingest.DiskWindows;
@@ -991,6 +995,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     public async ValueTask DisposeAsync()
     {
         _ingest.Commit.Dispose();
+        await _ingest.Writer.DisposeAsync();
         // The kept connection first: the dialect then clears SQLite's pools, which close only connections given back.
         if (_evaluationReads is not null)
         {

@@ -19,8 +19,24 @@ internal sealed class SqliteDialect(string path) : SqlDialect
     // in batches) keeps the lock from waiting heartbeats. The panel's own writers queue here in order instead.
     private readonly SemaphoreSlim _writer = new(1, 1);
 
+    // The heartbeat writer's connection: never pooled, so the page cache it is given stays its own and is freed when it closes.
+    private readonly string _writerConnectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = false,
+        DefaultTimeout = 30,
+    }.ToString();
+
     /// <summary>Bytes the log file is cut back to when SQLite starts it again: twice the checkpointer's aim (4 KiB pages).</summary>
     public const long JournalSizeLimit = 2L * SqliteCheckpointer.TargetFrames * 4096;
+
+    /// <summary>
+    /// The heartbeat writer's page cache, in KiB (SQLite's default is 2,000): a fleet's write set (each server's row and
+    /// the index pages its heartbeats go to; about 800 pages for 200 servers) stays cached from one batch to the next. Only
+    /// the pages used are allocated (docs/decisions/ingest-throughput.md, thirteenth pass).
+    /// </summary>
+    public const int WriterCacheKib = 16384;
 
     private volatile bool _filesPrivate;
 
@@ -48,6 +64,42 @@ internal sealed class SqliteDialect(string path) : SqlDialect
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        EnsureFilesPrivate();
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await ConfigureAsync(connection, cancellationToken);
+        return connection;
+    }
+
+    /// <summary>
+    /// A connection of the heartbeat writer's own, kept by it for the process's life: SQLite drops a connection's page cache
+    /// when another connection committed, so a writer that got whichever pooled connection was free read its pages again
+    /// at most batches; its own connection's cache stays valid across its own commits (docs/decisions/ingest-throughput.md,
+    /// thirteenth pass). The same settings as every connection, and a larger page cache.
+    /// </summary>
+    public async ValueTask<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        EnsureFilesPrivate();
+        var connection = new SqliteConnection(_writerConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ConfigureAsync(connection, cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA cache_size = -{WriterCacheKib};";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        return connection;
+    }
+
+    private void EnsureFilesPrivate()
+    {
         if (!_filesPrivate)
         {
             // Heartbeats and hashes of every token: 0600 whatever the directory, including an existing 0755 one.
@@ -56,9 +108,10 @@ internal sealed class SqliteDialect(string path) : SqlDialect
             SecretFile.EnsurePrivate(path + "-shm", create: false);
             _filesPrivate = true;
         }
+    }
 
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
+    private async ValueTask ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         // Once per SQLite connection, not per open: the pool hands the same handle out again with its settings, and
         // three statements per open were a measurable part of a heartbeat (docs/decisions/ingest-throughput.md).
         var handle = connection.Handle!;
@@ -75,8 +128,6 @@ internal sealed class SqliteDialect(string path) : SqlDialect
             Wal.Watch(handle);
             _configured.AddOrUpdate(handle, handle);
         }
-
-        return connection;
     }
 
     /// <remarks>

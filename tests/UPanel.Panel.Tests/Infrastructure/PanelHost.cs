@@ -119,6 +119,30 @@ internal sealed class PanelHost : IAsyncDisposable
             },
             ContractsJsonContext.Default.RegisterRequest);
 
+    /// <summary>What the heartbeat endpoint hands the store for <see cref="NewHeartbeat"/> with these ids, received now: for the writer's own tests.</summary>
+    public HeartbeatIngest NewIngest(string serverId, string heartbeatId, DateTimeOffset sampleAt, long seq)
+    {
+        var heartbeat = NewHeartbeat(serverId, seq, sampleAt) with { HeartbeatId = heartbeatId };
+        var json = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat);
+        return new HeartbeatIngest
+        {
+            ServerId = serverId,
+            HeartbeatId = heartbeatId,
+            Seq = seq,
+            SampleAt = sampleAt,
+            ReceivedAt = Clock.GetUtcNow(),
+            AgentVersion = heartbeat.AgentVersion,
+            Metrics = heartbeat.Metrics,
+            ContainerCount = heartbeat.Containers!.Count,
+            ContainerCounts = ContainerCounts.Of(heartbeat.Containers),
+            Containers = heartbeat.Containers,
+            ContainersDigest = ContainerHistory.Digest(heartbeat.Containers!),
+            HeartbeatJson = Encoding.UTF8.GetBytes(json),
+            Bytes = json.Length,
+            Quota = new HeartbeatQuota(),
+        };
+    }
+
     public Heartbeat NewHeartbeat(string serverId, long? seq = null, DateTimeOffset? timestamp = null, string agentVersion = "1.0.0") => new()
     {
         ServerId = serverId,

@@ -22,12 +22,13 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     {
         var server = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
-        var once = Ingest(server.ServerId, "01JBATCHDUP0000000000000001", now.AddSeconds(-10), seq: 1);
-        var other = Ingest(server.ServerId, "01JBATCHDUP0000000000000002", now.AddSeconds(-5), seq: 2);
+        var once = Panel.NewIngest(server.ServerId, "01JBATCHDUP0000000000000001", now.AddSeconds(-10), seq: 1);
+        var other = Panel.NewIngest(server.ServerId, "01JBATCHDUP0000000000000002", now.AddSeconds(-5), seq: 2);
         await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
 
-        var results = await new HeartbeatWriter(dialect).WriteAsync([once, once with { }, other]);
-        var again = await new HeartbeatWriter(dialect).WriteAsync([once]);
+        var results = await writer.WriteAsync([once, once with { }, other]);
+        var again = await writer.WriteAsync([once]);
 
         Assert.Equal([IngestOutcome.StoredAsLatest, IngestOutcome.Duplicate, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
         Assert.Equal(IngestOutcome.Duplicate, again.Single().Outcome);
@@ -43,7 +44,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         // or a seq after one with them must be stored without them, and its latest state too.
         var server = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
-        var full = Ingest(server.ServerId, "01JBATCHROWS00000000000001", now.AddSeconds(-2), seq: 1) with
+        var full = Panel.NewIngest(server.ServerId, "01JBATCHROWS00000000000001", now.AddSeconds(-2), seq: 1) with
         {
             Metrics = new HostMetrics
             {
@@ -52,7 +53,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             },
             AgentVersion = "1.2.3",
         };
-        var bare = Ingest(server.ServerId, "01JBATCHROWS00000000000002", now.AddSeconds(-1), seq: 2) with
+        var bare = Panel.NewIngest(server.ServerId, "01JBATCHROWS00000000000002", now.AddSeconds(-1), seq: 2) with
         {
             Seq = null,
             Metrics = new HostMetrics(),
@@ -60,8 +61,9 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             TimestampFromReceipt = true,
         };
         await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
 
-        var results = await new HeartbeatWriter(dialect).WriteAsync([full, bare]);
+        var results = await writer.WriteAsync([full, bare]);
 
         Assert.Equal([IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
         var stored = (await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None)).OrderBy(h => h.SampleAt).ToList();
@@ -83,11 +85,12 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         var server = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
         var batch = new[] { 2, 5, 1, 3 }
-            .Select(s => Ingest(server.ServerId, $"01JBATCHORDER00000000000000{s}", now.AddSeconds(s - 10), seq: s))
+            .Select(s => Panel.NewIngest(server.ServerId, $"01JBATCHORDER00000000000000{s}", now.AddSeconds(s - 10), seq: s))
             .ToList();
         await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
 
-        var results = await new HeartbeatWriter(dialect).WriteAsync(batch);
+        var results = await writer.WriteAsync(batch);
 
         Assert.Equal(
             [IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsHistory, IngestOutcome.StoredAsHistory],
@@ -105,9 +108,9 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     {
         var server = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
-        var good1 = Ingest(server.ServerId, "01JBATCHFAIL00000000000001", now.AddSeconds(-3), seq: 1);
-        var bad = Ingest(server.ServerId, "poison-01JBATCHFAIL000000002", now.AddSeconds(-2), seq: 2);
-        var good2 = Ingest(server.ServerId, "01JBATCHFAIL00000000000003", now.AddSeconds(-1), seq: 3);
+        var good1 = Panel.NewIngest(server.ServerId, "01JBATCHFAIL00000000000001", now.AddSeconds(-3), seq: 1);
+        var bad = Panel.NewIngest(server.ServerId, "poison-01JBATCHFAIL000000002", now.AddSeconds(-2), seq: 2);
+        var good2 = Panel.NewIngest(server.ServerId, "01JBATCHFAIL00000000000003", now.AddSeconds(-1), seq: 3);
         await using var dialect = Dialect();
         var before = await ChargedUntilAsync(server.ServerId);
 
@@ -115,7 +118,11 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         try
         {
             // The batch as one transaction: refused whole, nothing of it stored, nothing charged.
-            await Assert.ThrowsAnyAsync<DbException>(() => new HeartbeatWriter(dialect).WriteAsync([good1, bad, good2]));
+            await using (var writer = new HeartbeatWriter(dialect))
+            {
+                await Assert.ThrowsAnyAsync<DbException>(() => writer.WriteAsync([good1, bad, good2]));
+            }
+
             Assert.Empty(await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None));
             Assert.Equal(before, await ChargedUntilAsync(server.ServerId));
 
@@ -197,14 +204,15 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             .OrderByDescending(s => s.ServerId, StringComparer.Ordinal).ToArray();
         var (a, b) = (servers[0].ServerId, servers[1].ServerId);
         var now = Panel.Time.GetUtcNow();
-        var a5 = Ingest(a, "01JBATCHMIX0000000000000A5", now.AddSeconds(-5), seq: 5);
-        var b3 = Ingest(b, "01JBATCHMIX0000000000000B3", now.AddSeconds(-3), seq: 3);
-        var a1 = Ingest(a, "01JBATCHMIX0000000000000A1", now.AddSeconds(-9), seq: 1);
-        var b4 = Ingest(b, "01JBATCHMIX0000000000000B4", now.AddSeconds(-2), seq: 4);
-        var unknown = Ingest(a, "01JBATCHMIX0000000000000X1", now.AddSeconds(-1), seq: 1) with { ServerId = "srv_not_registered" };
+        var a5 = Panel.NewIngest(a, "01JBATCHMIX0000000000000A5", now.AddSeconds(-5), seq: 5);
+        var b3 = Panel.NewIngest(b, "01JBATCHMIX0000000000000B3", now.AddSeconds(-3), seq: 3);
+        var a1 = Panel.NewIngest(a, "01JBATCHMIX0000000000000A1", now.AddSeconds(-9), seq: 1);
+        var b4 = Panel.NewIngest(b, "01JBATCHMIX0000000000000B4", now.AddSeconds(-2), seq: 4);
+        var unknown = Panel.NewIngest(a, "01JBATCHMIX0000000000000X1", now.AddSeconds(-1), seq: 1) with { ServerId = "srv_not_registered" };
         await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
 
-        var results = await new HeartbeatWriter(dialect).WriteAsync([a5, b3, a5 with { }, a1, unknown, b4]);
+        var results = await writer.WriteAsync([a5, b3, a5 with { }, a1, unknown, b4]);
 
         Assert.Equal(
             [IngestOutcome.StoredAsLatest, IngestOutcome.StoredAsLatest, IngestOutcome.Duplicate, IngestOutcome.StoredAsHistory,
@@ -224,12 +232,13 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         var other = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
         var oneAtATime = new HeartbeatQuota { HeartbeatsPerSecond = 1, HeartbeatBurst = 1 };
-        var first = Ingest(limited.ServerId, "01JBATCHLIMIT00000000000001", now.AddSeconds(-2), seq: 1) with { Quota = oneAtATime };
-        var second = Ingest(limited.ServerId, "01JBATCHLIMIT00000000000002", now.AddSeconds(-1), seq: 2) with { Quota = oneAtATime };
-        var others = Ingest(other.ServerId, "01JBATCHLIMIT00000000000003", now.AddSeconds(-1), seq: 1);
+        var first = Panel.NewIngest(limited.ServerId, "01JBATCHLIMIT00000000000001", now.AddSeconds(-2), seq: 1) with { Quota = oneAtATime };
+        var second = Panel.NewIngest(limited.ServerId, "01JBATCHLIMIT00000000000002", now.AddSeconds(-1), seq: 2) with { Quota = oneAtATime };
+        var others = Panel.NewIngest(other.ServerId, "01JBATCHLIMIT00000000000003", now.AddSeconds(-1), seq: 1);
         await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
 
-        var results = await new HeartbeatWriter(dialect).WriteAsync([first, second, others]);
+        var results = await writer.WriteAsync([first, second, others]);
 
         Assert.Equal([IngestOutcome.StoredAsLatest, IngestOutcome.RateLimited, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
         // One heartbeat a second with a burst of one: the second waits out what the first charged.
@@ -249,18 +258,19 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         var quiet = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
         var twoAtATime = new HeartbeatQuota { HeartbeatsPerSecond = 1, HeartbeatBurst = 2 };
-        var b1 = Ingest(busy.ServerId, "01JBATCHROUND0000000000B01", now.AddSeconds(-3), seq: 1);
-        var b3 = Ingest(busy.ServerId, "01JBATCHROUND0000000000B03", now.AddSeconds(-1), seq: 3);
-        var b2 = Ingest(busy.ServerId, "01JBATCHROUND0000000000B02", now.AddSeconds(-2), seq: 2);
-        var l1 = Ingest(limited.ServerId, "01JBATCHROUND0000000000L01", now.AddSeconds(-3), seq: 1) with { Quota = twoAtATime };
-        var l2 = Ingest(limited.ServerId, "01JBATCHROUND0000000000L02", now.AddSeconds(-2), seq: 2) with { Quota = twoAtATime };
-        var l3 = Ingest(limited.ServerId, "01JBATCHROUND0000000000L03", now.AddSeconds(-1), seq: 3) with { Quota = twoAtATime };
-        var q1 = Ingest(quiet.ServerId, "01JBATCHROUND0000000000Q01", now.AddSeconds(-1), seq: 1);
-        var unknown = Ingest(quiet.ServerId, "01JBATCHROUND0000000000X01", now, seq: 1) with { ServerId = "srv_not_registered" };
+        var b1 = Panel.NewIngest(busy.ServerId, "01JBATCHROUND0000000000B01", now.AddSeconds(-3), seq: 1);
+        var b3 = Panel.NewIngest(busy.ServerId, "01JBATCHROUND0000000000B03", now.AddSeconds(-1), seq: 3);
+        var b2 = Panel.NewIngest(busy.ServerId, "01JBATCHROUND0000000000B02", now.AddSeconds(-2), seq: 2);
+        var l1 = Panel.NewIngest(limited.ServerId, "01JBATCHROUND0000000000L01", now.AddSeconds(-3), seq: 1) with { Quota = twoAtATime };
+        var l2 = Panel.NewIngest(limited.ServerId, "01JBATCHROUND0000000000L02", now.AddSeconds(-2), seq: 2) with { Quota = twoAtATime };
+        var l3 = Panel.NewIngest(limited.ServerId, "01JBATCHROUND0000000000L03", now.AddSeconds(-1), seq: 3) with { Quota = twoAtATime };
+        var q1 = Panel.NewIngest(quiet.ServerId, "01JBATCHROUND0000000000Q01", now.AddSeconds(-1), seq: 1);
+        var unknown = Panel.NewIngest(quiet.ServerId, "01JBATCHROUND0000000000X01", now, seq: 1) with { ServerId = "srv_not_registered" };
         await using var dialect = Dialect();
-        await new HeartbeatWriter(dialect).WriteAsync([q1]);
+        await using var writer = new HeartbeatWriter(dialect);
+        await writer.WriteAsync([q1]);
 
-        var results = await new HeartbeatWriter(dialect).WriteAsync([b1, l1, b3, q1 with { }, l2, unknown, b1 with { }, l3, b2]);
+        var results = await writer.WriteAsync([b1, l1, b3, q1 with { }, l2, unknown, b1 with { }, l3, b2]);
 
         Assert.Equal(
             [(IngestOutcome.StoredAsLatest, (TimeSpan?)null), (IngestOutcome.StoredAsLatest, null), (IngestOutcome.StoredAsLatest, null),
@@ -295,15 +305,16 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
             ContainersDigest = ContainerHistory.Digest(containers),
         };
         await using var dialect = Dialect();
-        var start = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000001", now.AddSeconds(-4), seq: 1), Containers(1));
-        var quietStart = With(Ingest(quiet.ServerId, "01JBATCHSTATE0000000000011", now.AddSeconds(-4), seq: 1), Containers(1));
-        await new HeartbeatWriter(dialect).WriteAsync([start, quietStart]);
+        await using var writer = new HeartbeatWriter(dialect);
+        var start = With(Panel.NewIngest(server.ServerId, "01JBATCHSTATE0000000000001", now.AddSeconds(-4), seq: 1), Containers(1));
+        var quietStart = With(Panel.NewIngest(quiet.ServerId, "01JBATCHSTATE0000000000011", now.AddSeconds(-4), seq: 1), Containers(1));
+        await writer.WriteAsync([start, quietStart]);
 
-        var changed = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000002", now.AddSeconds(-3), seq: 2), Containers(2));
-        var back = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000003", now.AddSeconds(-2), seq: 3), Containers(1));
-        var same = With(Ingest(server.ServerId, "01JBATCHSTATE0000000000004", now.AddSeconds(-1), seq: 4), Containers(1));
-        var quietSame = With(Ingest(quiet.ServerId, "01JBATCHSTATE0000000000012", now.AddSeconds(-2), seq: 2), Containers(1));
-        var results = await new HeartbeatWriter(dialect).WriteAsync([changed, quietSame, back, same]);
+        var changed = With(Panel.NewIngest(server.ServerId, "01JBATCHSTATE0000000000002", now.AddSeconds(-3), seq: 2), Containers(2));
+        var back = With(Panel.NewIngest(server.ServerId, "01JBATCHSTATE0000000000003", now.AddSeconds(-2), seq: 3), Containers(1));
+        var same = With(Panel.NewIngest(server.ServerId, "01JBATCHSTATE0000000000004", now.AddSeconds(-1), seq: 4), Containers(1));
+        var quietSame = With(Panel.NewIngest(quiet.ServerId, "01JBATCHSTATE0000000000012", now.AddSeconds(-2), seq: 2), Containers(1));
+        var results = await writer.WriteAsync([changed, quietSame, back, same]);
 
         Assert.All(results, r => Assert.Equal(IngestOutcome.StoredAsLatest, r.Outcome));
         Assert.Equal(new[] { start, changed, back }.Select(h => h.SampleAt.ToUnixTimeMilliseconds()), await StateTimesAsync(server.ServerId));
@@ -329,29 +340,6 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     private SqlDialect Dialect() => fixture.Options.UsesPostgres
         ? new PostgresDialect(fixture.Options.PostgresConnectionString!)
         : new SqliteDialect(fixture.Options.SqlitePath);
-
-    private HeartbeatIngest Ingest(string serverId, string heartbeatId, DateTimeOffset sampleAt, long seq)
-    {
-        var heartbeat = Panel.NewHeartbeat(serverId, seq, sampleAt) with { HeartbeatId = heartbeatId };
-        var json = JsonSerializer.Serialize(heartbeat, ContractsJsonContext.Default.Heartbeat);
-        return new HeartbeatIngest
-        {
-            ServerId = serverId,
-            HeartbeatId = heartbeatId,
-            Seq = seq,
-            SampleAt = sampleAt,
-            ReceivedAt = Panel.Time.GetUtcNow(),
-            AgentVersion = heartbeat.AgentVersion,
-            Metrics = heartbeat.Metrics,
-            ContainerCount = heartbeat.Containers!.Count,
-            ContainerCounts = ContainerCounts.Of(heartbeat.Containers),
-            Containers = heartbeat.Containers,
-            ContainersDigest = ContainerHistory.Digest(heartbeat.Containers!),
-            HeartbeatJson = Encoding.UTF8.GetBytes(json),
-            Bytes = json.Length,
-            Quota = new HeartbeatQuota(),
-        };
-    }
 
     private async Task<long> ChargedUntilAsync(string serverId)
     {

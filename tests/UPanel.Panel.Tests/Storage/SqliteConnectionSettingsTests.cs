@@ -52,6 +52,39 @@ public sealed class SqliteConnectionSettingsTests
         }
     }
 
+    [Fact]
+    public async Task The_writers_own_connection_has_every_connections_settings_and_a_larger_page_cache_than_the_pooled_ones()
+    {
+        var directory = Directory.CreateTempSubdirectory("upanel-sqlite-settings-").FullName;
+        var cancel = TestContext.Current.CancellationToken;
+        var dialect = new SqliteDialect(Path.Combine(directory, "panel.db"));
+        try
+        {
+            await using (var prepare = await dialect.OpenAsync(cancel))
+            {
+                await dialect.PrepareAsync(prepare, cancel);
+            }
+
+            await using var writer = await dialect.OpenWriterAsync(cancel);
+            await using var pooled = await dialect.OpenAsync(cancel);
+
+            Assert.Equal((1L, 10_000L, 1L), await SettingsAsync(writer, cancel));
+            Assert.Equal(
+                ("wal", "0", SqliteDialect.JournalSizeLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                (await PragmaAsync(writer, "journal_mode", cancel), await PragmaAsync(writer, "wal_autocheckpoint", cancel),
+                    await PragmaAsync(writer, "journal_size_limit", cancel)));
+            Assert.Equal(
+                ($"-{SqliteDialect.WriterCacheKib}", "-2000"),
+                (await PragmaAsync(writer, "cache_size", cancel), await PragmaAsync(pooled, "cache_size", cancel)));
+            Assert.NotSame(((SqliteConnection)pooled).Handle, writer.Handle);
+        }
+        finally
+        {
+            await dialect.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task<string> PragmaAsync(DbConnection connection, string name, CancellationToken cancel)
     {
         await using var command = connection.CreateCommand();
