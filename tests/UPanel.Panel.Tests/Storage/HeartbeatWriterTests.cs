@@ -321,6 +321,144 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal([quietStart.SampleAt.ToUnixTimeMilliseconds()], await StateTimesAsync(quiet.ServerId));
     }
 
+    [Fact]
+    public async Task A_deleted_servers_heartbeats_go_with_it_and_its_next_heartbeat_is_refused()
+    {
+        // PostgreSQL checks a heartbeat's server in the writer's statement, not with a foreign key, and deletes a
+        // deleted server's heartbeats with a trigger (docs/decisions/ingest-throughput.md, PostgreSQL, thirteenth pass);
+        // SQLite keeps its foreign key. Either way: no heartbeat without its server.
+        var gone = await Panel.NewServerAsync();
+        var kept = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
+        await writer.WriteAsync([
+            Panel.NewIngest(gone.ServerId, "01JDELETED0000000000000001", now.AddSeconds(-3), seq: 1),
+            Panel.NewIngest(kept.ServerId, "01JDELETED0000000000000011", now.AddSeconds(-3), seq: 1)]);
+
+        await ExecuteAsync(dialect, $"DELETE FROM servers WHERE id = '{gone.ServerId}'");
+        var results = await writer.WriteAsync([
+            Panel.NewIngest(gone.ServerId, "01JDELETED0000000000000002", now.AddSeconds(-2), seq: 2),
+            Panel.NewIngest(kept.ServerId, "01JDELETED0000000000000012", now.AddSeconds(-2), seq: 2)]);
+
+        Assert.Equal([IngestOutcome.UnknownServer, IngestOutcome.StoredAsLatest], results.Select(r => r.Outcome));
+        Assert.Equal((0L, 2L), (await HeartbeatCountAsync(gone.ServerId), await HeartbeatCountAsync(kept.ServerId)));
+    }
+
+    [Fact]
+    public async Task A_server_deleted_while_its_heartbeat_is_stored_leaves_none_of_its_heartbeats()
+    {
+        // The delete waits for the batch that holds the server's row, then deletes what that batch stored; a batch that
+        // waits for the delete finds no server and stores nothing.
+        Assert.SkipUnless(fixture.Engine == "postgres", "row locks and a waiting statement: PostgreSQL (SQLite has one writer at a time)");
+        var first = await Panel.NewServerAsync();
+        var second = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
+        await writer.WriteAsync([Panel.NewIngest(first.ServerId, "01JDELRACE0000000000000001", now.AddSeconds(-3), seq: 1)]);
+
+        // The batch first: its transaction holds the row as the writer's statement does; the delete waits for it.
+        await using (var batch = await dialect.OpenAsync(CancellationToken.None))
+        await using (var transaction = await batch.BeginTransactionAsync(TestContext.Current.CancellationToken))
+        {
+            await ExecuteAsync(batch, transaction, $"SELECT 1 FROM servers WHERE id = '{first.ServerId}' FOR NO KEY UPDATE");
+            await ExecuteAsync(batch, transaction, $"""
+                INSERT INTO heartbeats (server_id, heartbeat_id, seq, sample_at, received_at, agent_version)
+                VALUES ('{first.ServerId}', '01JDELRACE0000000000000002', 2, {now.AddSeconds(-2).ToUnixTimeMilliseconds()}, {now.ToUnixTimeMilliseconds()}, '1.0.0')
+                """);
+            var delete = ExecuteAsync(dialect, $"DELETE FROM servers WHERE id = '{first.ServerId}'");
+            await WaitForLockAsync(dialect, delete);
+            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+            await delete;
+        }
+
+        Assert.Equal(0L, await HeartbeatCountAsync(first.ServerId));
+
+        // The delete first: the writer's statement waits for it, then finds no server.
+        await using (var deleting = await dialect.OpenAsync(CancellationToken.None))
+        await using (var transaction = await deleting.BeginTransactionAsync(TestContext.Current.CancellationToken))
+        {
+            await ExecuteAsync(deleting, transaction, $"DELETE FROM servers WHERE id = '{second.ServerId}'");
+            var write = writer.WriteAsync([Panel.NewIngest(second.ServerId, "01JDELRACE0000000000000011", now.AddSeconds(-1), seq: 1)]);
+            await WaitForLockAsync(dialect, write);
+            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(IngestOutcome.UnknownServer, (await write).Single().Outcome);
+        }
+
+        Assert.Equal(0L, await HeartbeatCountAsync(second.ServerId));
+    }
+
+    [Fact]
+    public async Task The_servers_row_leaves_room_in_its_page_for_its_next_version_and_compresses_its_body_with_lz4()
+    {
+        // Every heartbeat writes its server's row again: the new version in the same page (HOT, no index entries) and
+        // the body compressed with lz4, four times faster than pglz (docs/decisions/ingest-throughput.md, PostgreSQL,
+        // thirteenth pass).
+        Assert.SkipUnless(fixture.Engine == "postgres", "storage parameters of PostgreSQL");
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var body = Panel.NewIngest(server.ServerId, "01JLZ4BODY0000000000000001", now.AddSeconds(-1), seq: 1);
+        // A body as large as 20 containers make it, so that PostgreSQL compresses it.
+        var large = body with { HeartbeatJson = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(Encoding.UTF8.GetString(body.HeartbeatJson) + " ", 8))) };
+        await using var dialect = Dialect();
+        await using var writer = new HeartbeatWriter(dialect);
+        await writer.WriteAsync([large]);
+
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT (SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'servers'::regclass),
+                (SELECT pg_column_compression(latest_heartbeat) FROM servers WHERE id = '{server.ServerId}')
+            """;
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(("fillfactor=25", "lz4"), (reader.GetString(0), reader.GetString(1)));
+    }
+
+    /// <summary>Until another statement of the panel's database waits for a lock (or <paramref name="task"/> ended early).</summary>
+    private static async Task WaitForLockAsync(SqlDialect dialect, Task task)
+    {
+        for (var i = 0; i < 600 && !task.IsCompleted; i++)
+        {
+            await using var connection = await dialect.OpenAsync(CancellationToken.None);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.False(task.IsCompleted, "the statement that should wait for the lock ended without waiting");
+        Assert.Fail("no statement waited for the lock within 30 s");
+    }
+
+    private async Task<long> HeartbeatCountAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM heartbeats WHERE server_id = '{serverId}'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>On a connection of the panel's own dialect (SQLite's enforces foreign keys, as the panel's do).</summary>
+    private static async Task ExecuteAsync(SqlDialect dialect, string sql)
+    {
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await ExecuteAsync(connection, null, sql);
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     private async Task<List<long>> StateTimesAsync(string serverId)
     {
         await using var connection = await fixture.OpenDatabaseAsync();
