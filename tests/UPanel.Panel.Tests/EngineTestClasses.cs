@@ -45,8 +45,6 @@ public sealed class SeedBodyTestsOnPostgres(PostgresPanelFixture fixture) : Seed
 
 public sealed class HeartbeatWriterTestsOnSqlite(SqlitePanelFixture fixture) : Storage.HeartbeatWriterTests<SqlitePanelFixture>(fixture);
 
-public sealed class HeartbeatWriterTestsOnPostgres(PostgresPanelFixture fixture) : Storage.HeartbeatWriterTests<PostgresPanelFixture>(fixture);
-
 public sealed class HistoryStoreTestsOnSqlite(SqlitePanelFixture fixture) : Storage.HistoryStoreTests<SqlitePanelFixture>(fixture);
 
 public sealed class HistoryStoreTestsOnPostgres(PostgresPanelFixture fixture) : Storage.HistoryStoreTests<PostgresPanelFixture>(fixture);

@@ -15,7 +15,9 @@ namespace UPanel.Panel.Tests.Storage;
 public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : PanelFixture
 {
-    private PanelHost Panel => fixture.Host;
+    private protected TFixture Fixture => fixture;
+
+    private protected PanelHost Panel => fixture.Host;
 
     [Fact]
     public async Task A_heartbeat_sent_twice_in_one_batch_is_stored_once()
@@ -345,12 +347,90 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal((0L, 2L), (await HeartbeatCountAsync(gone.ServerId), await HeartbeatCountAsync(kept.ServerId)));
     }
 
+    private protected async Task<long> HeartbeatCountAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM heartbeats WHERE server_id = '{serverId}'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>On a connection of the panel's own dialect (SQLite's enforces foreign keys, as the panel's do).</summary>
+    private protected static async Task ExecuteAsync(SqlDialect dialect, string sql)
+    {
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await ExecuteAsync(connection, null, sql);
+    }
+
+    private protected static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<long>> StateTimesAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at FROM container_states WHERE server_id = @server ORDER BY at";
+        Db.Add(command, "server", serverId);
+        var times = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            times.Add(reader.GetInt64(0));
+        }
+
+        return times;
+    }
+
+    private protected SqlDialect Dialect() => fixture.Options.UsesPostgres
+        ? new PostgresDialect(fixture.Options.PostgresConnectionString!)
+        : new SqliteDialect(fixture.Options.SqlitePath);
+
+    private async Task<long> ChargedUntilAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT rate_tat FROM servers WHERE id = '{serverId}'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A real failure inside the engine: inserting a heartbeat whose id starts with "poison" raises an error.</summary>
+    private async Task InjectInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
+        ? """
+          CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats WHEN NEW.heartbeat_id LIKE 'poison%'
+          BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+          """
+        : """
+          CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN IF NEW.heartbeat_id LIKE 'poison%' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
+          CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats FOR EACH ROW EXECUTE FUNCTION test_poison();
+          """);
+
+    private async Task RemoveInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
+        ? "DROP TRIGGER test_poison"
+        : "DROP TRIGGER test_poison ON heartbeats; DROP FUNCTION test_poison();");
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>The writer's tests on PostgreSQL, and what only PostgreSQL has: row locks a statement waits on, storage parameters.</summary>
+public sealed class HeartbeatWriterTestsOnPostgres(PostgresPanelFixture fixture) : HeartbeatWriterTests<PostgresPanelFixture>(fixture)
+{
     [Fact]
     public async Task A_server_deleted_while_its_heartbeat_is_stored_leaves_none_of_its_heartbeats()
     {
         // The delete waits for the batch that holds the server's row, then deletes what that batch stored; a batch that
         // waits for the delete finds no server and stores nothing.
-        Assert.SkipUnless(fixture.Engine == "postgres", "row locks and a waiting statement: PostgreSQL (SQLite has one writer at a time)");
         var first = await Panel.NewServerAsync();
         var second = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
@@ -395,7 +475,6 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         // Every heartbeat writes its server's row again: the new version in the same page (HOT, no index entries) and
         // the body compressed with lz4, four times faster than pglz (docs/decisions/ingest-throughput.md, PostgreSQL,
         // thirteenth pass).
-        Assert.SkipUnless(fixture.Engine == "postgres", "storage parameters of PostgreSQL");
         var server = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
         var body = Panel.NewIngest(server.ServerId, "01JLZ4BODY0000000000000001", now.AddSeconds(-1), seq: 1);
@@ -405,7 +484,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         await using var writer = new HeartbeatWriter(dialect);
         await writer.WriteAsync([large]);
 
-        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var connection = await Fixture.OpenDatabaseAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT (SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'servers'::regclass),
@@ -434,80 +513,5 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
 
         Assert.False(task.IsCompleted, "the statement that should wait for the lock ended without waiting");
         Assert.Fail("no statement waited for the lock within 30 s");
-    }
-
-    private async Task<long> HeartbeatCountAsync(string serverId)
-    {
-        await using var connection = await fixture.OpenDatabaseAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT COUNT(*) FROM heartbeats WHERE server_id = '{serverId}'";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>On a connection of the panel's own dialect (SQLite's enforces foreign keys, as the panel's do).</summary>
-    private static async Task ExecuteAsync(SqlDialect dialect, string sql)
-    {
-        await using var connection = await dialect.OpenAsync(CancellationToken.None);
-        await ExecuteAsync(connection, null, sql);
-    }
-
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<List<long>> StateTimesAsync(string serverId)
-    {
-        await using var connection = await fixture.OpenDatabaseAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT at FROM container_states WHERE server_id = @server ORDER BY at";
-        Db.Add(command, "server", serverId);
-        var times = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            times.Add(reader.GetInt64(0));
-        }
-
-        return times;
-    }
-
-    private SqlDialect Dialect() => fixture.Options.UsesPostgres
-        ? new PostgresDialect(fixture.Options.PostgresConnectionString!)
-        : new SqliteDialect(fixture.Options.SqlitePath);
-
-    private async Task<long> ChargedUntilAsync(string serverId)
-    {
-        await using var connection = await fixture.OpenDatabaseAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT rate_tat FROM servers WHERE id = '{serverId}'";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>A real failure inside the engine: inserting a heartbeat whose id starts with "poison" raises an error.</summary>
-    private async Task InjectInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
-        ? """
-          CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats WHEN NEW.heartbeat_id LIKE 'poison%'
-          BEGIN SELECT RAISE(ABORT, 'injected failure'); END
-          """
-        : """
-          CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN IF NEW.heartbeat_id LIKE 'poison%' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
-          CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats FOR EACH ROW EXECUTE FUNCTION test_poison();
-          """);
-
-    private async Task RemoveInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
-        ? "DROP TRIGGER test_poison"
-        : "DROP TRIGGER test_poison ON heartbeats; DROP FUNCTION test_poison();");
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await fixture.OpenDatabaseAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }
