@@ -7,26 +7,14 @@ namespace UPanel.Panel.Storage;
 
 internal sealed class SqliteDialect(string path) : SqlDialect
 {
-    private readonly string _connectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = path,
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = true,
-        DefaultTimeout = 30,
-    }.ToString();
+    private readonly string _connectionString = ConnectionString(path, pooling: true);
 
     // SQLite's busy handler polls with growing sleeps, so a writer that commits and begins again at once (a prune
     // in batches) keeps the lock from waiting heartbeats. The panel's own writers queue here in order instead.
     private readonly SemaphoreSlim _writer = new(1, 1);
 
     // The heartbeat writer's connection: never pooled, so the page cache it is given stays its own and is freed when it closes.
-    private readonly string _writerConnectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = path,
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = false,
-        DefaultTimeout = 30,
-    }.ToString();
+    private readonly string _writerConnectionString = ConnectionString(path, pooling: false);
 
     /// <summary>Bytes the log file is cut back to when SQLite starts it again: twice the checkpointer's aim (4 KiB pages).</summary>
     public const long JournalSizeLimit = 2L * SqliteCheckpointer.TargetFrames * 4096;
@@ -47,6 +35,14 @@ internal sealed class SqliteDialect(string path) : SqlDialect
     public WalLog Wal { get; } = WalLog.For(path);
 
     public override string Name => "sqlite";
+
+    private static string ConnectionString(string path, bool pooling) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = pooling,
+        DefaultTimeout = 30,
+    }.ToString();
 
     /// <remarks>
     /// The only other writer is the command line (<c>install-token create</c>), which adds install tokens and runs

@@ -62,6 +62,15 @@ public abstract class PanelFixture : IAsyncLifetime
     /// <summary>A connection straight to the panel's database, for assertions on what it holds.</summary>
     internal abstract Task<DbConnection> OpenDatabaseAsync();
 
+    /// <summary>A statement straight on the panel's database (a test's own trigger, say).</summary>
+    internal async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
     internal abstract string ListTablesSql { get; }
 
     public virtual async ValueTask DisposeAsync()

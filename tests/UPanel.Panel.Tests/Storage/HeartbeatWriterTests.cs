@@ -326,9 +326,8 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     [Fact]
     public async Task A_deleted_servers_heartbeats_go_with_it_and_its_next_heartbeat_is_refused()
     {
-        // PostgreSQL checks a heartbeat's server in the writer's statement, not with a foreign key, and deletes a
-        // deleted server's heartbeats with a trigger (docs/decisions/ingest-throughput.md, PostgreSQL, thirteenth pass);
-        // SQLite keeps its foreign key. Either way: no heartbeat without its server.
+        // The heartbeats' foreign key to servers (kept on both engines: docs/decisions/ingest-throughput.md, PostgreSQL,
+        // thirteenth pass) takes a deleted server's heartbeats with it, and the writer refuses its next one.
         var gone = await Panel.NewServerAsync();
         var kept = await Panel.NewServerAsync();
         var now = Panel.Time.GetUtcNow();
@@ -399,7 +398,7 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
     }
 
     /// <summary>A real failure inside the engine: inserting a heartbeat whose id starts with "poison" raises an error.</summary>
-    private async Task InjectInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
+    private async Task InjectInsertFailureAsync() => await fixture.ExecuteAsync(fixture.Engine == "sqlite"
         ? """
           CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats WHEN NEW.heartbeat_id LIKE 'poison%'
           BEGIN SELECT RAISE(ABORT, 'injected failure'); END
@@ -410,17 +409,10 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
           CREATE TRIGGER test_poison BEFORE INSERT ON heartbeats FOR EACH ROW EXECUTE FUNCTION test_poison();
           """);
 
-    private async Task RemoveInsertFailureAsync() => await ExecuteAsync(fixture.Engine == "sqlite"
+    private async Task RemoveInsertFailureAsync() => await fixture.ExecuteAsync(fixture.Engine == "sqlite"
         ? "DROP TRIGGER test_poison"
         : "DROP TRIGGER test_poison ON heartbeats; DROP FUNCTION test_poison();");
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await fixture.OpenDatabaseAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }
 
 /// <summary>The writer's tests on PostgreSQL, and what only PostgreSQL has: row locks a statement waits on, storage parameters.</summary>

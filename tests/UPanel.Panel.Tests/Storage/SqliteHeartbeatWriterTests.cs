@@ -61,14 +61,14 @@ public sealed class SqliteHeartbeatWriterTests(SqlitePanelFixture fixture) : ICl
 
         // A real failure inside the engine (a trigger refuses the row): the batch fails, its transaction is rolled back
         // and its connection closed.
-        await ExecuteAsync("CREATE TRIGGER test_kept_poison BEFORE INSERT ON heartbeats WHEN NEW.heartbeat_id LIKE 'poison%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+        await fixture.ExecuteAsync("CREATE TRIGGER test_kept_poison BEFORE INSERT ON heartbeats WHEN NEW.heartbeat_id LIKE 'poison%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
         try
         {
             await Assert.ThrowsAsync<SqliteException>(() => writer.WriteAsync([Panel.NewIngest(server, "poison-01JKEPTFAIL0000000002", now.AddSeconds(-2), 2)]));
         }
         finally
         {
-            await ExecuteAsync("DROP TRIGGER test_kept_poison");
+            await fixture.ExecuteAsync("DROP TRIGGER test_kept_poison");
         }
 
         Assert.Null(writer.Connection);
@@ -79,13 +79,6 @@ public sealed class SqliteHeartbeatWriterTests(SqlitePanelFixture fixture) : ICl
         Assert.NotSame(before, writer.Connection);
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await fixture.OpenDatabaseAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
 
     /// <summary>Pages the connection read from the file or the log since the last call (SQLite's own count, reset by reading it).</summary>
     private static int CacheMisses(SqliteConnection connection)
