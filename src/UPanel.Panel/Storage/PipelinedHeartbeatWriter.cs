@@ -27,10 +27,10 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
                 @version::text[], @cpu::double precision[], @ram_used::bigint[], @ram_total::bigint[], @disk_used::bigint[],
                 @disk_total::bigint[], @load1::double precision[], @load5::double precision[], @load15::double precision[],
                 @net_in::bigint[], @net_out::bigint[], @container_count::bigint[], @from_receipt::boolean[],
-                @unhealthy::bigint[], @exited::bigint[], @restarting::bigint[], @json::text[], @promote::text[])
+                @unhealthy::bigint[], @exited::bigint[], @restarting::bigint[], @json::text[])
                 WITH ORDINALITY AS b(id, now, request_cost, request_limit, byte_cost, byte_limit, heartbeat_id, seq, sample,
                     version, cpu, ram_used, ram_total, disk_used, disk_total, load1, load5, load15, net_in, net_out,
-                    container_count, from_receipt, unhealthy, exited, restarting, json, promote, ord)
+                    container_count, from_receipt, unhealthy, exited, restarting, json, ord)
         ), s AS (
             SELECT b.ord, b.now, b.sample, b.seq, v.rate_tat, v.quota_tat, v.latest_sample_at, v.latest_seq,
                 GREATEST(v.rate_tat, b.now) + b.request_cost AS rate, GREATEST(v.quota_tat, b.now) + b.byte_cost AS quota,
@@ -56,9 +56,6 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
             FROM charged c JOIN b ON b.ord = c.ord LEFT JOIN inserted i ON i.server_id = b.id
         ), updated AS (
             UPDATE servers SET rate_tat = j.rate, quota_tat = j.quota, last_seen_at = j.now,
-                token_hash_prev = CASE WHEN token_hash = j.promote THEN NULL ELSE token_hash_prev END,
-                prev_expires_at = CASE WHEN token_hash = j.promote THEN NULL ELSE prev_expires_at END,
-                pending_token_sealed = CASE WHEN token_hash = j.promote THEN NULL ELSE pending_token_sealed END,
                 latest_sample_at = CASE WHEN j.newer THEN j.sample ELSE latest_sample_at END,
                 latest_seq = CASE WHEN j.newer THEN j.seq ELSE latest_seq END,
                 latest_agent_version = CASE WHEN j.newer THEN COALESCE(j.version, latest_agent_version) ELSE latest_agent_version END,
@@ -89,6 +86,14 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         ORDER BY b.ord
         """;
 
+    // The rows are locked already (the statement above); a server with the token twice in the batch is written once.
+    private const string PromoteSql = """
+        UPDATE servers SET token_hash_prev = NULL, prev_expires_at = NULL, pending_token_sealed = NULL
+        FROM (SELECT DISTINCT id, hash FROM unnest(@id::text[], @hash::text[]) AS p(id, hash)) p
+        WHERE servers.id = p.id AND servers.token_hash = p.hash
+            AND (token_hash_prev IS NOT NULL OR prev_expires_at IS NOT NULL OR pending_token_sealed IS NOT NULL)
+        """;
+
     public async Task<IReadOnlyList<IngestResult>> WriteAsync(IReadOnlyList<HeartbeatIngest> batch)
     {
         // Never the request's token: the batch holds other requests' heartbeats.
@@ -104,6 +109,7 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         var results = new IngestResult[batch.Count];
         var stored = new bool[batch.Count];
         HashSet<string>? statesToCheck = null;
+        List<(string ServerId, string TokenHash)>? promotions = null;
 
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -129,6 +135,10 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
                     row ??= new Row(reader);
                     var heartbeat = batch[i];
                     (results[i], stored[i]) = Outcome(heartbeat, row);
+                    if (heartbeat.PromoteTokenHash is { } promoted && results[i].Outcome is not (IngestOutcome.UnknownServer or IngestOutcome.RateLimited))
+                    {
+                        (promotions ??= []).Add((heartbeat.ServerId, promoted));
+                    }
                     // The state in effect differs (or there is none yet): this server's states are stored below, in order.
                     if (stored[i] && heartbeat.Containers is not null
                         && (row.IsNull("digest") || row.RequiredInt64("digest") != heartbeat.ContainersDigest))
@@ -139,6 +149,19 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
 
                 await reader.NextResultAsync(cancellationToken);
             }
+        }
+
+        if (promotions is not null)
+        {
+            // The new token's first use (a charged heartbeat made with it) ends the previous one's overlap, as the SQLite
+            // writer does: a statement of its own, rarely, so the row's update at every heartbeat sets no column a panel
+            // keeps, and PostgreSQL's trigger tells the other panels only of this (018_credentials_changed_notify.sql).
+            await using var promote = connection.CreateCommand();
+            promote.Transaction = transaction;
+            promote.CommandText = PromoteSql;
+            promote.Parameters.Add(new NpgsqlParameter<string[]>("id", [.. promotions.Select(p => p.ServerId)]));
+            promote.Parameters.Add(new NpgsqlParameter<string[]>("hash", [.. promotions.Select(p => p.TokenHash)]));
+            await promote.ExecuteNonQueryAsync(cancellationToken);
         }
 
         if (statesToCheck is not null)
@@ -249,8 +272,6 @@ internal sealed class PipelinedHeartbeatWriter(SqlDialect dialect)
         Add("exited", h => (long)h.ContainerCounts.Exited);
         Add("restarting", h => (long)h.ContainerCounts.Restarting);
         Add("json", h => Encoding.UTF8.GetString(h.HeartbeatJson));
-        // The token the agent authenticated with once it is the new one: the old one stops working now.
-        Add("promote", h => h.PromoteTokenHash);
         return command;
     }
 }
