@@ -172,6 +172,13 @@ internal static class PanelApp
             builder.Services.AddSingleton(services => new SqliteCheckpointer(sqlite, time, services.GetRequiredService<ILogger<SqliteCheckpointer>>()));
             builder.Services.AddHostedService(services => services.GetRequiredService<SqliteCheckpointer>());
         }
+        else if (dialect is PostgresDialect postgres)
+        {
+            // Other panels and writers' changes to what the store's credentials cache keeps, told by PostgreSQL.
+            builder.Services.AddSingleton(services => new CredentialsListener(
+                postgres, ((SqlPanelStore)services.GetRequiredService<IPanelStore>()).Credentials, time, services.GetRequiredService<ILogger<CredentialsListener>>()));
+            builder.Services.AddHostedService(services => services.GetRequiredService<CredentialsListener>());
+        }
 
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionService>());

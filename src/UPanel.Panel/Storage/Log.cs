@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 2132, Level = LogLevel.Information, Message = "Checkpoint: copying the write-ahead log works again")]
     public static partial void CheckpointsResumed(ILogger logger);
 
+    [LoggerMessage(EventId = 2140, Level = LogLevel.Information, Message = "Credentials: listening for changes to servers' tokens and settings on PostgreSQL; agent tokens are checked from memory")]
+    public static partial void CredentialsListening(ILogger logger);
+
+    [LoggerMessage(EventId = 2141, Level = LogLevel.Warning, Message = "Credentials: the listening connection to PostgreSQL failed; every heartbeat reads its token from the database until it listens again (retrying)")]
+    public static partial void CredentialsNotListening(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2120, Level = LogLevel.Error, Message = "Cookie keys: {Count} key(s) in the database cannot be opened with this panel's token key; sessions signed with them are refused here. Every panel on one database needs the same UPANEL_TOKEN_KEY")]
     public static partial void CookieKeysUnreadable(ILogger logger, int count);
 }

@@ -8,6 +8,9 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
     // Arrays: the heartbeat writer sends a batch's values as one array per column (PipelinedHeartbeatWriter).
     private readonly NpgsqlDataSource _dataSource = new NpgsqlSlimDataSourceBuilder(Tuned(connectionString)).EnableArrays().Build();
 
+    // The credentials listener's one connection, outside the pool (it is held for as long as it works).
+    private readonly NpgsqlDataSource _listenerSource = new NpgsqlSlimDataSourceBuilder(ForListener(connectionString)).Build();
+
     public override string Name => "postgres";
 
     public override bool PipelinesStatements => true;
@@ -37,6 +40,22 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
 
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// The listener's connection string: not pooled, and named in <c>pg_stat_activity</c> after the connection string's
+    /// <c>Application Name</c> (or "upanel-panel") with " credentials listener" added, so an operator can tell it from the
+    /// pool's connections.
+    /// </summary>
+    internal static string ForListener(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        builder.ApplicationName = $"{(string.IsNullOrEmpty(builder.ApplicationName) ? "upanel-panel" : builder.ApplicationName)} credentials listener";
+        return builder.ConnectionString;
+    }
+
+    /// <summary>A connection of its own for <see cref="CredentialsListener"/>, closed for good when disposed.</summary>
+    public async ValueTask<NpgsqlConnection> OpenListenerAsync(CancellationToken cancellationToken) =>
+        await _listenerSource.OpenConnectionAsync(cancellationToken);
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -81,5 +100,9 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
         return null;
     }
 
-    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        await _listenerSource.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
 }

@@ -37,7 +37,9 @@ internal abstract class SqlDialect : IAsyncDisposable
 
     /// <summary>
     /// Whether one panel owns the database (SQLite), so every change to it is this process's: what the panel read it
-    /// may keep (<see cref="CredentialsCache"/>). Several panels share a PostgreSQL database (docs/scale-out.md).
+    /// may keep without being told of changes (<see cref="CredentialsCache"/> always in use, <see cref="DiskWindows"/>).
+    /// Several panels share a PostgreSQL database (docs/scale-out.md): there the credentials are kept only while
+    /// <see cref="CredentialsListener"/> hears of every change.
     /// </summary>
     public virtual bool OnePanel => false;
 

@@ -24,8 +24,11 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         latest_containers_unhealthy, latest_containers_exited, latest_containers_restarting
         """;
 
-    // Where one panel owns the database (SQLite): every change to servers' tokens or settings is made below.
-    private readonly CredentialsCache? _credentials = dialect.OnePanel ? new CredentialsCache() : null;
+    // Where one panel owns the database (SQLite) every change to servers' tokens or settings is made below, and the cache
+    // is always in use; where several panels share it (PostgreSQL), only while CredentialsListener hears of the others'.
+    private readonly CredentialsCache _credentials = new(inUse: dialect.OnePanel);
+
+    private long _credentialReads;
 
     // Where one panel owns the database (SQLite), every heartbeat is stored by this writer, which keeps the disk windows.
     private readonly (GroupCommit<HeartbeatIngest, IngestResult> Commit, HeartbeatWriter Writer, DiskWindows? DiskWindows) _ingest = Ingest(dialect);
@@ -40,6 +43,12 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         var writer = new HeartbeatWriter(dialect, windows);
         return (new(writer.WriteAsync, HeartbeatWriter.MaxBatch), writer, windows);
     }
+
+    /// <summary>The agent tokens' credentials kept by token hash (driven by <see cref="CredentialsListener"/> on PostgreSQL).</summary>
+    internal CredentialsCache Credentials => _credentials;
+
+    /// <summary>Token look-ups that read the database since start (tests count them).</summary>
+    internal long CredentialReads => Interlocked.Read(ref _credentialReads);
 
     /// <summary>The heartbeat writer behind the group commit (its connection, for tests).</summary>
     internal HeartbeatWriter Writer => _ingest.Writer;
@@ -216,11 +225,6 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
     public async Task<ServerCredentials?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken)
     {
-        if (_credentials is null)
-        {
-            return await ReadCredentialsAsync(tokenHash, cancellationToken);
-        }
-
         if (_credentials.Find(tokenHash) is { } kept)
         {
             return kept;
@@ -241,6 +245,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         // The current token, then the previous one only when it is not that (a rotation's overlap, or a wrong token):
         // each read is one index, where "token_hash = @hash OR token_hash_prev = @hash" was a bitmap of both, a third
         // dearer to PostgreSQL at every heartbeat (docs/decisions/ingest-throughput.md, PostgreSQL, thirteenth pass).
+        Interlocked.Increment(ref _credentialReads);
         await using var connection = await dialect.OpenAsync(cancellationToken);
         return await ReadCredentialsAsync(connection, CurrentTokenSql, tokenHash, cancellationToken)
             ?? await ReadCredentialsAsync(connection, PreviousTokenSql, tokenHash, cancellationToken);
@@ -289,7 +294,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             // The new token's first use ended the previous one's overlap (committed with the heartbeat's batch).
             if (heartbeat.PromoteTokenHash is not null)
             {
-                _credentials?.Forget();
+                _credentials.Forget();
             }
         }
     }
@@ -303,7 +308,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
         finally
         {
-            _credentials?.Forget();
+            _credentials.Forget();
         }
     }
 

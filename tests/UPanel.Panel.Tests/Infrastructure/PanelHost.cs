@@ -55,6 +55,29 @@ internal sealed class PanelHost : IAsyncDisposable
 
     public IPanelStore Store => App.Services.GetRequiredService<IPanelStore>();
 
+    internal SqlPanelStore SqlStore => (SqlPanelStore)Store;
+
+    /// <summary>PostgreSQL: the credentials listener once it listens (the panel then keeps the tokens it read).</summary>
+    internal async Task<CredentialsListener> ListeningAsync()
+    {
+        var listener = App.Services.GetRequiredService<CredentialsListener>();
+        await Poll.UntilAsync(() => listener.Listening, "the panel's credentials listener to listen", TimeSpan.FromSeconds(30));
+        return listener;
+    }
+
+    /// <summary>
+    /// PostgreSQL: runs <paramref name="change"/> (made at another panel or in the database), then waits until this panel
+    /// was told of a change (a notification after it started), so that it no longer uses what it kept before.
+    /// </summary>
+    internal async Task<T> ToldOfAsync<T>(Func<Task<T>> change)
+    {
+        var listener = await ListeningAsync();
+        var heard = listener.Notifications;
+        var result = await change();
+        await Poll.UntilAsync(() => listener.Notifications > heard, "the panel to be told of the change", TimeSpan.FromSeconds(30));
+        return result;
+    }
+
     public static Task<PanelHost> StartAsync(PanelOptions options, FakeTimeProvider? time = null, string url = "http://127.0.0.1:0") =>
         StartAsync(
             options,

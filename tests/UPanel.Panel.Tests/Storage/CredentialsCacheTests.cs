@@ -36,6 +36,36 @@ public sealed class CredentialsCacheTests
     }
 
     [Fact]
+    public void Where_changes_are_told_only_while_listening_nothing_is_used_or_kept_meanwhile_and_resuming_forgets_all()
+    {
+        // PostgreSQL's cache starts unused, until its listener listens (docs/decisions/ingest-throughput.md, fourteenth pass).
+        var cache = new CredentialsCache(inUse: false);
+        cache.Keep("hash-a", Server, cache.Generation);
+        Assert.Null(cache.Find("hash-a"));
+
+        cache.Resume();
+        var readBeforeFailure = cache.Generation;
+        cache.Keep("hash-a", Server, cache.Generation);
+        Assert.Same(Server, cache.Find("hash-a"));
+
+        // The listener's connection fails: what was kept is not used, and a lookup reading meanwhile keeps nothing.
+        cache.Suspend();
+        Assert.Null(cache.Find("hash-a"));
+        cache.Keep("hash-b", Server, cache.Generation);
+        Assert.Null(cache.Find("hash-b"));
+
+        // Listening again: changes made while deaf were not told, so nothing from before is used, nor a read begun before.
+        var readWhileDeaf = cache.Generation;
+        cache.Resume();
+        Assert.Null(cache.Find("hash-a"));
+        cache.Keep("hash-a", Server, readBeforeFailure);
+        cache.Keep("hash-b", Server, readWhileDeaf);
+        Assert.Equal((null, null), (cache.Find("hash-a"), cache.Find("hash-b")));
+        cache.Forget();
+        Assert.True(cache.InUse);
+    }
+
+    [Fact]
     public void A_full_cache_is_emptied_before_it_keeps_another()
     {
         var cache = new CredentialsCache();
