@@ -10,7 +10,9 @@
 # one panel and then N panels on one database behind nginx round-robin, in the same run (CPU and RSS summed over them).
 # Usage: bench/ingest.sh [--short] [--instances N]
 #        (env SERVERS=200 CONNECTIONS=32 SECONDS_PER_PHASE=30 WARMUP_SECONDS=10; --short: 20 servers, 8, 5 s, 3 s;
-#        ENGINES="sqlite postgres": the engines measured, either alone to measure one)
+#        ENGINES="sqlite postgres": the engines measured, either alone to measure one; PANEL_BUILD, INGEST_BUILD: a
+#        directory holding a published panel or load generator to run instead of publishing this checkout's, so
+#        alternated runs of two builds publish each once; SIZES=0: the database's growth and rollup left out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 servers=${SERVERS:-200} connections=${CONNECTIONS:-32} seconds=${SECONDS_PER_PHASE:-30} warmup=${WARMUP_SECONDS:-10} instances=
@@ -38,14 +40,21 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-echo "publishing the panel and the load generator ..." >&2
-dotnet publish src/UPanel.Panel -c Release -o "$work/panel" --nologo -v quiet >/dev/null
-dotnet publish bench/Ingest -c Release -o "$work/ingest" --nologo -v quiet >/dev/null
+panel_build=${PANEL_BUILD:-$work/panel} ingest_build=${INGEST_BUILD:-$work/ingest}
+if [ -z "${PANEL_BUILD:-}" ]; then
+  echo "publishing the panel ..." >&2
+  dotnet publish src/UPanel.Panel -c Release -o "$work/panel" --nologo -v quiet >/dev/null
+fi
+if [ -z "${INGEST_BUILD:-}" ]; then
+  echo "publishing the load generator ..." >&2
+  dotnet publish bench/Ingest -c Release -o "$work/ingest" --nologo -v quiet >/dev/null
+fi
+[ -x "$panel_build/upanel-panel" ] && [ -x "$ingest_build/ingest" ] || { echo "no upanel-panel in $panel_build or no ingest in $ingest_build" >&2; exit 1; }
 
 start_panel() { # engine: the panel on its data (environment set by the caller); sets port and panel_pid
   local engine=$1
   port=$(free_port)
-  "$work/panel/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/data-$engine" >"$work/panel-$engine.log" 2>&1 &
+  "$panel_build/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/data-$engine" >"$work/panel-$engine.log" 2>&1 &
   panel_pid=$!
   for _ in $(seq 240); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.25; done
   curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || { echo "panel did not start: $(tail -n 3 "$work/panel-$engine.log")" >&2; exit 1; }
@@ -58,13 +67,14 @@ run() { # engine; the panel's environment is set by the caller
   local before after rolled out accepted
   before=$(size_of "$engine")
   echo "== $engine: $servers servers, $connections connections, $seconds s per phase after $warmup s of warm-up (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  out=$(UPANEL_ADMIN_KEY=$(cat "$data/admin-key") "$work/ingest/ingest" "http://127.0.0.1:$port" "$panel_pid" "$servers" "$connections" "$seconds" "$warmup")
+  out=$(UPANEL_ADMIN_KEY=$(cat "$data/admin-key") "$ingest_build/ingest" "http://127.0.0.1:$port" "$panel_pid" "$servers" "$connections" "$seconds" "$warmup")
   echo "$out" | grep -v '^heartbeats accepted'
   accepted=$(echo "$out" | sed -n 's/^heartbeats accepted: //p')
   # Stopped first: SQLite folds its write-ahead log into the database when the last connection closes.
   stop_panel
-  after=$(size_of "$engine")
   [ "$accepted" -gt 0 ] || { echo "no heartbeat was accepted" >&2; exit 1; }
+  [ "${SIZES:-1}" != 0 ] || return 0
+  after=$(size_of "$engine")
   # History is raw for 25 hours, then 4-minute rollups: the heartbeats just stored are moved three days back, a minute
   # apart on each server as its seq numbers them, and the panel started again rolls them up as it would those.
   local base=$(( ($(date +%s) - 3 * 86400) * 1000 ))
@@ -107,7 +117,7 @@ fleet() { # n: panels on one fresh PostgreSQL database behind nginx round-robin 
   for i in $(seq "$n"); do
     port=$(free_port)
     UPANEL_POSTGRES="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$db" UPANEL_ADMIN_KEY=$key UPANEL_TOKEN_KEY=$token \
-      "$work/panel/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/fleet$n-$i" >"$work/panel-fleet$n-$i.log" 2>&1 &
+      "$panel_build/upanel-panel" --urls "http://127.0.0.1:$port" --data-dir "$work/fleet$n-$i" >"$work/panel-fleet$n-$i.log" 2>&1 &
     pids+=($!) fleet_pids+=($!)
     upstreams+="server 127.0.0.1:$port; "
     wait_healthy "http://127.0.0.1:$port" "$work/panel-fleet$n-$i.log"
@@ -139,7 +149,7 @@ EOF
   wait_healthy "http://127.0.0.1:$proxy" "$work/nginx$n/error.log"
   echo "== postgres, $n panel(s) behind nginx round-robin: $servers servers, $connections connections, $seconds s per phase after $warmup s of warm-up (load $(cut -d' ' -f1-3 /proc/loadavg))"
   # CPU and RSS are the panels' together, nginx's left out.
-  out=$(UPANEL_ADMIN_KEY=$key "$work/ingest/ingest" "http://127.0.0.1:$proxy" "$(IFS=,; echo "${pids[*]}")" "$servers" "$connections" "$seconds" "$warmup")
+  out=$(UPANEL_ADMIN_KEY=$key "$ingest_build/ingest" "http://127.0.0.1:$proxy" "$(IFS=,; echo "${pids[*]}")" "$servers" "$connections" "$seconds" "$warmup")
   echo "$out" | grep -v '^heartbeats accepted'
   [ "$(echo "$out" | sed -n 's/^heartbeats accepted: //p')" -gt 0 ] || { echo "no heartbeat was accepted" >&2; exit 1; }
   kill "${pids[@]}" "$nginx_pid"; wait "${pids[@]}" "$nginx_pid" 2>/dev/null || true
