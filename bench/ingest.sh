@@ -3,9 +3,11 @@
 # real panel from CONNECTIONS connections, WARMUP seconds of both unmeasured (the runtime recompiles the hot paths
 # optimized in the first seconds under load), then SECONDS each: first GET /healthz (the ceiling: same server, no body, no
 # database), then heartbeats (20 containers each, fresh ids). Prints requests/s, p50/p99, errors, the panel's CPU per
-# request and RSS for both, the load generator's own CPU per request and the cores the machine kept busy, the heartbeats' share of the ceiling, and the bytes the database grew per heartbeat, raw and
-# once the panel rolled them up (moved three days back and the panel started again), with the projection for 1,000
-# servers at 60 s for 30 days (25 hours raw, the rest rolled up). On SQLite, and on PostgreSQL when UPANEL_TEST_POSTGRES is set
+# request and RSS for both, the load generator's own CPU per request and the cores the machine kept busy, the heartbeats' share of the ceiling, and where the database's bytes went, table by
+# table with its indexes (and TOAST), raw and once the panel rolled them up (moved three days back and the panel
+# started again): history (heartbeats and both rollup tiers) per heartbeat, the rest (each server's row, container and
+# alert state, its install token) per server, and from both the projection for 1,000 servers at 60 s for 30 days (25
+# hours raw, the rest rolled up). On SQLite, and on PostgreSQL when UPANEL_TEST_POSTGRES is set
 # (scripts/services.sh exports it). With --instances N (PostgreSQL only): the scale-out of docs/scale-out.md instead,
 # one panel and then N panels on one database behind nginx round-robin, in the same run (CPU and RSS summed over them).
 # Usage: bench/ingest.sh [--short] [--instances N]
@@ -63,9 +65,15 @@ stop_panel() { kill "$panel_pid"; wait "$panel_pid" 2>/dev/null || true; panel_p
 
 run() { # engine; the panel's environment is set by the caller
   local engine=$1 port data=$work/data-$1
-  start_panel "$engine"
   local before after rolled out accepted
-  before=$(size_of "$engine")
+  start_panel "$engine"
+  if [ "${SIZES:-1}" != 0 ]; then
+    # The empty database measured as the others are, the panel stopped (SQLite's log folded in), once migrated.
+    stop_panel
+    before=$(size_of "$engine")
+    tables_of "$engine" >"$work/tables-$engine-before"
+    start_panel "$engine"
+  fi
   echo "== $engine: $servers servers, $connections connections, $seconds s per phase after $warmup s of warm-up (load $(cut -d' ' -f1-3 /proc/loadavg))"
   out=$(UPANEL_ADMIN_KEY=$(cat "$data/admin-key") "$ingest_build/ingest" "http://127.0.0.1:$port" "$panel_pid" "$servers" "$connections" "$seconds" "$warmup")
   echo "$out" | grep -v '^heartbeats accepted'
@@ -75,6 +83,7 @@ run() { # engine; the panel's environment is set by the caller
   [ "$accepted" -gt 0 ] || { echo "no heartbeat was accepted" >&2; exit 1; }
   [ "${SIZES:-1}" != 0 ] || return 0
   after=$(size_of "$engine")
+  tables_of "$engine" >"$work/tables-$engine-raw"
   # History is raw for 25 hours, then 4-minute rollups: the heartbeats just stored are moved three days back, a minute
   # apart on each server as its seq numbers them, and the panel started again rolls them up as it would those.
   local base=$(( ($(date +%s) - 3 * 86400) * 1000 ))
@@ -84,15 +93,46 @@ run() { # engine; the panel's environment is set by the caller
   grep -q "Retention: rolled" "$work/panel-$engine.log" || { echo "no rollup: $(tail -n 3 "$work/panel-$engine.log")" >&2; exit 1; }
   stop_panel
   rolled=$(size_of "$engine")
-  awk -v b=$((after - before)) -v r=$((rolled - before)) -v n="$accepted" 'BEGIN {
-    raw = b / n; tiered = r / n
-    printf "database grew %.1f MB for %d heartbeats: %.0f bytes each raw, %.0f rolled up; 1,000 servers at 60 s for 30 days (25 h raw, then rollups): %.1f GB (all raw: %.0f GB)\n",
-      b / 1e6, n, raw, tiered, 1000 * (1500 * raw + (43200 - 1500) * tiered) / 1e9, raw * 1000 * 1440 * 30 / 1e9 }'
+  tables_of "$engine" >"$work/tables-$engine-rolled"
+  # History grows with every heartbeat; the rest once per server (this bench's containers never change state, so a
+  # server keeps one container state). Counting the rest per heartbeat, as this line did before 2026-12-07, charged the
+  # fleet 43,200 times each server's row (8 KB on PostgreSQL since fillfactor 25) where the run had a few hundred.
+  awk -v b=$((after - before)) -v r=$((rolled - before)) -v n="$accepted" -v servers="$servers" \
+    -v history="heartbeats heartbeat_rollups heartbeat_rollups_hourly" '
+    FILENAME ~ /-before$/ { zero[$1] = $2; next }
+    FILENAME ~ /-raw$/ { raw[$1] = $2 - zero[$1]; names[$1] = 1; next }
+    { rolled[$1] = $2 - zero[$1]; names[$1] = 1 }
+    END {
+      split(history, h, " "); for (i in h) kept[h[i]] = 1
+      printf "%-26s %9s %11s\n", "table, with its indexes", "raw MB", "rolled MB"
+      for (i = 1; i <= 3; i++) { printf "%-26s %9.2f %11.2f\n", h[i], raw[h[i]] / 1e6, rolled[h[i]] / 1e6; hr += raw[h[i]]; hd += rolled[h[i]] }
+      for (t in names) if (!(t in kept) && (raw[t] != 0 || rolled[t] != 0)) printf "%-26s %9.2f %11.2f\n", t, raw[t] / 1e6, rolled[t] / 1e6
+      rest_raw = b - hr; rest = r - hd
+      printf "%-26s %9.2f %11.2f\n", "the rest (files, catalog)", (rest_raw - sum_other("raw")) / 1e6, (rest - sum_other("rolled")) / 1e6
+      per_raw = hr / n; per_rolled = hd / n; per_server = rest / servers
+      printf "database grew %.1f MB for %d heartbeats of %d servers: history %.0f bytes a heartbeat raw, %.0f rolled up; the rest %.1f KB a server; 1,000 servers at 60 s for 30 days (25 h raw, then rollups): %.1f GB (all raw: %.0f GB; the rest counted per heartbeat, as before: %.1f GB)\n",
+        b / 1e6, n, servers, per_raw, per_rolled, per_server / 1e3, 1000 * (1500 * per_raw + (43200 - 1500) * per_rolled + per_server) / 1e9,
+        1000 * (43200 * per_raw + per_server) / 1e9, 1000 * (1500 * b + (43200 - 1500) * r) / n / 1e9
+    }
+    function sum_other(phase,   t, total) {
+      for (t in names) if (!(t in kept)) total += (phase == "raw" ? raw[t] : rolled[t])
+      return total
+    }' "$work/tables-$engine-before" "$work/tables-$engine-raw" "$work/tables-$engine-rolled"
 }
 
 sql() { # engine statement: run on the bench's database
   if [ "$1" = sqlite ]; then python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$work/data-sqlite/panel.db" "$2"
   else psql "${pg_url%/postgres}/$database" -qc "$2" >/dev/null; fi
+}
+
+tables_of() { # engine: "table bytes" for each table, its indexes (and TOAST) with it, once size_of has compacted the database
+  if [ "$1" = sqlite ]; then
+    python3 -c 'import sqlite3, sys
+for name, size in sqlite3.connect(sys.argv[1]).execute("""SELECT COALESCE(m.tbl_name, s.name), SUM(s.pgsize) FROM dbstat s
+        LEFT JOIN sqlite_schema m ON m.name = s.name GROUP BY 1"""): print(name, size)' "$work/data-sqlite/panel.db"
+  else
+    psql "${pg_url%/postgres}/$database" -tAF' ' -c "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+  fi
 }
 
 size_of() { # bytes the engine's database holds now
