@@ -47,8 +47,6 @@ public sealed class HeartbeatWriterTestsOnSqlite(SqlitePanelFixture fixture) : S
 
 public sealed class HistoryStoreTestsOnSqlite(SqlitePanelFixture fixture) : Storage.HistoryStoreTests<SqlitePanelFixture>(fixture);
 
-public sealed class HistoryStoreTestsOnPostgres(PostgresPanelFixture fixture) : Storage.HistoryStoreTests<PostgresPanelFixture>(fixture);
-
 public sealed class LatestStateTestsOnSqlite(SqlitePanelFixture fixture) : LatestStateTests<SqlitePanelFixture>(fixture);
 
 public sealed class LatestStateTestsOnPostgres(PostgresPanelFixture fixture) : LatestStateTests<PostgresPanelFixture>(fixture);

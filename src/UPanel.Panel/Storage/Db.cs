@@ -90,6 +90,18 @@ internal static class Db
 
     public static double? Double(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
+    /// <summary>
+    /// A value stored as a 4-byte float (PostgreSQL's real), widened to a double on the way, as the shortest decimal that
+    /// is that float: 37.29 written reads 37.29, not 37.290000915527344. Exact wherever floats are closer together than
+    /// the value's last digit: any CPU to 5 decimals, any load under 131,072 to 2, any value to 6 significant digits.
+    /// </summary>
+    public static double FromSingle(double value)
+    {
+        Span<char> text = stackalloc char[32];
+        ((float)value).TryFormat(text, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        return double.Parse(text[..length], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 }

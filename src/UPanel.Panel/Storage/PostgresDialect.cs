@@ -15,6 +15,8 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
 
     public override bool PipelinesStatements => true;
 
+    public override bool NarrowRollups => true;
+
     /// <summary>
     /// Two settings for a panel's many short statements, unless the connection string sets them itself
     /// (docs/decisions/ingest-throughput.md, fourth pass): statements run often are prepared on each connection and kept

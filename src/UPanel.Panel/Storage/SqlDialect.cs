@@ -44,6 +44,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     public virtual bool OnePanel => false;
 
     /// <summary>
+    /// Whether the rollups' CPU and load minima and maxima are stored as 4-byte floats (PostgreSQL, migration 019;
+    /// docs/decisions/narrow-rollup-columns.md): read back through <see cref="Db.FromSingle"/>.
+    /// </summary>
+    public virtual bool NarrowRollups => false;
+
+    /// <summary>
     /// Whether the alert evaluation's reads keep a connection of their own open with its statements compiled
     /// (<see cref="KeptConnection"/>): SQLite compiles a statement per command, and a pooled connection's close disposes
     /// its commands. Npgsql keeps prepared statements on each pooled connection itself (Max Auto Prepare).

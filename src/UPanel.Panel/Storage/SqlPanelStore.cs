@@ -415,10 +415,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         var hourly = bucket.Ticks % HistoryRollup.HourStep.Ticks == 0;
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var command = Command(connection, null, $"""
-            SELECT bucket_at AS sort_at, {RollupColumns} FROM {(hourly ? "heartbeat_rollups_hourly" : "heartbeat_rollups")}
+            SELECT bucket_at AS sort_at, CAST(1 AS BIGINT) AS rolled, {RollupReadColumns} FROM {(hourly ? "heartbeat_rollups_hourly" : "heartbeat_rollups")}
             WHERE server_id = @server AND bucket_at > @from - @step AND bucket_at < @to
             UNION ALL
-            SELECT sample_at, sample_at, sample_at, 1, network_in_bytes, network_out_bytes, network_in_bytes, network_out_bytes,
+            SELECT sample_at, CAST(0 AS BIGINT), sample_at, sample_at, 1, network_in_bytes, network_out_bytes, network_in_bytes, network_out_bytes,
                 {RawStat("cpu_percent")}, {RawStat("ram_used_mb")}, ram_total_mb, {RawStat("disk_used_gb")}, disk_total_gb,
                 {RawStat("load_1")}, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL
             FROM heartbeats
@@ -429,7 +429,8 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         Db.Add(command, "from", from);
         Db.Add(command, "to", to);
         Db.Add(command, "step", hourly ? HistoryRollup.HourStepMs : HistoryRollup.StepMs);
-        var history = await Db.ListAsync(command, ReadSlice, cancellationToken);
+        var narrow = dialect.NarrowRollups;
+        var history = await Db.ListAsync(command, row => ReadSlice(row, narrow && row.RequiredInt64("rolled") != 0), cancellationToken);
         for (var i = 1; i < history.Count; i++)
         {
             if (history[i].FirstAtMs < history[i - 1].FirstAtMs)
@@ -452,7 +453,26 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         in_n, in_min, in_max, in_sum, out_n, out_min, out_max, out_sum
         """;
 
-    private static HistorySlice ReadSlice(Row row) => new()
+    /// <summary>
+    /// A rollup or a raw heartbeat; <paramref name="narrow"/>: a rollup whose CPU and load extremes the engine keeps as
+    /// 4-byte floats (PostgreSQL since migration 019), read back as the decimal that was written.
+    /// </summary>
+    /// <summary>
+    /// <see cref="RollupColumns"/> as the reads take them: PostgreSQL keeps counts and RAM and disk extremes as integer,
+    /// CPU and load extremes as real (migration 019), and Npgsql reads a column only as its own width.
+    /// </summary>
+    private const string RollupReadColumns = """
+        first_at, last_at, CAST(samples AS BIGINT) AS samples, first_in, first_out, last_in, last_out,
+        CAST(cpu_n AS BIGINT) AS cpu_n, CAST(cpu_min AS DOUBLE PRECISION) AS cpu_min, CAST(cpu_max AS DOUBLE PRECISION) AS cpu_max, cpu_sum,
+        CAST(ram_n AS BIGINT) AS ram_n, CAST(ram_min AS DOUBLE PRECISION) AS ram_min, CAST(ram_max AS DOUBLE PRECISION) AS ram_max, ram_sum,
+        CAST(ram_total_max AS DOUBLE PRECISION) AS ram_total_max,
+        CAST(disk_n AS BIGINT) AS disk_n, CAST(disk_min AS DOUBLE PRECISION) AS disk_min, CAST(disk_max AS DOUBLE PRECISION) AS disk_max, disk_sum,
+        CAST(disk_total_max AS DOUBLE PRECISION) AS disk_total_max,
+        CAST(load_n AS BIGINT) AS load_n, CAST(load_min AS DOUBLE PRECISION) AS load_min, CAST(load_max AS DOUBLE PRECISION) AS load_max, load_sum,
+        CAST(in_n AS BIGINT) AS in_n, in_min, in_max, in_sum, CAST(out_n AS BIGINT) AS out_n, out_min, out_max, out_sum
+        """;
+
+    private static HistorySlice ReadSlice(Row row, bool narrow) => new()
     {
         FirstAtMs = row.RequiredInt64("first_at"),
         LastAtMs = row.RequiredInt64("last_at"),
@@ -461,19 +481,21 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         FirstOutBytes = row.Int64("first_out"),
         LastInBytes = row.Int64("last_in"),
         LastOutBytes = row.Int64("last_out"),
-        Cpu = ReadStat(row, "cpu"),
+        Cpu = ReadStat(row, "cpu", narrow),
         RamUsedMb = ReadStat(row, "ram"),
         RamTotalMbMax = row.Double("ram_total_max"),
         DiskUsedGb = ReadStat(row, "disk"),
         DiskTotalGbMax = row.Double("disk_total_max"),
-        Load1 = ReadStat(row, "load"),
+        Load1 = ReadStat(row, "load", narrow),
         InRate = ReadStat(row, "in"),
         OutRate = ReadStat(row, "out"),
     };
 
-    private static Stat ReadStat(Row row, string metric) => row.RequiredInt64(metric + "_n") is var n and > 0
-        ? new Stat(n, row.RequiredDouble(metric + "_min"), row.RequiredDouble(metric + "_max"), row.RequiredDouble(metric + "_sum"))
+    private static Stat ReadStat(Row row, string metric, bool narrow = false) => row.RequiredInt64(metric + "_n") is var n and > 0
+        ? new Stat(n, Extreme(row.RequiredDouble(metric + "_min"), narrow), Extreme(row.RequiredDouble(metric + "_max"), narrow), row.RequiredDouble(metric + "_sum"))
         : Stat.Empty;
+
+    private static double Extreme(double value, bool single) => single ? Db.FromSingle(value) : value;
 
     public Task<int> RollUpAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         DeletingHeartbeatsAsync(() => RollUpInDatabaseAsync(before, cancellationToken));
@@ -560,15 +582,16 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
 
         var rolled = HistoryRollup.Roll(samples, gapSeconds);
         var existing = new Dictionary<long, HistorySlice>();
-        foreach (var (bucket, slice) in await ReadRollupsAsync(connection, transaction, "heartbeat_rollups", serverId, fromMs, untilMs, cancellationToken))
+        foreach (var (bucket, slice) in await ReadRollupsAsync(
+            connection, transaction, "heartbeat_rollups", serverId, fromMs, untilMs, dialect.NarrowRollups, cancellationToken))
         {
             existing[bucket] = slice;
         }
 
         await WriteRollupsAsync(connection, transaction, "heartbeat_rollups", serverId,
             rolled.Select(r => (r.BucketAtMs, existing.TryGetValue(r.BucketAtMs, out var stored) ? HistoryRollup.Merge(stored, r.Slice) : r.Slice)),
-            cancellationToken);
-        await RollUpHoursAsync(connection, transaction, serverId, gapSeconds, fromMs, untilMs, cancellationToken);
+            dialect.NarrowRollups, cancellationToken);
+        await RollUpHoursAsync(connection, transaction, serverId, gapSeconds, fromMs, untilMs, dialect.NarrowRollups, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         // An empty window (every row was deleted meanwhile) still moved on: report one so the caller looks again.
         return Math.Max(1, samples.Count);
@@ -580,11 +603,12 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     /// hourly rollup always holds exactly what its hour's 4-minute ones hold.
     /// </summary>
     private static async Task RollUpHoursAsync(
-        DbConnection connection, DbTransaction transaction, string serverId, int gapSeconds, long fromMs, long untilMs, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, string serverId, int gapSeconds, long fromMs, long untilMs, bool narrow,
+        CancellationToken cancellationToken)
     {
         var hourFrom = HistoryRollup.BucketOf(fromMs, HistoryRollup.HourStepMs);
         var hourUntil = HistoryRollup.BucketOf(untilMs - 1, HistoryRollup.HourStepMs) + HistoryRollup.HourStepMs;
-        var steps = await ReadRollupsAsync(connection, transaction, "heartbeat_rollups", serverId, hourFrom, hourUntil, cancellationToken);
+        var steps = await ReadRollupsAsync(connection, transaction, "heartbeat_rollups", serverId, hourFrom, hourUntil, narrow, cancellationToken);
         await using (var clear = Command(connection, transaction,
             "DELETE FROM heartbeat_rollups_hourly WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until"))
         {
@@ -595,27 +619,32 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         }
 
         var hours = HistoryRollup.Roll([.. steps.Select(s => s.Slice)], HistoryRollup.HourStepMs, gapSeconds);
-        await WriteRollupsAsync(connection, transaction, "heartbeat_rollups_hourly", serverId, hours, cancellationToken);
+        await WriteRollupsAsync(connection, transaction, "heartbeat_rollups_hourly", serverId, hours, narrow, cancellationToken);
     }
 
     /// <summary>A server's rollups of <paramref name="table"/> whose step starts in [<paramref name="fromMs"/>, <paramref name="untilMs"/>), in time order.</summary>
     private static async Task<List<(long BucketAtMs, HistorySlice Slice)>> ReadRollupsAsync(
-        DbConnection connection, DbTransaction transaction, string table, string serverId, long fromMs, long untilMs, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, string table, string serverId, long fromMs, long untilMs, bool narrow,
+        CancellationToken cancellationToken)
     {
         await using var read = Command(connection, transaction, $"""
-            SELECT bucket_at, {RollupColumns} FROM {table} WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until
+            SELECT bucket_at, {RollupReadColumns} FROM {table} WHERE server_id = @server AND bucket_at >= @from AND bucket_at < @until
             ORDER BY bucket_at
             """);
         Db.Add(read, "server", serverId);
         Db.Add(read, "from", fromMs);
         Db.Add(read, "until", untilMs);
-        return await Db.ListAsync(read, row => (row.RequiredInt64("bucket_at"), ReadSlice(row)), cancellationToken);
+        return await Db.ListAsync(read, row => (row.RequiredInt64("bucket_at"), ReadSlice(row, narrow)), cancellationToken);
     }
 
-    /// <summary>Writes <paramref name="rollups"/> into <paramref name="table"/>, each replacing the server's row of its step.</summary>
+    /// <summary>
+    /// Writes <paramref name="rollups"/> into <paramref name="table"/>, each replacing the server's row of its step;
+    /// <paramref name="narrow"/>: into PostgreSQL's columns of migration 019, each value as that column keeps it, so no
+    /// cast can fail (a CPU of 1e-50 is a float's 0, not an underflow error; RAM past integer's range is cut to it).
+    /// </summary>
     internal static async Task WriteRollupsAsync(
         DbConnection connection, DbTransaction transaction, string table, string serverId, IEnumerable<(long BucketAtMs, HistorySlice Slice)> rollups,
-        CancellationToken cancellationToken)
+        bool narrow, CancellationToken cancellationToken)
     {
         await using var upsert = Command(connection, transaction, $"""
             INSERT INTO {table} (server_id, bucket_at, {RollupColumns})
@@ -663,17 +692,25 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             Db.Set(upsert, "first_out", slice.FirstOutBytes);
             Db.Set(upsert, "last_in", slice.LastInBytes);
             Db.Set(upsert, "last_out", slice.LastOutBytes);
-            SetStat(upsert, "cpu", slice.Cpu);
-            SetStat(upsert, "ram", slice.RamUsedMb);
-            SetStat(upsert, "disk", slice.DiskUsedGb);
-            SetStat(upsert, "load", slice.Load1);
+            SetStat(upsert, "cpu", narrow ? Single(slice.Cpu) : slice.Cpu);
+            SetStat(upsert, "ram", narrow ? Integer(slice.RamUsedMb) : slice.RamUsedMb);
+            SetStat(upsert, "disk", narrow ? Integer(slice.DiskUsedGb) : slice.DiskUsedGb);
+            SetStat(upsert, "load", narrow ? Single(slice.Load1) : slice.Load1);
             SetStat(upsert, "in", slice.InRate);
             SetStat(upsert, "out", slice.OutRate);
-            Db.Set(upsert, "ram_total_max", slice.RamTotalMbMax);
-            Db.Set(upsert, "disk_total_max", slice.DiskTotalGbMax);
+            Db.Set(upsert, "ram_total_max", narrow ? Integer(slice.RamTotalMbMax) : slice.RamTotalMbMax);
+            Db.Set(upsert, "disk_total_max", narrow ? Integer(slice.DiskTotalGbMax) : slice.DiskTotalGbMax);
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
+
+    private static Stat Single(Stat stat) => stat with { Min = (float)stat.Min, Max = (float)stat.Max };
+
+    private static Stat Integer(Stat stat) => stat with { Min = Integer(stat.Min), Max = Integer(stat.Max) };
+
+    private static double Integer(double value) => Math.Clamp(value, int.MinValue, int.MaxValue);
+
+    private static double? Integer(double? value) => value is { } v ? Integer(v) : null;
 
     private static void SetStat(DbCommand command, string metric, Stat stat)
     {
@@ -954,7 +991,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             using var turn = await dialect.WriteTurnAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using var rollups = Command(connection, transaction,
-                "DELETE FROM heartbeat_rollups WHERE server_id = @server AND bucket_at < @cutoff RETURNING samples");
+                "DELETE FROM heartbeat_rollups WHERE server_id = @server AND bucket_at < @cutoff RETURNING CAST(samples AS BIGINT) AS samples");
             Db.Add(rollups, "server", serverId);
             Db.Add(rollups, "cutoff", stepCutoff);
             var samples = await Db.ListAsync(rollups, row => row.RequiredInt64("samples"), cancellationToken);
@@ -966,7 +1003,7 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
             await hours.ExecuteNonQueryAsync(cancellationToken);
             if (samples.Count > 0 && stepCutoff > hourCutoff)
             {
-                await RollUpHoursAsync(connection, transaction, serverId, gapSeconds, hourCutoff, stepCutoff, cancellationToken);
+                await RollUpHoursAsync(connection, transaction, serverId, gapSeconds, hourCutoff, stepCutoff, dialect.NarrowRollups, cancellationToken);
             }
 
             await using var states = Command(connection, transaction, "DELETE FROM container_states WHERE server_id = @server AND at < @cutoff");

@@ -136,6 +136,35 @@ public abstract class HistoryStoreTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Rolled_up_lowest_and_highest_values_read_back_as_the_numbers_stored()
+    {
+        // PostgreSQL keeps a rollup's CPU and load extremes as 4-byte floats and its RAM and disk ones as integers
+        // (migration 019): a chart's lowest and highest points are still the decimals the agent sent, in either tier,
+        // up to the validator's 2^30 MB and loads under 131,072 to two decimals.
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        var step = HistoryRollup.BucketOf(now.AddDays(-2).ToUnixTimeMilliseconds());
+        await InsertAsync(server.ServerId, step, (0, 37.29, 1L << 30, 0), (60, 0.07, 1, 1000), (120, 99.99, 524_287, 2000));
+        foreach (var (seconds, load) in new[] { (0, 12345.67), (60, 0.01), (120, 131071.99) })
+        {
+            await fixture.ExecuteAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"UPDATE heartbeats SET load_1 = {load} WHERE server_id = '{server.ServerId}' AND sample_at = {step + seconds * 1000}"));
+        }
+
+        await Panel.Store.RollUpAsync(now - HistoryRollup.RawAge, Cancel);
+
+        foreach (var tier in new[] { HistoryRollup.Step, HistoryRollup.HourStep })
+        {
+            var slice = Assert.Single(await Panel.Store.GetHistoryAsync(server.ServerId, now.AddDays(-3), now.AddDays(-1), tier, Cancel));
+            Assert.Equal((3L, 0.07, 99.99), (slice.Cpu.N, slice.Cpu.Min, slice.Cpu.Max));
+            Assert.Equal((3L, 0.01, 131071.99), (slice.Load1.N, slice.Load1.Min, slice.Load1.Max));
+            Assert.Equal((3L, 1.0, (double)(1L << 30)), (slice.RamUsedMb.N, slice.RamUsedMb.Min, slice.RamUsedMb.Max));
+            Assert.Equal((37.29 + 0.07 + 99.99, 12345.67 + 0.01 + 131071.99), (slice.Cpu.Sum, slice.Load1.Sum));
+            Assert.Equal((4096.0, 100.0), (slice.RamTotalMbMax, slice.DiskTotalGbMax));
+        }
+    }
+
+    [Fact]
     public async Task Retention_prunes_rollups_older_than_its_age_and_counts_their_heartbeats()
     {
         var server = await Panel.NewServerAsync();

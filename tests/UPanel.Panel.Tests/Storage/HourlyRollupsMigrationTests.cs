@@ -54,7 +54,7 @@ public sealed class HourlyRollupsMigrationTests
                 // The panel's own writer of 4-minute rollups: heartbeat_rollups is the same before migration 015.
                 await using (var transaction = await connection.BeginTransactionAsync(cancel))
                 {
-                    await SqlPanelStore.WriteRollupsAsync(connection, transaction, "heartbeat_rollups", id, steps, cancel);
+                    await SqlPanelStore.WriteRollupsAsync(connection, transaction, "heartbeat_rollups", id, steps, narrow: false, cancel);
                     await transaction.CommitAsync(cancel);
                 }
                 expected[id] = HistoryRollup.Roll([.. steps.Select(s => s.Slice)], HistoryRollup.HourStepMs, 3 * interval);
