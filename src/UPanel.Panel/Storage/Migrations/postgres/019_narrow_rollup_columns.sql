@@ -44,17 +44,22 @@ CREATE TABLE heartbeat_rollups_narrow (
 CREATE TABLE heartbeat_rollups_hourly_narrow (LIKE heartbeat_rollups_narrow);
 
 -- Whole numbers outside integer's range cannot come from a validated heartbeat; one stored before the validator would
--- be cut to the range rather than fail the migration, and a CPU or load too small for a real (under 1e-45, which
--- PostgreSQL refuses as an underflow) is stored as 0, as the panel's writer does (SqlPanelStore.WriteRollupsAsync).
+-- be cut to the range rather than fail the migration (by CASE: LEAST and GREATEST would turn a NULL into a bound). A CPU
+-- or load too small for a real (under 1e-45, which PostgreSQL refuses as an underflow) is stored as 0, as the panel's
+-- writer does (SqlPanelStore.WriteRollupsAsync).
 INSERT INTO heartbeat_rollups_narrow
 SELECT server_id, CAST(samples AS integer), CAST(cpu_n AS integer), CAST(ram_n AS integer), CAST(disk_n AS integer),
     CAST(load_n AS integer), CAST(in_n AS integer), CAST(out_n AS integer),
-    CAST(CASE WHEN abs(cpu_min) < 1e-45 THEN 0 ELSE cpu_min END AS real), CAST(CASE WHEN abs(cpu_max) < 1e-45 THEN 0 ELSE cpu_max END AS real),
-    CAST(CASE WHEN abs(load_min) < 1e-45 THEN 0 ELSE load_min END AS real), CAST(CASE WHEN abs(load_max) < 1e-45 THEN 0 ELSE load_max END AS real),
-    CAST(LEAST(GREATEST(ram_min, -2147483648), 2147483647) AS integer), CAST(LEAST(GREATEST(ram_max, -2147483648), 2147483647) AS integer),
-    CAST(LEAST(GREATEST(ram_total_max, -2147483648), 2147483647) AS integer),
-    CAST(LEAST(GREATEST(disk_min, -2147483648), 2147483647) AS integer), CAST(LEAST(GREATEST(disk_max, -2147483648), 2147483647) AS integer),
-    CAST(LEAST(GREATEST(disk_total_max, -2147483648), 2147483647) AS integer),
+    CAST(CASE WHEN abs(cpu_min) < 1e-45 THEN 0 ELSE cpu_min END AS real),
+    CAST(CASE WHEN abs(cpu_max) < 1e-45 THEN 0 ELSE cpu_max END AS real),
+    CAST(CASE WHEN abs(load_min) < 1e-45 THEN 0 ELSE load_min END AS real),
+    CAST(CASE WHEN abs(load_max) < 1e-45 THEN 0 ELSE load_max END AS real),
+    CAST(CASE WHEN ram_min > 2147483647 THEN 2147483647 WHEN ram_min < -2147483648 THEN -2147483648 ELSE ram_min END AS integer),
+    CAST(CASE WHEN ram_max > 2147483647 THEN 2147483647 WHEN ram_max < -2147483648 THEN -2147483648 ELSE ram_max END AS integer),
+    CAST(CASE WHEN ram_total_max > 2147483647 THEN 2147483647 WHEN ram_total_max < -2147483648 THEN -2147483648 ELSE ram_total_max END AS integer),
+    CAST(CASE WHEN disk_min > 2147483647 THEN 2147483647 WHEN disk_min < -2147483648 THEN -2147483648 ELSE disk_min END AS integer),
+    CAST(CASE WHEN disk_max > 2147483647 THEN 2147483647 WHEN disk_max < -2147483648 THEN -2147483648 ELSE disk_max END AS integer),
+    CAST(CASE WHEN disk_total_max > 2147483647 THEN 2147483647 WHEN disk_total_max < -2147483648 THEN -2147483648 ELSE disk_total_max END AS integer),
     bucket_at, first_at, last_at, first_in, first_out, last_in, last_out,
     cpu_sum, ram_sum, disk_sum, load_sum, in_min, in_max, in_sum, out_min, out_max, out_sum
 FROM heartbeat_rollups;
@@ -62,12 +67,16 @@ FROM heartbeat_rollups;
 INSERT INTO heartbeat_rollups_hourly_narrow
 SELECT server_id, CAST(samples AS integer), CAST(cpu_n AS integer), CAST(ram_n AS integer), CAST(disk_n AS integer),
     CAST(load_n AS integer), CAST(in_n AS integer), CAST(out_n AS integer),
-    CAST(CASE WHEN abs(cpu_min) < 1e-45 THEN 0 ELSE cpu_min END AS real), CAST(CASE WHEN abs(cpu_max) < 1e-45 THEN 0 ELSE cpu_max END AS real),
-    CAST(CASE WHEN abs(load_min) < 1e-45 THEN 0 ELSE load_min END AS real), CAST(CASE WHEN abs(load_max) < 1e-45 THEN 0 ELSE load_max END AS real),
-    CAST(LEAST(GREATEST(ram_min, -2147483648), 2147483647) AS integer), CAST(LEAST(GREATEST(ram_max, -2147483648), 2147483647) AS integer),
-    CAST(LEAST(GREATEST(ram_total_max, -2147483648), 2147483647) AS integer),
-    CAST(LEAST(GREATEST(disk_min, -2147483648), 2147483647) AS integer), CAST(LEAST(GREATEST(disk_max, -2147483648), 2147483647) AS integer),
-    CAST(LEAST(GREATEST(disk_total_max, -2147483648), 2147483647) AS integer),
+    CAST(CASE WHEN abs(cpu_min) < 1e-45 THEN 0 ELSE cpu_min END AS real),
+    CAST(CASE WHEN abs(cpu_max) < 1e-45 THEN 0 ELSE cpu_max END AS real),
+    CAST(CASE WHEN abs(load_min) < 1e-45 THEN 0 ELSE load_min END AS real),
+    CAST(CASE WHEN abs(load_max) < 1e-45 THEN 0 ELSE load_max END AS real),
+    CAST(CASE WHEN ram_min > 2147483647 THEN 2147483647 WHEN ram_min < -2147483648 THEN -2147483648 ELSE ram_min END AS integer),
+    CAST(CASE WHEN ram_max > 2147483647 THEN 2147483647 WHEN ram_max < -2147483648 THEN -2147483648 ELSE ram_max END AS integer),
+    CAST(CASE WHEN ram_total_max > 2147483647 THEN 2147483647 WHEN ram_total_max < -2147483648 THEN -2147483648 ELSE ram_total_max END AS integer),
+    CAST(CASE WHEN disk_min > 2147483647 THEN 2147483647 WHEN disk_min < -2147483648 THEN -2147483648 ELSE disk_min END AS integer),
+    CAST(CASE WHEN disk_max > 2147483647 THEN 2147483647 WHEN disk_max < -2147483648 THEN -2147483648 ELSE disk_max END AS integer),
+    CAST(CASE WHEN disk_total_max > 2147483647 THEN 2147483647 WHEN disk_total_max < -2147483648 THEN -2147483648 ELSE disk_total_max END AS integer),
     bucket_at, first_at, last_at, first_in, first_out, last_in, last_out,
     cpu_sum, ram_sum, disk_sum, load_sum, in_min, in_max, in_sum, out_min, out_max, out_sum
 FROM heartbeat_rollups_hourly;
