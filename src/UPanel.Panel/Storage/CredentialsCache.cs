@@ -22,18 +22,6 @@ internal sealed class CredentialsCache(bool inUse = true)
     private long _generation;
     private bool _inUse = inUse;
 
-    /// <summary>Whether lookups use what is kept (and keep what they read); when not, every lookup reads the database.</summary>
-    public bool InUse
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inUse;
-            }
-        }
-    }
-
     /// <summary>Taken before a lookup reads the database, handed to <see cref="Keep"/> after it.</summary>
     public long Generation
     {

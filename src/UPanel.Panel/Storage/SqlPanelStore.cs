@@ -454,10 +454,6 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         """;
 
     /// <summary>
-    /// A rollup or a raw heartbeat; <paramref name="narrow"/>: a rollup whose CPU and load extremes the engine keeps as
-    /// 4-byte floats (PostgreSQL since migration 019), read back as the decimal that was written.
-    /// </summary>
-    /// <summary>
     /// <see cref="RollupColumns"/> as the reads take them: PostgreSQL keeps counts and RAM and disk extremes as integer,
     /// CPU and load extremes as real (migration 019), and Npgsql reads a column only as its own width.
     /// </summary>
@@ -472,6 +468,10 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
         CAST(in_n AS BIGINT) AS in_n, in_min, in_max, in_sum, CAST(out_n AS BIGINT) AS out_n, out_min, out_max, out_sum
         """;
 
+    /// <summary>
+    /// A rollup or a raw heartbeat; <paramref name="narrow"/>: a rollup whose CPU and load extremes the engine keeps as
+    /// 4-byte floats (PostgreSQL since migration 019), read back as the decimal that was written.
+    /// </summary>
     private static HistorySlice ReadSlice(Row row, bool narrow) => new()
     {
         FirstAtMs = row.RequiredInt64("first_at"),

@@ -61,8 +61,10 @@ public sealed class CredentialsCacheTests
         cache.Keep("hash-a", Server, readBeforeFailure);
         cache.Keep("hash-b", Server, readWhileDeaf);
         Assert.Equal((null, null), (cache.Find("hash-a"), cache.Find("hash-b")));
+        // A change told while listening forgets what was kept, and the cache stays in use.
         cache.Forget();
-        Assert.True(cache.InUse);
+        cache.Keep("hash-c", Server, cache.Generation);
+        Assert.Same(Server, cache.Find("hash-c"));
     }
 
     [Fact]
