@@ -11,10 +11,11 @@ namespace UPanel.Agent.Collection.Docker;
 /// whose files are not visible.
 /// <para>
 /// <c>cpu_percent</c> = Δ container CPU ns / Δ wall ns × 100 between this sample and the container's previous one (100 =
-/// one core). A container seen for the first time (agent start, new or restarted container) is sampled twice,
-/// <c>cpuBaseline</c> apart, inside the same collection: one short wait for all new containers, so a first heartbeat
-/// and <c>collect</c> show real figures instead of 0 (containers on the API fallback show 0 on first sight instead: a
-/// second one-shot call would cost another engine tick and its CPU). <c>memory_mb</c> = usage − inactive file cache
+/// one core; a sample through the API is timed when the engine read it, not when its answer came). A container seen
+/// for the first time (agent start, new or restarted container) is sampled twice, <c>cpuBaseline</c> apart, inside the
+/// same collection: one short wait for all new containers, so a first heartbeat and <c>collect</c> show real figures
+/// instead of 0 (containers on the API fallback show 0 on first sight instead: a second one-shot call would cost
+/// another engine tick and its CPU). <c>memory_mb</c> = usage − inactive file cache
 /// (v1: memory.usage_in_bytes − total_inactive_file; v2: memory.current − inactive_file; the cache read again when
 /// 30 s old or the usage moved, <see cref="CgroupStatsReader"/>). A paused container keeps its
 /// memory; its CPU delta is 0.
@@ -28,6 +29,9 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
     /// N/4 s; calls made together are all answered on the same tick. Engine CPU (≈ 4.6 ms a call) is the same either way.
     /// </summary>
     public const int StatsApiConcurrency = 64;
+
+    /// <summary>The oldest engine read time <see cref="SampledAt"/> believes (the engine samples once a second).</summary>
+    private static readonly TimeSpan MaxSampleAge = TimeSpan.FromSeconds(10);
 
     private readonly CgroupStatsReader _cgroups = new(hostFiles, timeProvider);
     private readonly Dictionary<string, CpuMark> _cpuMarks = new(StringComparer.Ordinal);
@@ -155,7 +159,7 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
             try
             {
                 var stats = await client.GetOneShotStatsAsync(id, token).ConfigureAwait(false);
-                var timestamp = timeProvider.GetTimestamp();
+                var timestamp = SampledAt(stats.ReadAt);
                 if (stats.CpuStats?.CpuUsage is { } cpu && stats.MemoryStats is { } memory)
                 {
                     var cache = memory.Stats is null ? null
@@ -174,6 +178,21 @@ internal sealed class ContainerUsage(IHostFiles hostFiles, ILogger logger, TimeP
                 Log.ContainerStatsFailed(logger, DockerContainerSource.ShortId(id), ex.Message);
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// When an API sample was taken, on <see cref="TimeProvider.GetTimestamp"/>'s clock: now, less how long ago the engine
+    /// says it read the cgroup. On a busy host the answer can trail the read by a large part of a second, and by
+    /// different amounts each time; timing the delta by arrival would put that jitter into the CPU figure. Arrival when
+    /// the engine gives no time or one that cannot be right (ahead of now, or older than <see cref="MaxSampleAge"/>).
+    /// </summary>
+    private long SampledAt(DateTimeOffset? read)
+    {
+        var now = timeProvider.GetTimestamp();
+        var age = read is { } engineTime ? timeProvider.GetUtcNow() - engineTime : TimeSpan.Zero;
+        return age > TimeSpan.Zero && age < MaxSampleAge
+            ? now - (long)(age.Ticks * (timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond))
+            : now;
     }
 
     /// <summary>The previous sample to take a CPU delta from, unless the container restarted since (or was never seen).</summary>

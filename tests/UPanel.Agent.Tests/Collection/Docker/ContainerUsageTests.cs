@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using UPanel.Agent.Collection;
@@ -62,6 +63,57 @@ public sealed class ContainerUsageTests
         finally
         {
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Cpu_through_the_api_is_timed_by_the_engines_read_not_by_when_its_answer_came()
+    {
+        // The engine read the cgroup 0.8 s before its first answer arrived (a busy host) and 0.1 s before its second,
+        // one second of our clock later: 0.5 s of CPU over the 1.7 s between its reads is 29.41 %, not the 50 % that
+        // timing by arrival gives. A third answer without a read time, and one claiming a read in the future, are timed
+        // by arrival.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        var id = new string('a', 64);
+        (ulong CpuNs, string? Read) answer = default;
+        await using var engine = FakeEngineSocket.Routing(request => request switch
+        {
+            "GET /_ping" => FakeEngineSocket.Response(200, "OK", "\"OK\"", "Api-Version: 1.41"),
+            _ when request.StartsWith($"GET /v1.41/containers/{id}/stats?", StringComparison.Ordinal) => FakeEngineSocket.Response(200, "OK",
+                "{" + (answer.Read is null ? "" : $"\"read\":\"{answer.Read}\",")
+                + $"\"cpu_stats\":{{\"cpu_usage\":{{\"total_usage\":{answer.CpuNs}}}}},\"memory_stats\":{{\"usage\":1048576}}}}"),
+            _ => FakeEngineSocket.Response(404, "Not Found", """{"message":"not asked for"}"""),
+        });
+        using var client = new DockerApiClient(engine.Endpoint);
+        var noCgroups = Directory.CreateTempSubdirectory("upanel-no-cgroups");
+        try
+        {
+            using var files = new HostFiles("/proc", noCgroups.FullName, "/");
+            var usage = new ContainerUsage(files, NullLogger.Instance, time, TimeSpan.Zero);
+            var token = TestContext.Current.CancellationToken;
+            string ReadAgo(double seconds) => (time.GetUtcNow() - TimeSpan.FromSeconds(seconds)).ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+
+            answer = (1_000_000_000, ReadAgo(0.8));
+            var first = await usage.MeasureAsync(client, [id], _ => null, token);
+            time.Advance(TimeSpan.FromSeconds(1));
+            answer = (1_500_000_000, ReadAgo(0.1));
+            var second = await usage.MeasureAsync(client, [id], _ => null, token);
+            time.Advance(TimeSpan.FromSeconds(1));
+            answer = (2_000_000_000, null);
+            var third = await usage.MeasureAsync(client, [id], _ => null, token); // 0.5 s over 1.1 s
+            time.Advance(TimeSpan.FromSeconds(1));
+            answer = (2_250_000_000, ReadAgo(-5));
+            var fourth = await usage.MeasureAsync(client, [id], _ => null, token); // 0.25 s over 1 s
+
+            Assert.Equal((0.0, 1048576UL), first.Usage[id]);
+            Assert.Equal(1, second.ViaApi);
+            Assert.Equal(29.41, second.Usage[id].CpuPercent);
+            Assert.Equal(45.45, third.Usage[id].CpuPercent);
+            Assert.Equal(25.0, fourth.Usage[id].CpuPercent);
+        }
+        finally
+        {
+            noCgroups.Delete(recursive: true);
         }
     }
 }

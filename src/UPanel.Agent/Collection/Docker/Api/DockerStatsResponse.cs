@@ -8,6 +8,9 @@ namespace UPanel.Agent.Collection.Docker.Api;
 /// </summary>
 internal sealed record DockerStatsResponse
 {
+    /// <summary>When the engine read the container's cgroup for this sample (Docker and Podman fill it).</summary>
+    public DateTimeOffset? ReadAt { get; init; }
+
     public DockerCpuStats? CpuStats { get; init; }
 
     public DockerMemoryStats? MemoryStats { get; init; }
@@ -19,6 +22,7 @@ internal sealed record DockerStatsResponse
         var fields = JsonFields.Of(document.RootElement, "container stats", ignoreCase: true);
         return new DockerStatsResponse
         {
+            ReadAt = fields.Timestamp("read"u8),
             CpuStats = fields.Object("cpu_stats"u8) is { } cpu ? DockerCpuStats.From(cpu) : null,
             MemoryStats = fields.Object("memory_stats"u8) is { } memory ? DockerMemoryStats.From(memory) : null,
         };
