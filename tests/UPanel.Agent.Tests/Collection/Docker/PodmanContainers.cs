@@ -37,8 +37,8 @@ public sealed class PodmanContainers : IAsyncLifetime
 
     internal DockerContainerSource Source { get; private set; } = null!;
 
-    /// <summary>CPU of the busy loop's process from /proc/PID/stat over the window of the second collection (100 = one core).</summary>
-    public double BusyProcessCpuPercent { get; private set; }
+    /// <inheritdoc cref="TestContainers.BusyProcessCpuPercent"/>
+    public (double Lowest, double Highest) BusyProcessCpuPercent { get; private set; }
 
     /// <summary>The busy loop's process, to read its CPU time from /proc over a test's own window.</summary>
     public int BusyPid { get; private set; }
@@ -105,20 +105,23 @@ public sealed class PodmanContainers : IAsyncLifetime
             RealEngine.CollectTimeout, DockerContainerSource.DefaultCpuBaseline);
 
         BusyPid = int.Parse(await Podman.InspectAsync(_ids["busy"], "{{.State.Pid}}"), CultureInfo.InvariantCulture);
+        var trace = new BusyTrace(BusyPid);
+        var firstFrom = trace.Mark();
         FirstCollected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
+        var firstUntil = trace.Mark();
         FirstCollectionWaits = time.DueTimes;
 
-        var busyTicks = TestContainers.ProcessCpuTicks(BusyPid);
-        var window = Stopwatch.StartNew();
         // `healthcheck run` exits 1 when the check fails: that is the point for the unhealthy one.
         await Task.WhenAll(
             Podman.RunAsync("healthcheck", "run", _ids["healthy"]),
             Assert.ThrowsAsync<InvalidOperationException>(() => Podman.RunAsync("healthcheck", "run", _ids["unhealthy"])),
             Task.Delay(TimeSpan.FromSeconds(1)));
         CollectedFrom = time.GetUtcNow();
+        var secondFrom = trace.Mark();
         Collected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
+        var secondUntil = trace.Mark();
         CollectedUntil = time.GetUtcNow();
-        BusyProcessCpuPercent = (TestContainers.ProcessCpuTicks(BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
+        BusyProcessCpuPercent = await trace.StopAsync(firstFrom, firstUntil, secondFrom, secondUntil);
         EngineStats = await PodmanStatsAsync(_ids["busy"], _ids["memory"]);
     }
 

@@ -84,17 +84,22 @@ public sealed partial class TestContainers : IAsyncLifetime
         // (CI has 2 cores shared with other tests: the busy loop may not get a whole one).
         BusyPid = int.Parse(await DockerCli.InspectAsync(_ids["busy"], "{{.State.Pid}}"), CultureInfo.InvariantCulture);
         var stats = DockerStatsAsync(_ids["busy"], _ids["memory"]);
+        // The kernel's own accounting of the busy loop's process, traced through both collections: our CPU delta runs
+        // from a cgroup read inside the first to one inside the second, and what the loop gets on a saturated host
+        // changes from one moment to the next.
+        var trace = new BusyTrace(BusyPid);
+        var firstFrom = trace.Mark();
         _ = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
+        var firstUntil = trace.Mark();
         FirstCollectionWaits = time.DueTimes;
 
-        // The kernel's own accounting of the busy loop's process over the same window as our CPU delta.
-        var busyTicks = ProcessCpuTicks(BusyPid);
-        var window = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(1));
         CollectedFrom = time.GetUtcNow();
+        var secondFrom = trace.Mark();
         Collected = await Source.CollectAsync(CancellationToken.None) ?? throw new InvalidOperationException(Source.Status);
+        var secondUntil = trace.Mark();
         CollectedUntil = time.GetUtcNow();
-        BusyProcessCpuPercent = (ProcessCpuTicks(BusyPid) - busyTicks) * 10.0 / window.Elapsed.TotalMilliseconds * 100;
+        BusyProcessCpuPercent = await trace.StopAsync(firstFrom, firstUntil, secondFrom, secondUntil);
         EngineStats = await stats;
     }
 
@@ -104,8 +109,11 @@ public sealed partial class TestContainers : IAsyncLifetime
     /// <inheritdoc cref="CollectedFrom"/>
     public DateTimeOffset CollectedUntil { get; private set; }
 
-    /// <summary>CPU of the busy loop's process from /proc/PID/stat over the window of the second collection (100 = one core).</summary>
-    public double BusyProcessCpuPercent { get; private set; }
+    /// <summary>
+    /// CPU of the busy loop's process from /proc/PID/stat (100 = one core), least and most over any window from a moment
+    /// inside the first collection to one inside the second (<see cref="BusyTrace"/>).
+    /// </summary>
+    public (double Lowest, double Highest) BusyProcessCpuPercent { get; private set; }
 
     /// <summary>The busy loop's process, to read its CPU time from /proc over a test's own window.</summary>
     public int BusyPid { get; private set; }
