@@ -62,9 +62,13 @@ public sealed class AgentAlertTests(AgentAlertsFixture fixture) : IClassFixture<
         Assert.Equal("container_restart_loop", looping.Json.GetProperty("kind").GetString());
         Assert.StartsWith($"container {loop} ({Image}) restarted ", looping.Json.GetProperty("summary").GetString(), StringComparison.Ordinal);
 
-        // The loop goes on (the engine restarts it with a growing delay): another restart seen by the rules, and the
-        // user's stop too, still make one alert for the loop and none for the stop.
+        // The loop goes on: another restart seen by the rules, and the user's stop too, still make one alert for the
+        // loop and none for the stop. The engine restarts it after a delay that doubles up to a minute (0.1 s, 0.2 s,
+        // ... 51.2 s, then 60 s), so a test that got here late (a slow OOM kill) can wait that minute for the engine
+        // alone: its next restart is awaited from the engine past that bound, then the panel's view of it as usual.
         var restartsAtAlert = (await EvaluatedAsync(serverId, c => c?.GetValueOrDefault(loop)?.RestartCount is not null, "the loop's restart count"))[loop].RestartCount!.Value;
+        await DockerCli.WaitForAsync(
+            loop, "{{.RestartCount}}", count => int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) > restartsAtAlert, TimeSpan.FromSeconds(90));
         await EvaluatedAsync(
             serverId,
             c => c?.GetValueOrDefault(loop)?.RestartCount > restartsAtAlert && c?.GetValueOrDefault(stopped)?.Status == "exited",
