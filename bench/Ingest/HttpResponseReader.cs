@@ -12,7 +12,7 @@ internal readonly record struct HttpResponseHead(int Status, bool KeepAlive, lon
 /// <summary>
 /// Reads HTTP/1.1 responses one after another from a connection, however its bytes arrive: the status line, the
 /// headers, and the body skipped by its <c>Content-Length</c>, its chunks (Kestrel answers chunked when the endpoint
-/// does not set a length: the panel's heartbeat and <c>/healthz</c> do), or up to the connection's end when it has
+/// does not set a length: the panel's heartbeat and <c>/healthz</c> did until they set one), or up to the connection's end when it has
 /// neither. Bytes received past one response are kept for the next. A malformed response is an
 /// <see cref="InvalidDataException"/>, a connection closed before the response's end an <see cref="EndOfStreamException"/>.
 /// </summary>

@@ -54,6 +54,30 @@ public abstract class HeartbeatTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task The_answers_to_a_heartbeat_and_to_healthz_carry_their_length_and_are_not_chunked()
+    {
+        var server = await Panel.NewServerAsync();
+
+        using var response = await Panel.PostHeartbeatAsync(server.AgentToken, Panel.NewHeartbeat(server.ServerId));
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        using var health = await Panel.SendAsync(HttpMethod.Get, "/healthz", bearer: null);
+        var healthBody = await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        // Sent whole with its length: Kestrel answered both chunked before (docs/decisions/ingest-throughput.md, fifteenth pass).
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        var answer = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(["status", "server_time", "next_heartbeat_seconds"], answer.EnumerateObject().Select(p => p.Name));
+        Assert.Equal($"{Panel.Time.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss'Z'}", answer.GetProperty("server_time").GetString());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.NotEqual(true, health.Headers.TransferEncodingChunked);
+        Assert.Equal(2, health.Content.Headers.ContentLength);
+        Assert.Equal("ok", healthBody);
+    }
+
+    [Fact]
     public async Task Heartbeat_becomes_the_latest_state_and_last_seen_is_the_panels_receive_time()
     {
         var server = await Panel.NewServerAsync();

@@ -130,7 +130,7 @@ internal sealed class AgentEndpoints(
         });
     }
 
-    public async Task<Results<Ok<HeartbeatResponse>, ErrorResult>> HeartbeatAsync(HttpContext context)
+    public async Task<Results<JsonOk<HeartbeatResponse>, ErrorResult>> HeartbeatAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
         var receivedAt = time.GetUtcNow();
@@ -218,7 +218,7 @@ internal sealed class AgentEndpoints(
         Log.HeartbeatStored(logger, server.ServerId, heartbeat.Seq, outcome.ToString());
         var update = AgentUpdate.IsAvailable(server.TargetAgentVersion, heartbeat.AgentVersion);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new HeartbeatResponse
+        return new JsonOk<HeartbeatResponse>(new HeartbeatResponse
         {
             ServerTime = receivedAt,
             NextHeartbeatSeconds = server.NextHeartbeatSeconds,

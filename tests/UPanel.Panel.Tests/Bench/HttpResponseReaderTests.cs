@@ -9,7 +9,8 @@ namespace UPanel.Panel.Tests.Bench;
 /// </summary>
 public sealed class HttpResponseReaderTests
 {
-    // As Kestrel answered a heartbeat and /healthz (curl -v against the panel): chunked, no length.
+    // As Kestrel answered a heartbeat and /healthz before the fifteenth pass of docs/decisions/ingest-throughput.md
+    // (curl -v against the panel): chunked, no length. Both carry their length since; the reader takes either.
     private const string Heartbeat = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nDate: Mon, 07 Dec 2026 13:29:06 GMT\r\n"
         + "Cache-Control: no-store\r\nTransfer-Encoding: chunked\r\n\r\n"
         + "50\r\n{\"status\":\"ok\",\"server_time\":\"2026-12-07T13:29:06Z\",\"next_heartbeat_seconds\":60}\r\n0\r\n\r\n";
