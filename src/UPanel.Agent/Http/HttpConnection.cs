@@ -23,13 +23,15 @@ internal sealed class HttpConnection : IDisposable
     private int _end;
     private int _firstCount;
     private int _firstBytes;
+    private readonly bool _madeOnBlockingThread;
 
-    public HttpConnection(Socket socket, Stream stream, string poolKey, long createdTimestamp)
+    public HttpConnection(Socket socket, Stream stream, string poolKey, long createdTimestamp, bool madeOnBlockingThread = false)
     {
         _socket = socket;
         _stream = stream;
         PoolKey = poolKey;
         CreatedTimestamp = createdTimestamp;
+        _madeOnBlockingThread = madeOnBlockingThread;
     }
 
     /// <summary>Which requests may reuse it (origin and route, see <see cref="Http1Client"/>).</summary>
@@ -53,6 +55,12 @@ internal sealed class HttpConnection : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Made by the heartbeat loop's thread in blocking calls (HttpConnector's ConnectOnThisThread): never registered with
+    /// the socket engine's epoll while only that thread uses it.
+    /// </summary>
+    public bool MadeOnBlockingThread => _madeOnBlockingThread;
 
     /// <summary>When it went back to the pool.</summary>
     public long IdleSinceTimestamp { get; set; }
@@ -88,6 +96,13 @@ internal sealed class HttpConnection : IDisposable
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         ReceivedSinceWrite = false;
+        if (SyncIo)
+        {
+            _stream.Write(bytes.Span);
+            _stream.Flush();
+            return;
+        }
+
         await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -174,7 +189,7 @@ internal sealed class HttpConnection : IDisposable
             if (destination.Length >= _buffer.Length)
             {
                 WaitReadableIfAllowed(cancellationToken);
-                var direct = await _stream.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
+                var direct = SyncIo ? _stream.Read(destination.Span) : await _stream.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
                 ReceivedSinceWrite |= direct > 0;
                 return direct;
             }
@@ -190,6 +205,15 @@ internal sealed class HttpConnection : IDisposable
         _start += count;
         return count;
     }
+
+    /// <summary>
+    /// Blocking reads and writes for a connection the heartbeat loop's thread made itself (HttpConnector's
+    /// ConnectOnThisThread), used on that thread: its socket then never waits in the socket engine, so it is never
+    /// registered with the engine's epoll (an asynchronous read that has to wait once, as the first read over TLS 1.3
+    /// does when the server's session tickets arrive before the answer, would register it for good). A read that
+    /// blocks is bounded by the socket's receive timeout (the connect timeout, set by HttpConnector).
+    /// </summary>
+    private bool SyncIo => _madeOnBlockingThread && BlockingReads.Allowed;
 
     public void Dispose()
     {
@@ -218,7 +242,7 @@ internal sealed class HttpConnection : IDisposable
         }
 
         WaitReadableIfAllowed(cancellationToken);
-        var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+        var read = SyncIo ? _stream.Read(_buffer.AsSpan(_end)) : await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         for (var i = _end; _firstCount < 2 && i < _end + read; i++, _firstCount++)
         {
             _firstBytes = (_firstBytes << 8) | _buffer[i];

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -16,6 +18,11 @@ internal static class HttpConnector
     public static async Task<HttpConnection> ConnectAsync(
         Http1ClientOptions options, Uri uri, HttpProxyRoute? route, string poolKey, string operation, CancellationToken cancellationToken)
     {
+        if (BlockingReads.Allowed && options.UnixSocketPath is null && route is null)
+        {
+            return ConnectOnThisThread(options, uri, poolKey, operation, cancellationToken);
+        }
+
         // On the client's clock, like its pool's lifetimes (a test drives it with a fake one).
         using var bound = new CancellationTokenSource(options.ConnectTimeout, options.Time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
@@ -53,7 +60,7 @@ internal static class HttpConnector
 
             if (uri.Scheme == Uri.UriSchemeHttps)
             {
-                stream = await AuthenticateAsync(stream, uri, options, operation, timeout.Token).ConfigureAwait(false);
+                stream = await AuthenticateAsync(stream, uri, options, operation, onThisThread: false, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or FormatException or OperationCanceledException)
@@ -70,6 +77,139 @@ internal static class HttpConnector
         }
 
         return new HttpConnection(socket, stream, poolKey, options.Time.GetTimestamp());
+    }
+
+    /// <summary>
+    /// A direct TCP connection (and its TLS handshake) made in blocking calls on the heartbeat loop's thread
+    /// (<see cref="BlockingReads"/>): a socket that never waited asynchronously is never registered with the socket
+    /// engine's epoll, so the answers on the kept connection no longer wake the engine's thread once per heartbeat
+    /// (docs/decisions/https-heartbeat-cost.md). Bounded by <see cref="Http1ClientOptions.ConnectTimeout"/> on the
+    /// real clock, as the loop's other blocking waits are; cancellation closes the socket.
+    /// </summary>
+    private static HttpConnection ConnectOnThisThread(
+        Http1ClientOptions options, Uri uri, string poolKey, string operation, CancellationToken cancellationToken)
+    {
+        var dialed = Http1Client.HostHeaderOf(uri);
+        var deadline = Stopwatch.GetTimestamp() + (long)(options.ConnectTimeout.TotalSeconds * Stopwatch.Frequency);
+        Socket socket;
+        try
+        {
+            socket = ConnectTcpOnThisThread(options, uri, deadline, cancellationToken);
+        }
+        catch (SocketException e)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new HttpTransportException($"{operation}: cannot connect to {dialed} ({e.Message})", e);
+        }
+        catch (TimeoutException e)
+        {
+            throw new HttpTransportException($"{operation}: no connection to {dialed} within {options.ConnectTimeout.TotalSeconds:0.#} s", e);
+        }
+
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        // Every blocking read and write on it is bounded in the kernel (SO_RCVTIMEO, SO_SNDTIMEO): the handshake's by
+        // what is left of the connect timeout, later ones by the connect timeout (HttpConnection's blocking reads).
+        var whole = (int)options.ConnectTimeout.TotalMilliseconds;
+        if (uri.Scheme != Uri.UriSchemeHttps)
+        {
+            socket.ReceiveTimeout = whole;
+            socket.SendTimeout = whole;
+            return new HttpConnection(socket, stream, poolKey, options.Time.GetTimestamp(), madeOnBlockingThread: true);
+        }
+
+        var left = (int)Math.Max(1, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
+        socket.ReceiveTimeout = left;
+        socket.SendTimeout = left;
+        try
+        {
+            using (cancellationToken.Register(socket.Dispose))
+            {
+                var authenticated = AuthenticateAsync(stream, uri, options, operation, onThisThread: true, cancellationToken);
+                stream = authenticated.GetAwaiter().GetResult();
+            }
+
+            socket.ReceiveTimeout = whole;
+            socket.SendTimeout = whole;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            stream.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw e is HttpTransportException ours ? ours
+                : Stopwatch.GetTimestamp() >= deadline || e.GetBaseException() is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock }
+                    ? new HttpTransportException($"{operation}: no TLS session with {dialed} within {options.ConnectTimeout.TotalSeconds:0.#} s", e)
+                    : new HttpTransportException($"{operation}: connection to {dialed} failed during set-up ({Http1Client.Innermost(e)})", e);
+        }
+
+        return new HttpConnection(socket, stream, poolKey, options.Time.GetTimestamp(), madeOnBlockingThread: true);
+    }
+
+    /// <summary>
+    /// Each address of the host in turn (as <see cref="Socket.ConnectAsync(string, int, CancellationToken)"/> tries
+    /// them), each in a blocking connect. Throws the last address's <see cref="SocketException"/>, or
+    /// <see cref="TimeoutException"/> at the deadline.
+    /// </summary>
+    private static Socket ConnectTcpOnThisThread(Http1ClientOptions options, Uri uri, long deadline, CancellationToken cancellationToken)
+    {
+        long LeftMs() => (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(uri.IdnHost, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            // The look-up waits on this thread too, within the bound.
+            var lookup = options.ResolveHost(uri.IdnHost, cancellationToken);
+            if (!lookup.Wait((int)Math.Max(0, LeftMs()), cancellationToken))
+            {
+                throw new TimeoutException();
+            }
+
+            addresses = lookup.Result;
+            if (addresses.Length == 0)
+            {
+                throw new SocketException((int)SocketError.HostNotFound);
+            }
+        }
+
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var left = LeftMs();
+            if (left <= 0)
+            {
+                throw new TimeoutException();
+            }
+
+            // A blocking connect, bounded by SO_SNDTIMEO (Linux ends a blocking connect at the send timeout). Not a
+            // non-blocking one waited for in poll(2): .NET keeps such a socket non-blocking, and each blocking call on it
+            // that has to wait is then waited for through the socket engine's epoll.
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)Math.Max(1, left) };
+            try
+            {
+                socket.Connect(address, uri.Port);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock or SocketError.TimedOut)
+            {
+                socket.Dispose();
+                throw new TimeoutException(e.Message, e);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw last!;
     }
 
     /// <summary>CONNECT host:port through the proxy; a 2xx answer turns the connection into a tunnel to the panel.</summary>
@@ -100,7 +240,7 @@ internal static class HttpConnector
     }
 
     private static async Task<Stream> AuthenticateAsync(
-        Stream stream, Uri uri, Http1ClientOptions clientOptions, string operation, CancellationToken cancellationToken)
+        Stream stream, Uri uri, Http1ClientOptions clientOptions, string operation, bool onThisThread, CancellationToken cancellationToken)
     {
         var host = uri.IdnHost;
         var policyErrors = SslPolicyErrors.None;
@@ -145,7 +285,16 @@ internal static class HttpConnector
         };
         try
         {
-            await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            if (onThisThread)
+            {
+                // Blocking reads and writes on this thread: nothing waits in the socket engine (ConnectOnThisThread).
+                tls.AuthenticateAsClient(options);
+            }
+            else
+            {
+                await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+
             return tls;
         }
         catch (Exception e) when (e is AuthenticationException or IOException)

@@ -75,11 +75,13 @@ public sealed class ReporterOwnThreadTests : IAsyncLifetime
         var client = new PanelClient(_http, new Uri($"http://127.0.0.1:{panel.Port}/"), TimeProvider.System, _logger);
         var body = HeartbeatJson.ToUtf8Bytes(Heartbeat());
 
-        // A new connection is made asynchronously: the first send opens the one the second reuses.
-        Assert.Equal(PanelOutcome.Success, (await client.SendHeartbeatAsync(body, Token, TestContext.Current.CancellationToken)).Outcome);
+        // The first send opens the connection (in blocking calls on that thread too), the second reuses it.
+        var (firstCompletedWhenReturned, first) = OnBlockingThread(() => client.SendHeartbeatAsync(body, Token, CancellationToken.None));
         var (completedWhenReturned, result) = OnBlockingThread(() => client.SendHeartbeatAsync(body, Token, CancellationToken.None));
 
+        Assert.True(firstCompletedWhenReturned, "the new connection waited on another thread");
         Assert.True(completedWhenReturned, "the send handed its wait to another thread");
+        Assert.Equal(PanelOutcome.Success, first.Outcome);
         Assert.Equal(PanelOutcome.Success, result.Outcome);
         Assert.Equal(1, panel.ConnectionCount);
     }
@@ -91,7 +93,7 @@ public sealed class ReporterOwnThreadTests : IAsyncLifetime
         var clock = new TimerRecordingTimeProvider();
         var client = new PanelClient(_http, new Uri($"http://127.0.0.1:{panel.Port}/"), clock, _logger, TimeSpan.FromMilliseconds(300));
         var body = HeartbeatJson.ToUtf8Bytes(Heartbeat());
-        Assert.Equal(PanelOutcome.Success, (await client.SendHeartbeatAsync(body, Token, TestContext.Current.CancellationToken)).Outcome);
+        Assert.Equal(PanelOutcome.Success, OnBlockingThread(() => client.SendHeartbeatAsync(body, Token, CancellationToken.None)).Result.Outcome);
         clock.Clear();
 
         var (completedWhenReturned, result) = OnBlockingThread(() => client.SendHeartbeatAsync(body, Token, CancellationToken.None));
