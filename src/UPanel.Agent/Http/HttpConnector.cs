@@ -189,8 +189,19 @@ internal static class HttpConnector
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)Math.Max(1, left) };
             try
             {
-                socket.Connect(address, uri.Port);
+                // Cancellation (the agent stopping) closes the socket, which ends the blocking connect (.NET unblocks it).
+                using (cancellationToken.Register(socket.Dispose))
+                {
+                    socket.Connect(address, uri.Port);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
                 return socket;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException && cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new OperationCanceledException(cancellationToken);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock or SocketError.TimedOut)
             {

@@ -67,7 +67,7 @@ public sealed class Http1ClientConnectTimeoutTests
     }
 
     /// <summary>Connections waiting in the accept queue of the listener on 127.0.0.1:<paramref name="port"/> (rx_queue of a listening socket in /proc/net/tcp).</summary>
-    private static int AcceptQueueLength(int port)
+    internal static int AcceptQueueLength(int port)
     {
         var local = $"0100007F:{port:X4}";
         foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
