@@ -133,39 +133,17 @@ public sealed class Http1ClientLoopThreadTests
     {
         // A listener whose accept queue is full drops further SYNs, so the blocking connect waits; the agent stopping
         // (cancellation) must end it at once, not at the 30 s connect timeout.
-        const int backlog = 1;
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(backlog);
-        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
-        var filling = new List<Socket>();
-        try
-        {
-            while (filling.Count <= backlog)
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                filling.Add(socket);
-                await socket.ConnectAsync(endPoint, Ct);
-                await Poll.UntilAsync(
-                    () => Http1ClientConnectTimeoutTests.AcceptQueueLength(endPoint.Port) == filling.Count,
-                    $"{filling.Count} connections in the accept queue", TimeSpan.FromSeconds(30));
-            }
+        using var queue = await FullAcceptQueue.CreateAsync(Ct);
+        using var client = new Http1Client(new Http1ClientOptions { ConnectTimeout = TimeSpan.FromSeconds(30) });
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stopping.CancelAfter(TimeSpan.FromMilliseconds(300));
+        var took = System.Diagnostics.Stopwatch.StartNew();
 
-            using var client = new Http1Client(new Http1ClientOptions { ConnectTimeout = TimeSpan.FromSeconds(30) });
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            stopping.CancelAfter(TimeSpan.FromMilliseconds(300));
-            var took = System.Diagnostics.Stopwatch.StartNew();
+        var error = OnBlockingThread(() => Record.Exception(() => client.SendAsync(
+            HttpRequest.Get(new Uri($"http://127.0.0.1:{queue.EndPoint.Port}/health")), stopping.Token).GetAwaiter().GetResult()));
 
-            var error = OnBlockingThread(() => Record.Exception(() => client.SendAsync(
-                HttpRequest.Get(new Uri($"http://127.0.0.1:{endPoint.Port}/health")), stopping.Token).GetAwaiter().GetResult()));
-
-            Assert.IsAssignableFrom<OperationCanceledException>(error);
-            Assert.True(took.Elapsed < TimeSpan.FromSeconds(20), $"the connect ended after {took.Elapsed.TotalSeconds:F1} s, at its timeout");
-        }
-        finally
-        {
-            filling.ForEach(s => s.Dispose());
-        }
+        Assert.IsAssignableFrom<OperationCanceledException>(error);
+        Assert.True(took.Elapsed < TimeSpan.FromSeconds(20), $"the connect ended after {took.Elapsed.TotalSeconds:F1} s, at its timeout");
     }
 
     private static ScriptedServer TlsServer(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new(async (c, ct) =>
