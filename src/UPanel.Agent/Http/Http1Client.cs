@@ -251,7 +251,7 @@ internal sealed class Http1Client : IDisposable
             // sent from a worker, when the sample waited asynchronously): that one may be registered with the socket
             // engine's epoll, which then wakes once for every answer (docs/decisions/https-heartbeat-cost.md).
             if (!IdleTooLong(candidate)
-                && (candidate.MadeOnBlockingThread || !BlockingReads.Allowed || _options.UnixSocketPath is not null || route is not null)
+                && (candidate.MadeOnBlockingThread || !HttpConnector.ConnectsOnThisThread(_options, route))
                 && (!LifetimeOver(candidate) || await LifetimeRenewedAsync(candidate, uri, route, cancellationToken).ConfigureAwait(false))
                 && candidate.LooksIdle)
             {

@@ -23,7 +23,6 @@ internal sealed class HttpConnection : IDisposable
     private int _end;
     private int _firstCount;
     private int _firstBytes;
-    private readonly bool _madeOnBlockingThread;
 
     public HttpConnection(Socket socket, Stream stream, string poolKey, long createdTimestamp, bool madeOnBlockingThread = false)
     {
@@ -31,7 +30,7 @@ internal sealed class HttpConnection : IDisposable
         _stream = stream;
         PoolKey = poolKey;
         CreatedTimestamp = createdTimestamp;
-        _madeOnBlockingThread = madeOnBlockingThread;
+        MadeOnBlockingThread = madeOnBlockingThread;
     }
 
     /// <summary>Which requests may reuse it (origin and route, see <see cref="Http1Client"/>).</summary>
@@ -60,7 +59,7 @@ internal sealed class HttpConnection : IDisposable
     /// Made by the heartbeat loop's thread in blocking calls (HttpConnector's ConnectOnThisThread): never registered with
     /// the socket engine's epoll while only that thread uses it.
     /// </summary>
-    public bool MadeOnBlockingThread => _madeOnBlockingThread;
+    public bool MadeOnBlockingThread { get; }
 
     /// <summary>When it went back to the pool.</summary>
     public long IdleSinceTimestamp { get; set; }
@@ -213,7 +212,7 @@ internal sealed class HttpConnection : IDisposable
     /// does when the server's session tickets arrive before the answer, would register it for good). A read that
     /// blocks is bounded by the socket's receive timeout (the connect timeout, set by HttpConnector).
     /// </summary>
-    private bool SyncIo => _madeOnBlockingThread && BlockingReads.Allowed;
+    private bool SyncIo => MadeOnBlockingThread && BlockingReads.Allowed;
 
     public void Dispose()
     {

@@ -18,7 +18,7 @@ internal static class HttpConnector
     public static async Task<HttpConnection> ConnectAsync(
         Http1ClientOptions options, Uri uri, HttpProxyRoute? route, string poolKey, string operation, CancellationToken cancellationToken)
     {
-        if (BlockingReads.Allowed && options.UnixSocketPath is null && route is null)
+        if (ConnectsOnThisThread(options, route))
         {
             return ConnectOnThisThread(options, uri, poolKey, operation, cancellationToken);
         }
@@ -78,6 +78,13 @@ internal static class HttpConnector
 
         return new HttpConnection(socket, stream, poolKey, options.Time.GetTimestamp());
     }
+
+    /// <summary>
+    /// Whether <see cref="ConnectAsync"/> connects in blocking calls on this thread (<see cref="ConnectOnThisThread"/>):
+    /// on a thread that may block, to a panel reached directly over TCP (not through a proxy or a unix socket).
+    /// </summary>
+    public static bool ConnectsOnThisThread(Http1ClientOptions options, HttpProxyRoute? route) =>
+        BlockingReads.Allowed && options.UnixSocketPath is null && route is null;
 
     /// <summary>
     /// A direct TCP connection (and its TLS handshake) made in blocking calls on the heartbeat loop's thread
