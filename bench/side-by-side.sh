@@ -151,6 +151,19 @@ alive() {
     kill -0 "${procs[$i]}" 2>/dev/null || { say "${names[$i]} exited; see $work/${names[$i]/\//-}.log"; KEEP=1; exit 1; }
   done
 }
+# Heartbeats the panel stored from an agent between two epoch seconds, and the fewest containers any of them listed:
+# "STORED MIN" (a broken agent that sent nothing would otherwise score as a cheap one).
+stored() { # name t0 t1
+  local id; id=$(sed -n 's/^SERVER_ID=//p' "$work/${1/\//-}.env")
+  curl -fsS -H "Authorization: Bearer $(cat "$work/panel-data/admin-key")" "$panel/api/admin/servers/$id/heartbeats?limit=1000" |
+    python3 -c '
+import json, sys
+from datetime import datetime
+t0, t1 = int(sys.argv[1]), int(sys.argv[2])
+beats = [b for b in json.load(sys.stdin)["heartbeats"]
+         if t0 <= datetime.fromisoformat(b["received_at"].replace("Z", "+00:00")).timestamp() <= t1]
+print(len(beats), min((b.get("container_count") or 0 for b in beats), default=0))' "$2" "$3"
+}
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rollup() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} /^Anonymous:/{a=$2} END{print r+0, p+0, a+0}' "/proc/$1/smaps_rollup"; }
@@ -174,6 +187,7 @@ for phase in "${phases[@]}"; do
   sleep "$warmup"
   alive
   declare -A cpu0=() ; for i in "${!procs[@]}"; do cpu0[$i]=$(cpu_ticks "${procs[$i]}"); done
+  t0=$(date +%s)
   d0=0; [ -n "$dockerd_pid" ] && d0=$(cpu_ticks "$dockerd_pid")
   : >"$work/rss-$phase.csv"
   for ((t = 0; t < window; t += interval)); do
@@ -187,10 +201,26 @@ for phase in "${phases[@]}"; do
   for i in "${!procs[@]}"; do
     echo "${names[$i]} $(( $(cpu_ticks "${procs[$i]}") - cpu0[$i] )) $(rollup "${procs[$i]}")" >>"$work/result-$phase.txt"
   done
+  t1=$(date +%s)
+  # Each agent must have delivered its heartbeats over the window (all but one at each end), each listing the phase's
+  # containers at least; otherwise its figures are not an agent's at work.
+  short=()
+  : >"$work/stored-$phase.txt"
+  for name in "${names[@]}"; do
+    case $name in */http | */https) ;; *) continue ;; esac
+    read -r beats fewest <<<"$(stored "$name" "$t0" "$t1" || true)"
+    beats=${beats:-0} fewest=${fewest:-0}
+    expected=$(( (t1 - t0) / interval ))
+    echo "$name $beats $expected" >>"$work/stored-$phase.txt"
+    if [ "$beats" -lt $((expected - 2)) ] || [ "$fewest" -lt "$phase" ]; then
+      short+=("$name: $beats heartbeats stored of $expected, fewest containers listed $fewest of $phase")
+    fi
+  done
   d1=0; [ -n "$dockerd_pid" ] && d1=$(cpu_ticks "$dockerd_pid")
   echo
   echo "== $phase containers (load $(cut -d' ' -f1-3 /proc/loadavg); dockerd: $(awk -v d=$((d1 - d0)) -v t="$ticks" -v c=$((window / interval)) 'BEGIN{printf "%.2f ms per cycle", d * 1000 / t / c}'))"
   awk -v t="$ticks" -v cycles=$((window / interval)) '
+    FILENAME ~ /stored-/ { beats[$1] = $2 "/" $3; next }
     FNR == NR {
       n = $2; x = $1; sx[n] += x; sxx[n] += x * x; k[n]++
       for (c = 1; c <= 3; c++) { sy[n, c] += $(c + 2); sxy[n, c] += x * $(c + 2) }
@@ -198,19 +228,23 @@ for phase in "${phases[@]}"; do
     }
     { name[++m] = $1; cpu[$1] = $2 * 1000 / t / cycles; rss[$1] = $3; pss[$1] = $4; anon[$1] = $5 }
     END {
-      printf "%-14s %9s %8s %8s %8s %10s %8s %8s %8s %8s %8s %8s\n", "process", "CPU ms", "RSS MiB", "PSS MiB", "anon MiB", "KiB/hour", "anon/h", "file/h", "CPU/ne", "CPU/cd", "RSS/ne", "RSS/cd"
+      printf "%-14s %9s %8s %8s %8s %10s %8s %8s %8s %8s %8s %8s %8s\n", "process", "CPU ms", "RSS MiB", "PSS MiB", "anon MiB", "KiB/hour", "anon/h", "file/h", "CPU/ne", "CPU/cd", "RSS/ne", "RSS/cd", "stored"
       for (i = 1; i <= m; i++) {
         n = name[i]
         printf "%-14s %9.2f %8.1f %8.1f %8.1f %10.0f %8.0f %8.0f", n, cpu[n], rss[n] / 1024, pss[n] / 1024, anon[n] / 1024, slope(n, 1), slope(n, 2), slope(n, 3)
-        printf " %8s %8s %8s %8s\n", ratio(cpu[n], cpu["node_exporter"]), ratio(cpu[n], cpu["collectd"]), ratio(rss[n], rss["node_exporter"]), ratio(rss[n], rss["collectd"])
+        printf " %8s %8s %8s %8s %8s\n", ratio(cpu[n], cpu["node_exporter"]), ratio(cpu[n], cpu["collectd"]), ratio(rss[n], rss["node_exporter"]), ratio(rss[n], rss["collectd"]), (n in beats) ? beats[n] : "-"
       }
     }
     function slope(n, c,   d) { d = k[n] * sxx[n] - sx[n] * sx[n]; return d > 0 ? (k[n] * sxy[n, c] - sx[n] * sy[n, c]) / d * 3600 : 0 }
     function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
-  ' "$work/rss-$phase.csv" "$work/result-$phase.txt"
+  ' "$work/rss-$phase.csv" "$work/result-$phase.txt" "$work/stored-$phase.txt"
+  if [ "${#short[@]}" -gt 0 ]; then
+    for s in "${short[@]}"; do say "$s"; done
+    say "an agent did not deliver its heartbeats; see its log in $work"; KEEP=1; exit 1
+  fi
   for pid in "${procs[@]}" "${helpers[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${procs[@]}" "${helpers[@]}"; do wait "$pid" 2>/dev/null || true; done
 done
 echo
-echo "(CPU ms: utime + stime per $interval s cycle over the window, resolution $(awk -v t="$ticks" -v c=$((window / interval)) 'BEGIN{printf "%.2f", 1000 / t / c}') ms; KiB/hour: VmRSS slope, anon/h and file/h: its anonymous (RssAnon) and file-backed (RssFile) parts; ne = node_exporter, cd = collectd, same window)"
+echo "(CPU ms: utime + stime per $interval s cycle over the window, resolution $(awk -v t="$ticks" -v c=$((window / interval)) 'BEGIN{printf "%.2f", 1000 / t / c}') ms; KiB/hour: VmRSS slope, anon/h and file/h: its anonymous (RssAnon) and file-backed (RssFile) parts; ne = node_exporter, cd = collectd, same window; stored: the agent's heartbeats the panel stored in the window, of those due)"
 for s in "${skipped[@]}"; do echo "skipped: $s"; done
