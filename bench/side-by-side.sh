@@ -13,7 +13,8 @@
 #
 # Usage: bench/side-by-side.sh [--short]       (--short: WARMUP=10 WINDOW=30, for CI)
 # Env:   WINDOW (300 s per phase), WARMUP (30 s), PHASES (the container counts, one phase each: "0 20"), AGENT (a built
-#        agent binary; default: publish), BASELINE (another agent binary, e.g. the build before a change: its http and
+#        agent binary; default: publish the static binary the image and install.sh ship, as scripts/build-image.sh
+#        does; it needs clang, cmake and libssl-dev, which scripts/services.sh installs), BASELINE (another agent binary, e.g. the build before a change: its http and
 #        https agents run in the same window as rows base/http and base/https), KEEP=1 keeps the work directory. A long
 #        run for the RSS slope: WINDOW=3600 PHASES=20. AGENT_TUNABLES (default: the GLIBC_TUNABLES the systemd unit and
 #        the image ship, read from deploy/upanel-agent.service) and BASELINE_TUNABLES (default: AGENT_TUNABLES) are the
@@ -62,8 +63,8 @@ dotnet publish src/UPanel.Panel -c Release -o "$work/panel" --nologo -v quiet >"
   { tail -n 20 "$work/publish-panel.log" >&2; exit 1; }
 agent=${AGENT:-}
 if [ -z "$agent" ]; then
-  dotnet publish src/UPanel.Agent -c Release -o "$work/agent" --nologo -v quiet >"$work/publish-agent.log" 2>&1 ||
-    { tail -n 20 "$work/publish-agent.log" >&2; exit 1; }
+  dotnet publish src/UPanel.Agent -c Release -p:StaticAgent=true -o "$work/agent" --nologo -v quiet >"$work/publish-agent.log" 2>&1 ||
+    { tail -n 20 "$work/publish-agent.log" >&2; say "publishing the static agent failed (clang, cmake, libssl-dev: scripts/services.sh installs them), or set AGENT"; exit 1; }
   agent=$work/agent/upanel-agent
 fi
 
@@ -170,6 +171,7 @@ rollup() { awk '/^Rss:/{r=$2} /^Pss:/{p=$2} /^Anonymous:/{a=$2} END{print r+0, p
 dockerd_pid=$(pgrep -xo dockerd || true)
 
 echo "side by side: heartbeat/scrape every $interval s, warm-up $warmup s, window $window s per phase, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "agent: ${AGENT:-the static binary, published now}${BASELINE:+; base: $BASELINE}"
 echo "agents' GLIBC_TUNABLES: ${agent_tunables:-(none)}${BASELINE:+, base: ${baseline_tunables:-(none)}}"
 for phase in "${phases[@]}"; do
   if [ "$phase" -gt 0 ] && [ "$docker_ok" = 0 ]; then
