@@ -346,6 +346,67 @@ public abstract class HeartbeatWriterTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal((0L, 2L), (await HeartbeatCountAsync(gone.ServerId), await HeartbeatCountAsync(kept.ServerId)));
     }
 
+    [Fact]
+    public async Task A_token_promotion_and_a_refused_heartbeats_wait_are_part_of_the_batch_and_undone_with_it()
+    {
+        // The statements a batch runs only now and then, beside the ones compiled for every heartbeat: the new token's
+        // first use ends the previous one's overlap, and a refused heartbeat's wait is read from the charge's row. Both
+        // inside the batch's transaction: stored with it, undone with it (on SQLite the transaction is begun by a
+        // statement of the writer's own, which Microsoft.Data.Sqlite's commands must run inside: sixteenth pass of
+        // docs/decisions/ingest-throughput.md).
+        var server = await Panel.NewServerAsync();
+        var now = Panel.Time.GetUtcNow();
+        await Fixture.ExecuteAsync($"""
+            UPDATE servers SET token_hash_prev = token_hash, prev_expires_at = {now.AddHours(24).ToUnixTimeMilliseconds()},
+                pending_token_sealed = 'sealed-new-token', token_hash = 'hash-of-the-new-token' WHERE id = '{server.ServerId}'
+            """);
+        var oneAtATime = new HeartbeatQuota { HeartbeatsPerSecond = 1, HeartbeatBurst = 1 };
+        var promoting = Panel.NewIngest(server.ServerId, "01JRARECMDS000000000000001", now.AddSeconds(-2), seq: 1) with
+        {
+            Quota = oneAtATime,
+            PromoteTokenHash = "hash-of-the-new-token",
+        };
+        var refused = Panel.NewIngest(server.ServerId, "01JRARECMDS000000000000002", now.AddSeconds(-1), seq: 2) with { Quota = oneAtATime };
+        var bad = Panel.NewIngest(server.ServerId, "poison-01JRARECMDS0000000003", now, seq: 3);
+        await using var dialect = Dialect();
+        var before = await ChargedUntilAsync(server.ServerId);
+
+        await InjectInsertFailureAsync();
+        try
+        {
+            await using var failing = new HeartbeatWriter(dialect);
+            await Assert.ThrowsAnyAsync<DbException>(() => failing.WriteAsync([promoting, refused, bad]));
+        }
+        finally
+        {
+            await RemoveInsertFailureAsync();
+        }
+
+        Assert.Equal(("hash-of-the-new-token", true, true), await TokenStateAsync(server.ServerId));
+        Assert.Equal(before, await ChargedUntilAsync(server.ServerId));
+        Assert.Empty(await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None));
+
+        await using var writer = new HeartbeatWriter(dialect);
+        var results = await writer.WriteAsync([promoting, refused]);
+
+        Assert.Equal(
+            [(IngestOutcome.StoredAsLatest, (TimeSpan?)null), (IngestOutcome.RateLimited, TimeSpan.FromSeconds(1))],
+            results.Select(r => (r.Outcome, r.RetryAfter)));
+        Assert.Equal(("hash-of-the-new-token", false, false), await TokenStateAsync(server.ServerId));
+        Assert.Equal([1L], (await Panel.Store.GetHeartbeatsAsync(server.ServerId, null, 100, CancellationToken.None)).Select(h => h.Seq!.Value));
+    }
+
+    /// <summary>The server's token, and whether the previous one and the pending new one are still kept.</summary>
+    private async Task<(string Token, bool Previous, bool Pending)> TokenStateAsync(string serverId)
+    {
+        await using var connection = await fixture.OpenDatabaseAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT token_hash, token_hash_prev IS NOT NULL, pending_token_sealed IS NOT NULL FROM servers WHERE id = '{serverId}'";
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        return (reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2));
+    }
+
     private protected async Task<long> HeartbeatCountAsync(string serverId)
     {
         await using var connection = await fixture.OpenDatabaseAsync();
