@@ -102,4 +102,11 @@ internal interface IPanelStore : IAsyncDisposable
     /// (an advisory lock). SQLite serves one panel: always granted.
     /// </summary>
     ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rebuilds the history indexes that have grown well past what their rows need, at most once each per
+    /// <see cref="HistoryIndexes.Period"/>, and drops what an interrupted rebuild left; retention calls it while it holds
+    /// its lock. PostgreSQL only (docs/decisions/history-index-rebuild.md); SQLite: nothing.
+    /// </summary>
+    Task<HistoryIndexPass> CompactHistoryIndexesAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -26,6 +26,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "Retention: another panel on this database is rolling up or pruning; skipped this run")]
     public static partial void PruneSkipped(ILogger logger);
 
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Information, Message = "Retention: rebuilt index {Index} (REINDEX CONCURRENTLY): {BytesBefore} bytes, {Ratio:0.00} times the {Estimate} its rows need, now {BytesAfter} bytes; took {Milliseconds} ms")]
+    public static partial void IndexRebuilt(ILogger logger, string index, long bytesBefore, double ratio, long estimate, long bytesAfter, long milliseconds);
+
+    [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "Retention: dropped index {Index}, left invalid by an interrupted REINDEX CONCURRENTLY")]
+    public static partial void IndexLeftoverDropped(ILogger logger, string index);
+
+    [LoggerMessage(EventId = 2116, Level = LogLevel.Debug, Message = "Retention: index {Index} is {Bytes} bytes against an estimated {Estimate} rebuilt; left as it is")]
+    public static partial void IndexLeft(ILogger logger, string index, long bytes, long? estimate);
+
+    [LoggerMessage(EventId = 2117, Level = LogLevel.Error, Message = "Retention: checking or rebuilding the history indexes failed; will retry next interval")]
+    public static partial void IndexRebuildFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Checkpoint: {Frames} frames in the log, {Passes} passes; the last saw {Log} and copied {Copied}")]
     public static partial void Checkpointed(ILogger logger, int frames, int passes, int log, int copied);
 

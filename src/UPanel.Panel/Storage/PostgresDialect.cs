@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace UPanel.Panel.Storage;
@@ -87,6 +88,7 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
             // pg_advisory_xact_lock returns void (NULL): "IS NULL" makes both forms answer true once the lock is held.
             if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {
+                await ReleaseSnapshotAsync(connection, transaction, cancellationToken);
                 return new HeldLock(connection, transaction);
             }
 
@@ -101,6 +103,24 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
         await connection.DisposeAsync();
         return null;
     }
+
+    /// <summary>
+    /// The lock's transaction stays idle for as long as the work it guards (retention: minutes). The SELECT that took the
+    /// lock left its portal open, and with it a snapshot: every REINDEX CONCURRENTLY waits for older snapshots to go, so
+    /// retention's own rebuild would wait on its own lock forever (<see cref="HistoryIndexes"/>). A statement after it
+    /// closes that portal; this one also keeps an operator's idle_in_transaction_session_timeout from ending the
+    /// transaction, and the lock with it, while the work goes on.
+    /// </summary>
+    private static async Task ReleaseSnapshotAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SET LOCAL idle_in_transaction_session_timeout = 0";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override Task<HistoryIndexPass> CompactHistoryIndexesAsync(DateTimeOffset now, ILogger logger, CancellationToken cancellationToken) =>
+        HistoryIndexes.CompactAsync(this, now, logger, cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {

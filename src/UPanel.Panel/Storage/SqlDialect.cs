@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
 
 namespace UPanel.Panel.Storage;
 
@@ -69,6 +70,14 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual ValueTask<IAsyncDisposable?> LockAsync(PanelLock name, bool wait, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IAsyncDisposable?>(HeldLock.None);
+
+    /// <summary>
+    /// Rebuilds the history indexes grown well past what their rows need, after dropping what an interrupted rebuild left
+    /// (PostgreSQL: <see cref="HistoryIndexes"/>). SQLite fills its B-trees' pages as its rows arrive: nothing to do
+    /// (docs/decisions/history-index-rebuild.md).
+    /// </summary>
+    public virtual Task<HistoryIndexPass> CompactHistoryIndexesAsync(DateTimeOffset now, ILogger logger, CancellationToken cancellationToken) =>
+        Task.FromResult(HistoryIndexPass.None);
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

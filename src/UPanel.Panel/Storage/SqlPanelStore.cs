@@ -1049,6 +1049,9 @@ internal sealed class SqlPanelStore(SqlDialect dialect, TimeProvider time, ILogg
     public ValueTask<IAsyncDisposable?> TryLockRetentionAsync(CancellationToken cancellationToken) =>
         dialect.LockAsync(PanelLock.Retention, wait: false, cancellationToken);
 
+    public Task<HistoryIndexPass> CompactHistoryIndexesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        dialect.CompactHistoryIndexesAsync(now, logger, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         _ingest.Commit.Dispose();
