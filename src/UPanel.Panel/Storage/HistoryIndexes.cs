@@ -86,7 +86,7 @@ internal static class HistoryIndexes
             var due = !lastRebuilt.TryGetValue(index.Name, out var at) || now - at >= Period;
             if (needed is not { } neededBytes || !due || index.Bytes < Threshold * neededBytes || index.Bytes - neededBytes < MinimumExcessBytes)
             {
-                checkedIndexes.Add(new HistoryIndex(index.Name, index.Bytes, needed, null, TimeSpan.Zero));
+                checkedIndexes.Add(new HistoryIndex(index.Name, index.Bytes, needed, null));
                 Log.IndexLeft(logger, index.Name, index.Bytes, needed);
                 continue;
             }
@@ -103,7 +103,7 @@ internal static class HistoryIndexes
             }
 
             var after = await SizeAsync(connection, index.Qualified, cancellationToken);
-            checkedIndexes.Add(new HistoryIndex(index.Name, index.Bytes, needed, after, took));
+            checkedIndexes.Add(new HistoryIndex(index.Name, index.Bytes, needed, after));
             Log.IndexRebuilt(logger, index.Name, index.Bytes, (double)index.Bytes / neededBytes, neededBytes, after, (long)took.TotalMilliseconds);
         }
 
@@ -131,9 +131,17 @@ internal static class HistoryIndexes
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT key, value FROM settings WHERE key LIKE @prefix";
         Db.Add(command, "prefix", RebuiltSettingPrefix + "%");
-        var rows = await Db.ListAsync(command, row => (row.RequiredString("key"), row.RequiredString("value")), cancellationToken);
-        return rows.Where(r => long.TryParse(r.Item2, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
-            .ToDictionary(r => r.Item1[RebuiltSettingPrefix.Length..], r => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(r.Item2, CultureInfo.InvariantCulture)));
+        var rows = await Db.ListAsync(command, row => (Key: row.RequiredString("key"), Value: row.RequiredString("value")), cancellationToken);
+        var rebuilt = new Dictionary<string, DateTimeOffset>();
+        foreach (var (key, value) in rows)
+        {
+            if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+            {
+                rebuilt[key[RebuiltSettingPrefix.Length..]] = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            }
+        }
+
+        return rebuilt;
     }
 
     private static async Task<long> SizeAsync(DbConnection connection, string qualified, CancellationToken cancellationToken)

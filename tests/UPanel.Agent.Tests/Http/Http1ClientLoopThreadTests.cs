@@ -18,7 +18,7 @@ public sealed class Http1ClientLoopThreadTests
     public async Task Https_connection_made_on_the_heartbeat_thread_is_complete_when_the_call_returns_and_is_kept()
     {
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = TestCertificates.Trusting(certificate) });
 
         var answers = OnBlockingThread(() =>
@@ -71,7 +71,7 @@ public sealed class Http1ClientLoopThreadTests
     public async Task Heartbeat_thread_replaces_a_connection_another_thread_made_and_keeps_its_own()
     {
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = TestCertificates.Trusting(certificate) });
         async Task<int> Send()
         {
@@ -95,7 +95,7 @@ public sealed class Http1ClientLoopThreadTests
     public async Task Untrusted_certificate_on_the_heartbeat_thread_fails_as_on_any_other_thread()
     {
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client();
 
         var error = OnBlockingThread(() => Record.Exception(() => client.SendAsync(
@@ -145,14 +145,6 @@ public sealed class Http1ClientLoopThreadTests
         Assert.IsAssignableFrom<OperationCanceledException>(error);
         Assert.True(took.Elapsed < TimeSpan.FromSeconds(20), $"the connect ended after {took.Elapsed.TotalSeconds:F1} s, at its timeout");
     }
-
-    private static ScriptedServer TlsServer(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new(async (c, ct) =>
-    {
-        while (await c.ReadRequestAsync(ct) is not null)
-        {
-            await c.RespondAsync("{\"status\":\"ok\"}", ct);
-        }
-    }, TestCertificates.ServerTls(certificate));
 
     private static T OnBlockingThread<T>(Func<T> work)
     {

@@ -13,7 +13,7 @@ public sealed class Http1ClientTlsTests
     public async Task Trusted_certificate_for_the_host_carries_requests_over_one_kept_alive_session()
     {
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = TestCertificates.Trusting(certificate) });
 
         for (var i = 0; i < 2; i++)
@@ -32,7 +32,7 @@ public sealed class Http1ClientTlsTests
     public async Task Untrusted_certificate_fails_with_the_host_and_the_fix_and_sends_nothing()
     {
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(); // the system's trust store, which does not know this certificate
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(
@@ -55,7 +55,7 @@ public sealed class Http1ClientTlsTests
         // CertificateChainPolicy is a test hook: the production client must leave it null (a policy here would be
         // the one way to weaken validation).
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = UPanel.Agent.Reporting.PanelHttp.CreateClient(new Dictionary<string, string>());
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(
@@ -70,7 +70,7 @@ public sealed class Http1ClientTlsTests
     public async Task Certificate_for_another_name_fails_naming_the_host_and_sends_nothing()
     {
         using var certificate = TestCertificates.Create("panel.example");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = TestCertificates.Trusting(certificate) });
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct));
@@ -87,7 +87,7 @@ public sealed class Http1ClientTlsTests
     public async Task Certificate_for_another_name_names_the_setting_the_url_came_from()
     {
         using var certificate = TestCertificates.Create("panel.example", "10.0.0.5");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(new Http1ClientOptions { CertificateChainPolicy = TestCertificates.Trusting(certificate), UrlSetting = "PANEL_URL" });
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct));
@@ -181,7 +181,7 @@ public sealed class Http1ClientTlsTests
     {
         // A real TLS server (SslStream, as Kestrel's https; OpenSSL's servers do the same) drops a plain request unanswered.
         using var certificate = TestCertificates.Create("127.0.0.1");
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = UPanel.Agent.Reporting.PanelHttp.CreateClient(new Dictionary<string, string>());
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(
@@ -215,14 +215,6 @@ public sealed class Http1ClientTlsTests
             error.Message);
         Assert.True(error.NamesFix);
     }
-
-    private static ScriptedServer TlsServer(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new(async (c, ct) =>
-    {
-        while (await c.ReadRequestAsync(ct) is not null)
-        {
-            await c.RespondAsync("{\"status\":\"ok\"}", ct);
-        }
-    }, TestCertificates.ServerTls(certificate));
 
     /// <summary>Reads one TLS record (the ClientHello) whole, so closing after it is an orderly close, not a reset.</summary>
     private static async Task ReadTlsRecordAsync(Stream stream, CancellationToken cancellationToken)

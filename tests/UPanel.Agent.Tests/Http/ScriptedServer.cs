@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 
 namespace UPanel.Agent.Tests.Http;
 
@@ -26,6 +27,18 @@ internal sealed class ScriptedServer : IAsyncDisposable
         await c.WriteAsync(rawResponse, ct);
         c.Close();
     });
+
+    /// <summary>
+    /// Over TLS with <paramref name="certificate"/> (and <paramref name="chain"/> sent after it): every request on a
+    /// connection answered 200 with <c>{"status":"ok"}</c>, the connection kept.
+    /// </summary>
+    public static ScriptedServer AnsweringOkOverTls(X509Certificate2 certificate, params X509Certificate2[] chain) => new(async (c, ct) =>
+    {
+        while (await c.ReadRequestAsync(ct) is not null)
+        {
+            await c.RespondAsync("{\"status\":\"ok\"}", ct);
+        }
+    }, TestCertificates.ServerTls(certificate, chain));
 
     public ScriptedServer(
         Func<ScriptedConnection, CancellationToken, Task> script, Func<Stream, CancellationToken, Task<Stream>>? wrap = null, string? unixSocketPath = null,

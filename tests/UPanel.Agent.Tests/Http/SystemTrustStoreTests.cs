@@ -48,7 +48,7 @@ public sealed class SystemTrustStoreTests : IDisposable
     {
         using var root = TestCertificates.Create("127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", root), []);
-        await using var server = TlsServer(root);
+        await using var server = ScriptedServer.AnsweringOkOverTls(root);
 
         var before = store.Policy();
         await GetAsync(store, server);
@@ -109,7 +109,7 @@ public sealed class SystemTrustStoreTests : IDisposable
     {
         using var certificate = TestCertificates.Create("127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", certificate), []);
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
 
         for (var i = 0; i < 3; i++)
         {
@@ -128,7 +128,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var trusted = TestCertificates.Create("127.0.0.1");
         using var other = TestCertificates.Create("127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", trusted), []);
-        await using var server = TlsServer(other);
+        await using var server = ScriptedServer.AnsweringOkOverTls(other);
         using var client = new Http1Client(new Http1ClientOptions { TrustStore = store });
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(
@@ -146,7 +146,7 @@ public sealed class SystemTrustStoreTests : IDisposable
     {
         using var certificate = TestCertificates.Create("panel.example");
         var store = new SystemTrustStore(WritePem("bundle.pem", certificate), []);
-        await using var server = TlsServer(certificate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(certificate);
         using var client = new Http1Client(new Http1ClientOptions { TrustStore = store });
 
         var error = await Assert.ThrowsAsync<HttpTransportException>(() => client.SendAsync(HttpRequest.Get(server.Url("/health", "https")), Ct));
@@ -166,7 +166,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         var file = WritePem("bundle.pem", first);
         var directory = Directory.CreateDirectory(Path.Combine(_dir, "certs")).FullName;
         var store = new SystemTrustStore(file, [directory]);
-        await using var server = TlsServer(added);
+        await using var server = ScriptedServer.AnsweringOkOverTls(added);
         _ = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
         Assert.Equal(1, store.Loads);
 
@@ -196,7 +196,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         var link = Path.Combine(_dir, "cert.pem");
         File.CreateSymbolicLink(link, target); // as Debian's /usr/lib/ssl/cert.pem
         var store = new SystemTrustStore(link, []);
-        await using var server = TlsServer(first);
+        await using var server = ScriptedServer.AnsweringOkOverTls(first);
         await GetAsync(store, server);
         Assert.Equal([first.Thumbprint], store.Policy().CustomTrustStore.Select(c => c.Thumbprint));
 
@@ -217,7 +217,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var intermediate = TestCertificates.CreateCa("Panel intermediate", root);
         using var leaf = TestCertificates.Issue(intermediate, "127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", other, root, third), []);
-        await using var server = TlsServer(leaf, intermediate);
+        await using var server = ScriptedServer.AnsweringOkOverTls(leaf, intermediate);
 
         for (var i = 0; i < 3; i++)
         {
@@ -239,7 +239,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         var directory = Directory.CreateDirectory(Path.Combine(_dir, "certs")).FullName;
         File.WriteAllBytes(Path.Combine(directory, "intermediate.der"), intermediate.RawData);
         var store = new SystemTrustStore(WritePem("bundle.pem", root), [directory]);
-        await using var server = TlsServer(leaf); // the server sends only its own certificate
+        await using var server = ScriptedServer.AnsweringOkOverTls(leaf); // the server sends only its own certificate
 
         await GetAsync(store, server);
         await GetAsync(store, server);
@@ -258,12 +258,12 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var before = TestCertificates.Issue(root, "127.0.0.1");
         using var after = TestCertificates.Issue(next, "127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", root, next), []);
-        await using (var server = TlsServer(before))
+        await using (var server = ScriptedServer.AnsweringOkOverTls(before))
         {
             await GetAsync(store, server);
         }
 
-        await using (var server = TlsServer(after))
+        await using (var server = ScriptedServer.AnsweringOkOverTls(after))
         {
             await GetAsync(store, server);
             await GetAsync(store, server);
@@ -281,7 +281,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var trusted = TestCertificates.Issue(root, "127.0.0.1");
         using var untrusted = TestCertificates.Issue(stranger, "127.0.0.1");
         var store = new SystemTrustStore(WritePem("bundle.pem", root), []);
-        await using (var server = TlsServer(trusted))
+        await using (var server = ScriptedServer.AnsweringOkOverTls(trusted))
         {
             await GetAsync(store, server);
         }
@@ -291,7 +291,7 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var belowIntermediate = TestCertificates.Issue(strangerIntermediate, "127.0.0.1");
         foreach (var (certificate, chain) in new[] { (untrusted, Array.Empty<X509Certificate2>()), (belowIntermediate, [strangerIntermediate]) })
         {
-            await using var server = TlsServer(certificate, chain);
+            await using var server = ScriptedServer.AnsweringOkOverTls(certificate, chain);
 
             var error = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
             var wholeStore = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(WholeStorePolicy(store), server));
@@ -314,12 +314,12 @@ public sealed class SystemTrustStoreTests : IDisposable
         using var valid = TestCertificates.Issue(root, "127.0.0.1");
         using var expired = TestCertificates.Issue(root, "127.0.0.1", notAfter: DateTimeOffset.UtcNow.AddHours(-1));
         var store = new SystemTrustStore(WritePem("bundle.pem", root), []);
-        await using (var server = TlsServer(valid))
+        await using (var server = ScriptedServer.AnsweringOkOverTls(valid))
         {
             await GetAsync(store, server);
         }
 
-        await using (var server = TlsServer(expired))
+        await using (var server = ScriptedServer.AnsweringOkOverTls(expired))
         {
             var error = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(store, server));
             var wholeStore = await Assert.ThrowsAsync<HttpTransportException>(() => GetAsync(WholeStorePolicy(store), server));
@@ -375,12 +375,4 @@ public sealed class SystemTrustStoreTests : IDisposable
         new StringBuilder().Append("-----BEGIN ").Append(label).Append("-----\n")
             .Append(Convert.ToBase64String(der, Base64FormattingOptions.InsertLineBreaks)).Append("\n-----END ").Append(label).Append("-----\n")
             .ToString();
-
-    private static ScriptedServer TlsServer(X509Certificate2 certificate, params X509Certificate2[] chain) => new(async (c, ct) =>
-    {
-        while (await c.ReadRequestAsync(ct) is not null)
-        {
-            await c.RespondAsync("{\"status\":\"ok\"}", ct);
-        }
-    }, TestCertificates.ServerTls(certificate, chain));
 }

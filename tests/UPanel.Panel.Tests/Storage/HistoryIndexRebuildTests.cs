@@ -52,7 +52,8 @@ public sealed class HistoryIndexRebuildTests(PostgresPanelFixture fixture) : ICl
         await fixture.ExecuteAsync("ANALYZE heartbeat_rollups");
         var before = await SizeAsync("heartbeat_rollups_pkey");
 
-        var pass = await Panel.Store.CompactHistoryIndexesAsync(Panel.Time.GetUtcNow(), TestContext.Current.CancellationToken);
+        // A period on from now: a rebuild another test of this class made of the same index cannot be what leaves it.
+        var pass = await Panel.Store.CompactHistoryIndexesAsync(Panel.Time.GetUtcNow() + HistoryIndexes.Period, TestContext.Current.CancellationToken);
 
         var index = Assert.Single(pass.Indexes, i => i.Name == "heartbeat_rollups_pkey");
         Assert.False(index.Rebuilt);
